@@ -1,0 +1,5 @@
+"""``python -m qmpsh``."""
+
+from qmpsh.cli import main
+
+main()

@@ -1,0 +1,335 @@
+"""Batch mode: commands from stdin, ``-c`` or ``-f``; replies as JSON lines.
+
+No prompt, no banner, and no prompt_toolkit.  Requests are pipelined: a
+read-only command (``query-*`` and friends) is sent without waiting for the
+replies before it, up to ``max_inflight`` at a time, and replies are printed
+in input order.  A command that changes something waits for every earlier
+reply first and is waited for in turn, so that stopping at the first error
+never runs a later change.  With ``--keep-going`` everything is pipelined,
+since every command runs anyway.
+
+The exit status is the first failure's `Exit` code, or 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import stat
+import sys
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from qmpsh.builtins import Context, lookup
+from qmpsh.client import CommandTimeout, QmpshError
+from qmpsh.exitcodes import Exit
+from qmpsh.parser import Accumulator, Incomplete, ParseError, Request
+from qmpsh.render import error_line, highlight_json, is_error, render_json, render_reply
+
+#: commands known to change nothing, safe to send ahead of earlier replies
+READ_ONLY = frozenset(
+    {
+        "qom-get",
+        "qom-list",
+        "qom-list-types",
+        "qom-list-properties",
+        "device-list-properties",
+        "query-qmp-schema",
+        "query-commands",
+    }
+)
+
+
+def read_only(request: Request) -> bool:
+    name = request.command
+    if "exec-oob" in request.message:
+        return False
+    return name.startswith("query-") or name in READ_ONLY
+
+
+@dataclass(frozen=True)
+class Line:
+    source: str
+    number: int
+    text: str
+    #: a decoding problem: (message, column), when the bytes were not UTF-8
+    bad: tuple[str, int] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.number}"
+
+
+async def lines_from(texts: Iterable[str], source: str) -> AsyncIterator[Line]:
+    number = 0
+    for text in texts:
+        for part in text.split("\n"):
+            number += 1
+            yield Line(source, number, part)
+
+
+async def lines_from_fd(fd: int, source: str) -> AsyncIterator[Line]:
+    """Lines from a file descriptor, read in large chunks, decoded strictly."""
+    number = 0
+    pending = b""
+    async for chunk in _chunks(fd):
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for raw in complete:
+            number += 1
+            yield _decode(raw, source, number)
+    if pending:
+        yield _decode(pending, source, number + 1)
+
+
+async def lines_from_bytes(data: bytes, source: str) -> AsyncIterator[Line]:
+    raws = data.split(b"\n")
+    if raws and not raws[-1]:
+        raws.pop()
+    for number, raw in enumerate(raws, 1):
+        yield _decode(raw, source, number)
+
+
+def _decode(raw: bytes, source: str, number: int) -> Line:
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    try:
+        return Line(source, number, raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        text = raw.decode("utf-8", "replace")
+        column = len(raw[: err.start].decode("utf-8", "replace")) + 1
+        return Line(
+            source, number, text, (f"byte 0x{raw[err.start]:02x} is not UTF-8", column)
+        )
+
+
+async def _chunks(fd: int) -> AsyncIterator[bytes]:
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 20)
+        pipe = os.fdopen(os.dup(fd), "rb", buffering=0)
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), pipe
+        )
+        try:
+            while chunk := await reader.read(1 << 16):
+                yield chunk
+        finally:
+            transport.close()
+    else:
+        while chunk := os.read(fd, 1 << 16):
+            yield chunk
+
+
+@dataclass
+class _Sent:
+    line: Line
+    request: Request
+    reply: asyncio.Future[dict[str, Any]]
+
+
+class BatchRunner:
+    """Two tasks: a reader that parses and sends, a printer that prints replies.
+
+    They run side by side so that a reply is printed (and flushed) as soon as
+    it arrives even while the reader waits for more input: a script talking
+    to qmpsh through a pipe gets each answer before it sends the next line.
+    """
+
+    def __init__(
+        self, ctx: Context, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    ) -> None:
+        self.ctx = ctx
+        self.out = out
+        self.err = err
+        self.settings = ctx.settings
+        self.color = ctx.settings.use_color(out.isatty())
+        self.status = Exit.OK
+        self.pending: deque[_Sent] = deque()
+        self.window = max(1, ctx.settings.max_inflight)
+        self.stopping = False
+        self.eof = False
+
+    async def run(self, lines: AsyncIterator[Line]) -> int:
+        self._slots = asyncio.Semaphore(self.window)
+        self._arrived = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._reader = asyncio.ensure_future(self._read(lines))
+        printer = asyncio.ensure_future(self._print_replies())
+        try:
+            try:
+                await self._reader
+            except asyncio.CancelledError:
+                if not self.stopping:  # not us: Ctrl-C or the caller
+                    raise
+            self.eof = True
+            self._arrived.set()
+            await printer
+        finally:
+            printer.cancel()
+            self._discard()
+            self.out.flush()
+        return int(self.status)
+
+    # -- the reader ----------------------------------------------------------
+
+    async def _read(self, lines: AsyncIterator[Line]) -> None:
+        acc = Accumulator()
+        last: Line | None = None
+        async for line in lines:
+            if self.stopping:
+                return
+            last = line
+            if line.bad is not None:
+                message, column = line.bad
+                await self._refuse(f"{line.where}:{column}: {message}")
+                continue
+            if not acc.pending:
+                found = lookup(line.text)
+                if found is not None:
+                    await self._barrier()
+                    await self._builtin(line, *found)
+                    continue
+            first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+            try:
+                result = acc.feed(line.text)
+            except ParseError as err:
+                where = f"{line.source}:{first + err.line - 1}:{err.column}"
+                await self._refuse(f"{where}: {err.message}")
+                continue
+            if result is not None and not isinstance(result, Incomplete):
+                await self._send(line, result)
+        try:
+            acc.finish()
+        except ParseError as err:
+            await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+
+    async def _refuse(self, message: str) -> None:
+        """A line that cannot be sent: report it after the replies before it."""
+        await self._barrier()
+        self._report(Exit.PARSE_ERROR, message)
+
+    async def _barrier(self) -> None:
+        """Wait until every reply so far is printed; stop if told to."""
+        await self._idle.wait()
+        if self.stopping:
+            raise asyncio.CancelledError
+
+    async def _send(self, line: Line, request: Request) -> None:
+        pipelined = self.settings.keep_going or read_only(request)
+        if not pipelined:
+            await self._barrier()
+        await self._slots.acquire()
+        if self.stopping:
+            raise asyncio.CancelledError
+        self.ctx.mark = self.ctx.events.seq
+        future = asyncio.ensure_future(
+            self.ctx.conn.execute(request.message, self.settings.timeout)
+        )
+        self.pending.append(_Sent(line, request, future))
+        self._idle.clear()
+        self._arrived.set()
+        if not pipelined:
+            await self._barrier()
+
+    async def _builtin(self, line: Line, builtin: Any, rest: str) -> None:
+        if not builtin.batch:
+            self._report(
+                Exit.PARSE_ERROR,
+                f"{line.where}: {builtin.name} only works interactively",
+            )
+            return
+        try:
+            code = await builtin.run(self.ctx, rest)
+        except QmpshError as err:
+            fatal = not isinstance(err, CommandTimeout)
+            self._report(
+                err.exit_code, f"{line.where}: {builtin.name}: {err.message}", fatal
+            )
+            return
+        except ValueError as err:  # bad arguments, e.g. an open quote
+            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
+            return
+        self.out.flush()
+        if code != Exit.OK:
+            self._report(Exit(code), f"{line.where}: {builtin.name} failed")
+
+    # -- the printer ---------------------------------------------------------
+
+    async def _print_replies(self) -> None:
+        while True:
+            while not self.pending:
+                self.out.flush()
+                self._idle.set()
+                if self.eof or self.stopping:
+                    return
+                self._arrived.clear()
+                await self._arrived.wait()
+            sent = self.pending[0]
+            try:
+                reply = await sent.reply
+            except QmpshError as err:
+                fatal = not isinstance(err, CommandTimeout)
+                where = f"{sent.line.where}: {sent.request.command or 'request'}"
+                self.pending.popleft()
+                self._slots.release()
+                self._report(err.exit_code, f"{where}: {err.message}", fatal)
+                continue
+            self.pending.popleft()
+            self._slots.release()
+            self._show(sent, reply)
+
+    def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        s = self.settings
+        if s.verbose:
+            self._print(render_json(sent.request.message, s.pretty))
+        failed = is_error(reply)
+        if not (failed and s.return_value):
+            self._print(
+                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
+            )
+        if failed:
+            text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
+            if not s.keep_going and self.pending:
+                n = len(self.pending)
+                text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
+            self._report(Exit.COMMAND_ERROR, text)
+
+    def _print(self, text: str) -> None:
+        if self.color:
+            text = highlight_json(text, self.settings.style)
+        self.out.write(text + "\n")
+
+    # -- stopping ------------------------------------------------------------
+
+    def _report(self, code: Exit, message: str, fatal: bool = False) -> None:
+        """Say what failed; unless --keep-going (and not *fatal*), stop."""
+        self.out.flush()
+        self.err.write(f"qmpsh: {message}\n")
+        self.err.flush()
+        if self.status == Exit.OK:
+            self.status = code
+        if fatal or not self.settings.keep_going:
+            self._halt()
+
+    def _halt(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        self._discard()
+        self._idle.set()
+        self._arrived.set()
+        if not self._reader.done() and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+
+    def _discard(self) -> None:
+        while self.pending:
+            sent = self.pending.popleft()
+            sent.reply.cancel()
+            with contextlib.suppress(BaseException):
+                sent.reply.exception()

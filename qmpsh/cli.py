@@ -1,0 +1,265 @@
+"""The ``qmpsh`` command line: options in, settings and a runner out.
+
+``qmpsh [OPTIONS] [ADDRESS]`` opens the shell (or runs batch input) and a few
+subcommands sit beside it.  A first word that is not a subcommand is the
+address, so a socket literally named ``wrap`` is written ``./wrap``.
+Options may come before or after the address.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from click.core import ParameterSource
+
+from qmpsh import __version__
+from qmpsh.exitcodes import Exit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SESSION_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "-c",
+        "--command",
+        "commands",
+        multiple=True,
+        metavar="CMD",
+        help="Run CMD and exit (repeatable; lines of one CMD run in turn).",
+    ),
+    click.option(
+        "-f",
+        "--file",
+        "files",
+        multiple=True,
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Run the commands in FILE and exit (repeatable).",
+    ),
+    click.option("-p", "--pretty", is_flag=True, help="Indent JSON output."),
+    click.option(
+        "-v", "--verbose", is_flag=True, help="Echo each request before its reply."
+    ),
+    click.option(
+        "-r",
+        "--return-value",
+        is_flag=True,
+        help='Print only the "return" value of each reply.',
+    ),
+    click.option(
+        "-k",
+        "--keep-going",
+        is_flag=True,
+        help="In batch mode, go on after an error instead of stopping.",
+    ),
+    click.option(
+        "-l",
+        "--logfile",
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Append every QMP message, both ways, to FILE as JSON lines.",
+    ),
+    click.option(
+        "-N",
+        "--skip-negotiation",
+        is_flag=True,
+        help="Expect no greeting and negotiate nothing (for qemu-ga).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Give up on a reply after SECONDS (default: wait forever).",
+    ),
+    click.option(
+        "--connect-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Give up connecting, or waiting for the greeting, after SECONDS "
+        "(default: 10).",
+    ),
+    click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        help="Colour output: auto (on a terminal, unless NO_COLOR is set), "
+        "always or never.",
+    ),
+    click.option(
+        "--max-inflight",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Send up to N read-only requests ahead of their replies in batch "
+        "mode (default: 64; 1 turns pipelining off).",
+    ),
+]
+
+
+def session_options(func: F) -> F:
+    for option in reversed(_SESSION_OPTIONS):
+        func = option(func)
+    return func
+
+
+class AddressGroup(click.Group):
+    """A group whose first word, when it is no subcommand, is the address."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands:
+            return "open", self.commands["open"], args
+        return super().resolve_command(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(
+            ctx.command_path, "[OPTIONS] [ADDRESS]  |  qmpsh COMMAND [ARGS]..."
+        )
+
+
+def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
+    """This command's options over those given before the address."""
+    parent = ctx.parent.params if ctx.parent is not None else {}
+    out = dict(parent)
+    for name, value in opts.items():
+        if isinstance(value, tuple):
+            out[name] = tuple(parent.get(name, ())) + value
+        elif ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+            out[name] = value
+        else:
+            out.setdefault(name, value)
+    return out
+
+
+def _settings(opts: dict[str, Any]) -> Any:
+    from qmpsh.settings import build_settings
+
+    return build_settings(
+        {
+            "pretty": opts.get("pretty") or None,
+            "verbose": opts.get("verbose") or None,
+            "return_value": opts.get("return_value") or None,
+            "keep_going": opts.get("keep_going") or None,
+            "logfile": opts.get("logfile"),
+            "negotiate": False if opts.get("skip_negotiation") else None,
+            "timeout": opts.get("timeout"),
+            "connect_timeout": opts.get("connect_timeout"),
+            "color": opts.get("color"),
+            "max_inflight": opts.get("max_inflight"),
+        }
+    )
+
+
+def _inputs(opts: dict[str, Any]) -> Any:
+    from qmpsh.session import Inputs
+
+    commands = tuple(opts.get("commands") or ())
+    files = tuple(opts.get("files") or ())
+    interactive = (
+        not commands and not files and sys.stdin.isatty() and sys.stdout.isatty()
+    )
+    return Inputs(commands, files, interactive)
+
+
+def _open(address_text: str | None, opts: dict[str, Any]) -> int:
+    from qmpsh.address import AddressError, parse_address
+    from qmpsh.session import Dial, run
+
+    if address_text is None:
+        address_text = os.environ.get("QMP_SOCKET") or None
+    if address_text is None:
+        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    try:
+        address = parse_address(address_text)
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
+    settings = _settings(opts)
+    return run(settings, _inputs(opts), Dial(address, settings.connect_timeout))
+
+
+@click.group(
+    cls=AddressGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@session_options
+@click.version_option(__version__, "-V", "--version", prog_name="qmpsh")
+@click.pass_context
+def cli(ctx: click.Context, /, **opts: Any) -> int:
+    """A shell for the QEMU Monitor Protocol.
+
+    ADDRESS is a unix socket path, HOST:PORT or [IPv6]:PORT; without it,
+    $QMP_SOCKET is used.  On a terminal qmpsh opens an interactive shell;
+    with -c, -f or piped input it runs the commands and prints one JSON
+    reply per line.
+
+    \b
+    Exit codes: 0 ok, 1 error reply, 2 usage, 3 bad input line,
+    4 cannot connect, 5 connection lost, 6 timeout, 7 QEMU launch
+    failed, 130 interrupted.
+    """
+    if ctx.invoked_subcommand is None:
+        return _open(None, opts)
+    return 0
+
+
+@cli.command("open", hidden=True)
+@click.argument("address")
+@session_options
+@click.pass_context
+def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
+    """Connect to ADDRESS."""
+    return _open(address, _merged(ctx, opts))
+
+
+@cli.command(
+    "wrap",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@session_options
+@click.argument(
+    "qemu_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- QEMU ARGS...]"
+)
+@click.pass_context
+def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> int:
+    """Start QEMU, connect to it, and stop it when done.
+
+    Without QEMU ARGS, runs qemu-system-x86_64 -M none -nodefaults -display
+    none.  ARGS that start with an option are added to that command line (a
+    later -M wins); otherwise they are the whole command, program first.
+    qmpsh adds the -qmp option.
+    """
+    from qmpsh.launch import Qemu, qemu_command
+    from qmpsh.session import run
+
+    opts = _merged(ctx, opts)
+    settings = _settings(opts)
+    target = Qemu(qemu_command(list(qemu_args)), timeout=settings.connect_timeout * 3)
+    return run(settings, _inputs(opts), target)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the command line, exit with its status."""
+    try:
+        code = cli.main(args=argv, prog_name="qmpsh", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.UsageError as err:
+        hint = ""
+        if err.ctx is not None and "--help" not in err.format_message():
+            path = err.ctx.command_path.replace(" open", "")
+            hint = f" (see {path} --help)"
+        sys.stderr.write(f"qmpsh: {err.format_message()}{hint}\n")
+        code = Exit.USAGE
+    except click.ClickException as err:
+        sys.stderr.write(f"qmpsh: {err.format_message()}\n")
+        code = err.exit_code
+    except click.Abort:
+        sys.stderr.write("qmpsh: interrupted\n")
+        code = Exit.INTERRUPTED
+    except KeyboardInterrupt:
+        sys.stderr.write("qmpsh: interrupted\n")
+        code = Exit.INTERRUPTED
+    sys.exit(int(code or 0))

@@ -1,0 +1,453 @@
+"""The connection to a QMP server, built on the QEMU project's ``qemu.qmp``.
+
+`Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
+does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
+offered), ids, routing replies to their requests, accept mode and fd passing.
+A small adapter subclass overrides only its documented extension points
+(``_do_recv``/``_do_send``, the ``_cb_*`` hooks and event dispatch) to feed
+the wire log and our bounded `EventLog`: the library's default listener keeps
+every event forever, which an operator's shell that runs for days cannot.
+
+Errors come out as `QmpshError` subclasses carrying one line of text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import socket
+import stat
+from collections.abc import Callable
+from typing import Any
+
+from qemu.qmp import ExecInterruptedError, Message, QMPClient, Runstate, StateError
+from qemu.qmp.protocol import ConnectError
+
+from qmpsh.address import Address, TcpAddress, UnixAddress
+from qmpsh.eventlog import EventLog
+from qmpsh.exitcodes import Exit
+from qmpsh.literal import clip
+from qmpsh.wirelog import WireLog
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_LIMIT = 10 * 1024 * 1024
+AUTO_ID_PREFIX = "__qmp#"
+
+
+class QmpshError(Exception):
+    """An error to show the user as one line, with the exit code it maps to."""
+
+    exit_code = Exit.COMMAND_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConnectFailed(QmpshError):
+    exit_code = Exit.CONNECT_ERROR
+
+
+class ConnectionLost(QmpshError):
+    exit_code = Exit.CONNECTION_LOST
+
+
+class NotConnected(QmpshError):
+    exit_code = Exit.CONNECTION_LOST
+
+
+class CommandTimeout(QmpshError):
+    exit_code = Exit.TIMEOUT
+
+
+class BadRequest(QmpshError):
+    exit_code = Exit.PARSE_ERROR
+
+
+StateListener = Callable[[str, str], None]
+
+
+class _Adapter(QMPClient):
+    """QMPClient with its I/O hooks pointed at a `Connection`."""
+
+    def __init__(self, owner: Connection, readbuflen: int) -> None:
+        super().__init__(None, readbuflen)
+        self._owner = owner
+
+    def _cb_outbound(self, msg: Message) -> Message:
+        return msg  # the base class formats every message for debug logging
+
+    def _cb_inbound(self, msg: Message) -> Message:
+        return msg
+
+    async def _do_recv(self) -> Message:
+        data = await self._readline()
+        log = self._owner.wirelog
+        try:
+            msg = Message(data, eager=True)
+        except Exception:
+            if log is not None:
+                log.write("in", data, valid=False)
+            self._owner.last_bad_input = data
+            raise
+        if log is not None:
+            log.write("in", data)
+        return msg
+
+    def _do_send(self, msg: Message) -> None:
+        data = bytes(msg) + b"\n"
+        if self._owner.wirelog is not None:
+            self._owner.wirelog.write("out", data)
+        assert self._writer is not None
+        self._writer.write(data)
+
+    async def _event_dispatch(self, msg: Message) -> None:
+        self._owner.events.append(msg._object)
+
+
+class Connection:
+    """One QMP session: connect (or accept), execute, events, disconnect."""
+
+    def __init__(
+        self,
+        *,
+        negotiate: bool = True,
+        wirelog: WireLog | None = None,
+        events: EventLog | None = None,
+        read_limit: int = DEFAULT_READ_LIMIT,
+    ) -> None:
+        self.negotiate = negotiate
+        self.wirelog = wirelog
+        self.events = events if events is not None else EventLog()
+        self.read_limit = read_limit
+        self.greeting: dict[str, Any] | None = None
+        self.address: Address | None = None
+        #: "idle", "connecting", "connected", "lost" or "closed"
+        self.state = "idle"
+        self.lost_reason = ""
+        self.last_bad_input: bytes | None = None
+        self._listeners: list[StateListener] = []
+        self._client = self._new_client()
+        self._watcher: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def _new_client(self) -> _Adapter:
+        client = _Adapter(self, self.read_limit)
+        client.await_greeting = self.negotiate
+        client.negotiate = self.negotiate
+        return client
+
+    # -- state -------------------------------------------------------------
+
+    def on_state(self, listener: StateListener) -> None:
+        """Call ``listener(state, reason)`` whenever the state changes."""
+        self._listeners.append(listener)
+
+    def _set_state(self, state: str, reason: str = "") -> None:
+        self.state = state
+        if self.wirelog is not None and state in ("connected", "lost", "closed"):
+            self.wirelog.note(f"{state} {self.address} {reason}".strip())
+        for listener in tuple(self._listeners):
+            listener(state, reason)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == "connected"
+
+    @property
+    def version(self) -> str:
+        """``7.2.22`` from the greeting, or "" without one."""
+        try:
+            qemu = self.greeting["QMP"]["version"]["qemu"]  # type: ignore[index]
+            return f"{qemu['major']}.{qemu['minor']}.{qemu['micro']}"
+        except (KeyError, TypeError):
+            return ""
+
+    @property
+    def capabilities(self) -> list[str]:
+        try:
+            caps = self.greeting["QMP"]["capabilities"]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return []
+        return [c for c in caps if isinstance(c, str)]
+
+    # -- opening -----------------------------------------------------------
+
+    async def connect(
+        self, address: Address, timeout: float = DEFAULT_CONNECT_TIMEOUT
+    ) -> None:
+        """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
+        self.address = address
+        self._set_state("connecting")
+        try:
+            sock = await _open_socket(address, timeout)
+        except ConnectFailed:
+            self._set_state("idle")
+            raise
+        await self._start_session(sock, timeout)
+
+    async def listen(self, address: Address) -> None:
+        """Listen on *address* for the server to connect to us (accept mode)."""
+        self.address = address
+        self._set_state("connecting")
+        try:
+            await self._client.start_server(address.target)
+        except (ConnectError, OSError) as err:
+            self._set_state("idle")
+            cause = err.exc if isinstance(err, ConnectError) else err
+            raise ConnectFailed(
+                f"cannot listen on {address}: {_os_text(cause)}"
+            ) from None
+
+    async def accept(self, timeout: float | None = None) -> None:
+        """Wait for the server to connect to the address given to `listen`."""
+        try:
+            await asyncio.wait_for(self._client.accept(), timeout)
+        except TimeoutError:
+            self._set_state("idle")
+            raise ConnectFailed(
+                f"nothing connected to {self.address} within {timeout:g} s"
+            ) from None
+        except ConnectError as err:
+            self._set_state("idle")
+            raise ConnectFailed(self._session_error(err.exc)) from None
+        self._started()
+
+    async def _start_session(self, sock: socket.socket, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._client.connect(sock), timeout)
+        except TimeoutError:
+            self._set_state("idle")
+            sock.close()
+            raise ConnectFailed(
+                f"connected to {self.address} but no QMP greeting came within "
+                f"{timeout:g} s: another client probably holds the monitor (QEMU "
+                "serves one QMP client at a time), or it is a guest agent (use -N)"
+            ) from None
+        except ConnectError as err:
+            self._set_state("idle")
+            raise ConnectFailed(self._session_error(err.exc)) from None
+        self._started()
+
+    def _started(self) -> None:
+        greeting = self._client.greeting
+        self.greeting = dict(greeting._raw) if greeting is not None else None
+        self.lost_reason = ""
+        self._closing = False
+        self._watcher = asyncio.ensure_future(self._watch())
+        self._set_state("connected")
+
+    def _session_error(self, exc: BaseException) -> str:
+        where = str(self.address)
+        if isinstance(exc, EOFError):
+            return (
+                f"{where} closed the connection before the QMP greeting "
+                "(is another client connected, or is it not a QMP server?)"
+            )
+        name = type(exc).__name__
+        if name == "GreetingError":
+            seen = self.last_bad_input
+            got = f": got {clip(seen.decode('utf-8', 'replace'))}" if seen else ""
+            return f"{where} did not send a QMP greeting{got}"
+        if name == "NegotiationError":
+            return f"capabilities negotiation with {where} failed: {exc}"
+        if isinstance(exc, OSError):
+            return f"connection to {where} failed: {_os_text(exc)}"
+        return f"session with {where} failed: {exc}"
+
+    # -- losing ------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        client = self._client
+        while client.runstate == Runstate.RUNNING:
+            await client.runstate_changed()
+        if self._closing:
+            return
+        reason = await self._reap()
+        self.lost_reason = reason
+        self._set_state("lost", reason)
+
+    async def _reap(self) -> str:
+        """Finish a disconnect the server caused; say why it happened."""
+        try:
+            await self._client.disconnect()
+        except EOFError:
+            return f"{self.address} closed the connection"
+        except Exception as err:
+            return self._lost_text(err)
+        return f"{self.address} closed the connection"
+
+    def _lost_text(self, err: BaseException) -> str:
+        name = type(err).__name__
+        if name == "DeserializationError":
+            bad = self.last_bad_input or b""
+            return f"the server sent data that is not JSON: {clip(bad.decode('utf-8', 'replace'))}"
+        if name == "UnexpectedTypeError":
+            bad = self.last_bad_input or b""
+            return f"the server sent JSON that is not an object: {clip(bad.decode('utf-8', 'replace'))}"
+        if name == "ServerParseError":
+            return "the server reported that it could not parse our input"
+        if isinstance(err, ValueError) and "limit" in str(err):
+            return (
+                f"a message longer than the read limit ({self.read_limit} bytes) "
+                "arrived"
+            )
+        if isinstance(err, OSError):
+            return f"connection to {self.address} failed: {_os_text(err)}"
+        return f"connection to {self.address} failed: {name}: {err}"
+
+    async def close(self) -> None:
+        """Disconnect (idempotent); never raises."""
+        self._closing = True
+        with contextlib.suppress(Exception):  # already reported, or moot now
+            await self._client.disconnect()
+
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+        if self.state != "idle":
+            self._set_state("closed")
+
+    def reset(self) -> None:
+        """Forget a lost session so that `connect` can be called again."""
+        self._client = self._new_client()
+        self._set_state("idle")
+
+    # -- commands ----------------------------------------------------------
+
+    async def execute(
+        self, message: dict[str, Any], timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send *message* and return the server's reply as a dict.
+
+        The id this class assigns is removed from the reply; one the caller
+        gave is kept.  Raises `NotConnected`, `ConnectionLost`,
+        `CommandTimeout` or `BadRequest`; an error reply is returned, not
+        raised.
+        """
+        auto = "id" not in message
+        if not auto:
+            given = message["id"]
+            if not isinstance(given, str) or given.startswith(AUTO_ID_PREFIX):
+                raise BadRequest(
+                    f"a custom id must be a string not starting with "
+                    f"{AUTO_ID_PREFIX!r}, not {clip(repr(given))}"
+                )
+        if self.state != "connected":
+            raise NotConnected(self._not_connected_text())
+        try:
+            call = self._client._raw(message, assign_id=auto)
+            if timeout is None:
+                reply = await call
+            else:
+                reply = await asyncio.wait_for(call, timeout)
+        except (ExecInterruptedError, StateError):
+            await self._settle()
+            raise ConnectionLost(
+                self.lost_reason or "the connection was lost"
+            ) from None
+        except TimeoutError:
+            raise CommandTimeout(
+                f"no reply to {_command_name(message)} within {timeout:g} s"
+            ) from None
+        except ValueError as err:  # the id is already in use
+            raise BadRequest(str(err)) from None
+        obj: dict[str, Any] = reply._object
+        if auto:
+            obj.pop("id", None)
+        return obj
+
+    async def _settle(self) -> None:
+        """Let the watcher record why the connection went away."""
+        if self._watcher is not None and not self._watcher.done():
+            await asyncio.wait([self._watcher], timeout=5)
+
+    def _not_connected_text(self) -> str:
+        if self.state == "lost":
+            return f"not connected: {self.lost_reason}"
+        return "not connected"
+
+    def send_fd(self, fd: int) -> None:
+        """Pass *fd* to the server with SCM_RIGHTS (unix sockets only)."""
+        self._client.send_fd_scm(fd)
+
+
+def _command_name(message: dict[str, Any]) -> str:
+    name = message.get("execute", message.get("exec-oob", "the request"))
+    return str(name)
+
+
+def _os_text(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
+    return str(err) or type(err).__name__
+
+
+async def _open_socket(address: Address, timeout: float) -> socket.socket:
+    """A connected, non-blocking socket, or `ConnectFailed` saying why not."""
+    loop = asyncio.get_running_loop()
+    if isinstance(address, UnixAddress):
+        path = address.path
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            raise ConnectFailed(
+                f"no socket at {path} (is QEMU running with "
+                f"-qmp unix:{path},server=on,wait=off?)"
+            ) from None
+        except OSError as err:
+            raise ConnectFailed(f"cannot reach {path}: {_os_text(err)}") from None
+        if not stat.S_ISSOCK(st.st_mode):
+            raise ConnectFailed(f"{path} exists but is not a socket")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        await _connect_sock(loop, sock, path, address, timeout)
+        return sock
+    assert isinstance(address, TcpAddress)
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM),
+            timeout,
+        )
+    except (socket.gaierror, TimeoutError):
+        raise ConnectFailed(f"cannot resolve host {address.host!r}") from None
+    last: ConnectFailed | None = None
+    for family, kind, proto, _, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await _connect_sock(loop, sock, sockaddr, address, timeout)
+        except ConnectFailed as err:
+            last = err
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    raise last or ConnectFailed(f"cannot resolve host {address.host!r}")
+
+
+async def _connect_sock(
+    loop: asyncio.AbstractEventLoop,
+    sock: socket.socket,
+    target: Any,
+    address: Address,
+    timeout: float,
+) -> None:
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, target), timeout)
+    except TimeoutError:
+        sock.close()
+        raise ConnectFailed(
+            f"timed out connecting to {address} after {timeout:g} s"
+        ) from None
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.ECONNREFUSED:
+            if isinstance(address, UnixAddress):
+                raise ConnectFailed(
+                    f"nothing is listening on {address} (QEMU has exited and "
+                    "left its socket file behind?)"
+                ) from None
+            raise ConnectFailed(f"connection refused by {address}") from None
+        raise ConnectFailed(f"cannot connect to {address}: {_os_text(err)}") from None

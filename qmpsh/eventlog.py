@@ -1,0 +1,82 @@
+"""The bounded history of QMP events seen on a connection.
+
+Every event gets a sequence number.  The history is a ring (old events fall
+off the front), so memory stays flat under an event flood; listeners are
+called synchronously as each event arrives, in arrival order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_HISTORY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    #: the QMP message itself: {"event": ..., "data": ..., "timestamp": ...}
+    message: dict[str, Any]
+    #: wall-clock time (seconds since the epoch) when it was received
+    received: float
+
+    @property
+    def name(self) -> str:
+        name = self.message.get("event")
+        return name if isinstance(name, str) else "?"
+
+    @property
+    def time(self) -> float:
+        """The server's timestamp, or the time of arrival if it has none."""
+        stamp = self.message.get("timestamp")
+        if isinstance(stamp, dict):
+            sec, usec = stamp.get("seconds"), stamp.get("microseconds")
+            if isinstance(sec, int) and isinstance(usec, int):
+                return sec + usec / 1e6
+        return self.received
+
+
+Listener = Callable[[Event], None]
+
+
+class EventLog:
+    def __init__(self, maxlen: int = DEFAULT_HISTORY) -> None:
+        self._ring: deque[Event] = deque(maxlen=maxlen)
+        self._listeners: list[Listener] = []
+        #: sequence number of the newest event (0: none yet)
+        self.seq = 0
+
+    def append(self, message: dict[str, Any]) -> Event:
+        self.seq += 1
+        event = Event(self.seq, message, time.time())
+        self._ring.append(event)
+        for listener in tuple(self._listeners):
+            listener(event)
+        return event
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call *listener* for each new event; returns the unsubscribe call."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def since(self, seq: int) -> list[Event]:
+        """The events still held whose number is above *seq*, oldest first."""
+        return [e for e in self._ring if e.seq > seq]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(tuple(self._ring))
+
+    def __len__(self) -> int:
+        return len(self._ring)
+
+    def clear(self) -> None:
+        self._ring.clear()

@@ -1,0 +1,69 @@
+"""Pure rendering: replies, errors and events to text.
+
+Nothing here looks at the terminal; callers decide colour and paging once,
+from the settings, and pass the decision in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+
+def render_json(value: Any, pretty: bool = False) -> str:
+    """JSON text: compact on one line (QEMU's spacing), or indented."""
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_reply(
+    reply: Mapping[str, Any], *, pretty: bool = False, return_value: bool = False
+) -> str:
+    """A reply as the shell prints it; with *return_value*, only its value."""
+    if return_value and "return" in reply:
+        return render_json(reply["return"], pretty)
+    return render_json(reply, pretty)
+
+
+def is_error(reply: Mapping[str, Any]) -> bool:
+    return "error" in reply
+
+
+def error_line(reply: Mapping[str, Any]) -> str:
+    """``ErrorClass: description`` for an error reply."""
+    error = reply.get("error")
+    if not isinstance(error, Mapping):
+        return f"malformed reply: {render_json(reply)}"
+    cls = error.get("class", "Error")
+    desc = error.get("desc", "")
+    return f"{cls}: {desc}" if desc else str(cls)
+
+
+def clock(seconds: float) -> str:
+    """``HH:MM:SS.mmm`` in local time."""
+    whole = int(seconds)
+    millis = int((seconds - whole) * 1000)
+    return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{millis:03d}"
+
+
+def event_line(message: Mapping[str, Any], when: float) -> str:
+    """One event on one line: time of day, name, compact data."""
+    name = message.get("event", "?")
+    data = message.get("data")
+    text = f"{clock(when)} {name}"
+    if data is not None:
+        text += " " + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def highlight_json(text: str, style: str = "default") -> str:
+    """*text* (JSON) with ANSI colours from a pygments style."""
+    from pygments import highlight
+    from pygments.formatters import Terminal256Formatter
+    from pygments.lexers import JsonLexer
+
+    out = highlight(text, JsonLexer(), Terminal256Formatter(style=style))
+    return out[:-1] if out.endswith("\n") and not text.endswith("\n") else out

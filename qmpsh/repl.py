@@ -1,0 +1,94 @@
+"""The interactive shell (prompt_toolkit).
+
+Events are printed above the prompt as they arrive, while the user types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.patch_stdout import patch_stdout
+
+from qmpsh.builtins import Context, lookup
+from qmpsh.client import QmpshError
+from qmpsh.eventlog import Event
+from qmpsh.exitcodes import Exit
+from qmpsh.parser import Accumulator, Incomplete, ParseError
+from qmpsh.render import (
+    error_line,
+    event_line,
+    highlight_json,
+    is_error,
+    render_json,
+    render_reply,
+)
+
+
+def banner(ctx: Context) -> str:
+    version = ctx.conn.version
+    target = f"QEMU {version}" if version else "a QMP server without a greeting"
+    return f"qmpsh connected to {target} at {ctx.conn.address}. Ctrl-D quits."
+
+
+async def run_repl(ctx: Context) -> int:
+    color = ctx.settings.use_color(sys.stdout.isatty())
+    session: PromptSession[str] = PromptSession()
+    acc = Accumulator()
+
+    def show(text: str) -> None:
+        print(highlight_json(text, ctx.settings.style) if color else text)
+
+    def on_event(event: Event) -> None:
+        print(event_line(event.message, event.time))
+
+    print(banner(ctx))
+    unsubscribe = ctx.events.subscribe(on_event)
+    try:
+        with patch_stdout(raw=True):
+            while True:
+                prompt = "... " if acc.pending else "(qmpsh) "
+                try:
+                    line = await session.prompt_async(prompt)
+                except KeyboardInterrupt:
+                    acc.reset()
+                    continue
+                except EOFError:
+                    break
+                if not acc.pending and (found := lookup(line)) is not None:
+                    builtin, rest = found
+                    try:
+                        await builtin.run(ctx, rest)
+                    except (QmpshError, ValueError) as err:
+                        ctx.console.err(f"{builtin.name}: {err}")
+                    continue
+                try:
+                    result = acc.feed(line)
+                except ParseError as err:
+                    ctx.console.err(
+                        f"parse error at {err.line}:{err.column}: {err.message}"
+                    )
+                    continue
+                if result is None or isinstance(result, Incomplete):
+                    continue
+                ctx.mark = ctx.events.seq
+                if ctx.settings.verbose:
+                    show(render_json(result.message, ctx.settings.pretty))
+                task = asyncio.ensure_future(
+                    ctx.conn.execute(result.message, ctx.settings.timeout)
+                )
+                try:
+                    reply = await task
+                except QmpshError as err:
+                    ctx.console.err(err.message)
+                    continue
+                except asyncio.CancelledError:
+                    continue
+                if is_error(reply):
+                    ctx.console.err(error_line(reply))
+                else:
+                    show(render_reply(reply, pretty=ctx.settings.pretty))
+    finally:
+        unsubscribe()
+    return int(Exit.OK)

@@ -1,0 +1,152 @@
+"""Run one session: open the connection, hand it to the shell or to batch mode.
+
+This is the glue between the command line (which only gathers settings and
+inputs) and the runners; it owns the event loop's top level, the wire log and
+the translation of errors into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from qmpsh.address import Address
+from qmpsh.builtins import Context, load_all
+from qmpsh.client import Connection, QmpshError
+from qmpsh.eventlog import EventLog
+from qmpsh.exitcodes import Exit
+from qmpsh.settings import Settings
+from qmpsh.wirelog import WireLog
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where commands come from: ``-c`` texts, ``-f`` files, else stdin."""
+
+    commands: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
+    interactive: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class StreamConsole:
+    """A `Console` writing to stdout and stderr."""
+
+    def out(self, text: str) -> None:
+        sys.stdout.write(text + "\n")
+
+    def err(self, text: str) -> None:
+        sys.stdout.flush()
+        sys.stderr.write(f"qmpsh: {text}\n")
+        sys.stderr.flush()
+
+
+def fail(message: str, code: Exit) -> int:
+    sys.stdout.flush()
+    sys.stderr.write(f"qmpsh: {message}\n")
+    sys.stderr.flush()
+    return int(code)
+
+
+class Target(Protocol):
+    """What a session talks to: opens the connection, cleans up after."""
+
+    async def open(self, conn: Connection) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dial:
+    """Connect to a server listening at an address."""
+
+    address: Address
+    timeout: float
+
+    async def open(self, conn: Connection) -> None:
+        await conn.connect(self.address, self.timeout)
+
+    async def close(self) -> None:
+        pass
+
+
+def run(settings: Settings, inputs: Inputs, target: Target) -> int:
+    """Open *target*, run the inputs, return the exit code."""
+    try:
+        return asyncio.run(_main(settings, inputs, target))
+    except KeyboardInterrupt:
+        return fail("interrupted", Exit.INTERRUPTED)
+
+
+async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
+    try:
+        return await _session(settings, inputs, target)
+    finally:
+        await target.close()
+
+
+async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
+    try:
+        wirelog = WireLog(settings.logfile) if settings.logfile else None
+    except OSError as err:
+        return fail(
+            f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
+        )
+    conn = Connection(
+        negotiate=settings.negotiate,
+        wirelog=wirelog,
+        events=EventLog(settings.event_history),
+        read_limit=settings.read_limit,
+    )
+    try:
+        await target.open(conn)
+    except QmpshError as err:
+        if wirelog is not None:
+            wirelog.close()
+        return fail(err.message, err.exit_code)
+    load_all()
+    ctx = Context(conn, settings, StreamConsole(), interactive=inputs.interactive)
+    try:
+        if inputs.interactive:
+            from qmpsh.repl import run_repl
+
+            return await run_repl(ctx)
+        return await _batch(ctx, inputs)
+    finally:
+        await conn.close()
+        if wirelog is not None:
+            wirelog.close()
+
+
+async def _batch(ctx: Context, inputs: Inputs) -> int:
+    from qmpsh.batch import (
+        BatchRunner,
+        Line,
+        lines_from,
+        lines_from_bytes,
+        lines_from_fd,
+    )
+
+    sources: list[AsyncIterator[Line]] = []
+    if inputs.commands:
+        sources.append(lines_from(inputs.commands, "-c"))
+    for path in inputs.files:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as err:
+            return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
+        sources.append(lines_from_bytes(data, path))
+    if not sources:
+        sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+
+    async def chain() -> AsyncIterator[Line]:
+        for source in sources:
+            async for item in source:
+                yield item
+
+    return await BatchRunner(ctx).run(chain())

@@ -1,0 +1,33 @@
+"""Fixtures that start real QEMU processes (killed at teardown)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.procs import GuestAgent, Qemu
+
+
+@pytest.fixture
+def qemu(tmp_path: Path) -> Iterator[Qemu]:
+    """``qemu-system-x86_64 -M none`` with two unix QMP sockets and a TCP one.
+
+    qmpsh uses ``qemu.sock``; the tests use the second socket to look and
+    poke independently of qmpsh.
+    """
+    vm = Qemu(tmp_path / "qemu", monitors=2, tcp=True)
+    try:
+        yield vm
+    finally:
+        vm.kill()
+
+
+@pytest.fixture
+def qga(tmp_path: Path) -> Iterator[GuestAgent]:
+    agent = GuestAgent(tmp_path / "qga")
+    try:
+        yield agent
+    finally:
+        agent.kill()

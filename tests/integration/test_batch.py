@@ -1,0 +1,196 @@
+"""Batch mode against a real QEMU: output, exit codes, pipelining, the wire log."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from qmpsh.exitcodes import Exit
+from tests.procs import Qemu, qmpsh
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_done_when_examples(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input="query-status\n")
+    assert done.stdout.startswith('{"return": {') and done.returncode == 0
+    done = qmpsh(
+        "-c", "qom-get path=/machine property=type", "--return-value", str(qemu.sock)
+    )
+    assert done.stdout == '"none-machine"\n'
+    assert done.returncode == 0
+
+
+def test_comments_blank_lines_and_order(qemu: Qemu) -> None:
+    script = "# set-up\n\nquery-status\n   \nquery-name # trailing\nquery-version\n"
+    done = qmpsh(str(qemu.sock), input=script)
+    assert done.returncode == 0, done.stderr
+    out = lines(done.stdout)
+    assert len(out) == 3
+    assert "status" in out[0]["return"]
+    assert out[1] == {"return": {}}
+    assert out[2]["return"]["qemu"]["major"] >= 7
+
+
+def test_stops_at_first_error(qemu: Qemu) -> None:
+    script = "query-status\nquery-nonsense\nstop\nquery-status\n"
+    done = qmpsh(str(qemu.sock), input=script)
+    assert done.returncode == Exit.COMMAND_ERROR
+    out = lines(done.stdout)
+    assert len(out) == 2 and out[1]["error"]["class"] == "CommandNotFound"
+    assert "stdin:2: query-nonsense: CommandNotFound" in done.stderr
+    # the change after the error was never sent
+    assert qemu.qmp({"execute": "query-status"})[0]["return"]["status"] == "running"
+
+
+def test_pipelined_error_reports_discarded(qemu: Qemu) -> None:
+    script = "query-nonsense\n" + "query-status\n" * 20
+    done = qmpsh(str(qemu.sock), input=script)
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert len(lines(done.stdout)) == 1
+    assert "already sent after it discarded" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_keep_going(qemu: Qemu) -> None:
+    script = "query-nonsense\nstop\nquery-status\n"
+    done = qmpsh("--keep-going", str(qemu.sock), input=script)
+    assert done.returncode == Exit.COMMAND_ERROR  # still reports the failure
+    out = lines(done.stdout)
+    assert len(out) == 3 and out[2]["return"]["status"] == "paused"
+
+
+def test_many_pipelined_replies_keep_order(qemu: Qemu) -> None:
+    names = ["query-status", "query-name", "query-version", "query-kvm", "query-uuid"]
+    script = "\n".join(names * 200) + "\n"
+    done = qmpsh(str(qemu.sock), input=script)
+    assert done.returncode == 0, done.stderr
+    out = lines(done.stdout)
+    assert len(out) == 1000
+    for i, reply in enumerate(out):
+        kind = names[i % 5]
+        if kind == "query-status":
+            assert "status" in reply["return"]
+        elif kind == "query-version":
+            assert "qemu" in reply["return"]
+        elif kind == "query-kvm":
+            assert "enabled" in reply["return"]
+        elif kind == "query-uuid":
+            assert "UUID" in reply["return"]
+
+
+def test_parse_error_exit_code_and_position(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input="query-status\nx a=1 a=2\nstop\n")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert len(lines(done.stdout)) == 1
+    assert done.stderr == "qmpsh: stdin:2:7: 'a' is set twice\n"
+    assert qemu.qmp({"execute": "query-status"})[0]["return"]["running"] is True
+
+
+def test_unclosed_transaction_at_end_of_input(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input="transaction(\n abort\n")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "never closed" in done.stderr and "line 1" in done.stderr
+
+
+def test_transaction_over_lines_from_a_file(qemu: Qemu, tmp_path: Path) -> None:
+    script = tmp_path / "tx.qmp"
+    script.write_text("transaction(\n  abort\n)\nquery-status\n")
+    done = qmpsh("-f", str(script), str(qemu.sock))
+    # the abort action makes the whole transaction fail, as QEMU documents
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert "Transaction aborted" in done.stdout
+    assert f"{script}:3: transaction: GenericError" in done.stderr
+
+
+def test_not_utf8_and_nul(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input=b"query-status\nquery-\xff\n")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "stdin:2:7: byte 0xff is not UTF-8" in done.stderr
+    done = qmpsh(str(qemu.sock), input=b"qom-get path=/machine property=ty\x00pe\n")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert "Traceback" not in done.stderr
+
+
+def test_verbose_pretty_and_return_value(qemu: Qemu) -> None:
+    done = qmpsh("-v", str(qemu.sock), "-c", "query-name")
+    assert lines(done.stdout) == [{"execute": "query-name"}, {"return": {}}]
+    done = qmpsh("-p", str(qemu.sock), "-c", "query-name")
+    assert done.stdout == '{\n  "return": {}\n}\n'
+    done = qmpsh("-r", str(qemu.sock), "-c", "query-nonsense")
+    assert done.stdout == "" and "CommandNotFound" in done.stderr
+    assert done.returncode == Exit.COMMAND_ERROR
+
+
+def test_custom_id_is_kept(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input='{"execute": "query-name", "id": "mine"}\n')
+    assert json.loads(done.stdout) == {"return": {}, "id": "mine"}
+    done = qmpsh(str(qemu.sock), input='{"execute": "query-name", "id": 5}\n')
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "custom id must be a string" in done.stderr
+
+
+def test_connection_lost(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), input="quit\nquery-status\n")
+    assert done.returncode == Exit.CONNECTION_LOST
+    assert lines(done.stdout) == [{"return": {}}]
+    assert "stdin:2" in done.stderr and "closed the connection" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_wire_log(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "wire.jsonl"
+    log.parent.mkdir()
+    done = qmpsh("-l", str(log), str(qemu.sock), input="stop\ncont\n")
+    assert done.returncode == 0
+    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert all("time" in e and e["dir"] in ("in", "out", "note") for e in entries)
+    wire = [(e["dir"], e["msg"]) for e in entries if "msg" in e]
+    assert wire[0][0] == "in" and "QMP" in wire[0][1]  # the greeting
+    assert ("out", "stop") in [(d, m.get("execute")) for d, m in wire]
+    events = [m["event"] for d, m in wire if d == "in" and "event" in m]
+    assert events == ["STOP", "RESUME"]
+    # appended, not overwritten
+    qmpsh("-l", str(log), str(qemu.sock), input="query-name\n")
+    assert len(log.read_text().splitlines()) > len(entries)
+
+
+def test_return_value_of_a_string_list(qemu: Qemu) -> None:
+    done = qmpsh("-r", "-c", "qom-list path=/machine", str(qemu.sock))
+    names = {p["name"] for p in json.loads(done.stdout)}
+    assert {"type", "peripheral", "unattached"} <= names
+
+
+def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
+    """Start-up cost: the one-shot path loads neither (colour is off here)."""
+    import subprocess
+    import sys
+
+    from tests.procs import ROOT
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "qmpsh",
+            "-c",
+            "query-status",
+            str(qemu.sock),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0
+    modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "qmpsh.batch" in modules  # the probe sees our own imports
+    assert not {m for m in modules if m.startswith(("prompt_toolkit", "pygments"))}

@@ -1,0 +1,238 @@
+"""Real QEMU processes for tests: qemu-system-x86_64, qemu-storage-daemon, qemu-ga.
+
+Each process gets its own temp dir and sockets and is killed at teardown.
+When a binary is missing the test is skipped, except with ``CI=true``,
+where a missing QEMU is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def need(binary: str) -> str:
+    """The path of *binary*; skip (or fail under CI=true) when missing."""
+    path = shutil.which(binary) or (
+        f"/usr/sbin/{binary}" if os.path.exists(f"/usr/sbin/{binary}") else None
+    )
+    if path is None:
+        message = f"{binary} is not installed (apt-get install qemu-system-x86 qemu-utils qemu-guest-agent)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(
+    predicate: Any,
+    timeout: float = 15.0,
+    what: str = "condition",
+    proc: subprocess.Popen[bytes] | None = None,
+) -> None:
+    """Poll *predicate* until true; fail early if *proc* exits."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(
+                f"process exited ({proc.returncode}) while waiting for {what}"
+            )
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class Process:
+    """A child process with sockets in its own directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = self.dir / "stderr.log"
+
+    def spawn(self, argv: Sequence[str], sockets: Sequence[Path] = ()) -> None:
+        with open(self.log, "wb") as err:
+            self.proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+                start_new_session=True,
+            )
+        for sock in sockets:
+            wait_for(sock.exists, what=f"{sock}", proc=self.proc)
+
+    def stderr(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+class Qemu(Process):
+    """``qemu-system-x86_64`` with one or more QMP unix sockets (and TCP)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        machine: Sequence[str] = ("-M", "none"),
+        monitors: int = 1,
+        tcp: bool = False,
+        extra: Sequence[str] = (),
+    ) -> None:
+        super().__init__(directory)
+        self.sockets = [self.dir / f"qmp{i}.sock" for i in range(monitors)]
+        self.sock = self.sockets[0]
+        self.port = free_port() if tcp else 0
+        argv = [need("qemu-system-x86_64"), *machine, "-nodefaults", "-display", "none"]
+        for path in self.sockets:
+            argv += ["-qmp", f"unix:{path},server=on,wait=off"]
+        if tcp:
+            argv += ["-qmp", f"tcp:127.0.0.1:{self.port},server=on,wait=off"]
+        self.argv = [*argv, *extra]
+        self.spawn(self.argv, self.sockets)
+        if tcp:
+            wait_for(self._tcp_ready, what="the TCP monitor", proc=self.proc)
+
+    def _tcp_ready(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.settimeout(5)
+                return s.recv(1) == b"{"
+        except OSError:
+            return False
+
+    def qmp(
+        self, *commands: dict[str, Any], sock: Path | None = None
+    ) -> list[dict[str, Any]]:
+        """Run commands on a raw socket (independent of qmpsh); return replies."""
+        return raw_qmp(sock or self.sockets[-1], commands)
+
+
+def raw_qmp(
+    path: Path, commands: Sequence[dict[str, Any]], negotiate: bool = True
+) -> list[dict[str, Any]]:
+    """A tiny independent QMP client: negotiate, run *commands*, return replies."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(15)
+        s.connect(str(path))
+        stream = s.makefile("rwb")
+        if negotiate:
+            json.loads(stream.readline())
+            commands = [{"execute": "qmp_capabilities"}, *commands]
+        replies = []
+        for command in commands:
+            stream.write(json.dumps(command).encode() + b"\n")
+            stream.flush()
+            while True:
+                reply = json.loads(stream.readline())
+                if "event" not in reply:
+                    break
+            replies.append(reply)
+        return replies[1:] if negotiate else replies
+
+
+class GuestAgent(Process):
+    """``qemu-ga`` listening on a unix socket, with host-touching commands blocked."""
+
+    BLOCKED = (
+        "guest-shutdown",
+        "guest-exec",
+        "guest-exec-status",
+        "guest-file-open",
+        "guest-file-close",
+        "guest-file-read",
+        "guest-file-write",
+        "guest-file-seek",
+        "guest-file-flush",
+        "guest-set-time",
+        "guest-fsfreeze-freeze",
+        "guest-fsfreeze-freeze-list",
+        "guest-fsfreeze-thaw",
+        "guest-fstrim",
+        "guest-suspend-disk",
+        "guest-suspend-ram",
+        "guest-suspend-hybrid",
+        "guest-set-vcpus",
+        "guest-set-memory-blocks",
+        "guest-set-user-password",
+        "guest-network-get-interfaces",
+    )
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.sock = self.dir / "qga.sock"
+        state = self.dir / "state"
+        state.mkdir(exist_ok=True)
+        argv = [
+            need("qemu-ga"),
+            "-m",
+            "unix-listen",
+            "-p",
+            str(self.sock),
+            "-t",
+            str(state),
+            "-f",
+            str(self.dir / "qga.pid"),
+            "-b",
+            ",".join(self.BLOCKED),
+        ]
+        self.spawn(argv, [self.sock])
+
+
+def qmpsh(
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m qmpsh ARGS`` and capture its output as text."""
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = str(ROOT)
+    if env:
+        full_env.update(env)
+    data = input.encode() if isinstance(input, str) else input
+    done = subprocess.run(
+        [sys.executable, "-m", "qmpsh", *args],
+        input=data if data is not None else b"",
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode(errors="replace"),
+        done.stderr.decode(errors="replace"),
+    )

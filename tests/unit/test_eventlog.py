@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from qmpsh.eventlog import Event, EventLog
+
+
+def test_ring_is_bounded_and_numbered() -> None:
+    log = EventLog(maxlen=3)
+    for i in range(10):
+        log.append({"event": f"E{i}"})
+    assert len(log) == 3
+    assert [e.seq for e in log] == [8, 9, 10]
+    assert [e.name for e in log.since(8)] == ["E8", "E9"]
+    assert log.seq == 10
+
+
+def test_listeners_and_time() -> None:
+    log = EventLog()
+    seen: list[Event] = []
+    stop = log.subscribe(seen.append)
+    log.append({"event": "A", "timestamp": {"seconds": 10, "microseconds": 500000}})
+    stop()
+    log.append({"event": "B"})
+    assert [e.name for e in seen] == ["A"]
+    assert seen[0].time == 10.5
+    b = list(log)[-1]
+    assert b.time == b.received

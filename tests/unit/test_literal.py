@@ -1,0 +1,87 @@
+"""Values inside {} and []: JSON and Python spelling, iterative, bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpsh.literal import MAX_DEPTH, LiteralError, parse_literal, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (
+            '{"a": [1, 2.5, -3, true, false, null]}',
+            {"a": [1, 2.5, -3, True, False, None]},
+        ),
+        (
+            "{'a': 'b', 'c': None, 'd': True, 'e': False}",
+            {"a": "b", "c": None, "d": True, "e": False},
+        ),
+        ("[1, 2, ]", [1, 2]),
+        ("{'a': 1,}", {"a": 1}),
+        ("[]", []),
+        ("{}", {}),
+        ('"\\ud83d\\ude00"', "😀"),
+        ("'it\\'s'", "it's"),
+        (" [ { } , [ ] ] ", [{}, []]),
+    ],
+)
+def test_values(text: str, value: object) -> None:
+    assert parse_literal(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "phrase"),
+    [
+        ("{a: 1}", 1, "quoted key"),
+        ("[1 2]", 3, "expected ','"),
+        ("[NaN]", 1, "not a value"),
+        ("[Infinity]", 1, "not a value"),
+        ("{'a': 1, 'a': 2}", 0, "twice"),
+        ("[1]x", 3, "after the value"),
+        ("[", 1, "end of value"),
+        ("['x]", 4, "unterminated"),
+        ("['\\z']", 2, "unknown escape"),
+        ('"\\u12"', 1, "four hex digits"),
+    ],
+)
+def test_errors(text: str, offset: int, phrase: str) -> None:
+    with pytest.raises(LiteralError) as info:
+        parse_literal(text)
+    assert info.value.offset == offset
+    assert phrase in info.value.message
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(LiteralError) as info:
+        parse_literal(deep)
+    assert str(MAX_DEPTH) in info.value.message
+
+
+def test_nesting_up_to_the_limit_works() -> None:
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    value = parse_literal(text)
+    for _ in range(MAX_DEPTH - 1):
+        value = value[0]
+    assert value == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", 0),
+        ("-0", 0),
+        ("12", 12),
+        ("1.5", 1.5),
+        ("1e3", 1000.0),
+        ("007", None),
+        ("1.", None),
+        ("+1", None),
+        ("1" * 5000, None),
+        ("1e999", None),
+    ],
+)
+def test_numbers(text: str, value: object) -> None:
+    assert parse_number(text) == value
