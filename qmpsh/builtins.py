@@ -5,13 +5,13 @@ A built-in is an async function registered with `builtin`; it gets a
 and the text after its name, and returns an exit code (0 for success).  The
 same registry serves the interactive shell and batch mode.
 
-Feature modules register their built-ins by being imported from
-`load_all`, so this module stays small and knows none of them.
+Feature modules register their built-ins when imported; `MODULES` says which
+module holds which built-in, so that a module is imported only when needed.
 """
 
 from __future__ import annotations
 
-import functools
+import importlib
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -70,6 +70,14 @@ class Builtin:
 
 REGISTRY: dict[str, Builtin] = {}
 
+#: built-in name -> the module that registers it.  Modules are imported only
+#: when one of their built-ins is used (or by `load_all` for help and
+#: completion), so batch start-up pays for none of them.  Add a row here when
+#: adding a built-in; `test_builtins` checks the table against the modules.
+MODULES: dict[str, str] = {
+    "events": "qmpsh.builtin_core",
+}
+
 
 def builtin(
     name: str,
@@ -90,11 +98,21 @@ def builtin(
     return register
 
 
+def get(name: str) -> Builtin | None:
+    """The built-in called *name* (importing its module), or None."""
+    module = MODULES.get(name)
+    if module is None:
+        return None
+    if name not in REGISTRY:
+        importlib.import_module(module)
+    return REGISTRY.get(name)
+
+
 def lookup(line: str) -> tuple[Builtin, str] | None:
     """The built-in a line calls, and the rest of the line; or None."""
     stripped = line.lstrip()
     name, _, rest = stripped.partition(" ")
-    found = REGISTRY.get(name.rstrip())
+    found = get(name.rstrip())
     if found is None:
         return None
     return found, rest.strip()
@@ -105,9 +123,8 @@ def split_args(text: str) -> list[str]:
     return shlex.split(text, comments=True)
 
 
-@functools.cache
 def load_all() -> dict[str, Builtin]:
-    """Import the modules that register built-ins; return the registry."""
-    import qmpsh.builtin_core  # noqa: F401
-
+    """Every built-in, for help and completion."""
+    for name in MODULES:
+        get(name)
     return REGISTRY

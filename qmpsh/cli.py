@@ -103,13 +103,36 @@ def session_options(func: F) -> F:
     return func
 
 
+#: subcommands defined in their own modules, imported only when used:
+#: name -> "module:attribute".  Add a row to add a subcommand.
+LAZY_SUBCOMMANDS: dict[str, str] = {}
+
+
 class AddressGroup(click.Group):
-    """A group whose first word, when it is no subcommand, is the address."""
+    """A group whose first word, when it is no subcommand, is the address.
+
+    Subcommands listed in `LAZY_SUBCOMMANDS` are imported on first use, so
+    ``qmpsh SOCK`` pays for none of them.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = LAZY_SUBCOMMANDS.get(cmd_name)
+        if target is not None:
+            import importlib
+
+            module, _, attr = target.partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
+        if args and args[0] not in self.commands and args[0] not in LAZY_SUBCOMMANDS:
             return "open", self.commands["open"], args
         return super().resolve_command(ctx, args)
 

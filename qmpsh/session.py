@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from qmpsh.address import Address
-from qmpsh.builtins import Context, load_all
+from qmpsh.builtins import Context
 from qmpsh.client import Connection, QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
@@ -108,7 +108,6 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         if wirelog is not None:
             wirelog.close()
         return fail(err.message, err.exit_code)
-    load_all()
     ctx = Context(conn, settings, StreamConsole(), interactive=inputs.interactive)
     try:
         if inputs.interactive:

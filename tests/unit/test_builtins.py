@@ -1,0 +1,33 @@
+"""The built-in registry: the lazy table matches what the modules register."""
+
+from __future__ import annotations
+
+import importlib
+
+from qmpsh import builtins
+
+
+def test_module_table_matches_registrations() -> None:
+    for module in set(builtins.MODULES.values()):
+        importlib.import_module(module)
+    registered = set(builtins.REGISTRY)
+    assert registered == set(builtins.MODULES), (
+        "a built-in is registered but missing from MODULES, or the reverse"
+    )
+    for name, module in builtins.MODULES.items():
+        assert builtins.REGISTRY[name].run.__module__ == module
+
+
+def test_lookup() -> None:
+    found = builtins.lookup("  events --clear ")
+    assert found is not None
+    assert found[0].name == "events"
+    assert found[1] == "--clear"
+    assert builtins.lookup("query-status") is None
+    assert builtins.lookup("") is None
+
+
+def test_every_builtin_has_help() -> None:
+    for name, item in builtins.load_all().items():
+        assert item.summary, name
+        assert item.doc, name
