@@ -15,7 +15,7 @@ port number; ``host:abc`` is refused rather than guessed to be a file name
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PORT_RE = re.compile(r"\d{1,5}")
 _HOST_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -25,8 +25,7 @@ class AddressError(ValueError):
     """The text is not a usable address; the message says what would be."""
 
 
-@dataclass(frozen=True)
-class UnixAddress:
+class UnixAddress(NamedTuple):
     path: str
 
     def __str__(self) -> str:
@@ -38,9 +37,9 @@ class UnixAddress:
         return self.path
 
 
-@dataclass(frozen=True)
-class TcpAddress:
+class TcpAddress(NamedTuple):
     host: str
+
     port: int
 
     def __str__(self) -> str:

@@ -20,8 +20,7 @@ import stat
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import Context, lookup
 from qmpsh.client import CommandTimeout, QmpshError
@@ -50,8 +49,7 @@ def read_only(request: Request) -> bool:
     return name.startswith("query-") or name in READ_ONLY
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     source: str
     number: int
     text: str
@@ -125,8 +123,7 @@ async def _chunks(fd: int) -> AsyncIterator[bytes]:
             yield chunk
 
 
-@dataclass
-class _Sent:
+class _Sent(NamedTuple):
     line: Line
     request: Request
     reply: asyncio.Future[dict[str, Any]]

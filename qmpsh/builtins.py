@@ -14,8 +14,7 @@ from __future__ import annotations
 import importlib
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from qmpsh.client import Connection
 from qmpsh.eventlog import EventLog
@@ -32,17 +31,27 @@ class Console(Protocol):
         """A diagnostic line (stderr, or in the error colour)."""
 
 
-@dataclass
 class Context:
-    conn: Connection
-    settings: Settings
-    console: Console
-    #: True in the interactive shell, False in batch mode
-    interactive: bool = False
-    #: sequence number of the newest event when the previous command was sent
-    mark: int = 0
-    #: state shared by built-ins for the session (toggles, caches...)
-    state: dict[str, Any] = field(default_factory=dict)
+    """What a built-in (or a runner) works with, for one session."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        settings: Settings,
+        console: Console,
+        interactive: bool = False,
+        mark: int = 0,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.console = console
+        #: True in the interactive shell, False in batch mode
+        self.interactive = interactive
+        #: sequence number of the newest event when the previous command was sent
+        self.mark = mark
+        #: state shared by built-ins for the session (toggles, caches...)
+        self.state: dict[str, Any] = {} if state is None else state
 
     @property
     def events(self) -> EventLog:
@@ -52,8 +61,7 @@ class Context:
 Runner = Callable[[Context, str], Awaitable[int]]
 
 
-@dataclass(frozen=True)
-class Builtin:
+class Builtin(NamedTuple):
     name: str
     run: Runner
     #: one line for ``help``

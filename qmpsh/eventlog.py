@@ -10,14 +10,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_HISTORY = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     seq: int
     #: the QMP message itself: {"event": ..., "data": ..., "timestamp": ...}
     message: dict[str, Any]

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from qmpsh.literal import LiteralError, clip, parse_literal, parse_number, scan_string
 
@@ -57,8 +56,7 @@ class ParseError(ValueError):
         return f"{self.line}:{self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """A QMP message ready to send."""
 
     message: dict[str, Any]
@@ -71,8 +69,7 @@ class Request:
         return name if isinstance(name, str) else ""
 
 
-@dataclass(frozen=True)
-class Incomplete:
+class Incomplete(NamedTuple):
     """More input is needed; `what` names what is still open."""
 
     what: str
@@ -108,8 +105,7 @@ class _NeedMore(Exception):
         self.offset = offset
 
 
-@dataclass
-class _Word:
+class _Word(NamedTuple):
     start: int
     end: int
     raw: str
@@ -121,14 +117,22 @@ class _Word:
     bare: str | None = None
 
 
-@dataclass
 class _Builder:
-    text: str
-    typer: Typer
-    command: str
-    args: dict[str, Any] = field(default_factory=dict)
-    leaves: set[PathT] = field(default_factory=set)
-    parents: set[PathT] = field(default_factory=set)
+    """Builds the arguments object, refusing keys set twice or both ways."""
+
+    def __init__(
+        self,
+        text: str,
+        typer: Typer,
+        command: str,
+        args: dict[str, Any] | None = None,
+    ) -> None:
+        self.text = text
+        self.typer = typer
+        self.command = command
+        self.args: dict[str, Any] = {} if args is None else args
+        self.leaves: set[PathT] = set()
+        self.parents: set[PathT] = set()
 
     def assign(self, word: _Word, root: dict[str, Any], prefix: PathT) -> None:
         assert word.key is not None

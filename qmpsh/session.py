@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from qmpsh.address import Address
 from qmpsh.builtins import Context
@@ -22,15 +21,13 @@ from qmpsh.settings import Settings
 from qmpsh.wirelog import WireLog
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(NamedTuple):
     """Where commands come from: ``-c`` texts, ``-f`` files, else stdin."""
 
     commands: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
     interactive: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class StreamConsole:
@@ -60,8 +57,7 @@ class Target(Protocol):
     async def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class Dial:
+class Dial(NamedTuple):
     """Connect to a server listening at an address."""
 
     address: Address

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""qmpsh benchmarks: medians and ratios against a raw socket client and qmp-shell.
+
+Run by hand (not part of the test suite's pass/fail)::
+
+    .venv/bin/python bench/run.py            # every case, 5 runs each
+    .venv/bin/python bench/run.py --quick    # tiny sizes, 1 run (a smoke test)
+    .venv/bin/python bench/run.py --only throughput startup
+
+The script starts its own QEMU (``qemu-system-x86_64 -M none``) and measures
+each tool in the same run, so the ratios hold even when the machine is busy
+and absolute times drift.  ``qmp-shell`` comes from the ``qemu.qmp`` package
+(a qmpsh dependency); the raw client is ``socat`` when installed, else the
+small pipelined socket client in this file.  Targets are from issue 7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    found = BIN / name
+    if found.exists():
+        return str(found)
+    path = shutil.which(name)
+    if path is None:
+        sys.exit(
+            f"bench: {name} not found (pip install -e . installs qmpsh and qmp-shell)"
+        )
+    return path
+
+
+# -- measuring ---------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_kib: int
+
+
+#: the tools run as installed: with byte-code caches (an editable install of
+#: qmpsh has none until written, and PYTHONDONTWRITEBYTECODE would stop that)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def precompile() -> None:
+    import compileall
+
+    import qmpsh
+
+    compileall.compile_dir(Path(qmpsh.__file__).parent, quiet=1)
+
+
+def run_timed(
+    argv: Sequence[str], stdin: Path | None = None, stdout: Path | None = None
+) -> Sample:
+    """Run a command; wall time and its own peak RSS (from wait4)."""
+    with contextlib.ExitStack() as stack:
+        fin = stack.enter_context(open(stdin, "rb")) if stdin else subprocess.DEVNULL
+        fout = stack.enter_context(open(stdout, "wb")) if stdout else subprocess.DEVNULL
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv), stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=ENV
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err.strip()[:300]}")
+    return Sample(elapsed, usage.ru_maxrss)
+
+
+@dataclass
+class Row:
+    case: str
+    unit: str
+    values: dict[str, list[float]] = field(default_factory=dict)
+    #: (tool compared against, limit of qmpsh/that) pairs
+    targets: list[tuple[str, float]] = field(default_factory=list)
+    note: str = ""
+
+    def median(self, name: str) -> float | None:
+        vals = self.values.get(name)
+        return statistics.median(vals) if vals else None
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value:.3f} s" if value >= 0.1 else f"{value * 1000:.1f} ms"
+    if unit == "MiB":
+        return f"{value:.1f} MiB"
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    return f"{value:.0f} {unit}"
+
+
+def table(rows: list[Row]) -> str:
+    head = [
+        "case",
+        "raw",
+        "qmp-shell",
+        "qmpsh",
+        "qmpsh/raw",
+        "qmpsh/qmp-shell",
+        "target",
+        "ok",
+    ]
+    lines = []
+    for row in rows:
+        q, r, s = row.median("qmpsh"), row.median("raw"), row.median("qmp-shell")
+        ratio_raw = f"{q / r:.2f}" if q and r else "-"
+        ratio_shell = f"{q / s:.2f}" if q and s else "-"
+        targets, ok = [], True
+        for other, limit in row.targets:
+            base = row.median(other)
+            if other == "abs":
+                targets.append(f"<= {fmt(limit, row.unit)}")
+                ok = ok and q is not None and q <= limit
+            elif other == "min":
+                targets.append(f">= {fmt(limit, row.unit)}")
+                ok = ok and q is not None and q >= limit
+            else:
+                targets.append(f"<= {limit:g} x {other}")
+                ok = ok and q is not None and base is not None and q / base <= limit
+        lines.append(
+            [
+                row.case,
+                fmt(r, row.unit),
+                fmt(s, row.unit),
+                fmt(q, row.unit),
+                ratio_raw,
+                ratio_shell,
+                ", ".join(targets) or "-",
+                ("yes" if ok else "NO") + (f" ({row.note})" if row.note else ""),
+            ]
+        )
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=False)]
+    out = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=False)) + " |"
+    ]
+    out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for line in lines:
+        out.append(
+            "| "
+            + " | ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=False))
+            + " |"
+        )
+    return "\n".join(out)
+
+
+# -- QEMU --------------------------------------------------------------------
+
+
+class Qemu:
+    def __init__(self, directory: Path) -> None:
+        self.sock = directory / "qmp.sock"
+        qemu = shutil.which("qemu-system-x86_64")
+        if qemu is None:
+            sys.exit("bench: qemu-system-x86_64 is not installed")
+        self.proc = subprocess.Popen(
+            [qemu, "-M", "none", "-nodefaults", "-display", "none",
+             "-qmp", f"unix:{self.sock},server=on,wait=off"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while not self.sock.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit("bench: QEMU did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+RAW_CLIENT = """
+import json, socket, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+data = sys.stdin.buffer.read()
+f = sock.makefile("rb")
+f.readline()
+sock.sendall(b'{"execute":"qmp_capabilities"}\\n')
+f.readline()
+sock.sendall(data)
+n = data.count(b"\\n")
+out = sys.stdout.buffer
+while n:
+    line = f.readline()
+    if b'"event"' not in line:
+        n -= 1
+    out.write(line)
+"""
+
+
+def raw_client(sock: Path, directory: Path) -> list[str]:
+    """socat if installed (the issue's reference), else a small Python client."""
+    socat = shutil.which("socat")
+    if socat:
+        return [socat, "-t", "30", "-", f"unix:{sock}"]
+    script = directory / "raw_client.py"
+    script.write_text(RAW_CLIENT)
+    return [sys.executable, str(script), str(sock)]
+
+
+# -- cases -------------------------------------------------------------------
+
+
+def case_throughput(q: Qemu, tmp: Path, n: int, runs: int) -> Row:
+    text = tmp / "status.txt"
+    text.write_text("query-status\n" * n)
+    wire = tmp / "status.json"
+    socat = shutil.which("socat") is not None
+    head = '{"execute":"qmp_capabilities"}\n' if socat else ""
+    wire.write_text(head + '{"execute":"query-status"}\n' * n)
+    raw = raw_client(q.sock, tmp)
+    row = Row(f"batch: {n} query-status on stdin", "s", targets=[("raw", 1.2)])
+    for _ in range(runs):
+        row.values.setdefault("raw", []).append(run_timed(raw, wire).seconds)
+        row.values.setdefault("qmp-shell", []).append(
+            run_timed([tool("qmp-shell"), str(q.sock)], text).seconds
+        )
+        row.values.setdefault("qmpsh", []).append(
+            run_timed([tool("qmpsh"), str(q.sock)], text).seconds
+        )
+    return row
+
+
+def case_startup(q: Qemu, tmp: Path, runs: int) -> list[Row]:
+    one = tmp / "one.txt"
+    one.write_text("query-status\n")
+    wall = Row("one-shot start-up: query-status", "s", targets=[("qmp-shell", 1.0)])
+    rss = Row("one-shot peak memory", "MiB", targets=[("qmp-shell", 1.1)])
+    for _ in range(runs):
+        a = run_timed([tool("qmp-shell"), str(q.sock)], one)
+        b = run_timed([tool("qmpsh"), "-c", "query-status", str(q.sock)])
+        wall.values.setdefault("qmp-shell", []).append(a.seconds)
+        wall.values.setdefault("qmpsh", []).append(b.seconds)
+        rss.values.setdefault("qmp-shell", []).append(a.max_rss_kib / 1024)
+        rss.values.setdefault("qmpsh", []).append(b.max_rss_kib / 1024)
+    return [wall, rss]
+
+
+def case_large_reply(q: Qemu, tmp: Path, runs: int) -> Row:
+    schema = tmp / "schema.json"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(q.sock))
+        f = s.makefile("rwb")
+        f.readline()
+        for cmd in ("qmp_capabilities", "query-qmp-schema"):
+            f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+            f.flush()
+            reply = f.readline()
+        f.close()
+    schema.write_bytes(reply)
+
+    size = len(reply) // 1024
+    row = Row(f"pretty query-qmp-schema ({size} KiB)", "s", targets=[("raw", 1.5)])
+    row.note = "raw = python -m json.tool on the same bytes"
+    for _ in range(runs):
+        row.values.setdefault("raw", []).append(
+            run_timed([sys.executable, "-m", "json.tool"], schema).seconds
+        )
+        row.values.setdefault("qmpsh", []).append(
+            run_timed(
+                [tool("qmpsh"), "-p", "-c", "query-qmp-schema", str(q.sock)]
+            ).seconds
+        )
+    return row
+
+
+CASES: dict[str, Callable[..., Row | list[Row]]] = {}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run")
+    parser.add_argument("--runs", type=int, default=5, help="runs per case (median)")
+    parser.add_argument(
+        "--n", type=int, default=10_000, help="requests in the throughput case"
+    )
+    parser.add_argument("--only", nargs="*", default=[], help="case names to run")
+    args = parser.parse_args(argv)
+    runs = 1 if args.quick else args.runs
+    n = 200 if args.quick else args.n
+    wanted = set(args.only)
+    rows: list[Row] = []
+    precompile()
+
+    with tempfile.TemporaryDirectory(prefix="qmpsh-bench-") as d:
+        tmp = Path(d)
+        q = Qemu(tmp)
+        try:
+            if not wanted or "throughput" in wanted:
+                rows.append(case_throughput(q, tmp, n, runs))
+            if not wanted or "startup" in wanted:
+                rows.extend(case_startup(q, tmp, runs * 2))
+            if not wanted or "large" in wanted:
+                rows.append(case_large_reply(q, tmp, runs))
+        finally:
+            q.stop()
+    print(
+        f"medians of {runs} run(s); {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d')}"
+    )
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
