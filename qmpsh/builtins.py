@@ -84,6 +84,7 @@ REGISTRY: dict[str, Builtin] = {}
 #: adding a built-in; `test_builtins` checks the table against the modules.
 MODULES: dict[str, str] = {
     "events": "qmpsh.builtin_core",
+    "hmp": "qmpsh.hmp_shell",
 }
 
 

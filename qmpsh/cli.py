@@ -69,6 +69,13 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
         help="Expect no greeting and negotiate nothing (for qemu-ga).",
     ),
     click.option(
+        "-H",
+        "--hmp",
+        is_flag=True,
+        help="HMP mode: every line is a human monitor command, sent through "
+        "human-monitor-command, and its text output is printed as it is.",
+    ),
+    click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
         metavar="SECONDS",
@@ -159,6 +166,11 @@ def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
 def _settings(opts: dict[str, Any]) -> Any:
     from qmpsh.settings import build_settings
 
+    if opts.get("hmp") and opts.get("skip_negotiation"):
+        raise click.UsageError(
+            "-H (HMP mode) needs a QEMU monitor, and -N is for the guest agent: "
+            "give one of them"
+        )
     return build_settings(
         {
             "pretty": opts.get("pretty") or None,
@@ -167,6 +179,7 @@ def _settings(opts: dict[str, Any]) -> Any:
             "keep_going": opts.get("keep_going") or None,
             "logfile": opts.get("logfile"),
             "negotiate": False if opts.get("skip_negotiation") else None,
+            "hmp": opts.get("hmp") or None,
             "timeout": opts.get("timeout"),
             "connect_timeout": opts.get("connect_timeout"),
             "color": opts.get("color"),

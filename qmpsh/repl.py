@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import Completer, Completion
+from prompt_toolkit.document import Document
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from qmpsh.builtins import Context, lookup
 from qmpsh.client import QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
+from qmpsh.linehandler import LineHandler
 from qmpsh.parser import Accumulator, Incomplete, ParseError
 from qmpsh.render import (
     error_line,
@@ -32,9 +36,25 @@ def banner(ctx: Context) -> str:
     return f"qmpsh connected to {target} at {ctx.conn.address}. Ctrl-D quits."
 
 
-async def run_repl(ctx: Context) -> int:
+class _HandlerCompleter(Completer):
+    """Completions from a `LineHandler`'s candidates."""
+
+    def __init__(self, handler: LineHandler) -> None:
+        self.handler = handler
+
+    def get_completions(self, document: Document, event: object) -> Any:
+        word = document.get_word_before_cursor(WORD=True)
+        for text in self.handler.candidates(document.text_before_cursor):
+            yield Completion(text, -len(word))
+
+
+async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
     color = ctx.settings.use_color(sys.stdout.isatty())
-    session: PromptSession[str] = PromptSession()
+    session: PromptSession[str] = PromptSession(
+        completer=_HandlerCompleter(handler) if handler is not None else None
+    )
+    if handler is not None:
+        handler.start_loading()
     acc = Accumulator()
 
     def show(text: str) -> None:
@@ -49,6 +69,8 @@ async def run_repl(ctx: Context) -> int:
         with patch_stdout(raw=True):
             while True:
                 prompt = "... " if acc.pending else "(qmpsh) "
+                if handler is not None:
+                    prompt = handler.prompt()
                 try:
                     line = await session.prompt_async(prompt)
                 except KeyboardInterrupt:
@@ -56,6 +78,12 @@ async def run_repl(ctx: Context) -> int:
                     continue
                 except EOFError:
                     break
+                if handler is not None:
+                    try:
+                        await handler.handle(line)
+                    except QmpshError as err:
+                        ctx.console.err(err.message)
+                    continue
                 if not acc.pending and (found := lookup(line)) is not None:
                     builtin, rest = found
                     try:

@@ -17,6 +17,7 @@ from qmpsh.builtins import Context
 from qmpsh.client import Connection, QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
+from qmpsh.linehandler import LineHandler
 from qmpsh.settings import Settings
 from qmpsh.wirelog import WireLog
 
@@ -109,12 +110,21 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         if inputs.interactive:
             from qmpsh.repl import run_repl
 
-            return await run_repl(ctx)
+            return await run_repl(ctx, _line_handler(ctx))
         return await _batch(ctx, inputs)
     finally:
         await conn.close()
         if wirelog is not None:
             wirelog.close()
+
+
+def _line_handler(ctx: Context) -> LineHandler | None:
+    """What handles the REPL's lines instead of the QMP shorthand, if any."""
+    if ctx.settings.hmp:
+        from qmpsh.hmp_shell import shell_for
+
+        return shell_for(ctx)
+    return None
 
 
 async def _batch(ctx: Context, inputs: Inputs) -> int:
@@ -144,4 +154,8 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
             async for item in source:
                 yield item
 
+    if ctx.settings.hmp:
+        from qmpsh.hmp_shell import run_batch
+
+        return await run_batch(ctx, chain())
     return await BatchRunner(ctx).run(chain())

@@ -35,6 +35,8 @@ class Settings:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     #: False for servers without a greeting (the guest agent, -N)
     negotiate: bool = True
+    #: HMP mode (-H): every line is a human monitor command
+    hmp: bool = False
     #: the wire log file, if any
     logfile: str | None = None
     #: how many events to keep in memory

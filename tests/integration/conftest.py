@@ -31,3 +31,13 @@ def qga(tmp_path: Path) -> Iterator[GuestAgent]:
         yield agent
     finally:
         agent.kill()
+
+
+@pytest.fixture
+def q35(tmp_path: Path) -> Iterator[Qemu]:
+    """``qemu-system-x86_64 -M q35 -S`` (one CPU, stopped) with two QMP sockets."""
+    vm = Qemu(tmp_path / "q35", machine=("-M", "q35", "-S"), monitors=2)
+    try:
+        yield vm
+    finally:
+        vm.kill()

@@ -1,0 +1,207 @@
+"""HMP mode (``-H``) and the ``hmp`` built-in: human monitor commands over QMP.
+
+`HmpShell` is the per-line handler: it runs one HMP command line through
+``human-monitor-command``, prints QEMU's text as it is (no JSON quoting,
+``\\r\\n`` made ``\\n``), and keeps the CPU chosen with ``cpu N`` for the
+later commands, checked against the machine's CPUs.  The REPL calls
+`HmpShell.handle` for every line and `HmpShell.candidates` for completion;
+batch mode runs `run_batch`; in QMP mode the ``hmp`` built-in runs one line
+through the same shell.
+
+What the common flags mean here: ``-v`` echoes each request (the
+``human-monitor-command`` message, as JSON) before the output, ``-p``
+indents that JSON, ``-l`` logs the wire as always.  ``-r`` changes nothing
+(the output already is the return value).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from qmpsh import hmp
+from qmpsh.builtins import Context, builtin
+from qmpsh.client import CommandTimeout, QmpshError
+from qmpsh.exitcodes import Exit
+from qmpsh.render import error_line, is_error, render_json
+
+if TYPE_CHECKING:
+    from qmpsh.batch import Line
+
+PROMPT = "(qemu) "
+
+
+class HmpShell:
+    """Runs HMP command lines for one session; the REPL's line handler."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        #: the CPU that ``cpu N`` chose, sent as ``cpu-index``; None: QEMU's
+        self.cpu: int | None = None
+        self.table = hmp.HmpTable()
+        self._loading: asyncio.Task[hmp.HmpTable] | None = None
+
+    # -- the line-handler API ------------------------------------------------
+
+    def prompt(self) -> str:
+        return PROMPT
+
+    async def handle(self, line: str, where: str = "") -> int:
+        """Run one HMP line and print its output; return an `Exit` code.
+
+        Failures are printed as one line (prefixed with *where*, e.g.
+        ``stdin:3``); `QmpshError` from the connection propagates.
+        """
+        text = line.strip()
+        if not text:
+            return Exit.OK
+        prefix = f"{where}: " if where else ""
+        if hmp.is_cpu_line(text):
+            try:
+                index = hmp.parse_cpu(text)
+            except hmp.CpuError as err:
+                self.ctx.console.err(f"{prefix}{err}")
+                return Exit.PARSE_ERROR
+            return await self._cpu(index, prefix)
+        message = hmp.request(text, self.cpu)
+        if self.ctx.settings.verbose:
+            self.ctx.console.out(render_json(message, self.ctx.settings.pretty))
+        self.ctx.mark = self.ctx.events.seq
+        reply = await self.ctx.conn.execute(message, self.ctx.settings.timeout)
+        if is_error(reply):
+            self.ctx.console.err(f"{prefix}{text}: {error_line(reply)}")
+            return Exit.COMMAND_ERROR
+        output = hmp.output_text(reply.get("return"))
+        if output:
+            self.ctx.console.out(output)
+        failed = hmp.failure(output)
+        if failed is not None:
+            if where:  # batch: say which line failed, on stderr
+                self.ctx.console.err(f"{prefix}{text}: {failed}")
+            return Exit.COMMAND_ERROR
+        return Exit.OK
+
+    def candidates(self, text_before_cursor: str) -> list[str]:
+        """Completion candidates from the server's ``help``/``info`` output
+        (empty until `load` has finished)."""
+        return hmp.complete(text_before_cursor, self.table)
+
+    async def load(self) -> hmp.HmpTable:
+        """Fetch the command table from the server once (shared by callers)."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(fetch_table(self.ctx))
+        self.table = await self._loading
+        return self.table
+
+    def start_loading(self) -> None:
+        """Fetch the command table in the background (for the REPL)."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(fetch_table(self.ctx))
+            self._loading.add_done_callback(self._loaded)
+
+    def _loaded(self, task: asyncio.Task[hmp.HmpTable]) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self.table = task.result()
+
+    # -- cpu -----------------------------------------------------------------
+
+    async def _cpu(self, index: int | None, prefix: str) -> int:
+        if index is None:
+            current = "QEMU's default" if self.cpu is None else str(self.cpu)
+            self.ctx.console.out(f"current CPU: {current}")
+            return Exit.OK
+        valid = await machine_cpus(self.ctx)
+        if valid is None:  # no query-cpus-fast: let QEMU judge the index
+            reply = await self.ctx.conn.execute(
+                hmp.request("info version", index), self.ctx.settings.timeout
+            )
+            ok = not is_error(reply)
+            valid = [index] if ok else []
+        if index not in valid:
+            self.ctx.console.err(prefix + hmp.bad_cpu_text(index, valid))
+            return Exit.COMMAND_ERROR
+        self.cpu = index
+        return Exit.OK
+
+
+async def fetch_table(ctx: Context) -> hmp.HmpTable:
+    """The server's HMP commands and ``info`` subcommands (two requests,
+    sent together)."""
+    timeout = ctx.settings.timeout
+    help_reply, info_reply = await asyncio.gather(
+        ctx.conn.execute(hmp.request("help"), timeout),
+        ctx.conn.execute(hmp.request("info"), timeout),
+    )
+    return hmp.build_table(
+        str(help_reply.get("return", "")), str(info_reply.get("return", ""))
+    )
+
+
+async def machine_cpus(ctx: Context) -> list[int] | None:
+    """The machine's CPU indexes, or None when the server cannot say."""
+    reply = await ctx.conn.execute({"execute": "query-cpus-fast"}, ctx.settings.timeout)
+    value = reply.get("return")
+    if not isinstance(value, list):
+        return None
+    return hmp.cpu_indexes(value)
+
+
+def shell_for(ctx: Context) -> HmpShell:
+    """The session's `HmpShell` (one per session, kept in ``ctx.state``)."""
+    shell = ctx.state.get("hmp.shell")
+    if not isinstance(shell, HmpShell):
+        shell = HmpShell(ctx)
+        ctx.state["hmp.shell"] = shell
+    return shell
+
+
+async def run_batch(ctx: Context, lines: AsyncIterator[Line]) -> int:
+    """HMP mode off a terminal: every line is an HMP command, run in turn.
+
+    Blank lines and lines starting with ``#`` are skipped.  Stops at the
+    first failure (exit 1, or 3 for a bad ``cpu`` line) unless
+    ``--keep-going``; a lost connection always stops.
+    """
+    shell = shell_for(ctx)
+    status = Exit.OK
+    async for line in lines:
+        if line.bad is not None:
+            message, column = line.bad
+            ctx.console.err(f"{line.where}:{column}: {message}")
+            code: int = Exit.PARSE_ERROR
+        elif not line.text.strip() or line.text.lstrip().startswith("#"):
+            continue
+        else:
+            try:
+                code = await shell.handle(line.text, line.where)
+            except QmpshError as err:
+                ctx.console.err(f"{line.where}: {line.text.strip()}: {err.message}")
+                if status == Exit.OK:
+                    status = Exit(err.exit_code)
+                if not isinstance(err, CommandTimeout) or not ctx.settings.keep_going:
+                    break
+                continue
+        if code != Exit.OK:
+            if status == Exit.OK:
+                status = Exit(code)
+            if not ctx.settings.keep_going:
+                break
+    return int(status)
+
+
+@builtin("hmp", "run one human monitor (HMP) command", "COMMAND [ARGS...]")
+async def hmp_cmd(ctx: Context, text: str) -> int:
+    """Run an HMP command through human-monitor-command and print QEMU's text
+    output as it is, e.g. ``hmp info block`` or ``hmp info registers``.
+    ``hmp cpu N`` chooses the CPU for the later ``hmp`` commands of the
+    session.  Start qmpsh with ``-H`` to type HMP commands on every line."""
+    if not text.strip():
+        ctx.console.err("hmp: give an HMP command, e.g. hmp info version")
+        return Exit.PARSE_ERROR
+    return await shell_for(ctx).handle(text)
+
+
+def describe(ctx: Context) -> dict[str, Any]:
+    """State for a status line: the chosen CPU."""
+    return {"cpu": shell_for(ctx).cpu}

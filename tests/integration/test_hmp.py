@@ -1,0 +1,162 @@
+"""HMP mode (-H) and the hmp built-in against a real q35 QEMU."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from qmpsh.exitcodes import Exit
+from tests.procs import ROOT, Qemu, qmpsh
+
+
+def _version(vm: Qemu) -> str:
+    reply = vm.qmp(
+        {
+            "execute": "human-monitor-command",
+            "arguments": {"command-line": "info version"},
+        }
+    )[0]
+    return str(reply["return"]).rstrip("\r\n")
+
+
+def test_info_version_prints_plain_text(q35: Qemu) -> None:
+    done = qmpsh("-H", str(q35.sock), "-c", "info version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == _version(q35) + "\n"
+    assert "\r" not in done.stdout and '"' not in done.stdout
+
+
+def test_info_block_and_status_in_batch(q35: Qemu, tmp_path: Path) -> None:
+    image = tmp_path / "d.img"
+    image.write_bytes(b"\0" * 65536)
+    q35.qmp(
+        {
+            "execute": "blockdev-add",
+            "arguments": {
+                "driver": "raw",
+                "node-name": "disk0",
+                "file": {"driver": "file", "filename": str(image)},
+            },
+        }
+    )
+    script = "# a comment\n\ninfo block -n\ninfo status\n"
+    done = qmpsh("-H", str(q35.sock), input=script)
+    assert done.returncode == 0, done.stderr
+    assert f"disk0: {image} (raw)" in done.stdout
+    assert done.stdout.endswith("VM status: paused (prelaunch)\n")
+
+
+def test_cpu_selects_and_is_checked(q35: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    done = qmpsh("-H", str(q35.sock), "-l", str(log), input="cpu 0\ninfo cpus\ncpu\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("* CPU #0")
+    assert done.stdout.endswith("current CPU: 0\n")
+    sent = [
+        json.loads(line)["msg"]
+        for line in log.read_text().splitlines()
+        if json.loads(line)["dir"] == "out"
+    ]
+    hmp = [m for m in sent if m["execute"] == "human-monitor-command"]
+    assert hmp[-1]["arguments"] == {"command-line": "info cpus", "cpu-index": 0}
+
+    done = qmpsh("-H", str(q35.sock), input="cpu 9\ninfo version\n")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout == ""  # stopped before info version
+    assert (
+        done.stderr
+        == "qmpsh: stdin:1: cpu: there is no CPU 9: this machine has CPU 0\n"
+    )
+
+    done = qmpsh("-H", str(q35.sock), "-c", "cpu two")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "expected one CPU index" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_unknown_command_fails_keep_going_goes_on(q35: Qemu) -> None:
+    done = qmpsh("-H", str(q35.sock), input="nonsense\ninfo version\n")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout == "unknown command: 'nonsense'\n"
+    assert done.stderr == "qmpsh: stdin:1: nonsense: unknown command: 'nonsense'\n"
+    done = qmpsh("-H", "-k", str(q35.sock), input="nonsense\ninfo version\n")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout.endswith(_version(q35) + "\n")
+
+
+def test_verbose_and_pretty_echo_the_request(q35: Qemu) -> None:
+    done = qmpsh("-H", "-v", str(q35.sock), "-c", "info version")
+    first, second = done.stdout.splitlines()
+    assert json.loads(first) == {
+        "execute": "human-monitor-command",
+        "arguments": {"command-line": "info version"},
+    }
+    assert second == _version(q35)
+    done = qmpsh("-H", "-v", "-p", str(q35.sock), "-c", "info version")
+    assert done.stdout.startswith('{\n  "execute": "human-monitor-command",\n')
+    assert done.stdout.endswith("}\n" + _version(q35) + "\n")
+
+
+def test_changes_state(q35: Qemu) -> None:
+    done = qmpsh("-H", str(q35.sock), "-c", "cont")
+    assert done.returncode == 0 and done.stdout == ""
+    status = q35.qmp({"execute": "query-status"})[0]["return"]
+    assert status["status"] == "running"
+
+
+def test_hmp_builtin_in_qmp_mode(q35: Qemu) -> None:
+    done = qmpsh(
+        str(q35.sock), input="query-name\nhmp info version\nhmp cpu 0\nquery-name\n"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines == ['{"return": {}}', _version(q35), '{"return": {}}']
+    done = qmpsh(str(q35.sock), "-c", "hmp nonsense")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout == "unknown command: 'nonsense'\n"
+    done = qmpsh(str(q35.sock), "-c", "hmp")
+    assert done.returncode == Exit.PARSE_ERROR and "give an HMP command" in done.stderr
+
+
+def test_hmp_with_guest_agent_flag_is_a_usage_error(q35: Qemu) -> None:
+    done = qmpsh("-H", "-N", str(q35.sock), "-c", "info version")
+    assert done.returncode == Exit.USAGE and done.stderr.count("\n") == 1
+
+
+def test_interactive_hmp_mode(q35: Qemu) -> None:
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm"
+    )
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "qmpsh", "-H", str(q35.sock)],
+        env=env,
+        dimensions=(24, 100),
+        encoding="utf-8",
+        timeout=20,
+    )
+    try:
+        child.expect_exact("(qemu)")
+        child.send("info version\r")
+        child.expect_exact(_version(q35))
+        child.expect_exact("(qemu)")
+        child.send("cpu 9\r")
+        child.expect_exact("there is no CPU 9")
+        child.expect_exact("(qemu)")
+        # completion of info subcommands from the server's own listing
+        child.send("info statu")
+        child.expect_exact(" status ")  # the completion menu offers it
+        child.send("\t")
+        child.expect_exact("s")
+        child.send("\r")
+        child.expect_exact("VM status: paused (prelaunch)")
+        child.expect_exact("(qemu)")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
