@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple, TextIO
 
-from qmpsh.builtins import Context, lookup
+from qmpsh.builtins import BuiltinError, Context, lookup
 from qmpsh.client import CommandTimeout, QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request
@@ -244,7 +244,7 @@ class BatchRunner:
         try:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
-            fatal = not isinstance(err, CommandTimeout)
+            fatal = not isinstance(err, CommandTimeout | BuiltinError)
             self._report(
                 err.exit_code, f"{line.where}: {builtin.name}: {err.message}", fatal
             )

@@ -16,8 +16,9 @@ import shlex
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, Protocol
 
-from qmpsh.client import Connection
+from qmpsh.client import Connection, QmpshError
 from qmpsh.eventlog import EventLog
+from qmpsh.exitcodes import Exit
 from qmpsh.settings import Settings
 
 
@@ -59,6 +60,16 @@ class Context:
 
 
 Runner = Callable[[Context, str], Awaitable[int]]
+
+
+class BuiltinError(QmpshError):
+    """A built-in failed (one line saying why) and the session goes on:
+    batch mode reports it with the line's location, stops unless
+    ``--keep-going``, and exits with `exit_code`."""
+
+    def __init__(self, message: str, exit_code: Exit = Exit.COMMAND_ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Builtin(NamedTuple):

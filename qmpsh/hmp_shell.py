@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qmpsh import hmp
-from qmpsh.builtins import Context, builtin
+from qmpsh.builtins import BuiltinError, Context, builtin
 from qmpsh.client import CommandTimeout, QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.render import error_line, is_error, render_json
@@ -30,6 +31,16 @@ if TYPE_CHECKING:
     from qmpsh.batch import Line
 
 PROMPT = "(qemu) "
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one HMP line went: an `Exit` code and, on failure, one line."""
+
+    code: int = Exit.OK
+    problem: str | None = None
+    #: the problem is already visible in QEMU's output
+    shown: bool = False
 
 
 class HmpShell:
@@ -50,37 +61,43 @@ class HmpShell:
     async def handle(self, line: str, where: str = "") -> int:
         """Run one HMP line and print its output; return an `Exit` code.
 
-        Failures are printed as one line (prefixed with *where*, e.g.
-        ``stdin:3``); `QmpshError` from the connection propagates.
+        A failure is also said in one line on stderr, prefixed with *where*
+        (e.g. ``stdin:3``); without *where* (at the prompt) a failure that
+        QEMU's own output already shows is not repeated.  `QmpshError` from
+        the connection propagates.
         """
+        outcome = await self.run_line(line)
+        if outcome.problem is not None and (where or not outcome.shown):
+            self.ctx.console.err(
+                f"{where}: {outcome.problem}" if where else outcome.problem
+            )
+        return outcome.code
+
+    async def run_line(self, line: str) -> Outcome:
+        """Run one HMP line, print its output, and say how it went."""
         text = line.strip()
         if not text:
-            return Exit.OK
-        prefix = f"{where}: " if where else ""
+            return Outcome()
         if hmp.is_cpu_line(text):
             try:
                 index = hmp.parse_cpu(text)
             except hmp.CpuError as err:
-                self.ctx.console.err(f"{prefix}{err}")
-                return Exit.PARSE_ERROR
-            return await self._cpu(index, prefix)
+                return Outcome(Exit.PARSE_ERROR, str(err))
+            return await self._cpu(index)
         message = hmp.request(text, self.cpu)
         if self.ctx.settings.verbose:
             self.ctx.console.out(render_json(message, self.ctx.settings.pretty))
         self.ctx.mark = self.ctx.events.seq
         reply = await self.ctx.conn.execute(message, self.ctx.settings.timeout)
         if is_error(reply):
-            self.ctx.console.err(f"{prefix}{text}: {error_line(reply)}")
-            return Exit.COMMAND_ERROR
+            return Outcome(Exit.COMMAND_ERROR, f"{text}: {error_line(reply)}")
         output = hmp.output_text(reply.get("return"))
         if output:
             self.ctx.console.out(output)
         failed = hmp.failure(output)
         if failed is not None:
-            if where:  # batch: say which line failed, on stderr
-                self.ctx.console.err(f"{prefix}{text}: {failed}")
-            return Exit.COMMAND_ERROR
-        return Exit.OK
+            return Outcome(Exit.COMMAND_ERROR, f"{text}: {failed}", shown=True)
+        return Outcome()
 
     def candidates(self, text_before_cursor: str) -> list[str]:
         """Completion candidates from the server's ``help``/``info`` output
@@ -106,23 +123,21 @@ class HmpShell:
 
     # -- cpu -----------------------------------------------------------------
 
-    async def _cpu(self, index: int | None, prefix: str) -> int:
+    async def _cpu(self, index: int | None) -> Outcome:
         if index is None:
             current = "QEMU's default" if self.cpu is None else str(self.cpu)
             self.ctx.console.out(f"current CPU: {current}")
-            return Exit.OK
+            return Outcome()
         valid = await machine_cpus(self.ctx)
         if valid is None:  # no query-cpus-fast: let QEMU judge the index
             reply = await self.ctx.conn.execute(
                 hmp.request("info version", index), self.ctx.settings.timeout
             )
-            ok = not is_error(reply)
-            valid = [index] if ok else []
+            valid = [] if is_error(reply) else [index]
         if index not in valid:
-            self.ctx.console.err(prefix + hmp.bad_cpu_text(index, valid))
-            return Exit.COMMAND_ERROR
+            return Outcome(Exit.COMMAND_ERROR, hmp.bad_cpu_text(index, valid))
         self.cpu = index
-        return Exit.OK
+        return Outcome()
 
 
 async def fetch_table(ctx: Context) -> hmp.HmpTable:
@@ -197,9 +212,15 @@ async def hmp_cmd(ctx: Context, text: str) -> int:
     ``hmp cpu N`` chooses the CPU for the later ``hmp`` commands of the
     session.  Start qmpsh with ``-H`` to type HMP commands on every line."""
     if not text.strip():
-        ctx.console.err("hmp: give an HMP command, e.g. hmp info version")
-        return Exit.PARSE_ERROR
-    return await shell_for(ctx).handle(text)
+        raise BuiltinError(
+            "give an HMP command, e.g. hmp info version", Exit.PARSE_ERROR
+        )
+    outcome = await shell_for(ctx).run_line(text)
+    if outcome.problem is not None:
+        if ctx.interactive and outcome.shown:
+            return outcome.code
+        raise BuiltinError(outcome.problem, Exit(outcome.code))
+    return outcome.code
 
 
 def describe(ctx: Context) -> dict[str, Any]:

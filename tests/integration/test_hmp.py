@@ -114,11 +114,16 @@ def test_hmp_builtin_in_qmp_mode(q35: Qemu) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines == ['{"return": {}}', _version(q35), '{"return": {}}']
-    done = qmpsh(str(q35.sock), "-c", "hmp nonsense")
+    done = qmpsh(str(q35.sock), "-c", "hmp nonsense", "-c", "query-name")
     assert done.returncode == Exit.COMMAND_ERROR
     assert done.stdout == "unknown command: 'nonsense'\n"
+    assert done.stderr == "qmpsh: -c:1: hmp: nonsense: unknown command: 'nonsense'\n"
+    done = qmpsh("-k", str(q35.sock), "-c", "hmp nonsense", "-c", "query-name")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout.endswith('{"return": {}}\n')
     done = qmpsh(str(q35.sock), "-c", "hmp")
-    assert done.returncode == Exit.PARSE_ERROR and "give an HMP command" in done.stderr
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == "qmpsh: -c:1: hmp: give an HMP command, e.g. hmp info version\n"
 
 
 def test_hmp_with_guest_agent_flag_is_a_usage_error(q35: Qemu) -> None:
