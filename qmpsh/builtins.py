@@ -96,6 +96,7 @@ REGISTRY: dict[str, Builtin] = {}
 MODULES: dict[str, str] = {
     "events": "qmpsh.builtin_core",
     "hmp": "qmpsh.hmp_shell",
+    "qom": "qmpsh.qom_cmds",
 }
 
 

@@ -112,7 +112,9 @@ def session_options(func: F) -> F:
 
 #: subcommands defined in their own modules, imported only when used:
 #: name -> "module:attribute".  Add a row to add a subcommand.
-LAZY_SUBCOMMANDS: dict[str, str] = {}
+LAZY_SUBCOMMANDS: dict[str, str] = {
+    "qom": "qmpsh.qom_cli:qom_group",
+}
 
 
 class AddressGroup(click.Group):

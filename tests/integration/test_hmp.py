@@ -123,7 +123,9 @@ def test_hmp_builtin_in_qmp_mode(q35: Qemu) -> None:
     assert done.stdout.endswith('{"return": {}}\n')
     done = qmpsh(str(q35.sock), "-c", "hmp")
     assert done.returncode == Exit.PARSE_ERROR
-    assert done.stderr == "qmpsh: -c:1: hmp: give an HMP command, e.g. hmp info version\n"
+    assert (
+        done.stderr == "qmpsh: -c:1: hmp: give an HMP command, e.g. hmp info version\n"
+    )
 
 
 def test_hmp_with_guest_agent_flag_is_a_usage_error(q35: Qemu) -> None:
