@@ -96,6 +96,8 @@ REGISTRY: dict[str, Builtin] = {}
 MODULES: dict[str, str] = {
     "events": "qmpsh.builtin_core",
     "hmp": "qmpsh.hmp_shell",
+    "getfd": "qmpsh.fdpass",
+    "add-fd": "qmpsh.fdpass",
     "qom": "qmpsh.qom_cmds",
 }
 

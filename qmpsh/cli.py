@@ -76,6 +76,28 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
         "human-monitor-command, and its text output is printed as it is.",
     ),
     click.option(
+        "--listen",
+        metavar="ADDRESS",
+        help="Accept mode: listen on ADDRESS and wait for QEMU to connect (QEMU "
+        "started with -qmp unix:PATH, without server=on), instead of connecting.",
+    ),
+    click.option(
+        "--pass-fd",
+        "pass_fds",
+        multiple=True,
+        metavar="NAME=FILE",
+        help="After connecting, open FILE (read-only; fd:N passes descriptor N "
+        "as it is) and hand it to QEMU with getfd fdname=NAME (repeatable).",
+    ),
+    click.option(
+        "--add-fd",
+        "add_fds",
+        multiple=True,
+        metavar="[ID=]FILE",
+        help="After connecting, open FILE and hand it to QEMU with add-fd, into "
+        "fd set ID or a new one (repeatable).",
+    ),
+    click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
         metavar="SECONDS",
@@ -198,13 +220,33 @@ def _inputs(opts: dict[str, Any]) -> Any:
     interactive = (
         not commands and not files and sys.stdin.isatty() and sys.stdout.isatty()
     )
-    return Inputs(commands, files, interactive)
+    startup: tuple[str, ...] = ()
+    if opts.get("pass_fds") or opts.get("add_fds"):
+        from qmpsh.fdpass import FdArgsError, cli_lines
+
+        try:
+            startup = tuple(
+                cli_lines(
+                    tuple(opts.get("pass_fds") or ()), tuple(opts.get("add_fds") or ())
+                )
+            )
+        except FdArgsError as err:
+            raise click.UsageError(str(err)) from None
+    return Inputs(commands, files, interactive, startup=startup)
 
 
 def _open(address_text: str | None, opts: dict[str, Any]) -> int:
     from qmpsh.address import AddressError, parse_address
     from qmpsh.session import Dial, run
 
+    listen = opts.get("listen")
+    if listen is not None:
+        if address_text is not None:
+            raise click.UsageError(
+                f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
+                f"not both ({address_text!r} and --listen {listen!r})"
+            )
+        return _listen(listen, opts)
     if address_text is None:
         address_text = os.environ.get("QMP_SOCKET") or None
     if address_text is None:
@@ -215,6 +257,20 @@ def _open(address_text: str | None, opts: dict[str, Any]) -> int:
         raise click.UsageError(str(err)) from None
     settings = _settings(opts)
     return run(settings, _inputs(opts), Dial(address, settings.connect_timeout))
+
+
+def _listen(address_text: str, opts: dict[str, Any]) -> int:
+    from qmpsh.address import AddressError, parse_address
+    from qmpsh.listen import Listen
+    from qmpsh.session import run
+
+    try:
+        address = parse_address(address_text)
+    except AddressError as err:
+        raise click.UsageError(f"--listen: {err}") from None
+    settings = _settings(opts)
+    target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
+    return run(settings, _inputs(opts), target)
 
 
 @click.group(
@@ -273,6 +329,8 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
     from qmpsh.session import run
 
     opts = _merged(ctx, opts)
+    if opts.get("listen") is not None:
+        raise click.UsageError("wrap makes its own socket: --listen does not apply")
     settings = _settings(opts)
     target = Qemu(qemu_command(list(qemu_args)), timeout=settings.connect_timeout * 3)
     return run(settings, _inputs(opts), target)

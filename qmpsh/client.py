@@ -373,6 +373,32 @@ class Connection:
         """Pass *fd* to the server with SCM_RIGHTS (unix sockets only)."""
         self._client.send_fd_scm(fd)
 
+    async def send_fd_before(self, fd: int) -> None:
+        """Pass *fd* now, for the next command to consume (getfd, add-fd).
+
+        The descriptor travels with one byte sent beside asyncio's buffer,
+        so whatever is still buffered goes out first: the byte then falls
+        between two messages, never inside one.  Raises `BadRequest` on a
+        connection that is not a unix socket.
+        """
+        if self.state != "connected":
+            raise NotConnected(self._not_connected_text())
+        if not isinstance(self.address, UnixAddress):
+            raise BadRequest(
+                f"passing a file descriptor needs a unix socket, and {self.address} "
+                "is TCP"
+            )
+        writer = self._client._writer
+        if writer is not None:
+            while writer.transport.get_write_buffer_size():
+                await asyncio.sleep(0.001)
+        try:
+            self._client.send_fd_scm(fd)
+        except OSError as err:
+            raise ConnectionLost(
+                f"could not pass the descriptor: {_os_text(err)}"
+            ) from None
+
 
 def _command_name(message: dict[str, Any]) -> str:
     name = message.get("execute", message.get("exec-oob", "the request"))

@@ -29,6 +29,8 @@ class Inputs(NamedTuple):
     files: tuple[str, ...] = ()
     #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
     interactive: bool = False
+    #: built-in lines run first, in every mode (--pass-fd, --add-fd)
+    startup: tuple[str, ...] = ()
 
 
 class StreamConsole:
@@ -107,6 +109,9 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         return fail(err.message, err.exit_code)
     ctx = Context(conn, settings, StreamConsole(), interactive=inputs.interactive)
     try:
+        code = await _startup(ctx, inputs.startup)
+        if code != Exit.OK:
+            return code
         if inputs.interactive:
             from qmpsh.repl import run_repl
 
@@ -116,6 +121,27 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         await conn.close()
         if wirelog is not None:
             wirelog.close()
+
+
+async def _startup(ctx: Context, lines: tuple[str, ...]) -> int:
+    """Run the start-up built-ins; the first failure ends the session."""
+    from qmpsh.builtins import lookup
+
+    for line in lines:
+        found = lookup(line)
+        if found is None:
+            return fail(f"start-up: not a built-in: {line}", Exit.USAGE)
+        builtin, rest = found
+        try:
+            code = await builtin.run(ctx, rest)
+        except QmpshError as err:
+            return fail(f"{builtin.name}: {err.message}", err.exit_code)
+        except ValueError as err:
+            return fail(f"{builtin.name}: {err}", Exit.PARSE_ERROR)
+        if code != Exit.OK:
+            return code
+    sys.stdout.flush()
+    return Exit.OK
 
 
 def _line_handler(ctx: Context) -> LineHandler | None:
