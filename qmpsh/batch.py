@@ -292,6 +292,12 @@ class BatchRunner:
             )
         if failed:
             text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
+            if self.ctx.conn.guest_agent:
+                from qmpsh.qga import explain
+
+                better = explain(reply, sent.request.command)
+                if better is not None:
+                    text = f"{sent.line.where}: {sent.request.command}: {better}"
             if not s.keep_going and self.pending:
                 n = len(self.pending)
                 text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"

@@ -29,11 +29,16 @@ from qmpsh.address import Address, TcpAddress, UnixAddress
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.literal import clip
+from qmpsh.qga import AgentSync
 from qmpsh.wirelog import WireLog
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024
 AUTO_ID_PREFIX = "__qmp#"
+#: how long to wait for a greeting before asking whether it is a guest agent
+AGENT_GREETING_WAIT = 0.5
+#: how long a guest-sync-delimited round may take (without --timeout)
+AGENT_SYNC_TIMEOUT = 10.0
 
 
 class QmpshError(Exception):
@@ -85,6 +90,15 @@ class _Adapter(QMPClient):
     async def _do_recv(self) -> Message:
         data = await self._readline()
         log = self._owner.wirelog
+        agent = self._owner.agent
+        while agent is not None:  # guest agent: drop stale lines while syncing
+            kept = agent.filter(data)
+            if kept is not None:
+                data = kept
+                break
+            if log is not None:
+                log.write("in", data, valid=False)
+            data = await self._readline()
         try:
             msg = Message(data, eager=True)
         except Exception:
@@ -117,6 +131,7 @@ class Connection:
         wirelog: WireLog | None = None,
         events: EventLog | None = None,
         read_limit: int = DEFAULT_READ_LIMIT,
+        detect_agent: bool = True,
     ) -> None:
         self.negotiate = negotiate
         self.wirelog = wirelog
@@ -129,6 +144,10 @@ class Connection:
         self.lost_reason = ""
         self.last_bad_input: bytes | None = None
         self._listeners: list[StateListener] = []
+        #: detect a guest agent when no greeting comes (see qmpsh.qga)
+        self.detect_agent = detect_agent
+        #: set when talking to a guest agent (-N, or detected)
+        self.agent: AgentSync | None = None
         self._client = self._new_client()
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
@@ -181,12 +200,62 @@ class Connection:
         """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
         self.address = address
         self._set_state("connecting")
+        self.agent = None if self.negotiate else AgentSync()
         try:
             sock = await _open_socket(address, timeout)
+            if self.negotiate and self.detect_agent:
+                sock = await self._detect(sock, address, timeout)
         except ConnectFailed:
             self._set_state("idle")
             raise
         await self._start_session(sock, timeout)
+        if self.agent is not None and self.agent.needed:
+            await self._first_sync(timeout)
+
+    @property
+    def guest_agent(self) -> bool:
+        """Whether the server is a guest agent (-N, or detected)."""
+        return self.agent is not None
+
+    async def _detect(
+        self, sock: socket.socket, address: Address, timeout: float
+    ) -> socket.socket:
+        """The socket to start the session on, as QMP or as a guest agent."""
+        from qmpsh.qga import probe
+
+        log = self.wirelog
+        kind = await probe(
+            sock,
+            min(AGENT_GREETING_WAIT, timeout / 2),
+            timeout,
+            (lambda d, data: log.write(d, data, valid=False)) if log else None,
+        )
+        if kind == "qmp":
+            return sock
+        if kind == "agent":  # in step already: the probe was a sync round
+            self.agent = AgentSync()
+            self.agent.needed = False
+            self._client.await_greeting = False
+            self._client.negotiate = False
+            return sock
+        sock.close()
+        if kind == "late-qmp":  # a slow QEMU: it has our probe; start afresh
+            return await _open_socket(address, timeout)
+        raise ConnectFailed(
+            f"connected to {address} but no QMP greeting came within {timeout:g} s, "
+            "and no guest agent answered guest-sync-delimited: another client "
+            "probably holds the monitor (QEMU serves one QMP client at a time)"
+        )
+
+    async def _first_sync(self, timeout: float) -> None:
+        try:
+            await self._resync(timeout)
+        except QmpshError as err:
+            await self.close()
+            self._set_state("idle")
+            raise ConnectFailed(
+                f"{self.address} is not a guest agent in step with us: {err.message}"
+            ) from None
 
     async def listen(self, address: Address) -> None:
         """Listen on *address* for the server to connect to us (accept mode)."""
@@ -327,6 +396,47 @@ class Connection:
         `CommandTimeout` or `BadRequest`; an error reply is returned, not
         raised.
         """
+        if self.agent is None:
+            return await self._execute_now(message, timeout)
+        async with self.agent.lock:  # one request at a time to a guest agent
+            if self.agent.needed:
+                await self._resync(timeout)
+            try:
+                return await self._execute_now(message, timeout)
+            except CommandTimeout:
+                self.agent.needed = True  # its late reply may still come
+                raise
+
+    async def _resync(self, timeout: float | None) -> None:
+        """A guest-sync-delimited round (the caller holds the agent lock)."""
+        from qmpsh.qga import SyncError
+
+        assert self.agent is not None
+        wait = AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
+        try:
+            await self.agent.resync(
+                self.send_raw, lambda msg: self._execute_now(msg, wait)
+            )
+        except CommandTimeout:
+            raise CommandTimeout(
+                f"the guest agent did not answer guest-sync-delimited within "
+                f"{wait:g} s (busy with an earlier command, or not running?)"
+            ) from None
+        except SyncError as err:
+            raise ConnectionLost(str(err)) from None
+
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes that are not a message (the guest agent's 0xFF)."""
+        writer = self._client._writer
+        if writer is None or self.state != "connected":
+            raise NotConnected(self._not_connected_text())
+        if self.wirelog is not None:
+            self.wirelog.write("out", data, valid=False)
+        writer.write(data)
+
+    async def _execute_now(
+        self, message: dict[str, Any], timeout: float | None = None
+    ) -> dict[str, Any]:
         auto = "id" not in message
         if not auto:
             given = message["id"]

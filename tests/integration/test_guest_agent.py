@@ -1,0 +1,139 @@
+"""Guest agent mode against a real qemu-ga: detection, resync, disabled commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from qmpsh.address import UnixAddress
+from qmpsh.client import CommandTimeout, Connection
+from qmpsh.exitcodes import Exit
+from qmpsh.qga import guest_commands
+from qmpsh.wirelog import WireLog
+from tests.procs import GuestAgent, Qemu, qmpsh
+
+
+def _wire(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_detected_without_flag(qga: GuestAgent, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    done = qmpsh(str(qga.sock), "-l", str(log), input="guest-ping\nguest-sync id=7\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"return": {}}\n{"return": 7}\n'
+    sent = [e for e in _wire(log) if e["dir"] == "out"]
+    # the probe was a 0xFF byte and guest-sync-delimited; no qmp_capabilities
+    assert (
+        sent[0]["raw"].startswith("\\xff") and "guest-sync-delimited" in sent[0]["raw"]
+    )
+    assert not any("qmp_capabilities" in json.dumps(e) for e in sent)
+
+
+def test_resync_on_connect_after_a_client_left_half_a_request(qga: GuestAgent) -> None:
+    # qemu-ga keeps its JSON parser's state across clients: a client that
+    # left in the middle of a request leaves the next one talking to a wall
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(qga.sock))
+        s.sendall(b'{"execute": "guest-ping", "arguments": {')
+    for flags in (["-N"], []):
+        done = qmpsh(*flags, str(qga.sock), "--timeout", "10", "-c", "guest-ping")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == '{"return": {}}\n'
+
+
+def test_disabled_and_unknown_commands_say_so(qga: GuestAgent) -> None:
+    done = qmpsh("-N", str(qga.sock), "-c", "guest-exec path=/bin/true")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert json.loads(done.stdout)["error"]["class"] == "CommandNotFound"
+    assert done.stderr == (
+        "qmpsh: -c:1: guest-exec: CommandNotFound: guest-exec is disabled in this "
+        "guest agent (qemu-ga --block-rpcs or --allow-rpcs); guest-info lists which "
+        "commands are enabled\n"
+    )
+    done = qmpsh(str(qga.sock), "-c", "guest-frobnicate")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert "this guest agent has no command guest-frobnicate" in done.stderr
+
+
+def test_held_qemu_monitor_is_not_mistaken_for_an_agent(qemu: Qemu) -> None:
+    with socket.socket(socket.AF_UNIX) as holder:
+        holder.connect(str(qemu.sock))
+        assert holder.recv(1) == b"{"
+        started = time.monotonic()
+        done = qmpsh(str(qemu.sock), "--connect-timeout", "1", input="query-status\n")
+        took = time.monotonic() - started
+    assert done.returncode == Exit.CONNECT_ERROR
+    assert "no guest agent answered" in done.stderr and "another client" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert took < 20
+
+
+def test_command_list_from_guest_info(qga: GuestAgent) -> None:
+    async def main() -> tuple:
+        conn = Connection(negotiate=False)
+        await conn.connect(UnixAddress(str(qga.sock)), 10)
+        try:
+            return await guest_commands(conn.execute)
+        finally:
+            await conn.close()
+
+    commands = asyncio.run(main())
+    by_name = {c.name: c for c in commands}
+    assert by_name["guest-ping"].enabled and by_name["guest-info"].enabled
+    for blocked in GuestAgent.BLOCKED:
+        if blocked in by_name:
+            assert not by_name[blocked].enabled, blocked
+    assert by_name["guest-shutdown"].success_response is False
+    assert [c.name for c in commands] == sorted(by_name)
+
+
+def test_resync_after_a_timeout(qga: GuestAgent, tmp_path: Path) -> None:
+    """A reply that came after its timeout is dropped by a sync round
+    before the next command, which then gets its own reply."""
+    log_path = tmp_path / "wire.jsonl"
+
+    async def main() -> None:
+        log = WireLog(str(log_path))
+        conn = Connection(negotiate=False, wirelog=log)
+        await conn.connect(UnixAddress(str(qga.sock)), 10)
+        try:
+            os.kill(qga.pid, signal.SIGSTOP)  # the agent cannot answer in time
+            try:
+                with pytest.raises(CommandTimeout):
+                    await conn.execute({"execute": "guest-info"}, timeout=0.3)
+            finally:
+                os.kill(qga.pid, signal.SIGCONT)
+            assert conn.agent is not None and conn.agent.needed
+            reply = await conn.execute({"execute": "guest-ping"}, timeout=10)
+            assert reply == {"return": {}}
+            assert not conn.agent.needed
+        finally:
+            await conn.close()
+            log.close()
+
+    asyncio.run(main())
+    entries = _wire(log_path)
+    sent = [
+        e.get("msg", {}).get("execute") or e.get("raw")
+        for e in entries
+        if e["dir"] == "out"
+    ]
+    assert sent == [
+        "\\xff",
+        "guest-sync-delimited",
+        "guest-info",
+        "\\xff",
+        "guest-sync-delimited",
+        "guest-ping",
+    ]
+    # the late guest-info reply arrived during the second sync and was dropped
+    stale = [e for e in entries if e["dir"] == "in" and "raw" in e]
+    assert any("supported_commands" in e["raw"] for e in stale)
