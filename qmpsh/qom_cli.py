@@ -115,7 +115,7 @@ def qom_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the value as JSON.")
 @click.argument("path_prop", metavar="PATH.PROPERTY")
 def get_cmd(path_prop: str, as_json: bool, **opts: Any) -> int:
-    """Print the value of a property, e.g. /machine.type."""
+    """Print the value of the property PATH.PROPERTY (/machine.type: type of /machine)."""
     from qmpsh.qom_cmds import run_get
 
     return run_with_connection(
