@@ -20,7 +20,7 @@ import os
 import socket
 import stat
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import ExecInterruptedError, Message, QMPClient, Runstate, StateError
 from qemu.qmp.protocol import ConnectError
@@ -29,8 +29,10 @@ from qmpsh.address import Address, TcpAddress, UnixAddress
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.literal import clip
-from qmpsh.qga import AgentSync
 from qmpsh.wirelog import WireLog
+
+if TYPE_CHECKING:
+    from qmpsh.qga import AgentSync
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024
@@ -200,7 +202,11 @@ class Connection:
         """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
         self.address = address
         self._set_state("connecting")
-        self.agent = None if self.negotiate else AgentSync()
+        self.agent = None
+        if not self.negotiate:
+            from qmpsh.qga import AgentSync
+
+            self.agent = AgentSync()
         try:
             sock = await _open_socket(address, timeout)
             if self.negotiate and self.detect_agent:
@@ -221,7 +227,7 @@ class Connection:
         self, sock: socket.socket, address: Address, timeout: float
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
-        from qmpsh.qga import probe
+        from qmpsh.qga import AgentSync, probe
 
         log = self.wirelog
         kind = await probe(

@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 SENTINEL = b"\xff"
 
@@ -62,6 +60,8 @@ def sync_request(sync_id: int) -> dict[str, Any]:
 
 
 def new_sync_id() -> int:
+    import random  # only here: it costs start-up time
+
     return random.randrange(1, 2**31)
 
 
@@ -170,8 +170,7 @@ async def probe(
 # -- the command list ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AgentCommand:
+class AgentCommand(NamedTuple):
     """One entry of guest-info's ``supported_commands``."""
 
     name: str

@@ -19,6 +19,11 @@ def test_bench_quick_runs_and_prints_every_case() -> None:
     )
     assert done.returncode == 0, done.stderr
     table = done.stdout
-    for case in ("batch:", "one-shot start-up", "one-shot peak memory", "pretty query-qmp-schema"):
+    for case in (
+        "batch:",
+        "one-shot start-up",
+        "one-shot peak memory",
+        "pretty query-qmp-schema",
+    ):
         assert case in table
     assert "qmpsh/raw" in table and "qmpsh/qmp-shell" in table
