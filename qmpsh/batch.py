@@ -19,13 +19,14 @@ import os
 import stat
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import BuiltinError, Context, lookup
 from qmpsh.client import CommandTimeout, QmpshError
 from qmpsh.exitcodes import Exit
-from qmpsh.parser import Accumulator, Incomplete, ParseError, Request
+from qmpsh.force import split_force
+from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.render import error_line, highlight_json, is_error, render_json, render_reply
 
 #: commands known to change nothing, safe to send ahead of earlier replies
@@ -150,6 +151,9 @@ class BatchRunner:
         self.window = max(1, ctx.settings.max_inflight)
         self.stopping = False
         self.eof = False
+        #: schema-aware value typing, and a check before sending (--validate)
+        self.typer: Typer | None = None
+        self.check: Callable[[Request], str | None] | None = None
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -176,8 +180,9 @@ class BatchRunner:
     # -- the reader ----------------------------------------------------------
 
     async def _read(self, lines: AsyncIterator[Line]) -> None:
-        acc = Accumulator()
+        acc = Accumulator(self.typer)
         last: Line | None = None
+        forced = False
         async for line in lines:
             if self.stopping:
                 return
@@ -186,20 +191,26 @@ class BatchRunner:
                 message, column = line.bad
                 await self._refuse(f"{line.where}:{column}: {message}")
                 continue
+            text = line.text
             if not acc.pending:
-                found = lookup(line.text)
+                forced, text = split_force(text)
+                found = lookup(text)
                 if found is not None:
                     await self._barrier()
                     await self._builtin(line, *found)
                     continue
             first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
             try:
-                result = acc.feed(line.text)
+                result = acc.feed(text)
             except ParseError as err:
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
                 await self._refuse(f"{where}: {err.message}")
                 continue
             if result is not None and not isinstance(result, Incomplete):
+                refusal = None if forced or not self.check else self.check(result)
+                if refusal is not None:
+                    await self._refuse(f"{line.where}: {refusal}")
+                    continue
                 await self._send(line, result)
         try:
             acc.finish()

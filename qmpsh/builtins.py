@@ -99,6 +99,7 @@ MODULES: dict[str, str] = {
     "getfd": "qmpsh.fdpass",
     "add-fd": "qmpsh.fdpass",
     "qom": "qmpsh.qom_cmds",
+    "help": "qmpsh.builtin_help",
 }
 
 

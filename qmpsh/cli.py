@@ -117,6 +117,13 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
         "always or never.",
     ),
     click.option(
+        "--validate/--no-validate",
+        default=None,
+        help="Check each request against the server's schema before sending "
+        "it (default: in the interactive shell only; in batch mode this "
+        "fetches the schema first).  A line starting with ! is never checked.",
+    ),
+    click.option(
         "--max-inflight",
         type=click.IntRange(min=1),
         metavar="N",
@@ -208,6 +215,7 @@ def _settings(opts: dict[str, Any]) -> Any:
             "connect_timeout": opts.get("connect_timeout"),
             "color": opts.get("color"),
             "max_inflight": opts.get("max_inflight"),
+            "validate": opts.get("validate"),
         }
     )
 

@@ -28,6 +28,7 @@ from qmpsh.render import (
     render_json,
     render_reply,
 )
+from qmpsh.schema_assist import SchemaAssist
 
 
 def banner(ctx: Context) -> str:
@@ -50,12 +51,23 @@ class _HandlerCompleter(Completer):
 
 async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
     color = ctx.settings.use_color(sys.stdout.isatty())
-    session: PromptSession[str] = PromptSession(
-        completer=_HandlerCompleter(handler) if handler is not None else None
-    )
-    if handler is not None:
-        handler.start_loading()
+    assist: SchemaAssist | None = None
     acc = Accumulator()
+    if handler is not None:
+        session: PromptSession[str] = PromptSession(
+            completer=_HandlerCompleter(handler)
+        )
+        handler.start_loading()
+    else:
+        assist = SchemaAssist.start(ctx)
+        acc = Accumulator(assist.typer)
+        session = PromptSession(
+            completer=assist.completer(
+                pending=lambda: acc.buffer if acc.pending else ""
+            ),
+            complete_while_typing=False,
+        )
+    forced = False
 
     def show(text: str) -> None:
         print(highlight_json(text, ctx.settings.style) if color else text)
@@ -84,6 +96,8 @@ async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
                     except QmpshError as err:
                         ctx.console.err(err.message)
                     continue
+                if not acc.pending and assist is not None:
+                    forced, line = assist.split_force(line)
                 if not acc.pending and (found := lookup(line)) is not None:
                     builtin, rest = found
                     try:
@@ -100,6 +114,12 @@ async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
                     continue
                 if result is None or isinstance(result, Incomplete):
                     continue
+                if assist is not None:
+                    refusal = None if forced else assist.check(result)
+                    if refusal is not None:
+                        ctx.console.err(refusal)
+                        continue
+                    assist.sent(result)
                 ctx.mark = ctx.events.seq
                 if ctx.settings.verbose:
                     show(render_json(result.message, ctx.settings.pretty))

@@ -184,4 +184,9 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
         from qmpsh.hmp_shell import run_batch
 
         return await run_batch(ctx, chain())
-    return await BatchRunner(ctx).run(chain())
+    runner = BatchRunner(ctx)
+    if ctx.settings.validating(interactive=False):
+        from qmpsh.schema_assist import batch_checks
+
+        runner.typer, runner.check = await batch_checks(ctx)
+    return await runner.run(chain())

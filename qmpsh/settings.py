@@ -44,6 +44,12 @@ class Settings:
     read_limit: int = DEFAULT_READ_LIMIT
     #: requests sent ahead of their replies in batch mode (1: no pipelining)
     max_inflight: int = 64
+    #: check requests against the server's schema before sending them; None:
+    #: in the interactive shell only (batch mode then fetches no schema)
+    validate: bool | None = None
+
+    def validating(self, interactive: bool) -> bool:
+        return interactive if self.validate is None else self.validate
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -1,0 +1,97 @@
+"""The ``help`` built-in: commands, events and built-ins, from the schema."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+from qmpsh import helptext
+from qmpsh.builtins import Context, builtin, load_all
+from qmpsh.exitcodes import Exit
+from qmpsh.parser import ParseError, Request, parse
+from qmpsh.schema_service import service_for
+from qmpsh.validate import suggest
+
+USAGE = "[COMMAND|EVENT|BUILT-IN [KEY=VALUE ...] | keys]"
+
+
+def _width(ctx: Context) -> int:
+    if not ctx.interactive:
+        return 80
+    return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+
+
+def key_rows() -> list[tuple[str, str]] | None:
+    """``qmpsh.keys.describe_keys()``, if the interactive shell provides it."""
+    try:
+        module = importlib.import_module("qmpsh.keys")
+    except ImportError:
+        return None
+    describe: Callable[[], Any] | None = getattr(module, "describe_keys", None)
+    if describe is None:
+        return None
+    return [(str(k), str(v)) for k, v in describe()]
+
+
+@builtin("help", "list commands, or describe a command, event or built-in", USAGE)
+async def help_cmd(ctx: Context, text: str) -> int:
+    """Without a name: the server's commands by subject, then the built-ins.
+    With a command or event name: its arguments (or data) as a tree, with
+    types, whether each is optional, enum values, the return type and
+    whether it may run out-of-band.  KEY=VALUE after the name selects a
+    union's variant (``help blockdev-add driver=qcow2``).  ``help keys``
+    lists the key bindings of the interactive shell."""
+    words = text.split(None, 1)
+    builtins = load_all()
+    name = words[0] if words else ""
+    if name == "keys":
+        rows = key_rows()
+        if rows is None:
+            ctx.console.out("no key help available")
+        else:
+            ctx.console.out("\n".join(helptext.keys_help(rows)))
+        return Exit.OK
+    if name in builtins:
+        ctx.console.out("\n".join(helptext.builtin_help(builtins[name])))
+        return Exit.OK
+    service = service_for(ctx)
+    schema = await service.load()
+    width = _width(ctx)
+    if not name:
+        lines = helptext.command_list(schema, builtins, width)
+        if schema is None:
+            lines.insert(0, f"(no schema: {service.error})\n")
+        ctx.console.out("\n".join(lines))
+        return Exit.OK
+    if schema is None:
+        ctx.console.err(f"help: no schema to describe {name!r} ({service.error})")
+        return Exit.COMMAND_ERROR
+    name = name.rstrip("(")
+    try:
+        values = _values(text.rstrip("(") if len(words) == 1 else text)
+    except ParseError as err:
+        ctx.console.err(f"help: {err.message}")
+        return Exit.PARSE_ERROR
+    if name in schema.commands:
+        lines = helptext.command_help(schema, name, values, width)
+    elif name in schema.events:
+        lines = helptext.event_help(schema, name, values, width)
+    else:
+        hints = suggest(name, [*schema.names(), *builtins, "keys"])
+        names = " or ".join(repr(h) for h in hints)
+        mean = f"; did you mean {names}?" if hints else ""
+        ctx.console.err(f"help: no command, event or built-in named {name!r}{mean}")
+        return Exit.PARSE_ERROR
+    ctx.console.out("\n".join(lines))
+    return Exit.OK
+
+
+def _values(text: str) -> dict[str, Any]:
+    """The KEY=VALUE words after the name, as the parser reads them."""
+    result = parse(text)
+    if isinstance(result, Request):
+        args = result.message.get("arguments")
+        return args if isinstance(args, dict) else {}
+    return {}

@@ -1,0 +1,91 @@
+"""What the interactive shell gets from the schema, in one object.
+
+`SchemaAssist.start(ctx)` begins loading the schema in the background and
+bundles the pieces a REPL wires in: the parser typer, the completer (with
+live values), the ``!`` prefix and the check before sending.  The REPL never
+waits for the schema: until it is loaded, completion offers built-ins,
+values keep the schema-less rules and nothing is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from qmpsh.builtins import Context
+from qmpsh.live import LiveValues, Value
+from qmpsh.parser import Request, Typer
+from qmpsh.schema_service import SchemaService, service_for
+from qmpsh.validate import check_request, split_force
+
+#: how a refused line ends, so that the user knows the way around it
+FORCE_HINT = "(start the line with ! to send it anyway)"
+
+
+@dataclass
+class SchemaAssist:
+    service: SchemaService
+    live: LiveValues
+    #: check requests before sending them
+    validating: bool = True
+
+    @classmethod
+    def start(cls, ctx: Context) -> SchemaAssist:
+        """Start loading the session's schema; must run inside the event loop."""
+        service = service_for(ctx)
+        service.start()
+        timeout = ctx.settings.timeout or 2.0
+        live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
+        return cls(service, live, ctx.settings.validating(ctx.interactive))
+
+    @property
+    def typer(self) -> Typer:
+        return self.service.typer()
+
+    def completer(
+        self,
+        pending: Callable[[], str] = lambda: "",
+        extra_commands: Callable[[], Iterable[Value]] = lambda: (),
+    ) -> Any:
+        """A prompt_toolkit completer (imports prompt_toolkit)."""
+        from qmpsh.completion import make_completer
+
+        return make_completer(
+            self.service, self.live, pending=pending, extra_commands=extra_commands
+        )
+
+    @staticmethod
+    def split_force(line: str) -> tuple[bool, str]:
+        return split_force(line)
+
+    def check(self, request: Request) -> str | None:
+        """Why QEMU would refuse *request* (one line), or None to send it."""
+        schema = self.service.verified_schema()
+        if not self.validating or schema is None:
+            return None
+        problem = check_request(request.message, schema)
+        return None if problem is None else f"{problem} {FORCE_HINT}"
+
+    def sent(self, request: Request) -> None:
+        """A request went out: live values may have changed."""
+        if not request.command.startswith("query-"):
+            self.live.forget()
+
+
+async def batch_checks(
+    ctx: Context,
+) -> tuple[Typer | None, Callable[[Request], str | None] | None]:
+    """For ``--validate`` in batch mode: load the schema first (from the
+    cache when it matches the server, one small round trip; else fetched),
+    then type values and check requests with it.  Without a schema (a guest
+    agent), neither."""
+    service = service_for(ctx)
+    schema = await service.load()
+    if schema is None:
+        return None, None
+
+    def check(request: Request) -> str | None:
+        return check_request(request.message, schema)
+
+    return service.typer(), check

@@ -1,0 +1,107 @@
+"""Help text from the captured schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpsh import builtins, helptext
+from qmpsh.schema import Schema
+from tests import schemas
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    return schemas.system()
+
+
+def test_command_list_groups_and_marks(schema: Schema) -> None:
+    lines = helptext.command_list(schema, builtins.load_all(), width=100)
+    text = "\n".join(lines)
+    assert all(len(line) <= 100 for line in lines)
+    titles = [line for line in lines if line.endswith(":") and not line.startswith(" ")]
+    assert titles[:2] == ["QMP and the monitor:", "block devices, images and jobs:"]
+    assert titles[-1] == "built-ins:"
+    assert "drive-backup*" in text and "x-blockdev-change~" in text
+    assert helptext.LEGEND in lines
+    listed = {
+        w.rstrip("*~") for line in lines if line.startswith("  ") for w in line.split()
+    }
+    assert set(schema.commands) <= listed  # every command is listed once
+    assert "  help" in text and "events" in text
+
+
+def test_command_list_without_schema() -> None:
+    lines = helptext.command_list(None, builtins.load_all())
+    assert lines[0] == "built-ins:"
+
+
+def test_command_help_tree(schema: Schema) -> None:
+    lines = helptext.command_help(schema, "blockdev-add")
+    assert lines[0] == "blockdev-add: command"
+    assert lines[1] == "  arguments:"
+    driver = next(line for line in lines if line.strip().startswith("driver"))
+    assert driver.split(None, 1)[1] == "enum, required"
+    values = "\n".join(lines)
+    assert "values: blkdebug | blklogwrites" in values
+    assert "    cache           object, optional" in lines
+    assert "      direct    bool, optional" in lines
+    assert (
+        "    (each driver adds its own members: help blockdev-add driver=VALUE)"
+        in lines
+    )
+    assert lines[-2:] == ["  returns: nothing ({})", "  out-of-band: no"]
+
+
+def test_variant_selected_by_values(schema: Schema) -> None:
+    lines = helptext.command_help(
+        schema, "blockdev-add", {"driver": "qcow2", "file": {"driver": "file"}}
+    )
+    names = [
+        line.split()[0] for line in lines if line.startswith("    ") and line[4] != " "
+    ]
+    assert "lazy-refcounts" in names and "file" in names
+    # file's own variant (driver=file) is shown below it
+    assert any(line.strip().startswith("filename ") for line in lines)
+
+
+def test_return_type_and_oob(schema: Schema) -> None:
+    lines = helptext.command_help(schema, "query-status")
+    assert "  arguments: none" in lines
+    assert "  returns: object" in lines
+    assert any(line.split() == ["running", "bool,", "required"] for line in lines)
+    assert lines[-1] == "  out-of-band: no"
+    assert helptext.command_help(schema, "migrate-pause")[-1] == "  out-of-band: yes"
+    deprecated = helptext.command_help(schema, "drive-backup")
+    assert deprecated[1] == "  deprecated"
+
+
+def test_event_help(schema: Schema) -> None:
+    lines = helptext.event_help(schema, "BLOCK_JOB_COMPLETED")
+    assert lines[0] == "BLOCK_JOB_COMPLETED: event"
+    assert "  data:" in lines
+    assert any(line.split()[:2] == ["device", "str,"] for line in lines)
+    assert helptext.event_help(schema, "STOP") == ["STOP: event", "  data: none"]
+
+
+def test_recursive_types_stop(schema: Schema) -> None:
+    lines = helptext.command_help(schema, "query-block")
+    assert any(line.strip() == "..." for line in lines)
+    assert len(lines) < 400
+
+
+def test_builtin_and_keys_help() -> None:
+    item = builtins.load_all()["events"]
+    lines = helptext.builtin_help(item)
+    assert lines[0] == "events [--clear]: built-in"
+    assert helptext.keys_help([("c-r", "search history"), ("tab", "complete")]) == [
+        "  c-r  search history",
+        "  tab  complete",
+    ]
+
+
+def test_columns() -> None:
+    words = [f"w{i}" for i in range(10)]
+    lines = helptext.columns(words, 20)
+    assert all(len(line) <= 20 for line in lines)
+    assert sorted(w for line in lines for w in line.split()) == sorted(words)
+    assert helptext.columns(["a-very-long-word"], 5) == ["  a-very-long-word"]

@@ -1,0 +1,69 @@
+"""The on-disk schema cache."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from qmpsh.schema_cache import (
+    SchemaCache,
+    command_names,
+    commands_digest,
+    server_key,
+)
+from tests import schemas
+
+
+def test_keys() -> None:
+    greeting = schemas.captured()["greeting"]
+    key = server_key(greeting)
+    assert key is not None and len(key) == 16
+    assert server_key({"QMP": {}}) is None and server_key(None) is None
+    other = {"QMP": {"version": {**greeting["QMP"]["version"], "package": "x"}}}
+    assert server_key(other) != key
+    assert commands_digest(["b", "a"]) == commands_digest(["a", "b"])
+    assert command_names({"return": [{"name": "a"}, {"name": "b"}]}) == ["a", "b"]
+    assert command_names({"error": {}}) is None
+
+
+def test_store_and_load(private_dirs: Path) -> None:
+    cache = SchemaCache()
+    assert str(cache.directory).startswith(str(private_dirs))
+    data = schemas.captured()
+    path = cache.store("s1", "d1", data["schema"], data["greeting"])
+    assert path is not None and path.name == "s1-d1.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.directory.stat().st_mode) == 0o700
+    loaded = cache.load(path)
+    assert loaded is not None
+    assert set(loaded.commands) == set(schemas.system().commands)
+    assert cache.candidates("s1") == [path] and cache.candidates("s2") == []
+    assert cache.digest_of(path) == "d1"
+    assert not list(cache.directory.glob("*.tmp"))
+
+
+def test_unreadable_files_are_misses(tmp_path: Path) -> None:
+    cache = SchemaCache(tmp_path)
+    bad = tmp_path / "s-d.json"
+    bad.write_text("{not json")
+    assert cache.load(bad) is None
+    bad.write_text('{"format": 999, "schema": []}')
+    assert cache.load(bad) is None
+    assert cache.load(tmp_path / "missing.json") is None
+
+
+def test_prune_keeps_the_most_recent(tmp_path: Path) -> None:
+    cache = SchemaCache(tmp_path)
+    for i in range(5):
+        path = cache.store(f"s{i}", "d", [])
+        assert path is not None
+        os.utime(path, (1000 + i, 1000 + i))
+    cache.prune(keep=2)
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["s3-d.json", "s4-d.json"]
+
+
+def test_unwritable_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert SchemaCache(blocker / "sub").store("s", "d", []) is None
