@@ -46,7 +46,8 @@ from qmpsh.schema import Builtin as BuiltinType
 HELP_TOPICS: tuple[Value, ...] = (("keys", "key bindings"),)
 #: a prefix this long also matches inside names ("status" finds query-status)
 SUBSTRING_FROM = 3
-_UNSAFE = set(" \t\r\n\"'#")
+#: characters that make a value need quotes ("#" is fine after "=")
+_UNSAFE = set(" \t\r\n\"'")
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,9 @@ def _values(where: ArgValue, schema: Schema, live: LiveLookup) -> list[Candidate
         if source[0] == "qom":
             found = qom_candidates(prefix, found)
         for value, meta in found:
-            values.setdefault(value, meta)
+            # implicit nodes ("#block123") only when asked for
+            if not value.startswith("#") or prefix.startswith("#"):
+                values.setdefault(value, meta)
     if is_file_arg(command, key) and _takes_string(schema, typ):
         for value, meta in file_values(prefix):
             values.setdefault(value, meta)

@@ -76,7 +76,8 @@ def records_values(reply: Mapping[str, Any], key: str, *meta: str) -> list[Value
 
 
 def qom_values(reply: Mapping[str, Any], children: bool) -> list[Value]:
-    """Properties from qom-list; with *children*, only child<>/link<> ones."""
+    """Properties from qom-list, sorted; with *children*, only child<> and
+    link<> ones."""
     out: list[Value] = []
     for rec in _records(reply):
         name, kind = rec.get("name"), rec.get("type")
@@ -85,7 +86,7 @@ def qom_values(reply: Mapping[str, Any], children: bool) -> list[Value]:
         if children and not kind.startswith(("child<", "link<")):
             continue
         out.append((name, kind))
-    return out
+    return sorted(out)
 
 
 @dataclass(frozen=True)

@@ -151,17 +151,21 @@ class _Checker:
         tag_ok = obj.tag is None or (
             isinstance(value.get(obj.tag), str) and value[obj.tag] in obj.variants
         )
+        #: members a misspelt key probably meant: not reported missing too
+        meant: set[str] = set()
         if tag_ok and not (self.loose and not path):
             for key in value:
                 if key not in known:
+                    closest = self._closest(key, members, value)
+                    meant.update(closest[:1])
                     yield Problem(
                         f"Parameter {_join(path, key)!r} is unexpected",
                         _join(path, key),
-                        self._closest(key, members, value),
+                        closest,
                     )
         for member in members:
             if member.name not in value:
-                if not member.optional:
+                if not member.optional and member.name not in meant:
                     where = _join(path, member.name)
                     yield Problem(f"Parameter {where!r} is missing", where)
                 continue

@@ -83,7 +83,7 @@ def test_argument_keys_with_meta(completer: QmpCompleter) -> None:
     found = {c.text: c.display_meta_text for c in complete(completer, "device_del ")}
     assert found == {"id=": "str, required"}
     found = {c.text: c.display_meta_text for c in complete(completer, "blockdev-add ")}
-    assert list(found)[0] == "driver="  # the discriminator first
+    assert next(iter(found)) == "driver="  # the discriminator first
     assert found["driver="] == "enum, required, selects the variant"
     assert found["cache."] == "object, optional"  # an object: continue with "."
     assert "lazy-refcounts=" not in found  # a qcow2 member: no driver yet

@@ -212,9 +212,15 @@ def test_storage_daemon_has_its_own_commands() -> None:
 def test_check_request_is_one_line(schema: Schema) -> None:
     assert check_request({"execute": "query-status"}, schema) is None
     line = check_request(req("device_del", devce="x", other=1), schema)
+    # "id is missing" goes without saying after "did you mean 'id'?"
     assert line == (
         "device_del: Parameter 'devce' is unexpected; did you mean 'id'? "
-        "(and 2 more problems)"
+        "(and 1 more problem)"
+    )
+    line = check_request(req("device_del", a=1, b=2), schema)
+    assert line == (
+        "device_del: Parameter 'a' is unexpected; did you mean 'id'? "
+        "(and 1 more problem)"
     )
 
 

@@ -1,0 +1,269 @@
+"""The schema at work in qmpsh itself: batch validation (--validate), the
+``help`` built-in, and the interactive shell in a real terminal (tmux)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qmpsh.exitcodes import Exit
+from tests.procs import ROOT, Qemu, qmpsh
+
+
+def sent(log: Path) -> list[str]:
+    """The commands qmpsh sent, from its wire log."""
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    return [
+        e["msg"].get("execute", e["msg"].get("exec-oob", "?"))
+        for e in entries
+        if e.get("dir") == "out"
+    ]
+
+
+# -- batch mode ----------------------------------------------------------------
+
+
+def test_batch_fetches_no_schema_by_default(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    done = qmpsh("-l", str(log), "-c", "device_del devce=x", str(qemu.sock))
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert "Parameter 'id' is missing" in done.stderr  # QEMU's own answer
+    assert sent(log) == ["qmp_capabilities", "device_del"]
+
+
+def test_batch_validate_refuses_before_sending(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    script = "query-status\ndevice_del devce=x\nquery-name\n"
+    done = qmpsh("--validate", "-l", str(log), str(qemu.sock), input=script)
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == (
+        "qmpsh: stdin:2: device_del: Parameter 'devce' is unexpected; "
+        "did you mean 'id'?\n"
+    )
+    assert json.loads(done.stdout)["return"]["running"] is True
+    commands = sent(log)
+    assert "device_del" not in commands and "query-name" not in commands
+    assert {"query-commands", "query-qmp-schema"} <= set(commands)
+    # the next run finds the schema in the cache: no query-qmp-schema
+    qmpsh("--validate", "-l", str(log), "-c", "query-name", str(qemu.sock))
+    second = sent(log)[len(commands) :]
+    assert "query-qmp-schema" not in second and "query-commands" in second
+
+
+def test_batch_validate_keep_going_and_force(qemu: Qemu) -> None:
+    done = qmpsh(
+        "--validate",
+        "-k",
+        str(qemu.sock),
+        input="query-stauts\n!device_del devce=x\nquery-name\n",
+    )
+    assert done.returncode == Exit.PARSE_ERROR  # the first failure's code
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "qmpsh: stdin:1: The command query-stauts has not been found; "
+        "did you mean 'query-stats' or 'query-status'?"
+    )
+    # the ! line went to QEMU as typed, and QEMU refused it itself
+    assert lines[1].startswith("qmpsh: stdin:2: device_del: GenericError: Parameter")
+    assert len(done.stdout.splitlines()) == 2  # device_del's error, query-name
+
+
+def test_batch_validate_types_values_by_schema(qemu: Qemu) -> None:
+    line = "qom-get path=/machine property=123"
+    plain = qmpsh("-c", line, str(qemu.sock))
+    assert "expected: string" in plain.stderr  # 123 went as a number
+    typed = qmpsh("--validate", "-c", line, str(qemu.sock))
+    assert "Property 'none-machine.123' not found" in typed.stderr
+    # and ! skips only the check, not the typing
+    forced = qmpsh("--validate", "-c", "!" + line, str(qemu.sock))
+    assert "Property 'none-machine.123' not found" in forced.stderr
+
+
+def test_no_validate_in_batch_means_no_schema(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    qmpsh("--no-validate", "-l", str(log), "-c", "query-name", str(qemu.sock))
+    assert sent(log) == ["qmp_capabilities", "query-name"]
+
+
+def test_validate_on_a_guest_agent_checks_nothing(qga: object) -> None:
+    done = qmpsh("-N", "--validate", "-c", "guest-ping", str(qga.sock))  # type: ignore[attr-defined]
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"return": {}}
+
+
+# -- help ----------------------------------------------------------------------
+
+
+def test_help_lists_commands_and_builtins(qemu: Qemu) -> None:
+    done = qmpsh("-c", "help", str(qemu.sock))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("QMP and the monitor:\n")
+    assert "query-status" in out and "drive-backup*" in out
+    assert "built-ins:\n  events" in out and "  help " in out
+
+
+def test_help_for_a_command_an_event_and_a_variant(qemu: Qemu) -> None:
+    done = qmpsh(
+        "-c",
+        "help device_del",
+        "-c",
+        "help SHUTDOWN",
+        "-c",
+        "help blockdev-add driver=qcow2",
+        str(qemu.sock),
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "device_del: command\n  arguments:\n    id  str, required\n" in out
+    assert "  returns: nothing ({})\n  out-of-band: no\n" in out
+    assert "SHUTDOWN: event\n  data:\n    guest   bool, required\n" in out
+    assert "lazy-refcounts" in out  # the qcow2 variant's members
+
+
+def test_help_errors(qemu: Qemu) -> None:
+    done = qmpsh("-c", "help query-stauts", str(qemu.sock))
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == (
+        "qmpsh: help: no command, event or built-in named 'query-stauts'; "
+        "did you mean 'query-stats' or 'query-status'?\n"
+        "qmpsh: -c:1: help failed\n"
+    )
+    keys = qmpsh("-c", "help keys", str(qemu.sock))
+    assert keys.returncode == 0
+    if importlib.util.find_spec("qmpsh.keys") is None:
+        assert keys.stdout == "no key help available\n"
+    else:  # the interactive shell's key table, once it is there
+        assert keys.stdout.strip() and "no key help" not in keys.stdout
+
+
+def test_help_without_schema_on_a_guest_agent(qga: object) -> None:
+    done = qmpsh("-N", "-c", "help", str(qga.sock))  # type: ignore[attr-defined]
+    assert done.returncode == 0
+    assert done.stdout.startswith("(no schema: the server sent no greeting")
+    assert "built-ins:" in done.stdout
+
+
+# -- the interactive shell, in a real terminal ----------------------------------
+
+
+class Tmux:
+    """qmpsh in a tmux pane of fixed size; waits on screen content."""
+
+    def __init__(self, directory: Path, argv: list[str]) -> None:
+        self.socket = str(directory / "tmux.sock")
+        env = {
+            "PYTHONPATH": str(ROOT),
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "TERM": "xterm-256color",
+            "NO_COLOR": "1",
+            **{
+                k: os.environ[k]
+                for k in (
+                    "XDG_CACHE_HOME",
+                    "XDG_STATE_HOME",
+                    "XDG_CONFIG_HOME",
+                    "HOME",
+                    "PATH",
+                )
+                if k in os.environ
+            },
+        }
+        command = " ".join(
+            ["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items())]
+            + [shlex.quote(a) for a in [sys.executable, "-m", "qmpsh", *argv]]
+        )
+        self.tmux(
+            "new-session", "-d", "-x", "120", "-y", "40", "-c", str(ROOT), command
+        )
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p")
+
+    def wait(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; screen:\n{screen}")
+            time.sleep(0.05)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", *keys)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-l", text)
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def shell(qemu: Qemu, tmp_path: Path) -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    term = Tmux(tmp_path, [str(qemu.sock)])
+    try:
+        term.wait("(qmpsh)")
+        yield term
+    finally:
+        term.close()
+
+
+def test_shell_completes_validates_and_types(shell: Tmux) -> None:
+    # help waits for the schema, so what follows sees it loaded
+    shell.type("help device_del")
+    shell.keys("Enter")
+    shell.wait("id  str, required")
+    shell.keys("C-l")
+    # completion: a unique completion is inserted, a menu shows types
+    shell.type("query-statu")
+    shell.keys("Tab")
+    shell.wait("(qmpsh) query-status")
+    shell.keys("Enter")
+    shell.wait('"status": "running"')
+    shell.keys("C-l")
+    shell.type("blockdev-add driver=qcow2 file.driver=file file.")
+    shell.keys("Tab")
+    screen = shell.wait("str, required")
+    assert screen.splitlines()[1].split() == ["filename", "str,", "required"]
+    assert "node-name              str, optional" in screen
+    shell.keys("C-c", "C-l")
+    # validation: refused before sending, with the way around it
+    shell.type("device_del devce=x")
+    shell.keys("Enter")
+    screen = shell.wait("anyway)")
+    assert (
+        "device_del: Parameter 'devce' is unexpected; did you mean 'id'? "
+        "(start the line with ! to send it anyway)" in screen.replace("\n", "")
+    )
+    shell.keys("C-l")
+    shell.type("!device_del devce=x")
+    shell.keys("Enter")
+    shell.wait("GenericError: Parameter 'id' is missing")
+    shell.keys("C-l")
+    # values typed by the schema: 123 is a string for a str argument
+    shell.type("qom-get path=/machine property=123")
+    shell.keys("Enter")
+    shell.wait("Property 'none-machine.123' not found")
