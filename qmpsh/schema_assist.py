@@ -37,7 +37,17 @@ class SchemaAssist:
         service.start()
         timeout = ctx.settings.timeout or 2.0
         live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
-        return cls(service, live, ctx.settings.validating(ctx.interactive))
+        assist = cls(service, live, ctx.settings.validating(ctx.interactive))
+        ctx.conn.on_state(assist.on_state)
+        return assist
+
+    def on_state(self, state: str, reason: str = "") -> None:
+        """A `Connection.on_state` listener: reconnected, maybe to another
+        QEMU, so load the schema again (from the cache if it is the same)."""
+        if state == "connected":
+            self.live.forget()
+            self.service.reset()
+            self.service.start()
 
     @property
     def typer(self) -> Typer:

@@ -1,4 +1,4 @@
-"""Schemas captured from the installed QEMU 7.2 (see tests/data/README.md)."""
+"""Schemas captured from the installed QEMU 7.2 (tests/data/qmp-schema.README.md)."""
 
 from __future__ import annotations
 

@@ -338,3 +338,29 @@ def test_live_qom_paths_devices_and_chardevs(q35: Qemu) -> None:
     assert '"bus master[0]"' in props  # a name with a space comes quoted
     assert devices == ["rng0"]
     assert "null0" in chardevs
+
+
+def test_reconnecting_loads_the_schema_again(qemu: Qemu, qsd: StorageDaemon) -> None:
+    """After a reconnection (maybe to another server) the schema is reloaded."""
+    from qmpsh.builtins import Context
+    from qmpsh.schema_assist import SchemaAssist
+    from qmpsh.session import StreamConsole
+    from qmpsh.settings import Settings
+
+    async def run() -> tuple[bool, bool]:
+        conn = Connection()
+        await conn.connect(UnixAddress(str(qemu.sock)))
+        ctx = Context(conn, Settings(), StreamConsole(), interactive=True)
+        assist = SchemaAssist.start(ctx)
+        first = await assist.service.load()
+        await conn.close()
+        conn.reset()
+        await conn.connect(UnixAddress(str(qsd.sock)))
+        try:
+            second = await assist.service.load()
+        finally:
+            await conn.close()
+        assert first is not None and second is not None
+        return "query-status" in first.commands, "query-status" in second.commands
+
+    assert asyncio.run(run()) == (True, False)
