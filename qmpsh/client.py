@@ -369,9 +369,13 @@ class Connection:
                 f"a message longer than the read limit ({self.read_limit} bytes) "
                 "arrived"
             )
+        if isinstance(err, ConnectionResetError | BrokenPipeError):
+            # the server went away while we were writing to it
+            return f"{self.address} closed the connection ({_os_text(err)})"
         if isinstance(err, OSError):
             return f"connection to {self.address} failed: {_os_text(err)}"
         return f"connection to {self.address} failed: {name}: {err}"
+
 
     async def close(self) -> None:
         """Disconnect (idempotent); never raises."""
