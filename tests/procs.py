@@ -37,7 +37,26 @@ def need(binary: str) -> str:
     return path
 
 
+def listening(path: Path) -> bool:
+    """Whether a unix socket at *path* is listening (bound is not enough).
+
+    Reads /proc/net/unix rather than connecting, so that probing never takes
+    a monitor's one client slot.
+    """
+    target = str(path)
+    try:
+        table = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return path.exists()
+    for row in table:
+        fields = row.split(None, 7)
+        if len(fields) == 8 and fields[7] == target and int(fields[3], 16) & 0x10000:
+            return True
+    return False
+
+
 def free_port() -> int:
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -80,7 +99,7 @@ class Process:
                 start_new_session=True,
             )
         for sock in sockets:
-            wait_for(sock.exists, what=f"{sock}", proc=self.proc)
+            wait_for(lambda s=sock: listening(s), what=f"{sock}", proc=self.proc)
 
     def stderr(self) -> str:
         return self.log.read_text(errors="replace")
