@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qmpsh.exitcodes import Exit
-from tests.procs import ROOT, Qemu, need, qmpsh, wait_for
+from tests.procs import ROOT, Qemu, listening, need, qmpsh, wait_for
 
 
 def _fdsets(vm: Qemu) -> list[dict]:
@@ -177,7 +177,8 @@ def test_listen_accepts_qemu(tmp_path: Path) -> None:
     )
     vm = None
     try:
-        wait_for(sock.exists, what="qmpsh's listening socket", proc=shell)  # type: ignore[arg-type]
+        wait_for(lambda: listening(sock), what="qmpsh's listening socket", proc=shell)  # type: ignore[arg-type]
+
         vm = _start_qemu_client(sock, tmp_path / "qemu.log")
         out, err = shell.communicate(timeout=60)
         assert shell.returncode == 0, err
