@@ -24,6 +24,8 @@ from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import BuiltinError, Context, lookup
 from qmpsh.client import CommandTimeout, QmpshError
+from qmpsh.eventfilter import current
+from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, Typer
@@ -162,6 +164,11 @@ class BatchRunner:
         self._idle.set()
         self._reader = asyncio.ensure_future(self._read(lines))
         printer = asyncio.ensure_future(self._print_replies())
+        unsubscribe = (
+            self.ctx.events.subscribe(self._print_event)
+            if self.settings.print_events
+            else None
+        )
         try:
             try:
                 await self._reader
@@ -172,10 +179,18 @@ class BatchRunner:
             self._arrived.set()
             await printer
         finally:
+            if unsubscribe is not None:
+                unsubscribe()
             printer.cancel()
             self._discard()
             self.out.flush()
         return int(self.status)
+
+    def _print_event(self, event: Event) -> None:
+        """``--events``: an event that passes the filter, as it arrives."""
+        flt = current(self.ctx.state, self.settings.event_filter)
+        if flt.matches(event.message):
+            self._print(render_json(event.message, self.settings.pretty))
 
     # -- the reader ----------------------------------------------------------
 

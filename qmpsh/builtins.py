@@ -100,6 +100,12 @@ MODULES: dict[str, str] = {
     "add-fd": "qmpsh.fdpass",
     "qom": "qmpsh.qom_cmds",
     "help": "qmpsh.builtin_help",
+    "filter": "qmpsh.builtin_events",
+    "wait": "qmpsh.builtin_events",
+    "jobs": "qmpsh.builtin_jobs",
+    "wait-job": "qmpsh.builtin_jobs",
+    "commit": "qmpsh.builtin_jobs",
+    "watch": "qmpsh.builtin_watch",
 }
 
 

@@ -133,6 +133,65 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
+def event_filter_options(short: bool = False) -> list[Callable[[Any], Any]]:
+    """The event filter options (see qmpsh.eventfilter); *short* adds -e -x -i -m."""
+
+    def names(long: str, letter: str) -> tuple[str, ...]:
+        return (letter, long) if short else (long,)
+
+    return [
+        click.option(
+            *names("--event", "-e"),
+            "event_include",
+            multiple=True,
+            metavar="PATTERN",
+            help="Show only events named PATTERN: a name, or a glob such as "
+            "'BLOCK_JOB_*' (repeatable).",
+        ),
+        click.option(
+            *names("--exclude-event", "-x"),
+            "event_exclude",
+            multiple=True,
+            metavar="PATTERN",
+            help="Hide events named PATTERN (repeatable).",
+        ),
+        click.option(
+            "--regex",
+            "event_regex",
+            is_flag=True,
+            help="Take event name patterns as regular expressions (matching "
+            "anywhere in the name).",
+        ),
+        click.option(
+            *names("--no-case", "-i"),
+            "event_no_case",
+            is_flag=True,
+            help="Match event names ignoring case.",
+        ),
+        click.option(
+            *names("--match", "-m"),
+            "event_match",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="Show only events whose data FIELD (a dotted path: device, "
+            "data.device) is VALUE; FIELD!=VALUE and FIELD~=REGEX work too "
+            "(repeatable).",
+        ),
+    ]
+
+
+_SESSION_OPTIONS += [
+    *event_filter_options(),
+    click.option(
+        "--events",
+        "print_events",
+        is_flag=True,
+        help="In batch mode, also print each event that passes the filters as "
+        "a JSON line, when it arrives.",
+    ),
+]
+
+
 def session_options(func: F) -> F:
     for option in reversed(_SESSION_OPTIONS):
         func = option(func)
@@ -143,6 +202,7 @@ def session_options(func: F) -> F:
 #: name -> "module:attribute".  Add a row to add a subcommand.
 LAZY_SUBCOMMANDS: dict[str, str] = {
     "qom": "qmpsh.qom_cli:qom_group",
+    "events": "qmpsh.events_cli:events_command",
 }
 
 
@@ -194,6 +254,15 @@ def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _event_filter(opts: dict[str, Any]) -> Any:
+    from qmpsh.eventfilter import from_options
+
+    try:
+        return from_options(opts)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
 def _settings(opts: dict[str, Any]) -> Any:
     from qmpsh.settings import build_settings
 
@@ -216,6 +285,8 @@ def _settings(opts: dict[str, Any]) -> Any:
             "color": opts.get("color"),
             "max_inflight": opts.get("max_inflight"),
             "validate": opts.get("validate"),
+            "event_filter": _event_filter(opts),
+            "print_events": opts.get("print_events") or None,
         }
     )
 

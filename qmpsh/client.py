@@ -162,9 +162,18 @@ class Connection:
 
     # -- state -------------------------------------------------------------
 
-    def on_state(self, listener: StateListener) -> None:
-        """Call ``listener(state, reason)`` whenever the state changes."""
+    def on_state(self, listener: StateListener) -> Callable[[], None]:
+        """Call ``listener(state, reason)`` whenever the state changes.
+
+        Returns the call that removes the listener again.
+        """
         self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
 
     def _set_state(self, state: str, reason: str = "") -> None:
         self.state = state
@@ -375,7 +384,6 @@ class Connection:
         if isinstance(err, OSError):
             return f"connection to {self.address} failed: {_os_text(err)}"
         return f"connection to {self.address} failed: {name}: {err}"
-
 
     async def close(self) -> None:
         """Disconnect (idempotent); never raises."""

@@ -16,9 +16,12 @@ from prompt_toolkit.patch_stdout import patch_stdout
 
 from qmpsh.builtins import Context, lookup
 from qmpsh.client import QmpshError
+from qmpsh.eventfilter import current
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
+from qmpsh.jobtracker import tracker_for
 from qmpsh.linehandler import LineHandler
+from qmpsh.liveline import before_print
 from qmpsh.parser import Accumulator, Incomplete, ParseError
 from qmpsh.render import (
     error_line,
@@ -73,7 +76,17 @@ async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
         print(highlight_json(text, ctx.settings.style) if color else text)
 
     def on_event(event: Event) -> None:
-        print(event_line(event.message, event.time))
+        if current(ctx.state, ctx.settings.event_filter).matches(event.message):
+            before_print(ctx.state)  # above a live progress bar, if any
+            print(event_line(event.message, event.time))
+
+    jobs = tracker_for(ctx.state, ctx.conn)
+
+    def on_jobs() -> None:  # the toolbar shows active jobs' progress
+        session.bottom_toolbar = jobs.toolbar_text() or None
+        session.app.invalidate()
+
+    jobs.on_change(on_jobs)
 
     print(banner(ctx))
     unsubscribe = ctx.events.subscribe(on_event)

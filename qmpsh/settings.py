@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmpsh.client import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_LIMIT
+from qmpsh.eventfilter import EventFilter
 from qmpsh.eventlog import DEFAULT_HISTORY
 
 
@@ -47,6 +48,10 @@ class Settings:
     #: check requests against the server's schema before sending them; None:
     #: in the interactive shell only (batch mode then fetches no schema)
     validate: bool | None = None
+    #: which events the event pane and --events show (the history keeps all)
+    event_filter: EventFilter = dataclasses.field(default_factory=EventFilter)
+    #: batch mode: print events as JSON lines among the replies
+    print_events: bool = False
 
     def validating(self, interactive: bool) -> bool:
         return interactive if self.validate is None else self.validate

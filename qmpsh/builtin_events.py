@@ -1,0 +1,138 @@
+"""Built-ins for events: ``filter`` (what the event pane shows) and ``wait``."""
+
+from __future__ import annotations
+
+from qmpsh.builtins import BuiltinError, Context, builtin, split_args
+from qmpsh.eventfilter import (
+    FILTER_WORDS,
+    STATE_KEY,
+    EventFilter,
+    current,
+    parse_words,
+)
+from qmpsh.eventwait import missed, wait_for_event
+from qmpsh.exitcodes import Exit
+from qmpsh.liveline import Interrupted, interruptible
+from qmpsh.render import event_line, render_json
+
+
+@builtin(
+    "filter",
+    "show or set which events are shown",
+    "[off | [--add] [EVENT ...] [FIELD=VALUE ...] [--exclude-event EVENT] "
+    "[--regex] [--no-case]]",
+    options=("off", "--add", *FILTER_WORDS),
+)
+async def filter_cmd(ctx: Context, text: str) -> int:
+    """Without arguments, show the event filter in force.  ``filter off``
+    shows every event again.  Otherwise set a new filter (``--add``: add to
+    the one in force): EVENT is a name, a glob (``BLOCK_JOB_*``) or, with
+    ``--regex``, a regular expression; ``--exclude-event EVENT`` (``-x``)
+    hides matching names; ``--no-case`` (``-i``) ignores case in names;
+    ``FIELD=VALUE`` (or ``--match``; also ``!=`` and ``~=`` for a regex) keeps
+    events whose data field matches (``device=job0``, ``data.status=ready``).
+
+    The filter applies to the live event pane, to ``events`` and to the
+    events batch mode prints with ``--events``; the history keeps every
+    event, and ``wait`` uses only its own arguments."""
+    words = split_args(text)
+    if not words:
+        _show(ctx, current(ctx.state, ctx.settings.event_filter))
+        return Exit.OK
+    if words in (["off"], ["--clear"]):
+        ctx.state[STATE_KEY] = EventFilter()
+        _show(ctx, EventFilter())
+        return Exit.OK
+    add = "--add" in words
+    flt, _ = parse_words([w for w in words if w != "--add"])
+    if add:
+        flt = current(ctx.state, ctx.settings.event_filter).merged(flt)
+    ctx.state[STATE_KEY] = flt
+    _show(ctx, flt)
+    return Exit.OK
+
+
+def _show(ctx: Context, flt: EventFilter) -> None:
+    if ctx.interactive:
+        ctx.console.out(flt.describe())
+    else:
+        ctx.console.out(
+            render_json(
+                {
+                    "event": list(flt.include),
+                    "exclude-event": list(flt.exclude),
+                    "regex": flt.regex,
+                    "no-case": flt.no_case,
+                    "match": [f.text for f in flt.fields],
+                },
+                ctx.settings.pretty,
+            )
+        )
+
+
+@builtin(
+    "wait",
+    "wait for an event that arrived since the previous command was sent",
+    "EVENT [FIELD=VALUE ...] [--timeout SECONDS]",
+    options=("--timeout", *FILTER_WORDS),
+)
+async def wait_cmd(ctx: Context, text: str) -> int:
+    """Return when an event matching EVENT and every FIELD=VALUE has arrived
+    since the previous command was sent, and print it.  There is no race: an
+    event that arrived between that command and ``wait`` counts; one from
+    before the command does not.  Several waits after one command all look
+    back to that command.  EVENT may be a glob (``BLOCK_JOB_*``) or, with
+    ``--regex``, a regular expression (``--no-case`` ignores case); FIELD is
+    a dotted path in the event's data (``device``, ``data.device``), also
+    with ``!=`` or ``~=`` (regex).  ``--timeout SECONDS`` (default: the
+    session's ``--timeout``, else forever) gives up with exit code 6 in
+    batch mode.  Ctrl-C stops waiting in the shell.
+
+    The history holds the newest events only (1000 by default): if more
+    arrived since the command, the oldest are gone and a warning says so."""
+    flt, extra = parse_words(split_args(text), {"--timeout": True, "-t": True})
+    raw = extra.get("--timeout", extra.get("-t"))
+    timeout = _seconds(raw) if isinstance(raw, str) else ctx.settings.timeout
+    gone = missed(ctx.events, ctx.mark)
+    if gone:
+        ctx.console.err(
+            f"wait: {gone} event{'s' if gone > 1 else ''} that arrived since the "
+            "previous command are no longer in the event history; a match "
+            "among them cannot be seen"
+        )
+    try:
+        event = await interruptible(
+            wait_for_event(ctx.conn, flt, ctx.mark, timeout), ctx.interactive
+        )
+    except TimeoutError:
+        raise BuiltinError(
+            f"no {wanted(flt)} since the previous command (waited {timeout:g} s)",
+            Exit.TIMEOUT,
+        ) from None
+    except Interrupted:
+        ctx.console.err("wait: interrupted")
+        return Exit.INTERRUPTED
+    if ctx.interactive:
+        ctx.console.out(event_line(event.message, event.time))
+    else:
+        ctx.console.out(render_json(event.message, ctx.settings.pretty))
+    return Exit.OK
+
+
+def wanted(flt: EventFilter) -> str:
+    """``BLOCK_JOB_COMPLETED event with device=j1`` for messages."""
+    names = " or ".join(flt.include) if flt.include else "matching"
+    text = f"{names} event"
+    if flt.fields:
+        text += " with " + ", ".join(f.text for f in flt.fields)
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"--timeout wants a number of seconds above 0, not {text!r}")
+    return value

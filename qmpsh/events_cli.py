@@ -1,0 +1,234 @@
+"""``qmpsh events ADDRESS``: only listen, and print events as JSON lines.
+
+For piping into other tools: one event per line, flushed as it arrives,
+filtered like everywhere else (qmpsh.eventfilter).  It ends after
+``--count`` events, after ``--timeout`` seconds, when QEMU closes the
+connection, or on Ctrl-C.
+
+Exit codes: 0 when ``--count`` events were printed; without ``--count``,
+0 when the timeout came after at least one event or QEMU closed the
+connection; 6 (timeout) when the timeout came before ``--count`` events, or
+before any event without ``--count``; 5 when the connection ended before
+``--count`` events; 4 when it cannot connect; 2 for bad options; 130 on
+Ctrl-C.  A reader that goes away (``| head -1``) ends it quietly with 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import sys
+from typing import Any
+
+import click
+
+from qmpsh.cli import _event_filter, _merged, event_filter_options
+from qmpsh.exitcodes import Exit
+
+
+def _options(func: Any) -> Any:
+    for option in reversed(event_filter_options(short=True)):
+        func = option(func)
+    return func
+
+
+@click.command("events")
+@click.argument("address", required=False)
+@_options
+@click.option(
+    "-n",
+    "--count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stop after N events (exit 6 if the timeout comes first).",
+)
+@click.option(
+    "-t",
+    "--timeout",
+    "listen_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop listening after SECONDS (exit 6 if fewer than --count events, or "
+    "none, came).",
+)
+@click.option(
+    "--timestamp",
+    is_flag=True,
+    help='Add a "time" member: the event\'s timestamp in ISO 8601 (UTC).',
+)
+@click.option("-p", "--pretty", is_flag=True, help="Indent the JSON.")
+@click.option(
+    "-l",
+    "--logfile",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Append every QMP message, both ways, to FILE as JSON lines.",
+)
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Give up connecting, or waiting for the greeting, after SECONDS "
+    "(default: 10).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    help="Colour output: auto (on a terminal, unless NO_COLOR is set), always or "
+    "never.",
+)
+@click.pass_context
+def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
+    """Listen to ADDRESS and print its events as JSON lines.
+
+    Each event is printed (and flushed) as it arrives, for piping into other
+    tools; the filter options choose which.  Without --count or --timeout it
+    runs until QEMU closes the connection or Ctrl-C.
+
+    \b
+    Exit codes: 0 done (--count reached, or listening ended after an event),
+    2 usage, 4 cannot connect, 5 connection closed before --count events,
+    6 timeout before --count events (or before any, without --count),
+    130 interrupted.
+    """
+    from qmpsh.address import AddressError, parse_address
+    from qmpsh.settings import build_settings
+
+    opts = _merged(ctx, opts)
+    address = address or os.environ.get("QMP_SOCKET") or None
+    if address is None:
+        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    try:
+        where = parse_address(address)
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
+    flt = _event_filter(opts)
+    settings = build_settings(
+        {
+            "pretty": opts.get("pretty") or None,
+            "logfile": opts.get("logfile"),
+            "connect_timeout": opts.get("connect_timeout"),
+            "color": opts.get("color"),
+            "event_filter": flt,
+        }
+    )
+    listener = Listener(
+        settings,
+        count=opts.get("count"),
+        timeout=opts.get("listen_timeout"),
+        timestamp=bool(opts.get("timestamp")),
+    )
+    return asyncio.run(listener.run(where))
+
+
+def iso_time(seconds: float) -> str:
+    """``2026-01-02T03:04:05.678901+00:00``."""
+    stamp = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    return stamp.isoformat(timespec="microseconds")
+
+
+class Listener:
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        count: int | None,
+        timeout: float | None,
+        timestamp: bool,
+    ) -> None:
+        self.settings = settings
+        self.count = count
+        self.timeout = timeout
+        self.timestamp = timestamp
+        self.printed = 0
+        self.color = settings.use_color(sys.stdout.isatty())
+
+    async def run(self, address: Any) -> int:
+        from qmpsh.client import Connection, QmpshError
+        from qmpsh.eventlog import Event, EventLog
+        from qmpsh.wirelog import WireLog
+
+        s = self.settings
+        try:
+            wirelog = WireLog(s.logfile) if s.logfile else None
+        except OSError as err:
+            return _fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
+        queue: asyncio.Queue[Event | str] = asyncio.Queue()
+        events = EventLog(16)
+        conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
+
+        def on_event(event: Event) -> None:
+            if s.event_filter.matches(event.message):
+                queue.put_nowait(event)
+
+        def on_state(state: str, reason: str) -> None:
+            if state == "lost":
+                queue.put_nowait(reason or "the connection was lost")
+
+        events.subscribe(on_event)
+        conn.on_state(on_state)
+        try:
+            await conn.connect(address, s.connect_timeout)
+        except QmpshError as err:
+            return _fail(err.message, err.exit_code)
+        try:
+            return await self._print(queue)
+        finally:
+            await conn.close()
+            if wirelog is not None:
+                wirelog.close()
+
+    async def _print(self, queue: asyncio.Queue[Any]) -> int:
+        loop = asyncio.get_running_loop()
+        deadline = None if self.timeout is None else loop.time() + self.timeout
+        while self.count is None or self.printed < self.count:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            try:
+                item = await asyncio.wait_for(queue.get(), left)
+            except TimeoutError:
+                if self.count is None and self.printed:
+                    return Exit.OK
+                got = (
+                    f"only {self.printed} of {self.count} events"
+                    if self.count and self.printed
+                    else "no event"
+                )
+                return _fail(f"{got} came within {self.timeout:g} s", Exit.TIMEOUT)
+            if isinstance(item, str):
+                if self.count is None:
+                    return Exit.OK
+                return _fail(
+                    f"{item} after {self.printed} of {self.count} events",
+                    Exit.CONNECTION_LOST,
+                )
+            if not self._write(item):
+                return Exit.OK
+        return Exit.OK
+
+    def _write(self, event: Any) -> bool:
+        """Print one event; False when the reader has gone (broken pipe)."""
+        from qmpsh.render import highlight_json, render_json
+
+        message = event.message
+        if self.timestamp:
+            message = {"time": iso_time(event.time), **message}
+        text = render_json(message, self.settings.pretty)
+        if self.color:
+            text = highlight_json(text, self.settings.style)
+        try:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return False
+        self.printed += 1
+        return True
+
+
+def _fail(message: str, code: Exit) -> int:
+    sys.stdout.flush()
+    sys.stderr.write(f"qmpsh: {message}\n")
+    sys.stderr.flush()
+    return int(code)

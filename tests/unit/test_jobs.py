@@ -1,0 +1,320 @@
+"""The job book (events + query replies -> jobs) and its rendering.
+
+The event sequences are the ones qemu-storage-daemon 7.2 sent for a
+block-commit below the active layer, and for an active-layer commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from qmpsh.eventlog import EventLog
+from qmpsh.eventwait import missed
+from qmpsh.jobs import Job, JobBook
+from qmpsh.jobview import (
+    job_json,
+    outcome_json,
+    outcome_line,
+    progress_line,
+    table,
+    toolbar_text,
+)
+from qmpsh.progress import bar, duration, human_bytes, parse_size, percent
+
+MiB = 1 << 20
+
+
+def status(job: str, state: str) -> dict[str, Any]:
+    return {"event": "JOB_STATUS_CHANGE", "data": {"id": job, "status": state}}
+
+
+def block(name: str, job: str, **data: Any) -> dict[str, Any]:
+    return {
+        "event": f"BLOCK_JOB_{name}",
+        "data": {"device": job, "type": "commit", **data},
+    }
+
+
+COMMIT = [
+    status("j1", "created"),
+    status("j1", "running"),
+    status("j1", "waiting"),
+    status("j1", "pending"),
+    block("COMPLETED", "j1", len=64 * MiB, offset=64 * MiB, speed=4 * MiB),
+    status("j1", "concluded"),
+    status("j1", "null"),
+]
+
+
+def feed(
+    book: JobBook, messages: list[dict[str, Any]], log: EventLog | None = None
+) -> EventLog:
+    if log is None:
+        log = EventLog()
+        log.subscribe(book.feed)
+    for message in messages:
+        log.append(message)
+    return log
+
+
+def test_commit_completes() -> None:
+    book = JobBook()
+    log = feed(book, COMMIT[:2])
+    job = book.get("j1")
+    assert job is not None and job.active and job.status == "running"
+    assert [j.id for j in book.active()] == ["j1"]
+    feed(book, COMMIT[2:], log)
+    job = book.get("j1")
+    assert job is not None and job.finished and job.outcome == "completed"
+    assert job.current == job.total == 64 * MiB and job.block
+    assert not book.active()
+    assert job.ended == 5  # the BLOCK_JOB_COMPLETED event's number
+    assert outcome_line(job) == "j1: commit completed (64.0 MiB)"
+    assert outcome_json(job) == {
+        "id": "j1",
+        "type": "commit",
+        "outcome": "completed",
+        "current": 64 * MiB,
+        "total": 64 * MiB,
+    }
+
+
+def test_active_commit_ready_then_complete() -> None:
+    book = JobBook()
+    feed(
+        book,
+        [
+            status("j2", "created"),
+            status("j2", "running"),
+            status("j2", "ready"),
+            block("READY", "j2", len=4 * MiB, offset=4 * MiB, speed=2 * MiB),
+        ],
+    )
+    job = book.get("j2")
+    assert job is not None and job.ready and job.active
+    assert "READY" in progress_line(job)
+    assert toolbar_text([job]).endswith("ready")
+    assert "block-job-complete device=j2" in table([job])
+    assert outcome_json(job)["outcome"] == "ready"
+    feed(
+        book,
+        [
+            status("j2", "waiting"),
+            status("j2", "pending"),
+            block("COMPLETED", "j2", len=4 * MiB, offset=4 * MiB),
+        ],
+    )
+    assert book.get("j2").outcome == "completed"  # type: ignore[union-attr]
+
+
+def test_failed_and_cancelled() -> None:
+    book = JobBook()
+    feed(
+        book,
+        [
+            status("a", "created"),
+            status("a", "running"),
+            status("a", "aborting"),
+            block("COMPLETED", "a", len=10, offset=3, error="Input/output error"),
+            status("a", "concluded"),
+            status("b", "created"),
+            status("b", "running"),
+            status("b", "aborting"),
+            block("CANCELLED", "b", len=10, offset=4),
+            status("b", "concluded"),
+            status("b", "null"),
+        ],
+    )
+    a, b = book.get("a"), book.get("b")
+    assert a is not None and a.outcome == "failed" and a.error == "Input/output error"
+    assert outcome_line(a) == "a: commit failed: Input/output error"
+    assert b is not None and b.outcome == "cancelled"
+    assert outcome_line(b) == "b: commit cancelled at 4 B / 10 B"
+
+
+def test_generic_job_aborted_without_block_events() -> None:
+    book = JobBook()
+    feed(
+        book,
+        [status("c", "created"), status("c", "aborting"), status("c", "concluded")],
+    )
+    assert book.get("c").outcome == "aborted"  # type: ignore[union-attr]
+
+
+def test_id_reused_starts_a_new_job() -> None:
+    book = JobBook()
+    log = feed(book, COMMIT)
+    log.append(status("j1", "created"))
+    job = book.get("j1")
+    assert job is not None and job.active and job.outcome is None
+    assert job.since == log.seq
+
+
+def test_queries_fill_in_progress_and_rate() -> None:
+    book = JobBook()
+    feed(book, COMMIT[:2])
+    jobs = [
+        {
+            "id": "j1",
+            "type": "commit",
+            "status": "running",
+            "current-progress": MiB,
+            "total-progress": 64 * MiB,
+        }
+    ]
+    blocks = [
+        {
+            "device": "j1",
+            "type": "commit",
+            "len": 64 * MiB,
+            "offset": MiB,
+            "speed": 4 * MiB,
+            "busy": True,
+            "paused": False,
+            "ready": False,
+            "io-status": "ok",
+            "status": "running",
+            "auto-finalize": True,
+            "auto-dismiss": True,
+        }
+    ]
+    assert book.apply_queries(jobs, blocks, now=100.0)
+    blocks[0]["offset"] = 9 * MiB
+    assert book.apply_queries(jobs, blocks, now=102.0)
+    job = book.get("j1")
+    assert job is not None
+    assert job.current == 9 * MiB and job.speed == 4 * MiB
+    assert job.rate == pytest.approx(4 * MiB)
+    line = progress_line(job, 200)
+    assert "14%" in line and "9.0 MiB / 64.0 MiB" in line and "4.0 MiB/s" in line
+    assert "ETA 14s" in line
+    # nothing changed: no change reported
+    assert not book.apply_queries(jobs, blocks, now=103.0)
+    assert job_json(job)["speed"] == 4 * MiB
+
+
+def test_job_gone_from_queries() -> None:
+    book = JobBook()
+    feed(book, COMMIT[:2])
+    assert book.apply_queries([], [], now=1.0, seq=7)
+    job = book.get("j1")
+    assert job is not None and job.outcome == "gone" and job.ended == 7
+    assert job.status == "null"
+    assert not book.apply_queries([], [], now=2.0, seq=8)
+
+
+def test_concluded_listed_job_keeps_its_outcome() -> None:
+    book = JobBook()
+    feed(book, COMMIT[:5])  # completed, not yet dismissed
+    book.apply_queries(
+        [
+            {
+                "id": "j1",
+                "type": "commit",
+                "status": "concluded",
+                "current-progress": 1,
+                "total-progress": 1,
+            }
+        ],
+        [],
+    )
+    assert book.get("j1").outcome == "completed"  # type: ignore[union-attr]
+
+
+def test_query_without_events_learns_jobs_and_errors() -> None:
+    book = JobBook()
+    book.apply_queries(
+        [
+            {
+                "id": "x",
+                "type": "create",
+                "status": "concluded",
+                "current-progress": 1,
+                "total-progress": 2,
+                "error": "No space left on device",
+            }
+        ],
+        [],
+    )
+    job = book.get("x")
+    assert (
+        job is not None
+        and job.outcome == "failed"
+        and job.error == "No space left on device"
+    )
+
+
+def test_finished_jobs_are_trimmed() -> None:
+    book = JobBook(keep_finished=2)
+    for i in range(5):
+        feed(book, [status(f"t{i}", "created"), status(f"t{i}", "concluded")])
+    assert list(book.jobs) == ["t3", "t4"]
+
+
+def test_table() -> None:
+    running = Job("j1", "commit", "running", 16 * MiB, 64 * MiB, block=True, speed=MiB)
+    plain = Job("c1", "create", "running", 1, 4)
+    text = table([running, plain], bar_width=8)
+    lines = text.splitlines()
+    assert lines[0].split() == ["ID", "TYPE", "STATUS", "PROGRESS", "DONE", "SPEED"]
+    assert lines[1].split()[:3] == ["j1", "commit", "running"]
+    assert "██······  25%" in lines[1]
+    assert "16.0 MiB / 64.0 MiB" in lines[1] and lines[1].endswith("1.0 MiB/s")
+    assert "1 / 4" in lines[2] and lines[2].endswith("-")
+    assert table([]) == "no jobs"
+    failed = Job("f", "commit", "concluded", outcome="failed", error="boom", block=True)
+    assert "f: error: boom" in table([failed])
+
+
+def test_toolbar_text() -> None:
+    assert toolbar_text([]) == ""
+    one = Job("j1", "commit", "running", 32, 64)
+    assert toolbar_text([one]) == "j1 commit █████····· 50%"
+    two = [one, Job("m", "mirror", "ready", 5, 5, ready=True)]
+    assert toolbar_text(two) == "2 jobs: j1 50% · m ready"
+    assert len(toolbar_text(two * 10, width=30)) == 30
+
+
+def test_missed_counts_events_fallen_out_of_the_ring() -> None:
+    log = EventLog(maxlen=3)
+    for i in range(5):
+        log.append({"event": f"E{i}"})
+    assert missed(log, 0) == 2  # E0 and E1 fell off
+    assert missed(log, 2) == 0
+    assert missed(log, 5) == 0
+    log.clear()
+    assert missed(log, 3) == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "width", "text"),
+    [
+        (0, 4, "····"),
+        (1, 4, "████"),
+        (0.5, 4, "██··"),
+        (0.55, 4, "██▎·"),
+        (2, 3, "███"),
+    ],
+)
+def test_bar(value: float, width: int, text: str) -> None:
+    assert bar(value, width) == text
+
+
+def test_sizes_and_times() -> None:
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(1536) == "1.5 KiB"
+    assert human_bytes(64 * MiB) == "64.0 MiB"
+    assert parse_size("4096") == 4096
+    assert parse_size("512K") == 512 * 1024
+    assert parse_size("4M") == 4 * MiB
+    assert parse_size("1.5GiB") == 3 * 512 * MiB
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size("fast")
+    assert percent(1, 3) == "33%"
+    assert percent(999, 1000) == "99%"
+    assert percent(0, 0) == "0%"
+    assert (
+        duration(7) == "7s" and duration(125) == "2m05s" and duration(3720) == "1h02m"
+    )
