@@ -199,7 +199,8 @@ def test_help_topics(completer: QmpCompleter) -> None:
     assert found == ["query-stats", "query-stats-schemas", "query-status"]
     assert "SHUTDOWN" in texts(completer, "help SHUT")
     assert texts(completer, "help ke") == ["keys"]
-    assert texts(completer, "events --c") == []  # no options declared
+    assert texts(completer, "events --c") == ["--clear"]  # declared options
+    assert texts(completer, "jobs --f") == ["--follow"]
 
 
 def test_no_schema_still_completes_builtins() -> None:

@@ -92,7 +92,9 @@ def test_recursive_types_stop(schema: Schema) -> None:
 def test_builtin_and_keys_help() -> None:
     item = builtins.load_all()["events"]
     lines = helptext.builtin_help(item)
-    assert lines[0] == "events [--clear]: built-in"
+    assert (
+        lines[0] == "events [--clear] [--all] [EVENT ...] [FIELD=VALUE ...]: built-in"
+    )
     assert helptext.keys_help([("c-r", "search history"), ("tab", "complete")]) == [
         "  c-r  search history",
         "  tab  complete",
