@@ -124,6 +124,19 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
         "fetches the schema first).  A line starting with ! is never checked.",
     ),
     click.option(
+        "--read-limit",
+        type=click.IntRange(min=1024),
+        metavar="BYTES",
+        help="Refuse a message from the server longer than BYTES, which ends "
+        "the session (default: 10485760, 10 MiB).",
+    ),
+    click.option(
+        "--log-secrets",
+        is_flag=True,
+        help="Write passwords and secret data to the wire log and the history "
+        "as typed (by default they are replaced with <redacted>).",
+    ),
+    click.option(
         "--max-inflight",
         type=click.IntRange(min=1),
         metavar="N",
@@ -287,6 +300,8 @@ def _settings(opts: dict[str, Any]) -> Any:
             "validate": opts.get("validate"),
             "event_filter": _event_filter(opts),
             "print_events": opts.get("print_events") or None,
+            "read_limit": opts.get("read_limit"),
+            "redact": False if opts.get("log_secrets") else None,
         }
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import json
 import os
 import socket
 import stat
@@ -23,7 +24,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import ExecInterruptedError, Message, QMPClient, Runstate, StateError
+from qemu.qmp.error import ProtocolError
 from qemu.qmp.protocol import ConnectError
+from qemu.qmp.qmp_client import NegotiationError
 
 from qmpsh.address import Address, TcpAddress, UnixAddress
 from qmpsh.eventlog import EventLog
@@ -74,6 +77,18 @@ class BadRequest(QmpshError):
 
 
 StateListener = Callable[[str, str], None]
+WarningListener = Callable[[str], None]
+
+#: how many ids of requests still awaiting a reply are remembered by name
+_NAMES_KEPT = 1024
+
+
+class _CutMessage(EOFError):
+    """The stream ended in the middle of a message."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 class _Adapter(QMPClient):
@@ -101,12 +116,19 @@ class _Adapter(QMPClient):
             if log is not None:
                 log.write("in", data, valid=False)
             data = await self._readline()
+        self._owner.last_input = data
+        if not data.endswith(b"\n"):  # EOF in the middle of a line
+            if log is not None:
+                log.write("in", data, valid=False)
+            self._owner.reader_failure = _CutMessage(len(data))
+            raise self._owner.reader_failure
         try:
             msg = Message(data, eager=True)
-        except Exception:
+        except Exception as err:  # not JSON, not an object, or nested too deeply
             if log is not None:
                 log.write("in", data, valid=False)
             self._owner.last_bad_input = data
+            self._owner.reader_failure = err
             raise
         if log is not None:
             log.write("in", data)
@@ -115,12 +137,49 @@ class _Adapter(QMPClient):
     def _do_send(self, msg: Message) -> None:
         data = bytes(msg) + b"\n"
         if self._owner.wirelog is not None:
-            self._owner.wirelog.write("out", data)
+            self._owner.wirelog.write("out", data, message=msg._object)
+        msg_id = msg.get("id")
+        if isinstance(msg_id, str):
+            self._owner._name_request(msg_id, _command_name(msg._object))
         assert self._writer is not None
         self._writer.write(data)
 
     async def _event_dispatch(self, msg: Message) -> None:
         self._owner.events.append(msg._object)
+
+    async def _on_message(self, msg: Message) -> None:
+        if "event" not in msg and "id" in msg:
+            msg_id = msg["id"]
+            # qmp-spec: clients drop replies with an unknown id; a non-string
+            # id (no request of ours has one) would not even be hashable
+            if not isinstance(msg_id, str) or msg_id not in self._pending:
+                self._owner._dropped(msg_id)
+                return
+            self._owner._names.pop(msg_id, None)
+        await super()._on_message(msg)
+
+    async def _negotiate(self) -> None:
+        """``qmp_capabilities``, keeping events that arrive before its reply.
+
+        The base class takes the next message for the reply; QEMU can emit
+        an event first (a guest already running), so events are kept here.
+        """
+        arguments: dict[str, list[str]] = {}
+        if self._greeting is not None and "oob" in self._greeting.QMP.capabilities:
+            arguments["enable"] = ["oob"]
+        await self._send(self.make_execute_msg("qmp_capabilities", arguments))
+        try:
+            while "event" in (reply := await self._recv()):
+                self._owner.events.append(reply._object)
+        except ProtocolError as err:
+            raise NegotiationError("bad reply", err) from err
+        if "return" not in reply or "error" in reply:
+            error = reply.get("error")
+            if isinstance(error, dict):
+                why = f"{error.get('class', 'Error')}: {error.get('desc', '')}"
+            else:
+                why = f"got {clip(bytes(reply).decode())}"
+            raise NegotiationError(why, ValueError())
 
 
 class Connection:
@@ -145,7 +204,13 @@ class Connection:
         self.state = "idle"
         self.lost_reason = ""
         self.last_bad_input: bytes | None = None
+        self.last_input: bytes | None = None
+        #: why the reader stopped, when it was the server's data
+        self.reader_failure: BaseException | None = None
         self._listeners: list[StateListener] = []
+        self._warning_listeners: list[WarningListener] = []
+        #: id -> command name of requests sent and not yet answered
+        self._names: dict[str, str] = {}
         #: detect a guest agent when no greeting comes (see qmpsh.qga)
         self.detect_agent = detect_agent
         #: set when talking to a guest agent (-N, or detected)
@@ -174,6 +239,44 @@ class Connection:
                 self._listeners.remove(listener)
 
         return remove
+
+    def on_warning(self, listener: WarningListener) -> Callable[[], None]:
+        """Call ``listener(text)`` for something the user should know about
+        that is not an error of the current command (a dropped reply...).
+
+        Returns the call that removes the listener again.
+        """
+        self._warning_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._warning_listeners:
+                self._warning_listeners.remove(listener)
+
+        return remove
+
+    def warn(self, text: str) -> None:
+        if self.wirelog is not None:
+            self.wirelog.note(text)
+        for listener in tuple(self._warning_listeners):
+            listener(text)
+
+    def _name_request(self, msg_id: str, name: str) -> None:
+        if len(self._names) >= _NAMES_KEPT:  # replies that never came
+            del self._names[next(iter(self._names))]
+        self._names[msg_id] = name
+
+    def _dropped(self, msg_id: object) -> None:
+        name = self._names.pop(msg_id, None) if isinstance(msg_id, str) else None
+        if name is not None:
+            self.warn(
+                f"dropped a late reply to {name} (id {msg_id}): qmpsh had "
+                "stopped waiting for it"
+            )
+        else:
+            shown = (
+                clip(msg_id) if isinstance(msg_id, str) else clip(json.dumps(msg_id))
+            )
+            self.warn(f"dropped a reply with an unknown id {shown}")
 
     def _set_state(self, state: str, reason: str = "") -> None:
         self.state = state
@@ -216,14 +319,21 @@ class Connection:
             from qmpsh.qga import AgentSync
 
             self.agent = AgentSync()
+        # one budget for connecting, the agent probe and the greeting
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        def left() -> float:
+            return max(deadline - loop.time(), 0.001)
+
         try:
             sock = await _open_socket(address, timeout)
             if self.negotiate and self.detect_agent:
-                sock = await self._detect(sock, address, timeout)
+                sock = await self._detect(sock, address, left(), timeout)
         except ConnectFailed:
             self._set_state("idle")
             raise
-        await self._start_session(sock, timeout)
+        await self._start_session(sock, left(), total=timeout)
         if self.agent is not None and self.agent.needed:
             await self._first_sync(timeout)
 
@@ -233,7 +343,11 @@ class Connection:
         return self.agent is not None
 
     async def _detect(
-        self, sock: socket.socket, address: Address, timeout: float
+        self,
+        sock: socket.socket,
+        address: Address,
+        timeout: float,
+        total: float | None = None,
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
         from qmpsh.qga import AgentSync, probe
@@ -257,9 +371,10 @@ class Connection:
         if kind == "late-qmp":  # a slow QEMU: it has our probe; start afresh
             return await _open_socket(address, timeout)
         raise ConnectFailed(
-            f"connected to {address} but no QMP greeting came within {timeout:g} s, "
-            "and no guest agent answered guest-sync-delimited: another client "
-            "probably holds the monitor (QEMU serves one QMP client at a time)"
+            f"connected to {address} but no QMP greeting came within "
+            f"{total or timeout:g} s, and no guest agent answered "
+            "guest-sync-delimited: the monitor is busy, another client probably "
+            "holds it (QEMU serves one QMP client at a time)"
         )
 
     async def _first_sync(self, timeout: float) -> None:
@@ -299,7 +414,9 @@ class Connection:
             raise ConnectFailed(self._session_error(err.exc)) from None
         self._started()
 
-    async def _start_session(self, sock: socket.socket, timeout: float) -> None:
+    async def _start_session(
+        self, sock: socket.socket, timeout: float, total: float | None = None
+    ) -> None:
         try:
             await asyncio.wait_for(self._client.connect(sock), timeout)
         except TimeoutError:
@@ -307,8 +424,9 @@ class Connection:
             sock.close()
             raise ConnectFailed(
                 f"connected to {self.address} but no QMP greeting came within "
-                f"{timeout:g} s: another client probably holds the monitor (QEMU "
-                "serves one QMP client at a time), or it is a guest agent (use -N)"
+                f"{total or timeout:g} s: the monitor is busy, another client "
+                "probably holds it (QEMU serves one QMP client at a time), or "
+                "it is a guest agent (use -N)"
             ) from None
         except ConnectError as err:
             self._set_state("idle")
@@ -319,6 +437,7 @@ class Connection:
         greeting = self._client.greeting
         self.greeting = dict(greeting._raw) if greeting is not None else None
         self.lost_reason = ""
+        self.reader_failure = None
         self._closing = False
         self._watcher = asyncio.ensure_future(self._watch())
         self._set_state("connected")
@@ -332,11 +451,17 @@ class Connection:
             )
         name = type(exc).__name__
         if name == "GreetingError":
-            seen = self.last_bad_input
+            seen = self.last_input
             got = f": got {clip(seen.decode('utf-8', 'replace'))}" if seen else ""
             return f"{where} did not send a QMP greeting{got}"
         if name == "NegotiationError":
-            return f"capabilities negotiation with {where} failed: {exc}"
+            assert isinstance(exc, NegotiationError)
+            why = exc.error_message
+            if isinstance(exc.exc, ProtocolError):
+                why = self._lost_text(exc.exc).removeprefix("the server ")
+            return f"capabilities negotiation with {where} failed: {why}"
+        if isinstance(exc, ValueError | RecursionError):
+            return f"{where}: {self._lost_text(exc)}"
         if isinstance(exc, OSError):
             return f"connection to {where} failed: {_os_text(exc)}"
         return f"session with {where} failed: {exc}"
@@ -355,29 +480,39 @@ class Connection:
 
     async def _reap(self) -> str:
         """Finish a disconnect the server caused; say why it happened."""
+        failure: BaseException | None = None
         try:
             await self._client.disconnect()
-        except EOFError:
-            return f"{self.address} closed the connection"
         except Exception as err:
-            return self._lost_text(err)
-        return f"{self.address} closed the connection"
+            failure = err
+        # what the reader saw explains more than a write to a closed socket
+        failure = self.reader_failure or failure
+        if isinstance(failure, _CutMessage):
+            return (
+                f"{self.address} closed the connection in the middle of a "
+                f"message ({failure.size} bytes of it arrived)"
+            )
+        if failure is None or isinstance(failure, EOFError):
+            return f"{self.address} closed the connection"
+        return self._lost_text(failure)
 
     def _lost_text(self, err: BaseException) -> str:
         name = type(err).__name__
-        if name == "DeserializationError":
+        if name == "DeserializationError" or isinstance(err, UnicodeDecodeError):
             bad = self.last_bad_input or b""
-            return f"the server sent data that is not JSON: {clip(bad.decode('utf-8', 'replace'))}"
+            return f"the server sent data that is not JSON: {clip(bad.decode('utf-8', 'backslashreplace'))}"
         if name == "UnexpectedTypeError":
             bad = self.last_bad_input or b""
-            return f"the server sent JSON that is not an object: {clip(bad.decode('utf-8', 'replace'))}"
+            return f"the server sent JSON that is not an object: {clip(bad.decode('utf-8', 'backslashreplace'))}"
         if name == "ServerParseError":
             return "the server reported that it could not parse our input"
         if isinstance(err, ValueError) and "limit" in str(err):
             return (
                 f"a message longer than the read limit ({self.read_limit} bytes) "
-                "arrived"
+                "arrived (raise it with --read-limit)"
             )
+        if isinstance(err, RecursionError) or "recursion" in str(err):
+            return "the server sent JSON nested too deeply"
         if isinstance(err, ConnectionResetError | BrokenPipeError):
             # the server went away while we were writing to it
             return f"{self.address} closed the connection ({_os_text(err)})"
@@ -482,6 +617,12 @@ class Connection:
             ) from None
         except ValueError as err:  # the id is already in use
             raise BadRequest(str(err)) from None
+        except RecursionError:
+            raise BadRequest(
+                f"{_command_name(message)}: the request is nested too deeply to send"
+            ) from None
+        except (TypeError, AssertionError) as err:  # not JSON-serializable...
+            raise BadRequest(f"cannot send {clip(repr(message))}: {err}") from None
         obj: dict[str, Any] = reply._object
         if auto:
             obj.pop("id", None)
@@ -557,7 +698,7 @@ async def _open_socket(address: Address, timeout: float) -> socket.socket:
             raise ConnectFailed(f"{path} exists but is not a socket")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
-        await _connect_sock(loop, sock, path, address, timeout)
+        await _connect_unix(loop, sock, address, timeout)
         return sock
     assert isinstance(address, TcpAddress)
     try:
@@ -597,11 +738,49 @@ async def _connect_sock(
         ) from None
     except OSError as err:
         sock.close()
-        if err.errno == errno.ECONNREFUSED:
-            if isinstance(address, UnixAddress):
+        raise _connect_error(err, address) from None
+
+
+def _connect_error(err: OSError, address: Address) -> ConnectFailed:
+    if err.errno == errno.ECONNREFUSED:
+        if isinstance(address, UnixAddress):
+            return ConnectFailed(
+                f"nothing is listening on {address} (QEMU has exited and "
+                "left its socket file behind?)"
+            )
+        return ConnectFailed(f"connection refused by {address}")
+    return ConnectFailed(f"cannot connect to {address}: {_os_text(err)}")
+
+
+async def _connect_unix(
+    loop: asyncio.AbstractEventLoop,
+    sock: socket.socket,
+    address: UnixAddress,
+    timeout: float,
+) -> None:
+    """Connect a non-blocking unix socket, waiting while the server is busy.
+
+    QEMU serves one monitor client at a time and leaves the others in its
+    listen queue; when that queue is full, connect(2) on a unix socket fails
+    with EAGAIN at once (it does not wait as TCP does), so retry until the
+    timeout instead of reporting the monitor as gone.
+    """
+    deadline = loop.time() + timeout
+    delay = 0.005
+    while True:
+        try:
+            sock.connect(address.path)
+            return
+        except BlockingIOError:
+            if loop.time() + delay >= deadline:
+                sock.close()
                 raise ConnectFailed(
-                    f"nothing is listening on {address} (QEMU has exited and "
-                    "left its socket file behind?)"
+                    f"timed out connecting to {address} after {timeout:g} s: the "
+                    "monitor is busy (QEMU serves one QMP client at a time and "
+                    "its queue of waiting clients stayed full)"
                 ) from None
-            raise ConnectFailed(f"connection refused by {address}") from None
-        raise ConnectFailed(f"cannot connect to {address}: {_os_text(err)}") from None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        except OSError as err:
+            sock.close()
+            raise _connect_error(err, address) from None

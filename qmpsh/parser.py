@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
+from qmpsh.deepjson import MAX_DEPTH, depth
 from qmpsh.literal import LiteralError, clip, parse_literal, parse_number, scan_string
 
 PathT = tuple[str | int, ...]
@@ -137,6 +138,8 @@ class _Builder:
     def assign(self, word: _Word, root: dict[str, Any], prefix: PathT) -> None:
         assert word.key is not None
         keys = word.key.split(".")
+        if len(prefix) + len(keys) >= MAX_DEPTH:
+            raise self._too_deep(word, len(prefix) + len(keys) + 1)
         for k in keys:
             if not k:
                 raise ParseError(
@@ -165,7 +168,20 @@ class _Builder:
         value = word.value
         if word.bare is not None:
             value = self.typer(self.command, path, word.bare, self.args)
+        if isinstance(value, dict | list):
+            # the message, then one object per name in the path, then the value
+            total = 1 + len(path) + depth(value)
+            if total > MAX_DEPTH:
+                raise self._too_deep(word, total)
         node[keys[-1]] = value
+
+    def _too_deep(self, word: _Word, levels: int) -> ParseError:
+        return ParseError(
+            f"the request would be nested {levels} levels deep; QEMU accepts "
+            f"at most {MAX_DEPTH}",
+            word.start,
+            self.text,
+        )
 
     def _both(self, path: PathT, prefix: PathT, word: _Word) -> ParseError:
         name = _dotted(path, prefix)
@@ -283,6 +299,14 @@ def _parse_raw(text: str, start: int) -> Request:
         raise ParseError("unexpected text after the JSON object", rest, text)
     if not isinstance(value, dict):
         raise ParseError("a raw JSON line must be one object {...}", start, text)
+    levels = depth(value)
+    if levels > MAX_DEPTH:
+        raise ParseError(
+            f"the request is nested {levels} levels deep; QEMU accepts at most "
+            f"{MAX_DEPTH}",
+            start,
+            text,
+        )
     return Request(value, raw=True)
 
 

@@ -14,9 +14,14 @@ from typing import Any
 
 def render_json(value: Any, pretty: bool = False) -> str:
     """JSON text: compact on one line (QEMU's spacing), or indented."""
-    if pretty:
-        return json.dumps(value, indent=2, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        if pretty:
+            return json.dumps(value, indent=2, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:  # deeper than json can go: compact, without recursion
+        from qmpsh.deepjson import dumps
+
+        return dumps(value)
 
 
 def render_reply(

@@ -75,6 +75,9 @@ class Dial(NamedTuple):
 
 def run(settings: Settings, inputs: Inputs, target: Target) -> int:
     """Open *target*, run the inputs, return the exit code."""
+    # json recurses once per level: leave room for the deepest message QEMU
+    # accepts (qmpsh.deepjson.MAX_DEPTH), wherever on the stack it is handled
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))
     try:
         return asyncio.run(_main(settings, inputs, target))
     except KeyboardInterrupt:
@@ -89,8 +92,17 @@ async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
 
 
 async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
+    console = StreamConsole()
+
+    def warn(text: str) -> None:
+        console.err(f"warning: {text}")
+
     try:
-        wirelog = WireLog(settings.logfile) if settings.logfile else None
+        wirelog = (
+            WireLog(settings.logfile, settings.redact, warn)
+            if settings.logfile
+            else None
+        )
     except OSError as err:
         return fail(
             f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
@@ -101,13 +113,14 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         events=EventLog(settings.event_history),
         read_limit=settings.read_limit,
     )
+    conn.on_warning(warn)
     try:
         await target.open(conn)
     except QmpshError as err:
         if wirelog is not None:
             wirelog.close()
         return fail(err.message, err.exit_code)
-    ctx = Context(conn, settings, StreamConsole(), interactive=inputs.interactive)
+    ctx = Context(conn, settings, console, interactive=inputs.interactive)
     try:
         code = await _startup(ctx, inputs.startup)
         if code != Exit.OK:

@@ -42,7 +42,10 @@ class Settings:
     logfile: str | None = None
     #: how many events to keep in memory
     event_history: int = DEFAULT_HISTORY
+    #: the longest message accepted from the server, in bytes
     read_limit: int = DEFAULT_READ_LIMIT
+    #: replace passwords and secret data in the wire log and the history
+    redact: bool = True
     #: requests sent ahead of their replies in batch mode (1: no pipelining)
     max_inflight: int = 64
     #: check requests against the server's schema before sending them; None:
