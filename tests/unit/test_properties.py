@@ -35,10 +35,38 @@ SETTINGS = settings(
 )
 
 #: every Unicode general category, surrogates and unassigned included
-CATEGORIES = (
-    "Lu Ll Lt Lm Lo Mn Mc Me Nd Nl No Pc Pd Ps Pe Pi Pf Po Sm Sc Sk So "
-    "Zs Zl Zp Cc Cf Cs Co Cn"
-).split()
+CATEGORIES = [
+    "Lu",
+    "Ll",
+    "Lt",
+    "Lm",
+    "Lo",
+    "Mn",
+    "Mc",
+    "Me",
+    "Nd",
+    "Nl",
+    "No",
+    "Pc",
+    "Pd",
+    "Ps",
+    "Pe",
+    "Pi",
+    "Pf",
+    "Po",
+    "Sm",
+    "Sc",
+    "Sk",
+    "So",
+    "Zs",
+    "Zl",
+    "Zp",
+    "Cc",
+    "Cf",
+    "Cs",
+    "Co",
+    "Cn",
+]
 
 ANY_CHAR = st.one_of(*(st.characters(categories=[c]) for c in CATEGORIES))  # type: ignore[list-item]
 
