@@ -103,7 +103,7 @@ class Probe:
         refused or never read (a message over the read limit...).
         """
         entries = self.log_entries()
-        outs = [e["msg"] for e in entries if e["dir"] == "out"]
+        outs = [e.get("msg", e.get("raw")) for e in entries if e["dir"] == "out"]
         assert outs == server.requests()
         ins = [e.get("msg", e.get("raw")) for e in entries if e["dir"] == "in"]
         sent = _lines(b"".join(server.sent))

@@ -188,7 +188,7 @@ def unicode(p: Probe) -> tuple[str, str]:
 @row(
     "properties",
     AREA,
-    "generated text: every Unicode category, grammar pieces, broken commands",
+    "generated text: every Unicode category, grammar pieces, schema commands, broken lines",
     "library",
 )
 def properties(p: Probe) -> tuple[str, str]:
@@ -200,12 +200,17 @@ def properties(p: Probe) -> tuple[str, str]:
         props.test_redact_line_never_raises,
         props.test_decoding_any_bytes,
         props.test_redact_any_arguments,
+        props.test_validator_never_raises,
+        props.test_validator_any_arguments,
+        props.test_completer_never_raises,
     ]
     for run in runs:
         run()  # hypothesis runs the property over its examples
     p.saw("")
     p.nothing_lost()
     return (
-        f"{len(runs)} properties x {props.EXAMPLES} examples: only a request, "
-        "more input, a blank, or ParseError with a position"
+        f"{len(runs)} properties (parser, accumulator, schema typer, validator, "
+        f"completer, redaction, line decoder) x {props.EXAMPLES} examples: only a "
+        "request, more input, a blank, or ParseError with a position; problems "
+        "and completions, never an exception"
     ), "-"

@@ -70,15 +70,21 @@ class Peer:
             await asyncio.sleep(pause)
 
     async def recv(self) -> dict[str, Any]:
-        """The next request; raises EOFError when the client hangs up."""
-        line = await self.reader.readline()
-        if not line:
-            raise EOFError
-        self.server.received.append(line)
-        with self.server.changed:
-            self.server.changed.notify_all()
-        message: dict[str, Any] = json.loads(line)
-        return message
+        """The next request; raises EOFError when the client hangs up.
+
+        Lines that are not JSON objects (a guest-agent probe: 0xFF, then
+        guest-sync-delimited) are recorded and skipped.
+        """
+        while True:
+            line = await self.reader.readline()
+            if not line:
+                raise EOFError
+            self.server.received.append(line)
+            with self.server.changed:
+                self.server.changed.notify_all()
+            message = _parse(line)
+            if isinstance(message, dict):
+                return message
 
     async def greet(self) -> None:
         await self.send(GREETING)
@@ -187,9 +193,17 @@ class FaultServer:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request received so far, parsed."""
-        return [json.loads(line) for line in tuple(self.received)]
+    def requests(self) -> list[Any]:
+        """Every line received so far: parsed, or as text if not JSON."""
+        out = []
+        for line in tuple(self.received):
+            message = _parse(line)
+            out.append(
+                message
+                if isinstance(message, dict)
+                else line.decode("utf-8", "backslashreplace")
+            )
+        return out
 
     def wait_requests(self, count: int, timeout: float = 30) -> None:
         """Block until *count* requests have arrived (for signals mid-command)."""
@@ -200,3 +214,10 @@ class FaultServer:
                 if left <= 0:
                     raise TimeoutError(f"the client sent {len(self.received)} requests")
                 self.changed.wait(left)
+
+
+def _parse(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None

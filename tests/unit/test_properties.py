@@ -13,6 +13,7 @@ reliability table (tests/faults), which reports how many examples ran.
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from pathlib import Path
@@ -330,3 +331,124 @@ def test_every_category_as_values_names_and_commands(category: str) -> None:
         ):
             check_parse(text)
             check_redact_line(text)
+
+
+# -- the schema-aware parts: typer, validator, completer ------------------------
+
+
+def _schema() -> Any:
+    from tests import schemas
+
+    return schemas.system()
+
+
+def _keys_of(
+    schema: Any, type_name: str, prefix: str, depth: int
+) -> list[tuple[str, Any]]:
+    """(dotted name, type) of the members reachable from *type_name*."""
+    from qmpsh.schema import Object
+
+    typ = schema.type(type_name)
+    if not isinstance(typ, Object) or depth > 2:
+        return []
+    members = list(typ.members)
+    for variant in typ.variants.values():
+        sub = schema.type(variant)
+        if isinstance(sub, Object):
+            members += sub.members
+    out: list[tuple[str, Any]] = []
+    for member in members:
+        name = f"{prefix}{member.name}"
+        out.append((name, schema.type(member.type)))
+        out += _keys_of(schema, member.type, name + ".", depth + 1)
+    return out
+
+
+@functools.cache
+def _with_arguments() -> list[str]:
+    schema = _schema()
+    return sorted(
+        name
+        for name, command in schema.commands.items()
+        if _keys_of(schema, command.arg_type, "", 0)
+    )
+
+
+@st.composite
+def _schema_line(draw: st.DrawFn) -> str:
+    """A command of the real schema with its own argument names and values."""
+    from qmpsh.schema import Enum
+
+    schema = _schema()
+    name = draw(st.sampled_from(_with_arguments()))
+    keys = _keys_of(schema, schema.commands[name].arg_type, "", 0)
+    words = [name]
+    if keys:
+        for key, typ in draw(st.lists(st.sampled_from(keys), max_size=5)):
+            if isinstance(typ, Enum) and typ.values and draw(st.booleans()):
+                value = draw(st.sampled_from(typ.values))
+            else:
+                value = draw(
+                    st.one_of(SCALAR, VALUE, st.sampled_from(["on", "0", "-5", "x"]))
+                )
+            words.append(f"{key}={value}")
+    text = " ".join(words)
+    if draw(st.booleans()):  # the completer and the typer see half-typed lines
+        text = text[: draw(st.integers(0, len(text)))]
+    return text
+
+
+SCHEMA_TEXT = st.one_of(_schema_line(), _schema_line(), TEXT)
+
+
+def check_validate(text: str) -> None:
+    from qmpsh.schema_typer import schema_typer
+    from qmpsh.validate import check_request, validate
+
+    schema = _schema()
+    try:
+        result = parse(text, schema_typer(schema))
+    except ParseError as err:
+        assert err.line >= 1 and err.column >= 1
+        return
+    if not isinstance(result, Request):
+        return
+    problems = validate(result.message, schema)
+    assert isinstance(problems, list)
+    line = check_request(result.message, schema)
+    assert line is None or (line and "\n" not in line)
+
+
+def check_complete(text: str) -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from qmpsh.builtins import load_all
+    from qmpsh.completion import QmpCompleter
+
+    completer = QmpCompleter(_schema, builtins=load_all())
+    for cursor in {0, len(text) // 2, len(text)}:
+        document = Document(text, cursor)
+        for completion in completer.get_completions(document, CompleteEvent()):
+            assert -completion.start_position <= len(document.text_before_cursor)
+
+
+@SETTINGS
+@given(SCHEMA_TEXT)
+def test_validator_never_raises(text: str) -> None:
+    check_validate(text)
+
+
+@SETTINGS
+@given(st.sampled_from(["blockdev-add", "object-add", "transaction", "x"]), JSON)
+def test_validator_any_arguments(command: str, arguments: Any) -> None:
+    from qmpsh.validate import check_request
+
+    line = check_request({"execute": command, "arguments": arguments}, _schema())
+    assert line is None or "\n" not in line
+
+
+@SETTINGS
+@given(SCHEMA_TEXT)
+def test_completer_never_raises(text: str) -> None:
+    check_complete(text)
