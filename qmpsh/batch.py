@@ -164,11 +164,11 @@ class BatchRunner:
         self._idle.set()
         self._reader = asyncio.ensure_future(self._read(lines))
         printer = asyncio.ensure_future(self._print_replies())
-        unsubscribe = (
-            self.ctx.events.subscribe(self._print_event)
-            if self.settings.print_events
-            else None
-        )
+        unsubscribe = None
+        if self.settings.print_events:
+            for event in self.ctx.events:  # those that came while connecting
+                self._print_event(event)
+            unsubscribe = self.ctx.events.subscribe(self._print_event)
         try:
             try:
                 await self._reader

@@ -358,14 +358,22 @@ def events_first(p: Probe) -> tuple[str, str]:
         await peer.serve()
 
     with FaultServer(p.tmp, script) as server:
-        done = p.batch(str(server.path), input=TWO)
+        done = p.batch(str(server.path), "--events", input=TWO)
         assert done.returncode == Exit.OK, done.stderr
-        assert replies(done.stdout) == [served("query-status"), served("query-name")]
+        assert replies(done.stdout) == [
+            event("EARLY", n=1),
+            event("EARLY", n=2),
+            served("query-status"),
+            served("query-name"),
+        ]
         p.log_matches(server)
         # and the events are kept, numbered, in the session's event history
         names = asyncio.run(_early_events(str(server.path)))
     assert names == [(1, "EARLY", {"n": 1}), (2, "EARLY", {"n": 2})]
-    return "session opens; both events kept in the event history", "0"
+    return (
+        "session opens; both events kept in the event history (and printed "
+        "with `--events`)"
+    ), "0"
 
 
 async def _early_events(path: str) -> list[tuple[int, str, Any]]:
