@@ -28,7 +28,7 @@ QEMU's secret objects is that the id can be logged while the data cannot).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -199,6 +199,20 @@ def redact_line(text: str) -> str:
 
         return to_shorthand(hidden)
     return _TEXT_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redacting(keep: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """A history *keep* hook that stores what *keep* stores, secrets hidden.
+
+    For a history writer that asks a hook what to store for each command
+    (the text, or None to store nothing): ``keep=redacting(keep_typed)``.
+    """
+
+    def hook(text: str) -> str | None:
+        stored = keep(text)
+        return None if stored is None else redact_line(stored)
+
+    return hook
 
 
 _TEXT_SECRET = re.compile(

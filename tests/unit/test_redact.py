@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from qmpsh.redact import REDACTED, is_secret_key, redact, redact_hmp, redact_line
+from qmpsh.redact import (
+    REDACTED,
+    is_secret_key,
+    redact,
+    redact_hmp,
+    redact_line,
+    redacting,
+)
 from tests import corpus
 
 R = REDACTED
@@ -242,3 +249,15 @@ def _secret_values(message: dict[str, Any]) -> list[str]:
     if args.get("qom-type") == "secret" and "data" in args:
         values.append(args["data"])
     return [v for v in values if isinstance(v, str) and len(v) > 2]
+
+
+def test_history_hook_composes_with_the_writers_own_rule() -> None:
+    def keep_typed(text: str) -> str | None:  # a shell's rule: skip " cmd"
+        return None if text.startswith(" ") else text
+
+    hook = redacting(keep_typed)
+    assert hook(" set_password protocol=vnc password=pw") is None
+    assert hook("set_password protocol=vnc password=pw") == (
+        f"set_password protocol=vnc password={R}"
+    )
+    assert hook("query-status") == "query-status"
