@@ -136,11 +136,12 @@ class _Adapter(QMPClient):
 
     def _do_send(self, msg: Message) -> None:
         data = bytes(msg) + b"\n"
+        obj = msg._object
         if self._owner.wirelog is not None:
-            self._owner.wirelog.write("out", data, message=msg._object)
-        msg_id = msg.get("id")
-        if isinstance(msg_id, str):
-            self._owner._name_request(msg_id, _command_name(msg._object))
+            self._owner.wirelog.write("out", data, message=obj)
+        msg_id = obj.get("id")
+        if msg_id.__class__ is str:  # remembered to name a late reply
+            self._owner._sent(msg_id, obj.get("execute") or obj.get("exec-oob"))
         assert self._writer is not None
         self._writer.write(data)
 
@@ -148,14 +149,15 @@ class _Adapter(QMPClient):
         self._owner.events.append(msg._object)
 
     async def _on_message(self, msg: Message) -> None:
-        if "event" not in msg and "id" in msg:
-            msg_id = msg["id"]
+        obj = msg._object
+        if "id" in obj and "event" not in obj:
+            msg_id = obj["id"]
             # qmp-spec: clients drop replies with an unknown id; a non-string
             # id (no request of ours has one) would not even be hashable
-            if not isinstance(msg_id, str) or msg_id not in self._pending:
+            if msg_id.__class__ is not str or msg_id not in self._pending:
                 self._owner._dropped(msg_id)
                 return
-            self._owner._names.pop(msg_id, None)
+            self._owner._requests.pop(msg_id, None)
         await super()._on_message(msg)
 
     async def _negotiate(self) -> None:
@@ -209,8 +211,8 @@ class Connection:
         self.reader_failure: BaseException | None = None
         self._listeners: list[StateListener] = []
         self._warning_listeners: list[WarningListener] = []
-        #: id -> command name of requests sent and not yet answered
-        self._names: dict[str, str] = {}
+        #: id -> command name, for requests sent and not yet answered
+        self._requests: dict[str, Any] = {}
         #: detect a guest agent when no greeting comes (see qmpsh.qga)
         self.detect_agent = detect_agent
         #: set when talking to a guest agent (-N, or detected)
@@ -260,13 +262,14 @@ class Connection:
         for listener in tuple(self._warning_listeners):
             listener(text)
 
-    def _name_request(self, msg_id: str, name: str) -> None:
-        if len(self._names) >= _NAMES_KEPT:  # replies that never came
-            del self._names[next(iter(self._names))]
-        self._names[msg_id] = name
+    def _sent(self, msg_id: str, name: Any) -> None:
+        requests = self._requests
+        if len(requests) >= _NAMES_KEPT:  # replies that never came
+            del requests[next(iter(requests))]
+        requests[msg_id] = name
 
     def _dropped(self, msg_id: object) -> None:
-        name = self._names.pop(msg_id, None) if isinstance(msg_id, str) else None
+        name = self._requests.pop(msg_id, None) if isinstance(msg_id, str) else None
         if name is not None:
             self.warn(
                 f"dropped a late reply to {name} (id {msg_id}): qmpsh had "
