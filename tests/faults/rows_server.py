@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import subprocess
@@ -312,15 +313,14 @@ def ctrl_c(p: Probe) -> tuple[str, str]:
         await peer.negotiate()
         await peer.hold()
 
-    env_root = str(ROOT)
     with FaultServer(p.tmp, script) as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "qmpsh", str(server.path), "-l", str(p.log)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            cwd=env_root,
-            env={**_env(), "PYTHONPATH": env_root},
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         assert proc.stdin is not None
         proc.stdin.write(b"query-status\n")
@@ -335,12 +335,6 @@ def ctrl_c(p: Probe) -> tuple[str, str]:
     assert proc.returncode == Exit.INTERRUPTED
     p.log_matches(server)
     return line, str(proc.returncode)
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 @row(
