@@ -137,6 +137,41 @@ _SESSION_OPTIONS: list[Callable[[Any], Any]] = [
         "as typed (by default they are replaced with <redacted>).",
     ),
     click.option(
+        "--show-events",
+        "event_display",
+        type=click.Choice(["pane", "inline", "off"]),
+        help="In the shell, show live events in a pane under the input "
+        "(default), inline above the prompt, or not at all (F4 switches).",
+    ),
+    click.option(
+        "--pane-height",
+        "event_pane_height",
+        type=click.IntRange(min=1, max=100),
+        metavar="LINES",
+        help="Lines of the event pane (default: 5; Alt-Up/Alt-Down resize it).",
+    ),
+    click.option(
+        "--vi", is_flag=True, help="Use vi editing keys instead of emacs (F5 switches)."
+    ),
+    click.option(
+        "--no-pager",
+        is_flag=True,
+        help="Print long output straight to the terminal instead of paging it.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        metavar="N",
+        help="After the connection is lost, try N times to reconnect (default: 5).",
+    ),
+    click.option(
+        "--retry-delay",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        help="Wait SECONDS before the first reconnection attempt, twice as long "
+        "before each next one, up to 30 (default: 2).",
+    ),
+    click.option(
         "--max-inflight",
         type=click.IntRange(min=1),
         metavar="N",
@@ -276,7 +311,7 @@ def _event_filter(opts: dict[str, Any]) -> Any:
         raise click.UsageError(str(err)) from None
 
 
-def _settings(opts: dict[str, Any]) -> Any:
+def _settings(opts: dict[str, Any], interactive: bool = False) -> Any:
     from qmpsh.settings import build_settings
 
     if opts.get("hmp") and opts.get("skip_negotiation"):
@@ -284,6 +319,11 @@ def _settings(opts: dict[str, Any]) -> Any:
             "-H (HMP mode) needs a QEMU monitor, and -N is for the guest agent: "
             "give one of them"
         )
+    config = None
+    if interactive:  # the config file is the shell's; scripts ignore it
+        from qmpsh.config import shell_config
+
+        config = shell_config()
     return build_settings(
         {
             "pretty": opts.get("pretty") or None,
@@ -302,7 +342,14 @@ def _settings(opts: dict[str, Any]) -> Any:
             "print_events": opts.get("print_events") or None,
             "read_limit": opts.get("read_limit"),
             "redact": False if opts.get("log_secrets") else None,
-        }
+            "event_display": opts.get("event_display"),
+            "event_pane_height": opts.get("event_pane_height"),
+            "key_mode": "vi" if opts.get("vi") else None,
+            "paging": False if opts.get("no_pager") else None,
+            "retries": opts.get("retries"),
+            "retry_delay": opts.get("retry_delay"),
+        },
+        config,
     )
 
 
@@ -349,8 +396,9 @@ def _open(address_text: str | None, opts: dict[str, Any]) -> int:
         address = parse_address(address_text)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
-    settings = _settings(opts)
-    return run(settings, _inputs(opts), Dial(address, settings.connect_timeout))
+    inputs = _inputs(opts)
+    settings = _settings(opts, inputs.interactive)
+    return run(settings, inputs, Dial(address, settings.connect_timeout))
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:
@@ -362,9 +410,10 @@ def _listen(address_text: str, opts: dict[str, Any]) -> int:
         address = parse_address(address_text)
     except AddressError as err:
         raise click.UsageError(f"--listen: {err}") from None
-    settings = _settings(opts)
+    inputs = _inputs(opts)
+    settings = _settings(opts, inputs.interactive)
     target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
-    return run(settings, _inputs(opts), target)
+    return run(settings, inputs, target)
 
 
 @click.group(
@@ -425,9 +474,10 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
     opts = _merged(ctx, opts)
     if opts.get("listen") is not None:
         raise click.UsageError("wrap makes its own socket: --listen does not apply")
-    settings = _settings(opts)
+    inputs = _inputs(opts)
+    settings = _settings(opts, inputs.interactive)
     target = Qemu(qemu_command(list(qemu_args)), timeout=settings.connect_timeout * 3)
-    return run(settings, _inputs(opts), target)
+    return run(settings, inputs, target)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -49,8 +49,9 @@ def error_line(reply: Mapping[str, Any]) -> str:
 
 def clock(seconds: float) -> str:
     """``HH:MM:SS.mmm`` in local time."""
-    whole = int(seconds)
-    millis = int((seconds - whole) * 1000)
+    # via whole microseconds: 7 s + 67000 us is 7.066999... as a float
+    whole, micros = divmod(round(seconds * 1_000_000), 1_000_000)
+    millis = micros // 1000
     return time.strftime("%H:%M:%S", time.localtime(whole)) + f".{millis:03d}"
 
 

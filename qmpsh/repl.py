@@ -1,155 +1,201 @@
-"""The interactive shell (prompt_toolkit).
+"""The interactive shell: a prompt_toolkit application on the session's loop.
 
-Events are printed above the prompt as they arrive, while the user types.
+`run_repl` builds the pieces and runs them until Ctrl-D: the `Shell` (state
+and behaviour), the layout, the key bindings and the toolbar (factories in
+their own modules), the history file and the printer.  Other features plug
+in through `qmpsh.hooks.Hooks`.
 """
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import sys
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
-from prompt_toolkit import PromptSession
-from prompt_toolkit.completion import Completer, Completion
-from prompt_toolkit.document import Document
+from prompt_toolkit.application import Application
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import ConditionalKeyBindings, merge_key_bindings
+from prompt_toolkit.key_binding.bindings.auto_suggest import load_auto_suggest_bindings
+from prompt_toolkit.key_binding.defaults import load_key_bindings
+from prompt_toolkit.output import ColorDepth, Output, create_output
 from prompt_toolkit.patch_stdout import patch_stdout
-
-from qmpsh.builtins import Context, lookup
-from qmpsh.client import QmpshError
-from qmpsh.eventfilter import current
-from qmpsh.eventlog import Event
-from qmpsh.exitcodes import Exit
-from qmpsh.jobtracker import tracker_for
-from qmpsh.linehandler import LineHandler
-from qmpsh.liveline import before_print
-from qmpsh.parser import Accumulator, Incomplete, ParseError
-from qmpsh.render import (
-    error_line,
-    event_line,
-    highlight_json,
-    is_error,
-    render_json,
-    render_reply,
+from prompt_toolkit.styles import (
+    BaseStyle,
+    Style,
+    merge_styles,
+    style_from_pygments_cls,
 )
-from qmpsh.schema_assist import SchemaAssist
+
+from qmpsh.builtins import Console, Context
+from qmpsh.exitcodes import Exit
+from qmpsh.history import HistoryFile, ShellHistory, history_path
+from qmpsh.hooks import Hooks
+from qmpsh.keys import make_key_bindings
+from qmpsh.layout import UI_STYLE, build_layout
+from qmpsh.linehandler import LineHandler
+from qmpsh.lines import QmpLines
+from qmpsh.pager import pager_argv
+from qmpsh.printer import Printer
+from qmpsh.reconnect import Reopen
+from qmpsh.shell import Shell
+from qmpsh.toolbar import make_toolbar
 
 
-def banner(ctx: Context) -> str:
-    version = ctx.conn.version
-    target = f"QEMU {version}" if version else "a QMP server without a greeting"
-    return f"qmpsh connected to {target} at {ctx.conn.address}. Ctrl-D quits."
+async def run_repl(
+    ctx: Context,
+    handler: LineHandler | None = None,
+    *,
+    hooks: Hooks | None = None,
+    reopen: Reopen | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> int:
+    """Run the shell on *ctx* until the user quits; the exit code.
+
+    Lines go to *handler* when given (HMP mode), else they are QMP
+    shorthand.  *hooks* replace what `qmpsh.wiring.hooks_for` plugs in for
+    that mode.  *reopen* reconnects a lost connection (None: no
+    reconnecting).  *input* and *output* default to the terminal (tests
+    pass pipes).
+    """
+    if hooks is None:
+        from qmpsh.wiring import hooks_for
+
+        hooks = hooks_for(ctx, handler)
+    repl = build_repl(ctx, hooks, reopen=reopen, input=input, output=output)
+    return await repl.run()
 
 
-class _HandlerCompleter(Completer):
-    """Completions from a `LineHandler`'s candidates."""
+@dataclass
+class Repl:
+    shell: Shell
+    app: Application[int]
+    printer: Printer
+    imported: int
+    on_terminal: bool
 
-    def __init__(self, handler: LineHandler) -> None:
-        self.handler = handler
+    async def run(self) -> int:
+        shell, app, printer = self.shell, self.app, self.printer
+        ctx = shell.ctx
+        await shell.link.probe()
+        printer.block(_banner(shell, self.imported))
+        saved_console: Console = ctx.console
+        ctx.console = shell
+        unsubscribe = ctx.events.subscribe(shell.on_event)
+        ctx.conn.on_state(shell.link.on_state)
 
-    def get_completions(self, document: Document, event: object) -> Any:
-        word = document.get_word_before_cursor(WORD=True)
-        for text in self.handler.candidates(document.text_before_cursor):
-            yield Completion(text, -len(word))
+        def pre_run() -> None:
+            app.create_background_task(printer.run(app))  # type: ignore[arg-type]
+
+        try:
+            if self.on_terminal:
+                with patch_stdout(raw=True):
+                    code = await app.run_async(pre_run=pre_run)
+            else:
+                code = await app.run_async(pre_run=pre_run)
+        finally:
+            shell.app = None
+            unsubscribe()
+            shell.close()
+            ctx.console = saved_console
+            printer.finish()
+        return int(code if code is not None else Exit.OK)
 
 
-async def run_repl(ctx: Context, handler: LineHandler | None = None) -> int:
-    color = ctx.settings.use_color(sys.stdout.isatty())
-    assist: SchemaAssist | None = None
-    acc = Accumulator()
-    if handler is not None:
-        session: PromptSession[str] = PromptSession(
-            completer=_HandlerCompleter(handler)
-        )
-        handler.start_loading()
-    else:
-        assist = SchemaAssist.start(ctx)
-        acc = Accumulator(assist.typer)
-        session = PromptSession(
-            completer=assist.completer(
-                pending=lambda: acc.buffer if acc.pending else ""
-            ),
-            complete_while_typing=False,
-        )
-    forced = False
+def build_repl(
+    ctx: Context,
+    hooks: Hooks | None = None,
+    *,
+    reopen: Reopen | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> Repl:
+    """The shell and its application, ready to `Repl.run`."""
+    hooks = hooks or Hooks()
+    settings = ctx.settings
+    on_terminal = output is None
+    output = output or create_output()
+    color = settings.use_color(sys.stdout.isatty() if on_terminal else False)
+    printer = Printer(
+        output, color, pager_argv(settings.pager) if settings.paging else None
+    )
+    history = HistoryFile(history_path(), settings.history_size)
+    imported = _import_history(history, settings.history_import)
+    buffer = Buffer(
+        multiline=True,
+        history=ShellHistory(history, printer.error),
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=hooks.completer,
+        complete_while_typing=hooks.complete_while_typing,
+    )
+    handler = hooks.line_mode or QmpLines(ctx, hooks)
+    shell = Shell(ctx, hooks, handler, printer, buffer, color, reopen)
+    asking = Condition(lambda: shell.question is not None)
+    app: Application[int] = Application(
+        layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
+        key_bindings=merge_key_bindings(
+            [
+                ConditionalKeyBindings(
+                    merge_key_bindings(
+                        [load_key_bindings(), load_auto_suggest_bindings()]
+                    ),
+                    ~asking,
+                ),
+                make_key_bindings(shell),
+            ]
+        ),
+        style=_style(settings.style) if color else None,
+        include_default_pygments_style=False,
+        color_depth=None if color else ColorDepth.DEPTH_1_BIT,
+        editing_mode=EditingMode.VI if shell.toggles.vi else EditingMode.EMACS,
+        erase_when_done=True,
+        min_redraw_interval=0.05,
+        input=input,
+        output=output,
+    )
+    shell.app = app
+    if hooks.connect_redraw is not None:
+        hooks.connect_redraw(shell.invalidate)
+    # qemu.qmp logs dropped late replies as warnings; never print them over the UI
+    logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())
+    return Repl(shell, app, printer, imported, on_terminal)
 
-    def show(text: str) -> None:
-        print(highlight_json(text, ctx.settings.style) if color else text)
 
-    def on_event(event: Event) -> None:
-        if current(ctx.state, ctx.settings.event_filter).matches(event.message):
-            before_print(ctx.state)  # above a live progress bar, if any
-            print(event_line(event.message, event.time))
-
-    jobs = tracker_for(ctx.state, ctx.conn)
-
-    def on_jobs() -> None:  # the toolbar shows active jobs' progress
-        session.bottom_toolbar = jobs.toolbar_text() or None
-        session.app.invalidate()
-
-    jobs.on_change(on_jobs)
-
-    print(banner(ctx))
-    unsubscribe = ctx.events.subscribe(on_event)
+def _import_history(history: HistoryFile, source: str) -> int:
+    if not source:
+        return 0
     try:
-        with patch_stdout(raw=True):
-            while True:
-                prompt = "... " if acc.pending else "(qmpsh) "
-                if handler is not None:
-                    prompt = handler.prompt()
-                try:
-                    line = await session.prompt_async(prompt)
-                except KeyboardInterrupt:
-                    acc.reset()
-                    continue
-                except EOFError:
-                    break
-                if handler is not None:
-                    try:
-                        await handler.handle(line)
-                    except QmpshError as err:
-                        ctx.console.err(err.message)
-                    continue
-                if not acc.pending and assist is not None:
-                    forced, line = assist.split_force(line)
-                if not acc.pending and (found := lookup(line)) is not None:
-                    builtin, rest = found
-                    try:
-                        await builtin.run(ctx, rest)
-                    except (QmpshError, ValueError) as err:
-                        ctx.console.err(f"{builtin.name}: {err}")
-                    continue
-                try:
-                    result = acc.feed(line)
-                except ParseError as err:
-                    ctx.console.err(
-                        f"parse error at {err.line}:{err.column}: {err.message}"
-                    )
-                    continue
-                if result is None or isinstance(result, Incomplete):
-                    continue
-                if assist is not None:
-                    refusal = None if forced else assist.check(result)
-                    if refusal is not None:
-                        ctx.console.err(refusal)
-                        continue
-                    assist.sent(result)
-                ctx.mark = ctx.events.seq
-                if ctx.settings.verbose:
-                    show(render_json(result.message, ctx.settings.pretty))
-                task = asyncio.ensure_future(
-                    ctx.conn.execute(result.message, ctx.settings.timeout)
-                )
-                try:
-                    reply = await task
-                except QmpshError as err:
-                    ctx.console.err(err.message)
-                    continue
-                except asyncio.CancelledError:
-                    continue
-                if is_error(reply):
-                    ctx.console.err(error_line(reply))
-                else:
-                    show(render_reply(reply, pretty=ctx.settings.pretty))
-    finally:
-        unsubscribe()
-    return int(Exit.OK)
+        return history.import_file(Path(source).expanduser())
+    except OSError:
+        return 0
+
+
+def _banner(shell: Shell, imported: int) -> str:
+    conn = shell.ctx.conn
+    what = f"QEMU {conn.version}" if conn.version else "a QMP server without a greeting"
+    if shell.link.target.machine:
+        what += f" ({shell.link.target.machine})"
+    lines = [
+        f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
+    ]
+    if imported:
+        lines.append(
+            f"qmpsh: imported {imported} commands from {shell.settings.history_import}"
+        )
+    return "\n".join(lines)
+
+
+def _style(name: str) -> BaseStyle:
+    from pygments.styles import get_style_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        pygments_style = style_from_pygments_cls(get_style_by_name(name))
+    except ClassNotFound:
+        pygments_style = style_from_pygments_cls(get_style_by_name("default"))
+    return merge_styles([pygments_style, Style.from_dict(UI_STYLE)])

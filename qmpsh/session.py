@@ -93,9 +93,11 @@ async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
 
 async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
     console = StreamConsole()
+    ctx: Context | None = None
 
     def warn(text: str) -> None:
-        console.err(f"warning: {text}")
+        # to the session's console: the shell's, above its prompt, while it runs
+        (ctx.console if ctx is not None else console).err(f"warning: {text}")
 
     try:
         wirelog = (
@@ -128,7 +130,9 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         if inputs.interactive:
             from qmpsh.repl import run_repl
 
-            return await run_repl(ctx, _line_handler(ctx))
+            # a dialled server can be dialled again after it went away
+            reopen = target.open if isinstance(target, Dial) else None
+            return await run_repl(ctx, _line_handler(ctx), reopen=reopen)
         return await _batch(ctx, inputs)
     finally:
         await conn.close()

@@ -16,6 +16,13 @@ from qmpsh.client import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_LIMIT
 from qmpsh.eventfilter import EventFilter
 from qmpsh.eventlog import DEFAULT_HISTORY
 
+#: the values a few string settings accept
+CHOICES: dict[str, tuple[str, ...]] = {
+    "color": ("auto", "always", "never"),
+    "event_display": ("pane", "inline", "off"),
+    "key_mode": ("emacs", "vi"),
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -59,6 +66,33 @@ class Settings:
     def validating(self, interactive: bool) -> bool:
         return interactive if self.validate is None else self.validate
 
+    # -- the interactive shell ---------------------------------------------
+    #: pager command for output taller than the screen; "" means $PAGER,
+    #: else ``less -SRXF``
+    pager: str = ""
+    #: page long output at all
+    paging: bool = True
+    #: commands kept in the history file (0: keep none)
+    history_size: int = 10000
+    #: a qmp-shell history file imported on first run ("" to skip)
+    history_import: str = "~/.qmp-shell_history"
+    #: where live events show: "pane" (under the input), "inline" (above the
+    #: prompt) or "off" (only in the ``events`` history)
+    event_display: str = "pane"
+    #: lines of the event pane
+    event_pane_height: int = 5
+    #: "emacs" or "vi" editing keys
+    key_mode: str = "emacs"
+    #: ask before sending the commands below (on a terminal only)
+    confirm: bool = True
+    confirm_commands: tuple[str, ...] = ("quit", "system_reset", "system_powerdown")
+    #: HMP commands (in human-monitor-command) that need the same confirmation
+    confirm_hmp: tuple[str, ...] = ("quit", "q", "system_reset", "system_powerdown")
+    #: reconnection attempts after the connection is lost (0: none)
+    retries: int = 5
+    #: seconds before the first attempt; doubled after each failure, up to 30
+    retry_delay: float = 2.0
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
@@ -75,8 +109,29 @@ def _term_ok() -> bool:
     return os.environ.get("TERM", "") not in ("", "dumb")
 
 
-def build_settings(flags: Mapping[str, Any]) -> Settings:
-    """Defaults overridden by the flags that were actually given (not None)."""
+def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment gives: ``NO_COLOR`` and ``QMPSH_PAGER``."""
+    out: dict[str, Any] = {}
+    if env.get("NO_COLOR"):
+        out["color"] = "never"
+    if "QMPSH_PAGER" in env:
+        out["pager"] = env["QMPSH_PAGER"]
+    return out
+
+
+def build_settings(
+    flags: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults < *config* (from the file) < *env* < the *flags* given.
+
+    A flag counts as given when it is not None.  *env* defaults to the
+    process environment.
+    """
     known = {f.name for f in dataclasses.fields(Settings)}
-    given = {k: v for k, v in flags.items() if k in known and v is not None}
-    return Settings(**given)
+    layers: dict[str, Any] = {}
+    layers.update(config or {})
+    layers.update(env_settings(os.environ if env is None else env))
+    layers.update({k: v for k, v in flags.items() if v is not None})
+    return Settings(**{k: v for k, v in layers.items() if k in known})

@@ -1,0 +1,145 @@
+"""The default line mode: QMP shorthand, raw JSON and shell built-ins.
+
+`QmpLines.check` decides, on Enter, what the text in the input is: more to
+type (an open ``transaction(``, quote or bracket), a problem to show (the
+text stays in the input), or a job to run.  See `qmpsh.hooks`.  A line
+starting with ``!`` skips the validator hook (see `qmpsh.force`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from qmpsh import builtins
+from qmpsh.builtins import Builtin, Context
+from qmpsh.client import QmpshError
+from qmpsh.exitcodes import Exit
+from qmpsh.force import split_force
+from qmpsh.hooks import Check, Hooks, Problem, Run, ShellApi
+from qmpsh.parser import Incomplete, ParseError, Request, parse
+
+Job = Callable[[ShellApi], Awaitable[int]]
+
+
+class QmpLines:
+    mode = "qmp"
+
+    def __init__(self, ctx: Context, hooks: Hooks) -> None:
+        self.ctx = ctx
+        self.hooks = hooks
+
+    def prompt(self) -> str | None:
+        return None
+
+    def check(self, text: str) -> Check:
+        stripped = text.strip()
+        if not stripped:
+            return Run(None)
+        one = self._one(text)
+        if isinstance(one, Problem) and one.force is None and "\n" in stripped:
+            several = self._several(text)
+            if several is not None:
+                return several
+        return one
+
+    def _one(self, text: str) -> Check:
+        """One command (a built-in, a request), which may span lines."""
+        stripped = text.strip()
+        found = builtins.lookup(text) if "\n" not in stripped else None
+        if found is not None:
+            return Run(_builtin_job(self.ctx, *found), found[0].name)
+        forced, text = split_force(text)
+        try:
+            result = parse(text, self.hooks.typer)
+        except ParseError as err:
+            return Problem(f"{err.line}:{err.column}: {err.message}", err.offset)
+        if result is None:
+            return Run(None)
+        if isinstance(result, Incomplete):
+            return result
+        run = Run(self._request_job(result), result.command or "request")
+        if not self.ctx.conn.connected:
+            why = self.ctx.conn.lost_reason or "the connection is closed"
+            return Problem(f"not connected ({why}); the line is kept for later")
+        if self.hooks.validator is not None and not forced:
+            problem = self.hooks.validator(text, result)
+            if problem is not None:
+                return Problem(problem.message, problem.offset, force=run)
+        return run
+
+    def _several(self, text: str) -> Check | None:
+        """Several commands, one after the other (pasted lines): each is
+        checked as if typed alone and they run in turn.  None when the text
+        does not split into commands."""
+        runs: list[Run] = []
+        warned: Problem | None = None
+        start = 0
+        chunk = ""
+        for line in text.split("\n"):
+            chunk = f"{chunk}\n{line}" if chunk else line
+            check = self._one(chunk)
+            if isinstance(check, Incomplete):
+                continue
+            if isinstance(check, Problem):
+                if check.force is None:
+                    return _shifted(check, text, start)
+                warned = warned or _shifted(check, text, start)
+                check = check.force
+            if check.job is not None:
+                runs.append(check)
+            start += len(chunk) + 1
+            chunk = ""
+        if chunk.strip():
+            return Incomplete("command")
+        if len(runs) < 2:
+            return None
+        run = Run(_in_turn([r.job for r in runs if r.job]), f"{len(runs)} commands")
+        if warned is not None:
+            return Problem(warned.message, warned.offset, force=run)
+        return run
+
+    def _request_job(self, request: Request) -> Job:
+        async def job(api: ShellApi) -> int:
+            reply = await api.send(request.message)
+            if self.hooks.on_sent is not None:
+                self.hooks.on_sent(request)
+            return api.show_reply(reply)
+
+        return job
+
+
+def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
+    async def job(api: ShellApi) -> int:
+        try:
+            return await builtin.run(ctx, rest)
+        except QmpshError as err:
+            api.err(f"{builtin.name}: {err.message}")
+            return int(err.exit_code)
+        except ValueError as err:
+            api.err(f"{builtin.name}: {err}")
+            return int(Exit.PARSE_ERROR)
+
+    return job
+
+
+def _in_turn(jobs: list[Job]) -> Job:
+    async def job(api: ShellApi) -> int:
+        code = 0
+        for one in jobs:
+            code = await one(api) or code
+        return code
+
+    return job
+
+
+def _shifted(problem: Problem, text: str, start: int) -> Problem:
+    """A problem found in the part of *text* starting at *start*, with its
+    position (and the ``line:column:`` it starts with) counted in *text*."""
+    if problem.offset is None:
+        return problem
+    offset = start + problem.offset
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    message = re.sub(r"^\d+:\d+: ", f"{line}:{column}: ", problem.message)
+    return Problem(message, offset, problem.force)

@@ -1,0 +1,404 @@
+"""The interactive shell's state and behaviour, apart from how it is drawn.
+
+`Shell` is what the key bindings, the layout and the toolbar work on: the
+input buffer, the run-time toggles, the running job, the question being
+asked, the connection's state.  It implements `qmpsh.hooks.ShellApi` for
+jobs.  Layout, keys and toolbar are built from it by factories in their own
+modules; `qmpsh.repl` puts them together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.enums import EditingMode
+
+from qmpsh.builtins import Context
+from qmpsh.client import QmpshError
+from qmpsh.danger import confirmation
+from qmpsh.eventlog import Event
+from qmpsh.exitcodes import Exit
+from qmpsh.hooks import Declined, Hooks, LineMode, Problem, Run
+from qmpsh.link import Link
+from qmpsh.parser import Incomplete
+from qmpsh.printer import Printer
+from qmpsh.reconnect import Reopen
+from qmpsh.render import (
+    error_line,
+    event_line,
+    highlight_json,
+    is_error,
+    render_json,
+    render_reply,
+)
+
+EVENT_MODES = ("pane", "inline", "off")
+
+
+@dataclass
+class Toggles:
+    """What the user can switch at run time (starting from the settings)."""
+
+    pretty: bool
+    verbose: bool
+    events: str
+    pane_height: int
+    vi: bool
+
+    def cycle_events(self) -> str:
+        self.events = EVENT_MODES[
+            (EVENT_MODES.index(self.events) + 1) % len(EVENT_MODES)
+        ]
+        return self.events
+
+    def resize(self, delta: int) -> int:
+        self.pane_height = max(1, min(50, self.pane_height + delta))
+        return self.pane_height
+
+
+class Shell:
+    def __init__(
+        self,
+        ctx: Context,
+        hooks: Hooks,
+        handler: LineMode,
+        printer: Printer,
+        buffer: Buffer,
+        color: bool,
+        reopen: Reopen | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.hooks = hooks
+        self.handler = handler
+        self.printer = printer
+        self.buffer = buffer
+        self.color = color
+        self.app: Application[int] | None = None
+        s = ctx.settings
+        self.toggles = Toggles(
+            s.pretty,
+            s.verbose,
+            s.event_display,
+            s.event_pane_height,
+            s.key_mode == "vi",
+        )
+        #: one line under the input: (style class, text), or None
+        self.message: tuple[str, str] | None = None
+        #: the live area above the prompt (see `live`), or None
+        self.live_text: str | None = None
+        #: the question on the prompt line, while one is asked
+        self.question: str | None = None
+        self._answer: asyncio.Future[bool] | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.running = ""
+        self.running_since = 0.0
+        self._forceable: tuple[str, str] | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.link = Link(
+            ctx.conn,
+            printer,
+            s.retries,
+            s.retry_delay,
+            reopen,
+            self.invalidate,
+            self._connection_back,
+        )
+        buffer.on_text_changed += self._text_changed
+
+    # -- facts for the layout and toolbar ----------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def command_names(self) -> Collection[str] | None:
+        if self.hooks.command_names is not None:
+            return self.hooks.command_names()
+        return self.link.target.commands
+
+    def prompt(self) -> str:
+        return self.handler.prompt() or self.link.target.prompt(self.handler.mode)
+
+    def invalidate(self) -> None:
+        if self.app is not None:
+            self.app.invalidate()
+
+    # -- ShellApi ----------------------------------------------------------
+
+    async def vet(self, message: dict[str, Any]) -> None:
+        s = self.settings
+        if s.confirm:
+            what = confirmation(message, s.confirm_commands, s.confirm_hmp)
+            if what is not None and not await self.confirm(
+                f"Send {what} to {self.link.server()}? [y/N] "
+            ):
+                raise Declined(what)
+
+    async def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        s = self.settings
+        await self.vet(message)
+        if self.toggles.verbose:
+            self.printer.block(self._json(message))
+        self.ctx.mark = self.ctx.events.seq
+        quitting = message.get("execute") == "quit"
+        self.link.quitting = quitting  # the connection may close before the reply
+        try:
+            reply = await self.ctx.conn.execute(message, s.timeout)
+        except asyncio.CancelledError:
+            self.link.quitting = False
+            raise
+        if quitting and "return" not in reply:
+            self.link.quitting = False
+        return reply
+
+    def show_reply(self, reply: dict[str, Any]) -> int:
+        self.ctx.state["last_reply"] = reply
+        if is_error(reply):
+            self.printer.error(error_line(reply))
+            if self.toggles.verbose:
+                self.printer.block(self._json(reply))
+            return int(Exit.COMMAND_ERROR)
+        text = render_reply(
+            reply, pretty=self.toggles.pretty, return_value=self.settings.return_value
+        )
+        self.printer.block(
+            highlight_json(text, self.settings.style) if self.color else text, page=True
+        )
+        return int(Exit.OK)
+
+    def out(self, text: str) -> None:
+        self.printer.line(text)
+
+    def err(self, text: str) -> None:
+        self.printer.error(text)
+
+    def live(self, text: str | None) -> None:
+        self.live_text = text
+        self.invalidate()
+
+    def shown(self, event: Event) -> bool:
+        """Whether the pane (or inline display) shows *event*."""
+        keep = self.hooks.event_filter
+        return keep is None or keep(event)
+
+    async def confirm(self, question: str) -> bool:
+        loop = asyncio.get_running_loop()
+        self._answer = loop.create_future()
+        self.question = question
+        self.invalidate()
+        try:
+            return await self._answer
+        finally:
+            self.question = None
+            self._answer = None
+            self.invalidate()
+
+    def answer(self, yes: bool) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(yes)
+
+    def _json(self, value: Any) -> str:
+        text = render_json(value, self.toggles.pretty)
+        return highlight_json(text, self.settings.style) if self.color else text
+
+    # -- Enter, Ctrl-C, Ctrl-D ---------------------------------------------
+
+    def submit(self) -> None:
+        """Enter: run the text, continue it on a new line, or say what is wrong."""
+        text = self.buffer.text
+        if self.busy:
+            self.say(
+                "warning",
+                f"{self.running} is still running: Ctrl-C cancels it (the line is kept)",
+            )
+            return
+        check = self.handler.check(text)
+        if isinstance(check, Incomplete):
+            self.buffer.cursor_position = len(text)
+            self.buffer.insert_text("\n")
+            return
+        if isinstance(check, Problem):
+            if check.force is not None and self._forceable == (text, check.message):
+                self._accept(text, check.force)
+                return
+            hint = ""
+            if check.force is not None:
+                bang = ", or a leading !," if self.handler.mode == "qmp" else ""
+                hint = f" (Enter again{bang} sends it anyway)"
+            self.say("error", check.message + hint)
+            self._forceable = (text, check.message) if check.force is not None else None
+            if check.offset is not None:
+                self.buffer.cursor_position = min(check.offset, len(text))
+            return
+        self._accept(text, check)
+
+    def _accept(self, text: str, run: Run) -> None:
+        kept = text.rstrip("\n")  # a paste's last newline is no line of its own
+        self.printer.block(self.echo(kept))
+        history = self.buffer.history
+        if kept.strip() and history.get_strings()[-1:] != [kept]:
+            history.append_string(kept)
+        self.buffer.reset()
+        self.message = None
+        if run.job is not None:
+            self.start(run)
+
+    def echo(self, text: str) -> str:
+        """The prompt and the command as they looked, for the scrollback."""
+        prompt = self.prompt()
+        lines = text.split("\n")
+        if self.color and text.strip() and self.handler.mode == "qmp":
+            from pygments import highlight
+            from pygments.formatters import Terminal256Formatter
+
+            from qmpsh.lexer import ShorthandLexer
+
+            lexer = ShorthandLexer(
+                commands=self.command_names(),
+                builtins=_builtin_names(),
+                stripnl=False,
+                ensurenl=False,
+            )
+            coloured = highlight(
+                text, lexer, Terminal256Formatter(style=self.settings.style)
+            )
+            lines = [line + "\x1b[0m" for line in coloured.split("\n")]
+            prompt = f"\x1b[1m{prompt}\x1b[0m"
+        cont = continuation(len(self.prompt()))
+        return "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
+
+    def start(self, run: Run) -> None:
+        assert run.job is not None
+        job = run.job
+        self.running = run.label or "command"
+        self.running_since = time.monotonic()
+
+        async def go() -> None:
+            try:
+                await job(self)
+            except asyncio.CancelledError:
+                self.printer.note(
+                    f"{self.running}: cancelled; a late reply will be dropped"
+                )
+            except Declined as what:
+                self.printer.note(f"{what} was not sent")
+            except QmpshError as err:
+                self.printer.error(err.message)
+            except Exception as err:  # a bug: one line, and the shell goes on
+                self.printer.error(
+                    f"{self.running}: internal error: {type(err).__name__}: {err}"
+                )
+            finally:
+                self.running = ""
+                self.live_text = None
+                if self._ticker is not None:
+                    self._ticker.cancel()
+                self.invalidate()
+
+        self.task = asyncio.ensure_future(go())
+        self._ticker = asyncio.ensure_future(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            self.invalidate()
+
+    def interrupt(self) -> None:
+        """Ctrl-C: answer no, cancel the running job, or clear the input."""
+        if self.question is not None:
+            self.answer(False)
+        elif self.busy:
+            assert self.task is not None
+            self.task.cancel()
+        elif self.buffer.text or self.message:
+            self.buffer.reset()
+            self.message = None
+        else:
+            self.say("note", "Ctrl-D on an empty line quits")
+
+    def quit(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.app is not None and self.app.is_running:
+            self.app.exit(result=int(Exit.OK))
+
+    def close(self) -> None:
+        """Stop what runs in the background (the app has gone)."""
+        for task in (self.task, self._ticker):
+            if task is not None:
+                task.cancel()
+        self.link.close()
+
+    def say(self, kind: str, text: str) -> None:
+        """One line under the input, until the text changes."""
+        self.message = (kind, text)
+        self.invalidate()
+
+    def _text_changed(self, _: Buffer) -> None:
+        self.message = None
+        self._forceable = None
+
+    # -- toggles -----------------------------------------------------------
+
+    def toggle_pretty(self) -> None:
+        self.toggles.pretty = not self.toggles.pretty
+
+    def toggle_verbose(self) -> None:
+        self.toggles.verbose = not self.toggles.verbose
+
+    def cycle_events(self) -> None:
+        self.toggles.cycle_events()
+
+    def resize_pane(self, delta: int) -> None:
+        if self.toggles.events != "pane":
+            self.toggles.events = "pane"
+        else:
+            self.toggles.resize(delta)
+
+    def toggle_vi(self) -> None:
+        self.toggles.vi = not self.toggles.vi
+        if self.app is not None:
+            self.app.editing_mode = (
+                EditingMode.VI if self.toggles.vi else EditingMode.EMACS
+            )
+
+    def show_keys(self) -> None:
+        from qmpsh.keys import keys_text
+
+        self.printer.block(keys_text())
+
+    def reconnect_now(self) -> None:
+        why_not = self.link.reconnect_now()
+        if why_not is not None:
+            self.say("note", why_not)
+
+    # -- events and the connection -----------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        if not self.shown(event):
+            return
+        if self.toggles.events == "inline":
+            line = event_line(event.message, event.time)
+            self.printer.block(line)
+        elif self.toggles.events == "pane":
+            self.invalidate()
+
+    def _connection_back(self) -> None:
+        self.message = None  # e.g. "not connected"
+
+
+def continuation(width: int) -> str:
+    return "... ".rjust(max(width, 4))
+
+
+def _builtin_names() -> frozenset[str]:
+    from qmpsh.builtins import MODULES
+
+    return frozenset(MODULES)

@@ -1,0 +1,114 @@
+"""What the interactive shell plugs in, by mode (see `qmpsh.hooks`).
+
+QMP mode: the server's schema (`qmpsh.schema_assist`) gives the completer,
+the check before sending (``!`` skips it), schema-typed values, the command
+names the highlighting knows and the signature line under the input.
+
+Another mode (HMP, ``-H``) comes as a `qmpsh.linehandler.LineHandler`: every
+line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
+lines get the spinner, Ctrl-C and, for HMP, the confirmation of dangerous
+commands) and `HandlerCompleter` to a completer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
+
+from qmpsh.builtins import MODULES, Context
+from qmpsh.hooks import Hooks, Problem, Run, ShellApi
+from qmpsh.linehandler import LineHandler
+from qmpsh.parser import Request
+
+
+def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
+    """The hooks for a session: *handler*'s mode, else QMP with the schema."""
+    if handler is not None:
+        handler.start_loading()
+        return Hooks(
+            completer=HandlerCompleter(handler),
+            complete_while_typing=True,  # a local table: cheap
+            line_mode=HandlerMode(ctx, handler),
+        )
+    from qmpsh.schema_assist import FORCE_HINT, SchemaAssist
+
+    assist = SchemaAssist.start(ctx)
+    typer = assist.typer
+
+    def validator(text: str, request: Request) -> Problem | None:
+        refusal = assist.check(request)
+        if refusal is None:
+            return None
+        # the shell says how to send it anyway (Enter again, or a leading !)
+        return Problem(refusal.removesuffix(FORCE_HINT).rstrip())
+
+    def command_names() -> Any:
+        schema = assist.service.schema
+        return None if schema is None else schema.commands
+
+    def hint(before: str, width: int) -> AnyFormattedText:
+        from qmpsh.signature import fragments, signature
+
+        schema = assist.service.schema
+        if schema is None or not before.strip():
+            return ""
+        sig = signature(schema, before, MODULES)
+        return "" if sig is None else FormattedText(fragments(sig, width))
+
+    return Hooks(
+        completer=assist.completer(),
+        validator=validator,
+        typer=typer,
+        command_names=command_names,
+        input_hint=hint,
+        on_sent=assist.sent,
+        connect_redraw=assist.service.on_change,
+    )
+
+
+class HandlerMode:
+    """A `qmpsh.linehandler.LineHandler` as the shell's line mode."""
+
+    mode = "hmp"
+
+    def __init__(self, ctx: Context, handler: LineHandler) -> None:
+        self.ctx = ctx
+        self.handler = handler
+
+    def prompt(self) -> str | None:
+        return self.handler.prompt()
+
+    def check(self, text: str) -> Run:
+        if not text.strip():
+            return Run(None)
+        return Run(self._job(text), text.split()[0])
+
+    def _job(self, text: str) -> Any:
+        async def job(api: ShellApi) -> int:
+            await api.vet(
+                {
+                    "execute": "human-monitor-command",
+                    "arguments": {"command-line": text},
+                }
+            )
+            return await self.handler.handle(text)
+
+        return job
+
+
+class HandlerCompleter(Completer):
+    """Completions from a `LineHandler`'s candidates."""
+
+    def __init__(self, handler: LineHandler) -> None:
+        self.handler = handler
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        word = document.get_word_before_cursor(WORD=True)
+        for text in self.handler.candidates(document.text_before_cursor):
+            yield Completion(text, -len(word))

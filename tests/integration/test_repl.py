@@ -1,0 +1,483 @@
+"""The interactive shell in-process (pipe input) against a real QEMU.
+
+The terminal itself is tested in tests/terminal; here the same shell is
+driven through prompt_toolkit's pipe input, which makes it easy to look at
+its state (toggles, toolbar, event pane) while real QEMU answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit.completion import WordCompleter
+
+from qmpsh.address import UnixAddress
+from qmpsh.client import Connection
+from qmpsh.eventpane import pane_lines
+from qmpsh.hooks import Hooks, Problem, Run, ShellApi
+from qmpsh.parser import Request
+from qmpsh.session import Dial
+from qmpsh.settings import Settings
+from qmpsh.toolbar import make_toolbar
+from qmpsh.wirelog import WireLog
+from tests.procs import Qemu, qmpsh, raw_qmp, wait_for
+from tests.replkit import Driver, shell
+
+PLAIN = Settings(color="never", history_import="")
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
+    conn = Connection(wirelog=wirelog)
+    await conn.connect(UnixAddress(str(sock)))
+    return conn
+
+
+def toolbar_text(d: Driver, hooks: Hooks | None = None) -> str:
+    bar = make_toolbar(d.repl.shell, (hooks or Hooks()).toolbar_segments)
+    return "".join(text for _, text in bar())
+
+
+def test_command_and_reply_with_the_target_in_the_prompt(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            await d.printed("connected to QEMU 7.")
+            assert d.repl.shell.prompt() == "(qemu 7.2 none-machine) "
+            d.type("query-status", "enter")
+            await d.printed('{"return": {"status": "running"')
+            assert "(qemu 7.2 none-machine) query-status\n" in d.out.text
+            d.type("f2", "qom-get path=/machine property=type", "enter")
+            await d.printed('{\n  "return": "none-machine"\n}')
+            d.type("nosuch-command", "enter")
+            await d.printed(
+                "CommandNotFound: The command nosuch-command has not been found"
+            )
+            assert "connected" in toolbar_text(d)
+            assert "QEMU 7.2" in toolbar_text(d)
+
+    run(scenario)
+
+
+def test_events_show_in_the_pane_while_a_line_is_half_typed(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("qom-get path=/mach")
+            await d.until(lambda: d.buffer_text == "qom-get path=/mach", "typing")
+            await asyncio.to_thread(
+                raw_qmp, qemu.sockets[1], [{"execute": "stop"}, {"execute": "cont"}]
+            )
+
+            def pane() -> str:
+                return "".join(t for _, t in pane_lines(d.repl.shell.ctx.events, 5))
+
+            await d.until(lambda: "RESUME" in pane(), "RESUME in the pane")
+            assert " STOP" in pane()
+            assert d.buffer_text == "qom-get path=/mach"
+            assert "STOP" not in d.out.text  # the pane, not the scrollback
+            d.type("f4")  # inline: printed above the prompt
+            await d.until(lambda: d.repl.shell.toggles.events == "inline", "inline")
+            await asyncio.to_thread(raw_qmp, qemu.sockets[1], [{"execute": "stop"}])
+            await d.printed(" STOP")
+            assert d.buffer_text == "qom-get path=/mach"
+
+    run(scenario)
+
+
+def test_ctrl_c_cancels_a_pending_command_without_desync(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    """QEMU is frozen with SIGSTOP so that a real command stays pending."""
+    log = WireLog(str(tmp_path / "wire.jsonl"))
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock, log)) as d:
+            os.kill(qemu.pid, signal.SIGSTOP)
+            try:
+                d.type("qom-get path=/machine property=type", "enter")
+                await d.until(lambda: d.repl.shell.busy, "the command to be pending")
+                assert "qom-get" in toolbar_text(
+                    d
+                ) and "Ctrl-C cancels" in toolbar_text(d)
+                d.type("query-name", "enter")  # typed ahead: kept, not sent
+                await d.until(lambda: d.repl.shell.message is not None, "a message")
+                assert "qom-get is still running" in d.repl.shell.message[1]  # type: ignore[index]
+                assert d.buffer_text == "query-name"
+                d.type("c-c")
+                await d.printed("qom-get: cancelled; a late reply will be dropped")
+                assert d.buffer_text == "query-name"
+            finally:
+                os.kill(qemu.pid, signal.SIGCONT)
+            await d.printed("warning: dropped a late reply to qom-get")
+            d.type("enter")
+            await d.printed("query-name\n")
+            await d.idle()
+            after = d.out.text.split("query-name\n", 1)[1]
+            assert after.strip() == '{"return": {}}'
+            assert '"none-machine"' not in d.out.text  # the late reply is never shown
+
+    run(scenario)
+    log.close()
+    lines = [
+        json.loads(line) for line in (tmp_path / "wire.jsonl").read_text().splitlines()
+    ]
+    replies = [
+        e["msg"] for e in lines if e["dir"] == "in" and "return" in e.get("msg", {})
+    ]
+    # the late reply did arrive, and was dropped by id
+    assert any(r["return"] == "none-machine" for r in replies)
+
+
+def test_events_never_tear_a_reply(qemu: Qemu) -> None:
+    """Inline events flood in while a long pretty reply is printed."""
+    settings = PLAIN.replace(event_display="inline", paging=False, pretty=True)
+    stop = threading.Event()
+
+    def flood() -> None:
+        while not stop.is_set():
+            raw_qmp(qemu.sockets[1], [{"execute": "stop"}, {"execute": "cont"}] * 20)
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), settings) as d:
+            flooder = threading.Thread(target=flood)
+            flooder.start()
+            try:
+                await d.printed(" RESUME")
+                d.type("query-qmp-schema", "enter")
+                await d.printed("query-qmp-schema\n")
+                await d.idle()
+                await d.printed(" RESUME", timeout=60)  # and events go on after
+            finally:
+                stop.set()
+                await asyncio.to_thread(flooder.join)
+            after = d.out.text.split("query-qmp-schema\n", 1)[1].split("\n")
+            # events may come first; then the reply, whole, in one piece
+            while not after[0].startswith("{"):
+                assert after.pop(0).endswith(("STOP", "RESUME")), after[0]
+            end = after.index("}")
+            reply = json.loads("\n".join(after[: end + 1]))
+            assert len(reply["return"]) > 100
+            assert all(
+                line.endswith(("STOP", "RESUME")) for line in after[end + 1 : -1]
+            )
+
+    run(scenario)
+
+
+def test_batch_mode_never_asks(qemu: Qemu) -> None:
+    done = qmpsh("-c", "quit", str(qemu.sock))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"return": {}}
+    wait_for(lambda: not qemu.alive(), 30, "QEMU to quit")
+
+
+def test_dangerous_commands_are_confirmed(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("quit", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            assert d.repl.shell.question.startswith("Send quit to QEMU 7.2")  # type: ignore[union-attr]
+            d.type("x")  # anything but y is no
+            await d.printed("quit was not sent")
+            assert raw_qmp(qemu.sockets[1], [{"execute": "query-name"}]) == [
+                {"return": {}}
+            ]
+            d.type('human-monitor-command command-line="q"', "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            assert "HMP q" in d.repl.shell.question  # type: ignore[operator]
+            d.type("c-c")
+            await d.printed("HMP q was not sent")
+            d.type("quit", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("y")
+            await d.printed("QEMU has quit")
+            await asyncio.to_thread(
+                wait_for, lambda: not qemu.alive(), 30, "QEMU to exit"
+            )
+
+    run(scenario)
+
+
+def test_no_confirmation_when_turned_off(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        settings = PLAIN.replace(confirm=False)
+        async with shell(await connected(qemu.sock), settings) as d:
+            d.type("system_reset", "enter")
+            await d.printed('system_reset\n{"return": {}}')
+            assert d.repl.shell.question is None
+
+    run(scenario)
+
+
+def test_lost_connection_reconnects_and_keeps_the_line(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    address = UnixAddress(str(qemu.sock))
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        conn = await connected(qemu.sock)
+        reopen = Dial(address, 10).open
+        async with shell(conn, settings, reopen=reopen) as d:
+            d.type("query-status")
+            qemu.kill()
+            await d.printed("connection lost: ")
+            assert "reconnecting" in toolbar_text(d) or "lost" in toolbar_text(d)
+            d.type("enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the error")
+            assert "not connected" in d.repl.shell.message[1]  # type: ignore[index]
+            assert d.buffer_text == "query-status"
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                assert toolbar_text(d).startswith(" connected ")
+                d.type("enter")
+                await d.printed('query-status\n{"return": {"status": "running"')
+            finally:
+                again.kill()
+
+    run(scenario)
+
+
+def test_long_output_goes_through_the_pager(qemu: Qemu, tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    settings = PLAIN.replace(
+        pager=f"sh -c 'cat > {paged}.part && mv {paged}.part {paged}'"
+    )
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), settings) as d:
+            d.type("query-version", "enter")
+            await d.printed('{"return": {"qemu":')
+            assert not paged.exists()  # short: printed
+            d.type("query-qmp-schema", "enter")
+            await d.until(paged.exists, "the pager")
+            await d.idle()
+            assert json.loads(paged.read_text())["return"][0]["name"]
+            assert '"meta-type"' not in d.out.text
+
+    run(scenario)
+
+
+def test_a_missing_pager_prints_and_says_so(qemu: Qemu) -> None:
+    settings = PLAIN.replace(pager="/nonexistent/pager")
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), settings) as d:
+            d.type("query-qmp-schema", "enter")
+            await d.printed("cannot run the pager /nonexistent/pager")
+            assert '"meta-type"' in d.out.text
+
+    run(scenario)
+
+
+def test_verbose_shows_requests_and_full_errors(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("f3", "qom-get path=/nosuch property=x", "enter")
+            await d.printed('{"execute": "qom-get", "arguments": {"path": "/nosuch"')
+            await d.printed("DeviceNotFound: Device '/nosuch' not found")
+            await d.printed('{"error": {"class": "DeviceNotFound"')
+            assert (
+                d.repl.shell.ctx.state["last_reply"]["error"]["class"]
+                == "DeviceNotFound"
+            )
+
+    run(scenario)
+
+
+# -- the hooks other features plug into ------------------------------------
+
+
+def test_validator_hook_and_sending_anyway(qemu: Qemu) -> None:
+    seen: list[str] = []
+
+    def validator(text: str, request: Request) -> Problem | None:
+        seen.append(text)
+        if request.command == "query-stat":
+            return Problem("query-stat is not a command; did you mean query-status?", 6)
+        return None
+
+    async def scenario() -> None:
+        async with shell(
+            await connected(qemu.sock), hooks=Hooks(validator=validator)
+        ) as d:
+            d.type("query-stat", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the problem")
+            assert d.repl.shell.message == (
+                "error",
+                "query-stat is not a command; did you mean query-status? "
+                "(Enter again, or a leading !, sends it anyway)",
+            )
+            assert d.repl.shell.buffer.cursor_position == 6
+            d.type("enter")
+            await d.printed(
+                "CommandNotFound: The command query-stat has not been found"
+            )
+            d.type("query-name", "enter")
+            await d.printed('{"return": {}}')
+            assert seen == ["query-stat", "query-stat", "query-name"]
+
+    run(scenario)
+
+
+def test_toolbar_segments_and_completer_hooks(qemu: Qemu) -> None:
+    calls: list[int] = []
+
+    def segment() -> list[tuple[str, str]]:
+        calls.append(1)
+        return [("class:toolbar", "job j1 42%")]
+
+    hooks = Hooks(
+        completer=WordCompleter(["query-status", "query-name"], WORD=True),
+        toolbar_segments=[segment, lambda: ""],
+    )
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), hooks=hooks) as d:
+            assert "job j1 42%" in toolbar_text(d, hooks)
+            await d.until(lambda: calls, "the app to draw the segment")
+            d.type("query-st", "tab")
+            await d.until(lambda: d.buffer_text == "query-status", "completion")
+            d.type("enter")
+            await d.printed('{"return": {"status": "running"')
+
+    run(scenario)
+
+
+class Hmp:
+    """A line handler as HMP mode would write it: every line is HMP."""
+
+    mode = "hmp"
+
+    def prompt(self) -> None:
+        return None
+
+    def check(self, text: str) -> Run:
+        async def job(api: ShellApi) -> int:
+            message: dict[str, Any] = {
+                "execute": "human-monitor-command",
+                "arguments": {"command-line": text},
+            }
+            reply = await api.send(message)
+            if "return" in reply:
+                api.out(reply["return"].rstrip("\n"))
+                return 0
+            return api.show_reply(reply)
+
+        return Run(job, text.split()[0] if text.strip() else "")
+
+
+def test_line_handler_hook_replaces_the_shorthand(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), hooks=Hooks(line_mode=Hmp())) as d:
+            assert d.repl.shell.prompt() == "(qemu 7.2 none-machine hmp) "
+            d.type("info version", "enter")
+            await d.printed("\n7.2.")
+            d.type("transaction(", "enter")  # not special in this mode
+            await d.printed("unknown command: 'transaction('")
+            d.type("q", "enter")  # dangerous HMP commands are confirmed too
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("n")
+            await d.printed("HMP q was not sent")
+
+    run(scenario)
+
+
+def test_event_filter_hook_hides_events_from_the_pane_only(qemu: Qemu) -> None:
+    hooks = Hooks(event_filter=lambda event: event.name != "STOP")
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), hooks=hooks) as d:
+            await asyncio.to_thread(
+                raw_qmp, qemu.sockets[1], [{"execute": "stop"}, {"execute": "cont"}]
+            )
+            events = d.repl.shell.ctx.events
+            await d.until(lambda: len(events) == 2, "both events")
+            pane = "".join(
+                t for _, t in pane_lines(filter(d.repl.shell.shown, events), 5)
+            )
+            assert pane.endswith(" RESUME") and "STOP" not in pane
+            d.type("events", "enter")  # the history keeps everything
+            await d.printed('"event": "STOP"')
+
+    run(scenario)
+
+
+class Progress:
+    """A line mode whose job shows a live area until an event arrives."""
+
+    mode = "test"
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+
+    def prompt(self) -> str:
+        return "(test) "
+
+    def check(self, text: str) -> Run:
+        async def job(api: ShellApi) -> int:
+            api.live("progress \x1b[1m50%\x1b[0m")
+            await self.go.wait()
+            api.out("done")
+            return 0
+
+        return Run(job, "progress")
+
+
+def test_live_area_lasts_while_the_job_runs() -> None:
+    mode = Progress()
+
+    async def scenario() -> None:
+        async with shell(hooks=Hooks(line_mode=mode)) as d:
+            d.type("go", "enter")
+            await d.until(lambda: d.repl.shell.live_text is not None, "the live area")
+            assert d.repl.shell.live_text == "progress \x1b[1m50%\x1b[0m"
+            mode.go.set()
+            await d.printed("(test) go\ndone")
+            await d.until(lambda: d.repl.shell.live_text is None, "no live area")
+
+    run(scenario)
+
+
+def paste(text: str) -> str:
+    """*text* as a terminal sends a paste (bracketed paste mode)."""
+    return f"\x1b[200~{text}\x1b[201~"
+
+
+def test_pasted_lines_run_in_turn(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type(
+                paste("query-name\n# a comment\nqom-get path=/machine property=type\n")
+            )
+            await d.until(lambda: d.buffer_text.endswith("type\n"), "the paste")
+            assert not d.repl.shell.busy  # a paste never runs by itself
+            d.type("enter")
+            await d.printed('{"return": "none-machine"}')
+            after = d.out.text.split("property=type\n", 1)[1]
+            assert after.split("\n")[:2] == [
+                '{"return": {}}',
+                '{"return": "none-machine"}',
+            ]
+            # a bad line among them: nothing runs, the cursor goes to it
+            d.type(paste("query-name\nx a.b=1 a=2"), "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the problem")
+            assert d.repl.shell.message[1].startswith("2:9: 'a' is given both")  # type: ignore[index]
+            assert d.repl.shell.buffer.cursor_position == len("query-name\nx a.b=1 ")
+            # an unfinished command at the end: Enter goes on to a new line
+            d.type("c-c", paste("query-name\ntransaction("), "enter")
+            await d.until(
+                lambda: d.buffer_text == "query-name\ntransaction(\n", "newline"
+            )
+
+    run(scenario)

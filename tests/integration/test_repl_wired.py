@@ -1,0 +1,138 @@
+"""The shell with what the real session plugs in (`qmpsh.wiring`): the
+server's schema in QMP mode, the HMP line handler in HMP mode."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from prompt_toolkit.document import Document
+
+from qmpsh.address import UnixAddress
+from qmpsh.client import Connection
+from qmpsh.hmp_shell import shell_for
+from qmpsh.layout import InputLexer
+from tests.procs import Qemu
+from tests.replkit import Driver, shell
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+async def connected(sock: Path) -> Connection:
+    conn = Connection()
+    await conn.connect(UnixAddress(str(sock)))
+    return conn
+
+
+async def schema_loaded(d: Driver) -> None:
+    await d.until(lambda: d.repl.shell.command_names() is not None, "the schema")
+    names = d.repl.shell.command_names()
+    assert names is not None and "query-status" in names
+
+
+def test_a_refused_line_stays_and_enter_again_sends_it(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+            d.type("device_del devce=x", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the refusal")
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error"
+            assert text.startswith(
+                "device_del: Parameter 'devce' is unexpected; did you mean 'id'?"
+            )
+            assert text.endswith("(Enter again, or a leading !, sends it anyway)")
+            assert d.buffer_text == "device_del devce=x"
+            assert "devce" not in d.out.text  # nothing was sent or echoed
+            d.type("enter")
+            await d.printed("GenericError: Parameter 'id' is missing")
+            assert d.buffer_text == ""
+
+    run(scenario)
+
+
+def test_a_leading_bang_sends_without_checking(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+            d.type("!device_del devce=x", "enter")
+            await d.printed("GenericError: Parameter 'id' is missing")
+            assert d.repl.shell.message is None
+
+    run(scenario)
+
+
+def test_schema_types_values_and_completes(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+            # 123 stays a string where the schema says str
+            d.type("qom-get path=/machine property=123", "enter")
+            await d.printed("Property 'none-machine.123' not found")
+            d.type("query-statu", "tab")
+            await d.until(lambda: d.buffer_text == "query-status", "completion")
+            d.type("enter")
+            await d.printed('{"return": {"status": "running"')
+
+    run(scenario)
+
+
+def test_signature_line_and_known_command_names(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+            hint = d.repl.shell.hooks.input_hint
+            assert hint is not None
+            text = "".join(t for _, t in hint("device_del ", 100))  # type: ignore[union-attr,misc]
+            assert text.startswith("device_del") and "id=str" in text
+            assert hint("", 100) == ""
+            lexer = InputLexer(d.repl.shell)
+            line = lexer.lex_document(Document("query-stat x=1"))(0)
+            assert line[0] == ("class:pygments.generic.error", "query-stat")
+            line = lexer.lex_document(Document("query-status"))(0)
+            assert line[0] == ("class:pygments.name.function", "query-status")
+            line = lexer.lex_document(Document("help keys"))(0)
+            assert line[0] == ("class:pygments.name.builtin", "help")
+
+    run(scenario)
+
+
+def test_help_keys_lists_the_shell_keys(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            d.type("help keys", "enter")
+            await d.printed("quit (on an empty line)")
+            await d.printed("F4 / Alt-N")
+
+    run(scenario)
+
+
+def test_hmp_mode_through_the_shell(q35: Qemu) -> None:
+    async def scenario() -> None:
+        conn = await connected(q35.sock)
+        async with shell(conn, wired=True, handler=shell_for) as d:
+            assert d.repl.shell.prompt() == "(qemu) "
+            d.type("info status", "enter")
+            await d.printed("(qemu) info status\nVM status: paused (prelaunch)")
+            d.type("cpu 9", "enter")
+            await d.printed("there is no CPU 9")
+            d.type("q", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            assert d.repl.shell.question.startswith("Send HMP q to QEMU 7.2")  # type: ignore[union-attr]
+            d.type("n")
+            await d.printed("HMP q was not sent")
+            assert q35.alive()
+            # completion while typing, from the server's own listing
+            d.type("info statu")
+            buffer = d.repl.shell.buffer
+
+            def offered() -> list[str]:
+                state = buffer.complete_state
+                return [c.text for c in state.completions] if state else []
+
+            await d.until(lambda: offered() == ["status"], "the status completion")
+
+    run(scenario)

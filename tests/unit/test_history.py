@@ -1,0 +1,101 @@
+"""The history file: private, appended per command, trimmed, importable."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from prompt_toolkit.history import FileHistory
+
+from qmpsh.history import HistoryFile, ShellHistory, history_path, parse_entries
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_appended_at_once_with_private_modes(private_dirs: Path) -> None:
+    path = history_path()
+    assert str(path).startswith(str(private_dirs / "state"))
+    hist = HistoryFile(path)
+    assert hist.append("query-status")
+    assert parse_entries(path.read_text()) == ["query-status"]
+    assert mode(path) == 0o600 and mode(path.parent) == 0o700
+    hist.append("transaction(\n  abort\n)")
+    assert HistoryFile(path).load() == ["query-status", "transaction(\n  abort\n)"]
+
+
+def test_loose_permissions_are_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "h"
+    path.write_text("")
+    path.chmod(0o644)
+    HistoryFile(path).append("x")
+    assert mode(path) == 0o600
+
+
+def test_skips_blank_leading_space_and_repeats(tmp_path: Path) -> None:
+    hist = HistoryFile(tmp_path / "h")
+    assert not hist.append("   ")
+    assert not hist.append(" secret-command password=x")
+    assert hist.append("a")
+    assert not hist.append("a")
+    assert hist.append("b")
+    assert hist.append("a")
+    assert HistoryFile(tmp_path / "h").load() == ["a", "b", "a"]
+
+
+def test_keep_hook_decides_what_is_stored(tmp_path: Path) -> None:
+    def redact(text: str) -> str | None:
+        return text.replace("hunter2", "***")
+
+    hist = HistoryFile(tmp_path / "h", keep=redact)
+    hist.append("object-add qom-type=secret id=s data=hunter2")
+    assert "hunter2" not in (tmp_path / "h").read_text()
+    assert hist.load() == ["object-add qom-type=secret id=s data=***"]
+
+
+def test_trimmed_to_the_limit_when_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "h"
+    hist = HistoryFile(path, limit=1000)
+    for i in range(30):
+        hist.append(f"c{i}")
+    small = HistoryFile(path, limit=10)
+    assert small.load() == [f"c{i}" for i in range(20, 30)]
+    assert parse_entries(path.read_text()) == [f"c{i}" for i in range(20, 30)]
+    assert mode(path) == 0o600
+    # 0 keeps none: nothing is read, stored, or trimmed away
+    assert HistoryFile(path, limit=0).load() == []
+    assert len(parse_entries(path.read_text())) == 10
+    assert not HistoryFile(tmp_path / "none", limit=0).append("x")
+    assert not (tmp_path / "none").exists()
+
+
+def test_readable_by_prompt_toolkit_file_history(tmp_path: Path) -> None:
+    path = tmp_path / "h"
+    HistoryFile(path).append("a\nb")
+    HistoryFile(path).append("c")
+    assert list(FileHistory(str(path)).load_history_strings()) == ["c", "a\nb"]
+
+
+def test_qmp_shell_history_imported_on_first_run_only(tmp_path: Path) -> None:
+    old = tmp_path / ".qmp-shell_history"
+    old.write_text(
+        "_HiStOrY_V2_\nquery-status\nqom-get\\040path=/machine\n\nquery-status\n"
+    )
+    hist = HistoryFile(tmp_path / "h")
+    assert hist.import_file(old) == 3
+    assert hist.load() == ["query-status", "qom-get path=/machine", "query-status"]
+    assert HistoryFile(tmp_path / "h").import_file(old) == 0  # not again
+    assert HistoryFile(tmp_path / "x").import_file(tmp_path / "missing") == 0
+
+
+def test_shell_history_adapter_reports_a_failed_write_once(tmp_path: Path) -> None:
+    errors: list[str] = []
+    blocker = tmp_path / "file"
+    blocker.write_text("")  # the history's directory would have to be in a file
+    hist = ShellHistory(HistoryFile(blocker / "h"), errors.append)
+    hist.append_string("a")
+    hist.append_string("b")
+    assert len(errors) == 1 and "cannot write the history" in errors[0]
+    assert hist.get_strings() == ["a", "b"]  # kept in memory

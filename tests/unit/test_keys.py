@@ -1,0 +1,190 @@
+"""Key bindings, driven through prompt_toolkit's pipe input (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from prompt_toolkit.enums import EditingMode
+
+from qmpsh.history import HistoryFile, history_path, parse_entries
+from qmpsh.keys import KEYS, describe_keys
+from qmpsh.settings import Settings
+from tests.replkit import shell
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+def _label(sequence: tuple[str, ...]) -> str:
+    *mods, key = sequence
+    name = key.capitalize() if len(key) > 1 else key.upper()
+    if key.startswith("c-"):
+        name = "Ctrl-" + key[2:].upper()
+    elif key.startswith("f"):
+        name = key.upper()
+    return "Alt-" + name if mods == ["escape"] else name
+
+
+def test_describe_keys_names_every_bound_sequence() -> None:
+    rows = describe_keys()
+    assert ("Ctrl-D", "quit (on an empty line)") in rows
+    for key in KEYS:
+        shown = {part.strip() for part in key.label.split("/")}
+        for sequence in key.sequences:
+            assert _label(sequence) in shown, (sequence, key.label)
+
+
+def test_function_keys_toggle_pretty_verbose_events_and_mode() -> None:
+    async def scenario() -> None:
+        async with shell() as d:
+            t = d.repl.shell.toggles
+            d.type("f2")
+            await d.until(lambda: t.pretty, "pretty")
+            d.type("alt-p")
+            await d.until(lambda: not t.pretty, "compact")
+            d.type("f3")
+            await d.until(lambda: t.verbose, "verbose")
+            d.type("f4")
+            await d.until(lambda: t.events == "inline", "inline events")
+            d.type("f4")
+            await d.until(lambda: t.events == "off", "events off")
+            d.type("alt-up")  # resizing brings the pane back
+            await d.until(lambda: t.events == "pane", "the pane")
+            d.type("alt-up", "alt-up")
+            await d.until(lambda: t.pane_height == 7, "a taller pane")
+            d.type("alt-down")
+            await d.until(lambda: t.pane_height == 6, "a shorter pane")
+            d.type("f5")
+            await d.until(lambda: d.repl.app.editing_mode == EditingMode.VI, "vi")
+            d.type("f5")
+            await d.until(lambda: d.repl.app.editing_mode == EditingMode.EMACS, "emacs")
+
+    run(scenario)
+
+
+def test_settings_choose_the_starting_toggles() -> None:
+    async def scenario() -> None:
+        settings = Settings(
+            color="never",
+            pretty=True,
+            event_display="off",
+            event_pane_height=9,
+            key_mode="vi",
+            history_import="",
+        )
+        async with shell(settings=settings) as d:
+            t = d.repl.shell.toggles
+            assert (t.pretty, t.events, t.pane_height, t.vi) == (True, "off", 9, True)
+            assert d.repl.app.editing_mode == EditingMode.VI
+
+    run(scenario)
+
+
+def test_ctrl_c_clears_the_line_and_ctrl_d_quits_on_an_empty_one() -> None:
+    async def scenario() -> None:
+        async with shell() as d:
+            d.type("query-sta")
+            await d.until(lambda: d.buffer_text == "query-sta", "typing")
+            d.type("c-d")  # not empty: no exit
+            d.type("c-c")
+            await d.until(lambda: d.buffer_text == "", "a cleared line")
+            assert not d.task.done()
+            d.type("c-c")
+            await d.until(lambda: d.repl.shell.message is not None, "the hint")
+            assert "Ctrl-D" in d.repl.shell.message[1]  # type: ignore[index]
+            d.type("c-d")
+            assert await asyncio.wait_for(d.task, 10) == 0
+
+    run(scenario)
+
+
+def test_enter_continues_an_open_transaction_then_runs_it() -> None:
+    async def scenario() -> None:
+        async with shell() as d:
+            d.type("transaction(", "enter", "abort", "enter")
+            await d.until(lambda: d.buffer_text == "transaction(\nabort\n", "two lines")
+            d.type('x a="open', "enter")
+            await d.until(lambda: d.buffer_text.endswith('"open\n'), "open quote")
+            d.type('"', "enter", ")", "enter")
+            # complete now: not connected, so it stays for later
+            await d.until(lambda: d.repl.shell.message is not None, "a message")
+            assert "not connected" in d.repl.shell.message[1]  # type: ignore[index]
+            assert d.buffer_text == 'transaction(\nabort\nx a="open\n"\n)'
+
+    run(scenario)
+
+
+def test_parse_error_keeps_the_text_and_points_at_the_problem() -> None:
+    async def scenario() -> None:
+        async with shell() as d:
+            d.type("x a.b=1 a=2", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the error")
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error"
+            assert text.startswith("1:9: 'a' is given both a value and members")
+            assert d.buffer_text == "x a.b=1 a=2"
+            assert d.repl.shell.buffer.cursor_position == 8
+            d.type("3")  # editing clears the message
+            await d.until(lambda: d.repl.shell.message is None, "no message")
+
+    run(scenario)
+
+
+def test_builtins_run_offline_and_history_is_written_per_command() -> None:
+    async def scenario() -> None:
+        async with shell() as d:
+            d.repl.shell.ctx.events.append({"event": "STOP", "data": {}})
+            d.type("events", "enter")
+            await d.printed('{\n  "event": "STOP"')
+            path = history_path()
+            assert parse_entries(path.read_text()) == ["events"]
+            d.type("help keys", "enter")
+            await d.printed("quit (on an empty line)")
+            assert parse_entries(path.read_text()) == ["events", "help keys"]
+            assert "(qmp) events" in d.out.text  # the command is echoed
+
+    run(scenario)
+
+
+def test_history_up_arrow_search_and_suggestion(private_dirs: Path) -> None:
+    hist = HistoryFile(history_path())
+    for line in ("query-status", "qom-list path=/machine", "query-name"):
+        hist.append(line)
+
+    async def scenario() -> None:
+        async with shell() as d:
+            d.type("up")
+            await d.until(lambda: d.buffer_text == "query-name", "the last command")
+            d.type("c-c")
+            buffer = d.repl.shell.buffer
+            # the history comes back into the cleared buffer on the next redraw
+            await d.until(lambda: buffer.working_index == 3, "the history reloaded")
+            d.type("c-r", "stat")
+            await d.until(lambda: d.repl.app.current_buffer.text == "stat", "search")
+            d.type("enter")
+            await d.until(lambda: d.buffer_text == "query-status", "search result")
+            d.type("c-c", "qom-l")
+            await d.until(lambda: buffer.suggestion is not None, "a suggestion")
+            assert buffer.suggestion.text == "ist path=/machine"  # type: ignore[union-attr]
+            d.type("right")
+            await d.until(lambda: d.buffer_text == "qom-list path=/machine", "accepted")
+
+    run(scenario)
+
+
+def test_qmp_shell_history_is_imported_once(private_dirs: Path) -> None:
+    old = private_dirs / "qmp-shell_history"
+    old.write_text("query-kvm\n")
+    settings = Settings(color="never", history_import=str(old))
+
+    async def scenario() -> None:
+        async with shell(settings=settings) as d:
+            await d.printed(f"imported 1 commands from {old}")
+            d.type("up")
+            await d.until(lambda: d.buffer_text == "query-kvm", "the imported line")
+
+    run(scenario)
+    assert parse_entries(history_path().read_text()) == ["query-kvm"]

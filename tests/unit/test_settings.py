@@ -1,0 +1,106 @@
+"""Settings: defaults < config file < environment < flags; the config file."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from qmpsh import config
+from qmpsh.settings import Settings, build_settings
+
+
+def test_precedence_defaults_file_env_flags() -> None:
+    assert build_settings({}, env={}).color == "auto"
+    file = {"color": "always", "pager": "more", "pretty": True, "retries": 2}
+    assert build_settings({}, file, env={}).color == "always"
+    env = {"NO_COLOR": "1", "QMPSH_PAGER": "cat"}
+    s = build_settings({}, file, env=env)
+    assert (s.color, s.pager, s.pretty, s.retries) == ("never", "cat", True, 2)
+    s = build_settings({"color": "always", "retries": 7, "pager": None}, file, env=env)
+    assert (s.color, s.pager, s.retries) == ("always", "cat", 7)
+
+
+def test_empty_no_color_does_not_count() -> None:
+    assert build_settings({}, env={"NO_COLOR": ""}).color == "auto"
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings()
+    with pytest.raises(AttributeError):
+        s.pretty = True  # type: ignore[misc]
+
+
+def test_template_lists_every_setting_at_its_default() -> None:
+    text = config.template()
+    uncommented = "\n".join(
+        line[2:] if line.startswith("# ") and " = " in line else line
+        for line in text.splitlines()
+    )
+    values, warnings = config.check(tomllib.loads(uncommented))
+    assert warnings == []
+    assert set(values) == {key for key, _ in config.DOCUMENTED}
+    assert build_settings({}, values, env={}) == Settings()
+    # as written, everything is commented out
+    assert tomllib.loads(text) == {}
+
+
+def test_written_on_first_run_only(private_dirs: Path) -> None:
+    path = config.config_path()
+    assert not path.exists()
+    assert config.shell_config() == {}
+    assert path.read_text() == config.template()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    path.write_text('pretty = true\nevent_display = "inline"\n')
+    assert config.shell_config() == {"pretty": True, "event_display": "inline"}
+    assert "pretty = true" in path.read_text()  # not overwritten
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("pretty = 1", "pretty: expected true or false, not 1"),
+        ('event_display = "side"', "event_display: expected one of pane, inline"),
+        ("event_pane_height = 0", "event_pane_height: expected 1 to 100, not 0"),
+        ("retries = 2.5", "retries: expected a whole number"),
+        ('confirm_commands = "quit"', "confirm_commands: expected a list"),
+        ('style = "nosuch"', "no pygments style is called"),
+        ("prety = true", "unknown setting 'prety' (did you mean pretty?)"),
+        ("pretty = ", "not valid TOML"),
+    ],
+)
+def test_bad_entries_cost_one_warning_and_that_setting(
+    tmp_path: Path, text: str, warning: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f'key_mode = "vi"\n{text}\n' if "TOML" not in warning else text)
+    values, warnings = config.load(path)
+    assert len(warnings) == 1 and warning in warnings[0]
+    if "TOML" not in warning:
+        assert values == {"key_mode": "vi"}
+
+
+def test_warnings_go_to_stderr_with_the_path(
+    private_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("pretty = 1\n")
+    assert config.shell_config() == {}
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"qmpsh: {path}: pretty: expected true or false, not 1; using the default\n"
+    )
+
+
+def test_style_accepts_any_pygments_style(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('style = "monokai"\nconfirm_commands = ["quit"]\n')
+    assert config.load(path) == (
+        {"style": "monokai", "confirm_commands": ("quit",)},
+        [],
+    )

@@ -1,0 +1,121 @@
+"""Pure parts of the shell: confirmations, backoff, the event pane, paging."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from qmpsh.danger import confirmation
+from qmpsh.eventlog import EventLog
+from qmpsh.eventpane import pane_lines, pane_title
+from qmpsh.link import Target
+from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
+from qmpsh.reconnect import backoff
+from qmpsh.settings import Settings
+from qmpsh.shell import Toggles, continuation
+
+S = Settings()
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ({"execute": "quit"}, "quit"),
+        ({"exec-oob": "system_reset"}, "system_reset"),
+        ({"execute": "system_powerdown", "id": "x"}, "system_powerdown"),
+        ({"execute": "query-status"}, None),
+        ({"execute": "stop"}, None),
+        (
+            {"execute": "human-monitor-command", "arguments": {"command-line": " q"}},
+            "HMP q",
+        ),
+        (
+            {"execute": "human-monitor-command", "arguments": {"command-line": "quit"}},
+            "HMP quit",
+        ),
+        (
+            {
+                "execute": "human-monitor-command",
+                "arguments": {"command-line": "info quit"},
+            },
+            None,
+        ),
+        ({"execute": "human-monitor-command", "arguments": {"command-line": ""}}, None),
+        ({"execute": "human-monitor-command"}, None),
+        ({"execute": ["quit"]}, None),
+    ],
+)
+def test_confirmation(message: dict[str, object], expected: str | None) -> None:
+    assert confirmation(message, S.confirm_commands, S.confirm_hmp) == expected
+
+
+def test_confirmation_lists_are_configurable() -> None:
+    assert confirmation({"execute": "stop"}, ["stop"], []) == "stop"
+    assert confirmation({"execute": "quit"}, [], []) is None
+
+
+def test_backoff_doubles_up_to_a_cap() -> None:
+    assert [backoff(2, n) for n in range(1, 7)] == [2, 4, 8, 16, 30, 30]
+    assert backoff(0, 3) == 0
+    assert backoff(45, 2) == 45  # a first delay above the cap is kept
+
+
+def test_event_pane_shows_the_newest_one_line_each() -> None:
+    log = EventLog()
+    assert pane_lines(log, 3) == [("class:events.empty", " no events yet")]
+    stamp = {
+        "seconds": int(time.mktime((2024, 1, 2, 3, 4, 5, 0, 0, -1))),
+        "microseconds": 67000,
+    }
+    for i in range(5):
+        log.append({"event": f"E{i}", "data": {"n": i}, "timestamp": stamp})
+    log.append({"event": "STOP", "timestamp": stamp})
+    fragments = pane_lines(log, 3)
+    text = "".join(t for _, t in fragments)
+    assert text.split("\n") == [
+        '03:04:05.067 E3 {"n":3}',
+        '03:04:05.067 E4 {"n":4}',
+        "03:04:05.067 STOP",
+    ]
+    assert ("class:events.name", "STOP") in fragments
+    assert pane_title(6, 3).startswith("── events (newest 3 of 6)")
+    assert pane_title(2, 5).startswith("── events (2)")
+
+
+def test_pager_command_and_height() -> None:
+    assert pager_argv("", {}) == DEFAULT_PAGER.split()
+    assert pager_argv("", {"PAGER": "more -d"}) == ["more", "-d"]
+    assert pager_argv("bat --plain", {"PAGER": "more"}) == ["bat", "--plain"]
+    assert pager_argv("'unclosed", {}) == DEFAULT_PAGER.split()
+    assert rows_needed("a\nb", 80) == 2
+    assert rows_needed("x" * 81, 80) == 2
+    assert rows_needed("\x1b[31m" + "x" * 80 + "\x1b[0m", 80) == 1
+    assert rows_needed("", 80) == 1
+
+
+def test_default_pager_wraps_a_text_wider_than_the_screen() -> None:
+    less = DEFAULT_PAGER.split()
+    assert fit_pager(less, "a\n" * 100, 80) == less
+    assert fit_pager(less, "x" * 81, 80) == ["less", "-RXF"]
+    assert fit_pager(less, "\x1b[31m" + "x" * 80 + "\x1b[0m", 80) == less
+    assert fit_pager(["more"], "x" * 500, 80) == ["more"]  # a chosen pager is kept
+
+
+def test_prompt_shows_the_target() -> None:
+    assert Target("7.2.22", "none-machine").prompt("qmp") == "(qemu 7.2 none-machine) "
+    assert Target("8.0.0").prompt("qmp") == "(qemu 8.0) "
+    assert Target().prompt("qmp") == "(qmp) "
+    assert (
+        Target("7.2.0", "pc-q35-7.2-machine").prompt("hmp")
+        == "(qemu 7.2 pc-q35-7.2-machine hmp) "
+    )
+    assert continuation(10) == "      ... "
+
+
+def test_toggles() -> None:
+    t = Toggles(pretty=False, verbose=False, events="pane", pane_height=5, vi=False)
+    assert [t.cycle_events() for _ in range(3)] == ["inline", "off", "pane"]
+    assert t.resize(+1) == 6
+    assert t.resize(-100) == 1
+    assert t.resize(+100) == 50
