@@ -17,7 +17,13 @@ from qmpsh.jobview import (
     table,
 )
 from qmpsh.liveline import STATE_KEY as LIVE_KEY
-from qmpsh.liveline import Interrupted, LiveLines, interruptible, terminal_stream
+from qmpsh.liveline import (
+    Interrupted,
+    LiveLines,
+    interruptible,
+    live_area,
+    terminal_stream,
+)
 from qmpsh.progress import parse_size
 from qmpsh.render import error_line, is_error, render_json
 
@@ -162,7 +168,7 @@ async def follow(
     def done() -> bool:
         return all(j.finished or (until_ready and j.ready) for j in jobs())
 
-    live = LiveLines(terminal_stream(ctx.interactive))
+    live = LiveLines(terminal_stream(ctx.interactive), live_area(ctx.console))
     ctx.state[LIVE_KEY] = live
 
     def draw() -> None:

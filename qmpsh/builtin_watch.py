@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from qmpsh.builtin_jobs import parse_options
 from qmpsh.builtins import BuiltinError, Context, builtin, lookup
 from qmpsh.exitcodes import Exit
-from qmpsh.liveline import Interrupted, interruptible
+from qmpsh.liveline import Interrupted, LiveArea, interruptible, live_area
 from qmpsh.parser import Incomplete, parse
 from qmpsh.render import error_line, is_error, render_reply
 
@@ -154,12 +154,14 @@ async def _loop(
     ctx: Context, command: str, run: Run, interval: float, count: int | None
 ) -> int:
     done = 0
+    area = live_area(ctx.console)  # the shell draws it above its prompt
+    shown = ""
     while count is None or done < count:
         started = time.monotonic()
         text, failure = await run()
         done += 1
         if ctx.interactive:
-            _draw(command, interval, text)
+            shown = _draw(command, interval, text, area)
         else:
             ctx.console.out(text)
             if failure is not None:
@@ -167,15 +169,23 @@ async def _loop(
         if count is not None and done >= count:
             break
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+    if area is not None and shown:  # leave the last drawing on screen
+        area.live(None)
+        area.out(shown)
     return Exit.OK
 
 
-def _draw(command: str, interval: float, text: str) -> None:
+def _draw(command: str, interval: float, text: str, area: LiveArea | None) -> str:
     size = shutil.get_terminal_size((80, 24))
     head = f"Every {interval:g}s: {command}"
     stamp = time.strftime("%H:%M:%S")
     gap = max(1, size.columns - len(head) - len(stamp) - 1)
     lines = [head + " " * gap + stamp, ""]
     lines += [line[: size.columns - 1] for line in text.splitlines()]
+    if area is not None:  # above the shell's prompt, pane and toolbar
+        shown = "\n".join(lines[: max(1, size.lines - 12)])
+        area.live(shown)
+        return shown
     sys.stdout.write(CLEAR + "\n".join(lines[: max(1, size.lines - 1)]) + "\n")
     sys.stdout.flush()
+    return ""

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -69,21 +69,42 @@ def before_print(state: Mapping[str, Any]) -> None:
         live.clear()
 
 
-class LiveLines:
-    """A block of lines redrawn in place on a terminal; inert without one."""
+class LiveArea(Protocol):
+    """The interactive shell's live area (`qmpsh.shell.Shell` is one): it
+    draws the lines itself, above its prompt, while the built-in runs."""
 
-    def __init__(self, stream: TextIO | None) -> None:
-        self.stream = stream
+    def live(self, text: str | None) -> None: ...
+
+    def out(self, text: str) -> None: ...
+
+
+def live_area(console: object) -> LiveArea | None:
+    """*console* (a `Context.console`) when it is the shell's, with a live area."""
+    return console if callable(getattr(console, "live", None)) else None  # type: ignore[return-value]
+
+
+class LiveLines:
+    """A block of lines redrawn in place on a terminal (or in the shell's
+    live *area*); inert without either."""
+
+    def __init__(self, stream: TextIO | None, area: LiveArea | None = None) -> None:
+        self.stream = None if area is not None else stream
+        self.area = area
         self.shown = 0
+        self._last: list[str] = []
 
     @property
     def active(self) -> bool:
-        return self.stream is not None
+        return self.stream is not None or self.area is not None
 
     def width(self) -> int:
         return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
 
     def show(self, lines: Sequence[str]) -> None:
+        if self.area is not None:
+            self._last = [line[: self.width()] for line in lines]
+            self.area.live("\n".join(self._last))
+            return
         if self.stream is None:
             return
         width = self.width()
@@ -112,6 +133,10 @@ class LiveLines:
 
     def close(self) -> None:
         """Leave the last drawing on screen and move below it."""
+        if self.area is not None and self._last:
+            self.area.live(None)
+            self.area.out("\n".join(self._last))
+            self._last = []
         if self.stream is not None and self.shown:
             self.stream.write("\n")
             self.stream.flush()

@@ -86,6 +86,8 @@ class Repl:
         printer.block(_banner(shell, self.imported))
         saved_console: Console = ctx.console
         ctx.console = shell
+        # built-ins ask their questions on the shell's prompt line
+        ctx.state["confirm"] = shell.confirm
         unsubscribe = ctx.events.subscribe(shell.on_event)
         ctx.conn.on_state(shell.link.on_state)
 
@@ -103,6 +105,7 @@ class Repl:
             unsubscribe()
             shell.close()
             ctx.console = saved_console
+            ctx.state.pop("confirm", None)
             printer.finish()
         return int(code if code is not None else Exit.OK)
 

@@ -12,7 +12,7 @@ commands) and `HandlerCompleter` to a completer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -20,19 +20,40 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
 
 from qmpsh.builtins import MODULES, Context
+from qmpsh.eventlog import Event
 from qmpsh.hooks import Hooks, Problem, Run, ShellApi
 from qmpsh.linehandler import LineHandler
 from qmpsh.parser import Request
 
 
 def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
-    """The hooks for a session: *handler*'s mode, else QMP with the schema."""
+    """The hooks for a session: *handler*'s mode, else QMP with the schema;
+    in both, the event filter and the progress of block jobs."""
+    from qmpsh.eventfilter import current
+    from qmpsh.jobtracker import tracker_for
+
+    jobs = tracker_for(ctx.state, ctx.conn)
+    redraws: list[Callable[[Callable[[], None]], object]] = [jobs.on_change]
+
+    def shown(event: Event) -> bool:
+        return current(ctx.state, ctx.settings.event_filter).matches(event.message)
+
+    def connect(redraw: Callable[[], None]) -> None:
+        for source in redraws:
+            source(redraw)
+
+    common: dict[str, Any] = {
+        "event_filter": shown,
+        "toolbar_segments": [jobs.toolbar_text],
+        "connect_redraw": connect,
+    }
     if handler is not None:
         handler.start_loading()
         return Hooks(
             completer=HandlerCompleter(handler),
             complete_while_typing=True,  # a local table: cheap
             line_mode=HandlerMode(ctx, handler),
+            **common,
         )
     from qmpsh.schema_assist import FORCE_HINT, SchemaAssist
 
@@ -59,6 +80,7 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         sig = signature(schema, before, MODULES)
         return "" if sig is None else FormattedText(fragments(sig, width))
 
+    redraws.append(assist.service.on_change)
     return Hooks(
         completer=assist.completer(),
         validator=validator,
@@ -66,7 +88,7 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         command_names=command_names,
         input_hint=hint,
         on_sent=assist.sent,
-        connect_redraw=assist.service.on_change,
+        **common,
     )
 
 
