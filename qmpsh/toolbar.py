@@ -58,7 +58,7 @@ def make_toolbar(
                 extra = to_formatted_text(segment())
             except Exception as err:  # a broken segment must not kill the UI
                 extra = [("class:toolbar.error", f"{type(err).__name__}: {err}")]
-            if extra:
+            if any(piece[1].strip() for piece in extra):
                 fields.append(list(extra))
         address = clip_left(str(shell.ctx.conn.address or "-"))
         fields.append([("class:toolbar", address)])

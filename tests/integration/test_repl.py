@@ -25,7 +25,7 @@ from qmpsh.hooks import Hooks, Problem, Run, ShellApi
 from qmpsh.parser import Request
 from qmpsh.session import Dial
 from qmpsh.settings import Settings
-from qmpsh.toolbar import make_toolbar
+from qmpsh.toolbar import SEP, make_toolbar
 from qmpsh.wirelog import WireLog
 from tests.procs import Qemu, qmpsh, raw_qmp, wait_for
 from tests.replkit import Driver, shell
@@ -345,6 +345,8 @@ def test_toolbar_segments_and_completer_hooks(qemu: Qemu) -> None:
     async def scenario() -> None:
         async with shell(await connected(qemu.sock), hooks=hooks) as d:
             assert "job j1 42%" in toolbar_text(d, hooks)
+            # an empty segment takes no field (no two separators in a row)
+            assert SEP[1] * 2 not in toolbar_text(d, hooks)
             await d.until(lambda: calls, "the app to draw the segment")
             d.type("query-st", "tab")
             await d.until(lambda: d.buffer_text == "query-status", "completion")
