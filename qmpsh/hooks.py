@@ -1,6 +1,7 @@
 """How other features plug into the interactive shell, without importing it.
 
-`run_repl(ctx, hooks)` takes a `Hooks`; every field is optional:
+``run_repl(ctx, handler, hooks=...)`` takes a `Hooks` (by default the ones
+`qmpsh.wiring.hooks_for` makes for the session); every field is optional:
 
 - ``completer``: a prompt_toolkit ``Completer`` for the input line;
   ``complete_while_typing``: show its menu without Tab.
@@ -10,7 +11,8 @@
   on the same text sends it anyway.
 - ``typer``: the parser's `Typer` for bare values (schema-aware values).
 - ``command_names() -> names | None``: the commands the input highlighting
-  knows; None while unknown.  Without it the shell asks ``query-commands``.
+  knows; None while unknown (then, and without the hook, the shell uses
+  what ``query-commands`` said at start).
 - ``toolbar_segments``: callables returning prompt_toolkit formatted text
   (a str, or a list of ``(style, text)``); each non-empty one is shown in the
   bottom toolbar, left to right, redrawn whenever the screen is.

@@ -120,7 +120,9 @@ class Shell:
 
     def command_names(self) -> Collection[str] | None:
         if self.hooks.command_names is not None:
-            return self.hooks.command_names()
+            names = self.hooks.command_names()
+            if names is not None:
+                return names
         return self.link.target.commands
 
     def prompt(self) -> str:
