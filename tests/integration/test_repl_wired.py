@@ -28,9 +28,11 @@ async def connected(sock: Path) -> Connection:
 
 
 async def schema_loaded(d: Driver) -> None:
-    await d.until(lambda: d.repl.shell.command_names() is not None, "the schema")
-    names = d.repl.shell.command_names()
-    assert names is not None and "query-status" in names
+    """Wait until the schema is loaded (its hook has the command names)."""
+    names = d.repl.shell.hooks.command_names
+    assert names is not None
+    await d.until(lambda: names() is not None, "the schema")
+    assert "query-status" in names()  # type: ignore[operator]
 
 
 def test_a_refused_line_stays_and_enter_again_sends_it(qemu: Qemu) -> None:
