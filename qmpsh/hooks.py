@@ -102,10 +102,12 @@ Job = Callable[[ShellApi], Awaitable[int]]
 
 @dataclass(frozen=True)
 class Run:
-    """Run *job*; *label* names it in the toolbar while it runs."""
+    """Run *job*; *label* names it in the toolbar while it runs; *cancelled*
+    is said when Ctrl-C cancels it (default: ``LABEL: cancelled``)."""
 
     job: Job | None
     label: str = ""
+    cancelled: str = ""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,9 @@ class QmpLines:
             return Run(None)
         if isinstance(result, Incomplete):
             return result
-        run = Run(self._request_job(result), result.command or "request")
+        name = result.command or "request"
+        note = f"{name}: cancelled; a late reply will be dropped"
+        run = Run(self._request_job(result), name, note)
         if not self.ctx.conn.connected:
             why = self.ctx.conn.lost_reason or "the connection is closed"
             return Problem(f"not connected ({why}); the line is kept for later")

@@ -281,14 +281,13 @@ class Shell:
         job = run.job
         self.running = run.label or "command"
         self.running_since = time.monotonic()
+        cancelled = run.cancelled or f"{self.running}: cancelled"
 
         async def go() -> None:
             try:
                 await job(self)
             except asyncio.CancelledError:
-                self.printer.note(
-                    f"{self.running}: cancelled; a late reply will be dropped"
-                )
+                self.printer.note(cancelled)
             except Declined as what:
                 self.printer.note(f"{what} was not sent")
             except QmpshError as err:

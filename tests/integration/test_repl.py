@@ -482,3 +482,17 @@ def test_pasted_lines_run_in_turn(qemu: Qemu) -> None:
             )
 
     run(scenario)
+
+
+def test_ctrl_c_stops_a_waiting_builtin(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("wait NEVER_COMES --timeout 600", "enter")
+            await d.until(lambda: d.repl.shell.busy, "the wait to be running")
+            d.type("c-c")
+            await d.printed("wait: cancelled\n")
+            assert "late reply" not in d.out.text  # no request was pending
+            d.type("query-name", "enter")
+            await d.printed('query-name\n{"return": {}}')
+
+    run(scenario)
