@@ -33,7 +33,7 @@ from prompt_toolkit.styles import (
 
 from qmpsh.builtins import Console, Context
 from qmpsh.exitcodes import Exit
-from qmpsh.history import HistoryFile, ShellHistory, history_path
+from qmpsh.history import HistoryFile, ShellHistory, history_path, keep_typed
 from qmpsh.hooks import Hooks
 from qmpsh.keys import make_key_bindings
 from qmpsh.layout import UI_STYLE, build_layout
@@ -42,6 +42,7 @@ from qmpsh.lines import QmpLines
 from qmpsh.pager import pager_argv
 from qmpsh.printer import Printer
 from qmpsh.reconnect import Reopen
+from qmpsh.redact import redacting
 from qmpsh.shell import Shell
 from qmpsh.toolbar import make_toolbar
 
@@ -127,7 +128,8 @@ def build_repl(
     printer = Printer(
         output, color, pager_argv(settings.pager) if settings.paging else None
     )
-    history = HistoryFile(history_path(), settings.history_size)
+    keep = redacting(keep_typed) if settings.redact else keep_typed
+    history = HistoryFile(history_path(), settings.history_size, keep)
     imported = _import_history(history, settings.history_import)
     buffer = Buffer(
         multiline=True,

@@ -133,4 +133,7 @@ async def shell(
         finally:
             if not task.done():
                 repl.shell.quit()
-            await asyncio.wait_for(task, 30)
+            try:
+                await asyncio.wait_for(task, 30)
+            finally:
+                await ctx.conn.close()  # as the session does

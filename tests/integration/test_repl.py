@@ -21,6 +21,7 @@ from prompt_toolkit.completion import WordCompleter
 from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
 from qmpsh.eventpane import pane_lines
+from qmpsh.history import history_path, parse_entries
 from qmpsh.hooks import Hooks, Problem, Run, ShellApi
 from qmpsh.parser import Request
 from qmpsh.session import Dial
@@ -496,3 +497,21 @@ def test_ctrl_c_stops_a_waiting_builtin(qemu: Qemu) -> None:
             await d.printed('query-name\n{"return": {}}')
 
     run(scenario)
+
+
+def test_history_hides_secrets_unless_asked(qemu: Qemu) -> None:
+    path = history_path()
+
+    async def scenario(settings: Settings, name: str) -> None:
+        async with shell(await connected(qemu.sock), settings) as d:
+            d.type(f"object-add qom-type=secret id={name} data=hunter2", "enter")
+            await d.printed('{"return": {}}')
+            d.type("up")  # the session's own history has it as typed
+            await d.until(lambda: "hunter2" in d.buffer_text, "the line as typed")
+
+    asyncio.run(scenario(PLAIN, "s0"))
+    assert parse_entries(path.read_text()) == [
+        "object-add qom-type=secret id=s0 data=<redacted>"
+    ]
+    asyncio.run(scenario(PLAIN.replace(redact=False), "s1"))  # --log-secrets
+    assert parse_entries(path.read_text())[-1].endswith("id=s1 data=hunter2")
