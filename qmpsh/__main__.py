@@ -1,5 +1,5 @@
 """``python -m qmpsh``."""
 
-from qmpsh.cli import main
+from qmpsh.entry import main
 
 main()

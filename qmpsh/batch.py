@@ -24,7 +24,6 @@ from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import BuiltinError, Context, lookup
 from qmpsh.client import CommandTimeout, QmpshError
-from qmpsh.eventfilter import current
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
@@ -188,7 +187,10 @@ class BatchRunner:
 
     def _print_event(self, event: Event) -> None:
         """``--events``: an event that passes the filter, as it arrives."""
+        from qmpsh.eventfilter import current
+
         flt = current(self.ctx.state, self.settings.event_filter)
+
         if flt.matches(event.message):
             self._print(render_json(event.message, self.settings.pretty))
 

@@ -8,240 +8,31 @@ Options may come before or after the address.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
-from qmpsh import __version__
+from qmpsh import __version__, invoke
+from qmpsh.entry import usage_error
 from qmpsh.exitcodes import Exit
+from qmpsh.options import ALL, EVENT_FILTER, UsageError, click_options
+
+if TYPE_CHECKING:
+    from qmpsh.eventfilter import EventFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_SESSION_OPTIONS: list[Callable[[Any], Any]] = [
-    click.option(
-        "-c",
-        "--command",
-        "commands",
-        multiple=True,
-        metavar="CMD",
-        help="Run CMD and exit (repeatable; lines of one CMD run in turn).",
-    ),
-    click.option(
-        "-f",
-        "--file",
-        "files",
-        multiple=True,
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="Run the commands in FILE and exit (repeatable).",
-    ),
-    click.option("-p", "--pretty", is_flag=True, help="Indent JSON output."),
-    click.option(
-        "-v", "--verbose", is_flag=True, help="Echo each request before its reply."
-    ),
-    click.option(
-        "-r",
-        "--return-value",
-        is_flag=True,
-        help='Print only the "return" value of each reply.',
-    ),
-    click.option(
-        "-k",
-        "--keep-going",
-        is_flag=True,
-        help="In batch mode, go on after an error instead of stopping.",
-    ),
-    click.option(
-        "-l",
-        "--logfile",
-        metavar="FILE",
-        type=click.Path(dir_okay=False),
-        help="Append every QMP message, both ways, to FILE as JSON lines.",
-    ),
-    click.option(
-        "-N",
-        "--skip-negotiation",
-        is_flag=True,
-        help="Expect no greeting and negotiate nothing (for qemu-ga).",
-    ),
-    click.option(
-        "-H",
-        "--hmp",
-        is_flag=True,
-        help="HMP mode: every line is a human monitor command, sent through "
-        "human-monitor-command, and its text output is printed as it is.",
-    ),
-    click.option(
-        "--listen",
-        metavar="ADDRESS",
-        help="Accept mode: listen on ADDRESS and wait for QEMU to connect (QEMU "
-        "started with -qmp unix:PATH, without server=on), instead of connecting.",
-    ),
-    click.option(
-        "--pass-fd",
-        "pass_fds",
-        multiple=True,
-        metavar="NAME=FILE",
-        help="After connecting, open FILE (read-only; fd:N passes descriptor N "
-        "as it is) and hand it to QEMU with getfd fdname=NAME (repeatable).",
-    ),
-    click.option(
-        "--add-fd",
-        "add_fds",
-        multiple=True,
-        metavar="[ID=]FILE",
-        help="After connecting, open FILE and hand it to QEMU with add-fd, into "
-        "fd set ID or a new one (repeatable).",
-    ),
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        metavar="SECONDS",
-        help="Give up on a reply after SECONDS (default: wait forever).",
-    ),
-    click.option(
-        "--connect-timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        metavar="SECONDS",
-        help="Give up connecting, or waiting for the greeting, after SECONDS "
-        "(default: 10).",
-    ),
-    click.option(
-        "--color",
-        type=click.Choice(["auto", "always", "never"]),
-        help="Colour output: auto (on a terminal, unless NO_COLOR is set), "
-        "always or never.",
-    ),
-    click.option(
-        "--validate/--no-validate",
-        default=None,
-        help="Check each request against the server's schema before sending "
-        "it (default: in the interactive shell only; in batch mode this "
-        "fetches the schema first).  A line starting with ! is never checked.",
-    ),
-    click.option(
-        "--read-limit",
-        type=click.IntRange(min=1024),
-        metavar="BYTES",
-        help="Refuse a message from the server longer than BYTES, which ends "
-        "the session (default: 10485760, 10 MiB).",
-    ),
-    click.option(
-        "--log-secrets",
-        is_flag=True,
-        help="Write passwords and secret data to the wire log and the history "
-        "as typed (by default they are replaced with <redacted>).",
-    ),
-    click.option(
-        "--show-events",
-        "event_display",
-        type=click.Choice(["pane", "inline", "off"]),
-        help="In the shell, show live events in a pane under the input "
-        "(default), inline above the prompt, or not at all (F4 switches).",
-    ),
-    click.option(
-        "--pane-height",
-        "event_pane_height",
-        type=click.IntRange(min=1, max=100),
-        metavar="LINES",
-        help="Lines of the event pane (default: 5; Alt-Up/Alt-Down resize it).",
-    ),
-    click.option(
-        "--vi", is_flag=True, help="Use vi editing keys instead of emacs (F5 switches)."
-    ),
-    click.option(
-        "--no-pager",
-        is_flag=True,
-        help="Print long output straight to the terminal instead of paging it.",
-    ),
-    click.option(
-        "--retries",
-        type=click.IntRange(min=0),
-        metavar="N",
-        help="After the connection is lost, try N times to reconnect (default: 5).",
-    ),
-    click.option(
-        "--retry-delay",
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="Wait SECONDS before the first reconnection attempt, twice as long "
-        "before each next one, up to 30 (default: 2).",
-    ),
-    click.option(
-        "--max-inflight",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="Send up to N read-only requests ahead of their replies in batch "
-        "mode (default: 64; 1 turns pipelining off).",
-    ),
-]
 
 
 def event_filter_options(short: bool = False) -> list[Callable[[Any], Any]]:
     """The event filter options (see qmpsh.eventfilter); *short* adds -e -x -i -m."""
-
-    def names(long: str, letter: str) -> tuple[str, ...]:
-        return (letter, long) if short else (long,)
-
-    return [
-        click.option(
-            *names("--event", "-e"),
-            "event_include",
-            multiple=True,
-            metavar="PATTERN",
-            help="Show only events named PATTERN: a name, or a glob such as "
-            "'BLOCK_JOB_*' (repeatable).",
-        ),
-        click.option(
-            *names("--exclude-event", "-x"),
-            "event_exclude",
-            multiple=True,
-            metavar="PATTERN",
-            help="Hide events named PATTERN (repeatable).",
-        ),
-        click.option(
-            "--regex",
-            "event_regex",
-            is_flag=True,
-            help="Take event name patterns as regular expressions (matching "
-            "anywhere in the name).",
-        ),
-        click.option(
-            *names("--no-case", "-i"),
-            "event_no_case",
-            is_flag=True,
-            help="Match event names ignoring case.",
-        ),
-        click.option(
-            *names("--match", "-m"),
-            "event_match",
-            multiple=True,
-            metavar="FIELD=VALUE",
-            help="Show only events whose data FIELD (a dotted path: device, "
-            "data.device) is VALUE; FIELD!=VALUE and FIELD~=REGEX work too "
-            "(repeatable).",
-        ),
-    ]
-
-
-_SESSION_OPTIONS += [
-    *event_filter_options(),
-    click.option(
-        "--events",
-        "print_events",
-        is_flag=True,
-        help="In batch mode, also print each event that passes the filters as "
-        "a JSON line, when it arrives.",
-    ),
-]
+    return click_options(EVENT_FILTER, short)
 
 
 def session_options(func: F) -> F:
-    for option in reversed(_SESSION_OPTIONS):
+    for option in reversed(click_options(ALL)):
         func = option(func)
     return func
 
@@ -302,118 +93,12 @@ def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _event_filter(opts: dict[str, Any]) -> Any:
-    from qmpsh.eventfilter import from_options
+def _event_filter(opts: dict[str, Any]) -> EventFilter | None:
 
     try:
-        return from_options(opts)
-    except ValueError as err:
+        return invoke.event_filter(opts)
+    except UsageError as err:
         raise click.UsageError(str(err)) from None
-
-
-def _settings(opts: dict[str, Any], interactive: bool = False) -> Any:
-    from qmpsh.settings import build_settings
-
-    if opts.get("hmp") and opts.get("skip_negotiation"):
-        raise click.UsageError(
-            "-H (HMP mode) needs a QEMU monitor, and -N is for the guest agent: "
-            "give one of them"
-        )
-    config = None
-    if interactive:  # the config file is the shell's; scripts ignore it
-        from qmpsh.config import shell_config
-
-        config = shell_config()
-    return build_settings(
-        {
-            "pretty": opts.get("pretty") or None,
-            "verbose": opts.get("verbose") or None,
-            "return_value": opts.get("return_value") or None,
-            "keep_going": opts.get("keep_going") or None,
-            "logfile": opts.get("logfile"),
-            "negotiate": False if opts.get("skip_negotiation") else None,
-            "hmp": opts.get("hmp") or None,
-            "timeout": opts.get("timeout"),
-            "connect_timeout": opts.get("connect_timeout"),
-            "color": opts.get("color"),
-            "max_inflight": opts.get("max_inflight"),
-            "validate": opts.get("validate"),
-            "event_filter": _event_filter(opts),
-            "print_events": opts.get("print_events") or None,
-            "read_limit": opts.get("read_limit"),
-            "redact": False if opts.get("log_secrets") else None,
-            "event_display": opts.get("event_display"),
-            "event_pane_height": opts.get("event_pane_height"),
-            "key_mode": "vi" if opts.get("vi") else None,
-            "paging": False if opts.get("no_pager") else None,
-            "retries": opts.get("retries"),
-            "retry_delay": opts.get("retry_delay"),
-        },
-        config,
-    )
-
-
-def _inputs(opts: dict[str, Any]) -> Any:
-    from qmpsh.session import Inputs
-
-    commands = tuple(opts.get("commands") or ())
-    files = tuple(opts.get("files") or ())
-    interactive = (
-        not commands and not files and sys.stdin.isatty() and sys.stdout.isatty()
-    )
-    startup: tuple[str, ...] = ()
-    if opts.get("pass_fds") or opts.get("add_fds"):
-        from qmpsh.fdpass import FdArgsError, cli_lines
-
-        try:
-            startup = tuple(
-                cli_lines(
-                    tuple(opts.get("pass_fds") or ()), tuple(opts.get("add_fds") or ())
-                )
-            )
-        except FdArgsError as err:
-            raise click.UsageError(str(err)) from None
-    return Inputs(commands, files, interactive, startup=startup)
-
-
-def _open(address_text: str | None, opts: dict[str, Any]) -> int:
-    from qmpsh.address import AddressError, parse_address
-    from qmpsh.session import Dial, run
-
-    listen = opts.get("listen")
-    if listen is not None:
-        if address_text is not None:
-            raise click.UsageError(
-                f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
-                f"not both ({address_text!r} and --listen {listen!r})"
-            )
-        return _listen(listen, opts)
-    if address_text is None:
-        address_text = os.environ.get("QMP_SOCKET") or None
-    if address_text is None:
-        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
-    try:
-        address = parse_address(address_text)
-    except AddressError as err:
-        raise click.UsageError(str(err)) from None
-    inputs = _inputs(opts)
-    settings = _settings(opts, inputs.interactive)
-    return run(settings, inputs, Dial(address, settings.connect_timeout))
-
-
-def _listen(address_text: str, opts: dict[str, Any]) -> int:
-    from qmpsh.address import AddressError, parse_address
-    from qmpsh.listen import Listen
-    from qmpsh.session import run
-
-    try:
-        address = parse_address(address_text)
-    except AddressError as err:
-        raise click.UsageError(f"--listen: {err}") from None
-    inputs = _inputs(opts)
-    settings = _settings(opts, inputs.interactive)
-    target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
-    return run(settings, inputs, target)
 
 
 @click.group(
@@ -438,7 +123,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
     failed, 130 interrupted.
     """
     if ctx.invoked_subcommand is None:
-        return _open(None, opts)
+        return invoke.open_session(None, opts)
     return 0
 
 
@@ -448,7 +133,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 @click.pass_context
 def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
     """Connect to ADDRESS."""
-    return _open(address, _merged(ctx, opts))
+    return invoke.open_session(address, _merged(ctx, opts))
 
 
 @cli.command(
@@ -468,24 +153,17 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
     later -M wins); otherwise they are the whole command, program first.
     qmpsh adds the -qmp option.
     """
-    from qmpsh.launch import Qemu, qemu_command
-    from qmpsh.session import run
-
-    opts = _merged(ctx, opts)
-    if opts.get("listen") is not None:
-        raise click.UsageError("wrap makes its own socket: --listen does not apply")
-    inputs = _inputs(opts)
-    settings = _settings(opts, inputs.interactive)
-    target = Qemu(qemu_command(list(qemu_args)), timeout=settings.connect_timeout * 3)
-    return run(settings, inputs, target)
+    return invoke.wrap_session(qemu_args, _merged(ctx, opts))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the command line, exit with its status."""
+    """Run the full command line with click; exit with its status."""
     try:
         code = cli.main(args=argv, prog_name="qmpsh", standalone_mode=False)
     except click.exceptions.Exit as done:
         code = done.exit_code
+    except UsageError as err:
+        code = usage_error(str(err))
     except click.UsageError as err:
         hint = ""
         if err.ctx is not None and "--help" not in err.format_message():

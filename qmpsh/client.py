@@ -32,10 +32,11 @@ from qmpsh.address import Address, TcpAddress, UnixAddress
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.literal import clip
-from qmpsh.wirelog import WireLog
 
 if TYPE_CHECKING:
     from qmpsh.qga import AgentSync
+    from qmpsh.wirelog import WireLog
+
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024

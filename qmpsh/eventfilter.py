@@ -261,10 +261,13 @@ def parse_words(
     return flt, found
 
 
-def current(state: Mapping[str, Any], default: EventFilter) -> EventFilter:
-    """The filter in force: the one set at run time, else *default*."""
+def current(state: Mapping[str, Any], default: EventFilter | None) -> EventFilter:
+    """The filter in force: the one set at run time, else *default* (None:
+    the settings asked for no filter, so every event passes)."""
     value = state.get(STATE_KEY)
-    return value if isinstance(value, EventFilter) else default
+    if isinstance(value, EventFilter):
+        return value
+    return default if default is not None else EventFilter()
 
 
 def _compile(pattern: str, flags: int) -> re.Pattern[str]:

@@ -159,7 +159,7 @@ class Listener:
         conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
 
         def on_event(event: Event) -> None:
-            if s.event_filter.matches(event.message):
+            if s.event_filter is None or s.event_filter.matches(event.message):
                 queue.put_nowait(event)
 
         def on_state(state: str, reason: str) -> None:

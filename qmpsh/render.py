@@ -16,8 +16,11 @@ def render_json(value: Any, pretty: bool = False) -> str:
     """JSON text: compact on one line (QEMU's spacing), or indented."""
     try:
         if pretty:
-            return json.dumps(value, indent=2, ensure_ascii=False)
+            from qmpsh.pretty import pretty as indented
+
+            return indented(value)
         return json.dumps(value, ensure_ascii=False)
+
     except RecursionError:  # deeper than json can go: compact, without recursion
         from qmpsh.deepjson import dumps
 

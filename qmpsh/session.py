@@ -19,7 +19,6 @@ from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.linehandler import LineHandler
 from qmpsh.settings import Settings
-from qmpsh.wirelog import WireLog
 
 
 class Inputs(NamedTuple):
@@ -99,16 +98,17 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         # to the session's console: the shell's, above its prompt, while it runs
         (ctx.console if ctx is not None else console).err(f"warning: {text}")
 
-    try:
-        wirelog = (
-            WireLog(settings.logfile, settings.redact, warn)
-            if settings.logfile
-            else None
-        )
-    except OSError as err:
-        return fail(
-            f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
-        )
+    wirelog = None
+    if settings.logfile:
+        from qmpsh.wirelog import WireLog
+
+        try:
+            wirelog = WireLog(settings.logfile, settings.redact, warn)
+        except OSError as err:
+            return fail(
+                f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
+            )
+
     conn = Connection(
         negotiate=settings.negotiate,
         wirelog=wirelog,

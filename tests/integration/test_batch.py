@@ -167,7 +167,8 @@ def test_return_value_of_a_string_list(qemu: Qemu) -> None:
 
 
 def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
-    """Start-up cost: the one-shot path loads neither (colour is off here)."""
+    """Start-up cost: the one-shot path loads neither (colour is off here),
+    nor click (the fast path reads plain command lines)."""
     import subprocess
     import sys
 
@@ -194,3 +195,4 @@ def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
     modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "qmpsh.batch" in modules  # the probe sees our own imports
     assert not {m for m in modules if m.startswith(("prompt_toolkit", "pygments"))}
+    assert not {m for m in modules if m == "click" or m.startswith("click.")}

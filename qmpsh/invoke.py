@@ -1,0 +1,157 @@
+"""From parsed options to a running session (no click here).
+
+Both readings of the command line end here: click's (qmpsh.cli) and the
+fast path's (qmpsh.options.fast_parse).  Option combinations that make no
+sense raise `qmpsh.options.UsageError`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qmpsh.options import UsageError
+
+if TYPE_CHECKING:
+    from qmpsh.eventfilter import EventFilter
+
+
+_FILTER_OPTIONS = (
+    "event_include",
+    "event_exclude",
+    "event_regex",
+    "event_no_case",
+    "event_match",
+)
+
+
+def event_filter(opts: dict[str, Any]) -> EventFilter | None:
+    if not any(opts.get(name) for name in _FILTER_OPTIONS):
+        return None
+    from qmpsh.eventfilter import from_options
+
+    try:
+        return from_options(opts)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
+    from qmpsh.settings import build_settings
+
+    if opts.get("hmp") and opts.get("skip_negotiation"):
+        raise UsageError(
+            "-H (HMP mode) needs a QEMU monitor, and -N is for the guest agent: "
+            "give one of them"
+        )
+    config = None
+    if interactive:  # the config file is the shell's; scripts ignore it
+        from qmpsh.config import shell_config
+
+        config = shell_config()
+    return build_settings(
+        {
+            "pretty": opts.get("pretty") or None,
+            "verbose": opts.get("verbose") or None,
+            "return_value": opts.get("return_value") or None,
+            "keep_going": opts.get("keep_going") or None,
+            "logfile": opts.get("logfile"),
+            "negotiate": False if opts.get("skip_negotiation") else None,
+            "hmp": opts.get("hmp") or None,
+            "timeout": opts.get("timeout"),
+            "connect_timeout": opts.get("connect_timeout"),
+            "color": opts.get("color"),
+            "max_inflight": opts.get("max_inflight"),
+            "validate": opts.get("validate"),
+            "event_filter": event_filter(opts),
+            "print_events": opts.get("print_events") or None,
+            "read_limit": opts.get("read_limit"),
+            "redact": False if opts.get("log_secrets") else None,
+            "event_display": opts.get("event_display"),
+            "event_pane_height": opts.get("event_pane_height"),
+            "key_mode": "vi" if opts.get("vi") else None,
+            "paging": False if opts.get("no_pager") else None,
+            "retries": opts.get("retries"),
+            "retry_delay": opts.get("retry_delay"),
+        },
+        config,
+    )
+
+
+def inputs(opts: dict[str, Any]) -> Any:
+    from qmpsh.session import Inputs
+
+    commands = tuple(opts.get("commands") or ())
+    files = tuple(opts.get("files") or ())
+    interactive = (
+        not commands and not files and sys.stdin.isatty() and sys.stdout.isatty()
+    )
+    startup: tuple[str, ...] = ()
+    if opts.get("pass_fds") or opts.get("add_fds"):
+        from qmpsh.fdpass import FdArgsError, cli_lines
+
+        try:
+            startup = tuple(
+                cli_lines(
+                    tuple(opts.get("pass_fds") or ()), tuple(opts.get("add_fds") or ())
+                )
+            )
+        except FdArgsError as err:
+            raise UsageError(str(err)) from None
+    return Inputs(commands, files, interactive, startup=startup)
+
+
+def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
+    """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
+    from qmpsh.address import AddressError, parse_address
+    from qmpsh.session import Dial, run
+
+    listen = opts.get("listen")
+    if listen is not None:
+        if address_text is not None:
+            raise UsageError(
+                f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
+                f"not both ({address_text!r} and --listen {listen!r})"
+            )
+        return _listen(listen, opts)
+    if address_text is None:
+        address_text = os.environ.get("QMP_SOCKET") or None
+    if address_text is None:
+        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    try:
+        address = parse_address(address_text)
+    except AddressError as err:
+        raise UsageError(str(err)) from None
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    return run(conf, ins, Dial(address, conf.connect_timeout))
+
+
+def _listen(address_text: str, opts: dict[str, Any]) -> int:
+    from qmpsh.address import AddressError, parse_address
+    from qmpsh.listen import Listen
+    from qmpsh.session import run
+
+    try:
+        address = parse_address(address_text)
+    except AddressError as err:
+        raise UsageError(f"--listen: {err}") from None
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
+    return run(conf, ins, target)
+
+
+def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
+    """``qmpsh wrap``: start QEMU, run, stop it."""
+    from qmpsh.launch import Qemu, qemu_command
+    from qmpsh.session import run
+
+    if opts.get("listen") is not None:
+        raise UsageError("wrap makes its own socket: --listen does not apply")
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    target = Qemu(qemu_command(list(qemu_args)), timeout=conf.connect_timeout * 3)
+    return run(conf, ins, target)

@@ -1,0 +1,128 @@
+"""The option table: the click-free fast path reads command lines as click does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from qmpsh import cli, invoke
+from qmpsh.options import ALL, defaults, fast_parse
+
+
+def click_reading(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[str | None, dict[str, Any]]:
+    seen: list[tuple[str | None, dict[str, Any]]] = []
+
+    def record(address: str | None, opts: dict[str, Any]) -> int:
+        seen.append((address, dict(opts)))
+        return 0
+
+    monkeypatch.setattr(invoke, "open_session", record)
+    cli.cli.main(args=argv, prog_name="qmpsh", standalone_mode=False)
+    assert len(seen) == 1
+    return seen[0]
+
+
+AGREE = [
+    [],
+    ["SOCK"],
+    ["-c", "query-status", "SOCK"],
+    ["SOCK", "-c", "query-status"],
+    ["-cquery-status", "-pv", "SOCK"],
+    ["-pvr", "-c", "a", "-c", "b", "SOCK", "-c", "c", "-k"],
+    ["--command=x y", "--timeout", "2.5", "localhost:4444"],
+    ["-l", "/tmp/log", "--connect-timeout=0.5", "[::1]:4"],
+    ["--no-validate", "SOCK", "--validate"],
+    ["--validate", "SOCK", "--no-validate"],
+    ["--color", "never", "--max-inflight", "1", "SOCK"],
+    ["-N", "SOCK"],
+    ["-H", "SOCK", "--no-pager", "--vi"],
+    [
+        "--event",
+        "STOP",
+        "--event",
+        "RES*",
+        "--regex",
+        "--no-case",
+        "--match",
+        "device=x",
+        "SOCK",
+    ],
+    ["--exclude-event", "X", "--events", "SOCK"],
+    [
+        "--show-events",
+        "inline",
+        "--pane-height",
+        "3",
+        "--retries",
+        "0",
+        "--retry-delay",
+        "0.5",
+        "SOCK",
+    ],
+    ["--read-limit", "2048", "--log-secrets", "SOCK"],
+    ["--pass-fd", "a=/dev/null", "--add-fd", "1=/dev/null", "SOCK"],
+    ["--listen", "/tmp/l.sock"],
+    ["-f", "script.qmp", "-f", "other.qmp", "SOCK"],
+    ["-", "-p"],
+]
+
+
+@pytest.mark.parametrize("argv", AGREE, ids=[" ".join(a) or "(none)" for a in AGREE])
+def test_fast_path_agrees_with_click(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = fast_parse(argv)
+    assert fast is not None, "the fast path should read this"
+    assert fast == click_reading(argv, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["wrap"],
+        ["wrap", "-c", "x"],
+        ["events", "SOCK"],
+        ["qom", "list", "/"],
+        ["open", "SOCK"],
+        ["--bogus", "SOCK"],
+        ["-Z", "SOCK"],
+        ["SOCK", "EXTRA"],
+        ["--timeout", "-1", "SOCK"],
+        ["--timeout", "0", "SOCK"],
+        ["--timeout", "soon", "SOCK"],
+        ["--color", "purple", "SOCK"],
+        ["--pane-height", "101", "SOCK"],
+        ["--read-limit", "10", "SOCK"],
+        ["-c"],
+        ["SOCK", "--timeout"],
+        ["--pretty=yes", "SOCK"],
+        ["-l", "/", "SOCK"],
+        ["--", "SOCK"],
+    ],
+)
+def test_fast_path_steps_aside(argv: list[str]) -> None:
+    """Help, subcommands and every mistake go to click (and its messages)."""
+    assert fast_parse(argv) is None
+
+
+def test_shell_completion_goes_to_click(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_QMPSH_COMPLETE", "bash_complete")
+    assert fast_parse(["SOCK"]) is None
+
+
+def test_every_option_is_in_the_help() -> None:
+    from click.testing import CliRunner
+
+    text = CliRunner().invoke(cli.cli, ["--help"]).output
+    for opt in ALL:
+        assert opt.flags[-1] in text, opt.dest
+
+
+def test_defaults_cover_every_option() -> None:
+    assert set(defaults()) == {o.dest for o in ALL}
