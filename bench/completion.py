@@ -55,7 +55,9 @@ async def _no_server(message: dict[str, object]) -> dict[str, object]:
     return {"return": []}
 
 
-def bench_completion(rounds: int) -> None:
+def completion_times(rounds: int) -> tuple[list[float], int]:
+    """Seconds per completion at every cursor position of every corpus
+    request in shorthand, sorted; and the number of requests."""
     schema = schemas.system()
     live = LiveValues(_no_server, ttl=1e9)
     live.put(("block",), [(f"node{i}", "qcow2") for i in range(50)])
@@ -73,15 +75,22 @@ def bench_completion(rounds: int) -> None:
                     pass
                 times.append(time.perf_counter() - start)
     times.sort()
+    return times, len(texts)
+
+
+def bench_completion(rounds: int) -> None:
+    times, requests = completion_times(rounds)
     print(
-        f"completion: {len(times)} keystrokes over {len(texts)} requests: "
+        f"completion: {len(times)} keystrokes over {requests} requests: "
         f"median {ms(statistics.median(times))}, p90 {ms(percentile(times, 0.9))}, "
         f"p99 {ms(percentile(times, 0.99))}, worst {ms(times[-1])} "
         "(target: p99 < 5 ms)"
     )
 
 
-def bench_cache_load(rounds: int) -> None:
+def cache_load_times(rounds: int) -> tuple[list[float], int, int]:
+    """Seconds to load the schema from the disk cache, sorted; file KiB;
+    number of commands."""
     data = schemas.captured()
     with tempfile.TemporaryDirectory() as tmp:
         cache = SchemaCache(Path(tmp))
@@ -95,8 +104,13 @@ def bench_cache_load(rounds: int) -> None:
             assert schema is not None
         size = path.stat().st_size
     times.sort()
+    return times, size // 1024, len(schema.commands)
+
+
+def bench_cache_load(rounds: int) -> None:
+    times, kib, commands = cache_load_times(rounds)
     print(
-        f"cache load: {size // 1024} KiB file, {len(schema.commands)} commands: "
+        f"cache load: {kib} KiB file, {commands} commands: "
         f"median {ms(statistics.median(times))}, worst {ms(times[-1])} "
         "(target: < 50 ms)"
     )

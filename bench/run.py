@@ -34,6 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 
@@ -74,8 +75,19 @@ def precompile() -> None:
 def run_timed(
     argv: Sequence[str], stdin: Path | None = None, stdout: Path | None = None
 ) -> Sample:
-    """Run a command; wall time and its own peak RSS (from wait4)."""
+    """Run a command; wall time and its own peak RSS.
+
+    The peak comes from GNU time (Debian's ``time``) when installed: a child
+    started straight from this process would count this process's own peak
+    too (Linux keeps the larger of the two across vfork and exec), and this
+    process holds the flood server's events.
+    """
+    peak_file = Path(tempfile.mkstemp(prefix="qmpsh-bench-rss-")[1])
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        argv = [str(gnu_time), "-f", "%M", "-o", str(peak_file), *argv]
     with contextlib.ExitStack() as stack:
+        stack.callback(peak_file.unlink, missing_ok=True)
         fin = stack.enter_context(open(stdin, "rb")) if stdin else subprocess.DEVNULL
         fout = stack.enter_context(open(stdout, "wb")) if stdout else subprocess.DEVNULL
         start = time.perf_counter()
@@ -88,10 +100,12 @@ def run_timed(
         assert proc.stderr is not None
         err = proc.stderr.read().decode(errors="replace")
         proc.stderr.close()
-
+        peak = usage.ru_maxrss
+        if gnu_time.exists():
+            peak = int(peak_file.read_text().split()[-1])
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err.strip()[:300]}")
-    return Sample(elapsed, usage.ru_maxrss)
+    return Sample(elapsed, peak)
 
 
 @dataclass
@@ -296,6 +310,216 @@ def case_large_reply(q: Qemu, tmp: Path, runs: int) -> Row:
     return row
 
 
+# -- the interactive shell, in a real terminal (tmux) -------------------------
+
+
+class Tmux:
+    """One tmux server with one 100x30 pane running *argv*."""
+
+    def __init__(self, tmp: Path, argv: Sequence[str], env: dict[str, str]) -> None:
+        self.sock = tmp / f"tmux-{time.monotonic_ns()}.sock"
+        self.base = ["tmux", "-S", str(self.sock), "-f", "/dev/null"]
+        command = " ".join(
+            ["exec", "env", *(f"{k}={v}" for k, v in env.items()), *argv]
+        )
+        self.started = time.perf_counter()
+        subprocess.run(
+            [*self.base, "new-session", "-d", "-x", "100", "-y", "30", command],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        return subprocess.run(
+            [*self.base, "capture-pane", "-p"], capture_output=True, text=True
+        ).stdout
+
+    def wait(self, test: Callable[[str], bool], timeout: float = 60) -> float:
+        """Seconds since the start when the screen first passes *test*."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            screen = self.screen()
+            if test(screen):
+                return time.perf_counter() - self.started
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"bench: screen never matched:\n{screen}")
+            time.sleep(0.002)
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([*self.base, "send-keys", *keys], check=True)
+
+    def pid(self) -> int:
+        out = subprocess.run(
+            [*self.base, "list-panes", "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        return int(out.split()[0])
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
+
+
+def shell_env(tmp: Path) -> dict[str, str]:
+    home = tmp / "home"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "screen-256color",
+    }
+    return env
+
+
+def case_interactive_start(q: Qemu, tmp: Path, runs: int) -> Row:
+    """exec -> prompt drawn -> ``help query-status`` answered from the schema."""
+    row = Row("shell: exec to prompt with schema (cache)", "s", targets=[("abs", 0.3)])
+    row.note = "qmp-shell column: its plain prompt"
+    env = shell_env(tmp)
+
+    def ready_after(first: bool) -> float:
+        pane = Tmux(tmp, [tool("qmpsh"), str(q.sock)], env)
+        try:
+            pane.wait(lambda s: "(qemu 7" in s)
+            pane.keys("help query-status", "Enter")
+            return pane.wait(lambda s: "out-of-band" in s)
+        finally:
+            pane.close()
+
+    ready_after(True)  # writes the config file and fills the schema cache
+    for _ in range(runs):
+        row.values.setdefault("qmpsh", []).append(ready_after(False))
+        pane = Tmux(tmp, [tool("qmp-shell"), str(q.sock)], env)
+        try:
+            row.values.setdefault("qmp-shell", []).append(
+                pane.wait(lambda s: "(QEMU)" in s)
+            )
+        finally:
+            pane.close()
+    return row
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def case_flood(tmp: Path, count: int, runs: int) -> list[Row]:
+    """A scripted server sends *count* events as fast as it can."""
+    from bench.flood import FloodServer
+
+    sock = tmp / "flood.sock"
+    listen = Row(
+        f"flood: qmpsh events, {count} events", "ev/s", targets=[("min", 20000)]
+    )
+    batch = Row(
+        f"flood: batch --events, {count} events + reply",
+        "ev/s",
+        targets=[("min", 20000)],
+    )
+    memory = Row(
+        f"flood: peak memory, {count * 15} events", "MiB", targets=[("raw", 1.1)]
+    )
+    out = tmp / "events.jsonl"
+    with FloodServer(sock, count, auto=True) as _:
+        for _ in range(runs):
+            sample = run_timed(
+                [tool("qmpsh"), "events", "-n", str(count), str(sock)], stdout=out
+            )
+            lines = out.read_bytes().count(b"\n")
+            if lines != count:
+                raise RuntimeError(f"bench: qmpsh events printed {lines} of {count}")
+            listen.values.setdefault("qmpsh", []).append(count / sample.seconds)
+    # Past a few hundred thousand events the memory is the socket's read
+    # buffer (asyncio pauses reading at twice the read limit), not the
+    # events: compare 5x and 15x the flood to see that it stays flat.
+    for factor, column in ((5, "raw"), (15, "qmpsh")):
+        with FloodServer(sock, count * factor, auto=True) as _:
+            big = run_timed(
+                [tool("qmpsh"), "events", "-n", str(count * factor), str(sock)],
+                stdout=out,
+            )
+            memory.values.setdefault(column, []).append(big.max_rss_kib / 1024)
+    memory.note = f"raw = the same with {count * 5} events"
+    with FloodServer(sock, count) as _:
+        for _ in range(runs):
+            sample = run_timed(
+                [tool("qmpsh"), "--events", "-c", "x-flood", str(sock)], stdout=out
+            )
+            lines = out.read_bytes().count(b"\n")
+            if lines != count + 1:
+                raise RuntimeError(f"bench: batch printed {lines} of {count + 1} lines")
+            batch.values.setdefault("qmpsh", []).append(count / sample.seconds)
+    return [listen, batch, memory]
+
+
+def case_typing(tmp: Path, count: int) -> list[Row]:
+    """Keystroke to screen while the shell takes in a flood of events."""
+    from bench.flood import FloodServer
+
+    sock = tmp / "typing.sock"
+    typing = Row(
+        "shell: keystroke to screen in a flood (max)", "s", targets=[("abs", 0.05)]
+    )
+    memory = Row("shell: memory growth over a 2nd flood", "MiB")
+    env = shell_env(tmp)
+    with FloodServer(sock, count) as server:
+        pane = Tmux(tmp, [tool("qmpsh"), str(sock)], env)
+        try:
+            pane.wait(lambda s: "(qemu 7.2)" in s)
+            pid = pane.pid()
+            before = rss_kib(pid)
+            server.flood_now()
+            typed, during = "", 0
+            for ch in "abcdefghijklmnop":
+                typed += ch
+                start = time.perf_counter()
+                pane.keys(ch)
+                pane.wait(lambda s, t=typed: f"(qemu 7.2) {t}" in s)
+                typing.values.setdefault("qmpsh", []).append(
+                    time.perf_counter() - start
+                )
+                during += server.busy()
+            pane.wait(lambda s: f'"i":{count - 1}' in s)
+            after_one = rss_kib(pid)
+            # the same flood again: a ring and bounded buffers grow no more
+            pane.keys("C-u")
+            pane.wait(lambda s: "(qemu 7.2) a" not in s)
+            server.flood_now()
+            pane.keys("z")
+            pane.wait(lambda s: "(qemu 7.2) z" in s)
+            pane.wait(lambda s: f'"i":{count - 1}' in s and server.busy() == 0)
+            memory.values["qmpsh"] = [(rss_kib(pid) - after_one) / 1024]
+            memory.note = f"first flood: {(after_one - before) / 1024:.1f} MiB"
+
+        finally:
+            pane.close()
+    vals = typing.values["qmpsh"]
+    typing.values["qmpsh"] = [max(vals)]
+    typing.note = f"median {statistics.median(vals) * 1000:.0f} ms; {during}/16 keys during the flood"
+    return [typing, memory]
+
+
+def case_completion() -> list[Row]:
+    from bench.completion import cache_load_times, completion_times
+
+    times, _ = completion_times(1)
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    comp = Row(
+        f"completion p99 ({len(times)} keystrokes)", "s", targets=[("abs", 0.005)]
+    )
+    comp.values["qmpsh"] = [p99]
+    comp.note = f"median {statistics.median(times) * 1000:.3f} ms"
+    loads, kib, _ = cache_load_times(20)
+    cache = Row(f"schema from the disk cache ({kib} KiB)", "s", targets=[("abs", 0.05)])
+    cache.values["qmpsh"] = [statistics.median(loads)]
+    return [comp, cache]
+
+
 CASES: dict[str, Callable[..., Row | list[Row]]] = {}
 
 
@@ -324,6 +548,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.extend(case_startup(q, tmp, runs * 2))
             if not wanted or "large" in wanted:
                 rows.append(case_large_reply(q, tmp, runs))
+            if (not wanted or "shell" in wanted) and shutil.which("tmux"):
+                rows.append(case_interactive_start(q, tmp, runs))
+            if not wanted or "flood" in wanted:
+                rows.extend(case_flood(tmp, 5000 if args.quick else 50_000, runs))
+            if (not wanted or "typing" in wanted) and shutil.which("tmux"):
+                rows.extend(case_typing(tmp, 20_000 if args.quick else 200_000))
+            if not wanted or "completion" in wanted:
+                rows.extend(case_completion())
+
         finally:
             q.stop()
     print(

@@ -92,12 +92,17 @@ class _CutMessage(EOFError):
         self.size = size
 
 
+#: messages read between two yields to the event loop (see _Adapter._do_recv)
+_YIELD_EVERY = 32
+
+
 class _Adapter(QMPClient):
     """QMPClient with its I/O hooks pointed at a `Connection`."""
 
     def __init__(self, owner: Connection, readbuflen: int) -> None:
         super().__init__(None, readbuflen)
         self._owner = owner
+        self._received = 0
 
     def _cb_outbound(self, msg: Message) -> Message:
         return msg  # the base class formats every message for debug logging
@@ -106,7 +111,14 @@ class _Adapter(QMPClient):
         return msg
 
     async def _do_recv(self) -> Message:
+        self._received += 1
+        if not self._received % _YIELD_EVERY:
+            # Lines already in the buffer are read without waiting on the
+            # socket, so a flood of events (up to the 10 MiB read buffer)
+            # would otherwise hold the loop: let keys and screen run now and then.
+            await asyncio.sleep(0)
         data = await self._readline()
+
         log = self._owner.wirelog
         agent = self._owner.agent
         while agent is not None:  # guest agent: drop stale lines while syncing

@@ -154,17 +154,41 @@ class Listener:
             wirelog = WireLog(s.logfile) if s.logfile else None
         except OSError as err:
             return _fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
-        queue: asyncio.Queue[Event | str] = asyncio.Queue()
         events = EventLog(16)
         conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
+        loop = asyncio.get_running_loop()
+        #: set with None when done printing, or with why the connection ended
+        done: asyncio.Future[str | None] = loop.create_future()
+        flush_due = False
+
+        def flush() -> None:
+            nonlocal flush_due
+            flush_due = False
+            if not self._flush() and not done.done():
+                done.set_result(None)
 
         def on_event(event: Event) -> None:
-            if s.event_filter is None or s.event_filter.matches(event.message):
-                queue.put_nowait(event)
+            # Printed here, as the reader hands each event over: no queue that
+            # could grow under a flood (a slow reader of our stdout slows our
+            # reading of the socket instead), and one flush per burst.
+            nonlocal flush_due
+            if done.done() or not (
+                s.event_filter is None or s.event_filter.matches(event.message)
+            ):
+                return
+            if not self._write(event):
+                done.set_result(None)
+                return
+            if self.count is not None and self.printed >= self.count:
+                flush()
+                done.set_result(None)
+            elif not flush_due:
+                flush_due = True
+                loop.call_soon(flush)
 
         def on_state(state: str, reason: str) -> None:
-            if state == "lost":
-                queue.put_nowait(reason or "the connection was lost")
+            if state == "lost" and not done.done():
+                done.set_result(reason or "the connection was lost")
 
         events.subscribe(on_event)
         conn.on_state(on_state)
@@ -173,38 +197,31 @@ class Listener:
         except QmpshError as err:
             return _fail(err.message, err.exit_code)
         try:
-            return await self._print(queue)
+            return await self._outcome(done)
         finally:
+            self._flush()
             await conn.close()
             if wirelog is not None:
                 wirelog.close()
 
-    async def _print(self, queue: asyncio.Queue[Any]) -> int:
-        loop = asyncio.get_running_loop()
-        deadline = None if self.timeout is None else loop.time() + self.timeout
-        while self.count is None or self.printed < self.count:
-            left = None if deadline is None else max(0.0, deadline - loop.time())
-            try:
-                item = await asyncio.wait_for(queue.get(), left)
-            except TimeoutError:
-                if self.count is None and self.printed:
-                    return Exit.OK
-                got = (
-                    f"only {self.printed} of {self.count} events"
-                    if self.count and self.printed
-                    else "no event"
-                )
-                return _fail(f"{got} came within {self.timeout:g} s", Exit.TIMEOUT)
-            if isinstance(item, str):
-                if self.count is None:
-                    return Exit.OK
-                return _fail(
-                    f"{item} after {self.printed} of {self.count} events",
-                    Exit.CONNECTION_LOST,
-                )
-            if not self._write(item):
+    async def _outcome(self, done: asyncio.Future[str | None]) -> int:
+        try:
+            lost = await asyncio.wait_for(asyncio.shield(done), self.timeout)
+        except TimeoutError:
+            if self.count is None and self.printed:
                 return Exit.OK
-        return Exit.OK
+            got = (
+                f"only {self.printed} of {self.count} events"
+                if self.count and self.printed
+                else "no event"
+            )
+            return _fail(f"{got} came within {self.timeout:g} s", Exit.TIMEOUT)
+        if lost is None or self.count is None:
+            return Exit.OK
+        return _fail(
+            f"{lost} after {self.printed} of {self.count} events",
+            Exit.CONNECTION_LOST,
+        )
 
     def _write(self, event: Any) -> bool:
         """Print one event; False when the reader has gone (broken pipe)."""
@@ -218,13 +235,23 @@ class Listener:
             text = highlight_json(text, self.settings.style)
         try:
             sys.stdout.write(text + "\n")
-            sys.stdout.flush()
         except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            self._drop_stdout()
             return False
         self.printed += 1
         return True
+
+    def _flush(self) -> bool:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._drop_stdout()
+            return False
+        return True
+
+    def _drop_stdout(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _fail(message: str, code: Exit) -> int:

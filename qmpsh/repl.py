@@ -159,13 +159,13 @@ def build_repl(
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         editing_mode=EditingMode.VI if shell.toggles.vi else EditingMode.EMACS,
         erase_when_done=True,
-        min_redraw_interval=0.05,
         input=input,
         output=output,
     )
     shell.app = app
     if hooks.connect_redraw is not None:
-        hooks.connect_redraw(shell.invalidate)
+        hooks.connect_redraw(shell.redraw_soon)
+
     # qemu.qmp logs dropped late replies as warnings; never print them over the UI
     logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())
     return Repl(shell, app, printer, imported, on_terminal)

@@ -39,6 +39,8 @@ from qmpsh.render import (
 )
 
 EVENT_MODES = ("pane", "inline", "off")
+#: seconds between two redraws for background changes (events, job progress)
+BACKGROUND_REDRAW = 0.05
 
 
 @dataclass
@@ -101,6 +103,8 @@ class Shell:
         self.running_since = 0.0
         self._forceable: tuple[str, str] | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._redraw_due = False
+
         self.link = Link(
             ctx.conn,
             printer,
@@ -389,7 +393,19 @@ class Shell:
             line = event_line(event.message, event.time)
             self.printer.block(line)
         elif self.toggles.events == "pane":
-            self.invalidate()
+            self.redraw_soon()
+
+    def redraw_soon(self) -> None:
+        """Redraw for something that happened in the background (events, job
+        progress): at most once per BACKGROUND_REDRAW seconds, so that a flood
+        cannot keep the screen busy; keystrokes still redraw at once."""
+        if not self._redraw_due:
+            self._redraw_due = True
+            asyncio.get_running_loop().call_later(BACKGROUND_REDRAW, self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_due = False
+        self.invalidate()
 
     def _connection_back(self) -> None:
         self.message = None  # e.g. "not connected"
