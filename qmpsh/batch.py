@@ -14,7 +14,6 @@ The exit status is the first failure's `Exit` code, or 0.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import stat
 import sys
@@ -359,8 +358,17 @@ class BatchRunner:
             self._reader.cancel()
 
     def _discard(self) -> None:
+        """Stop waiting for requests already sent after a failure.
+
+        They are not cancelled: their replies are on the way, and a reply to
+        a cancelled request would be dropped with a "late reply" warning.
+        They run on and their outcome is ignored (discarded on purpose).
+        """
         while self.pending:
-            sent = self.pending.popleft()
-            sent.reply.cancel()
-            with contextlib.suppress(BaseException):
-                sent.reply.exception()
+            self.pending.popleft().reply.add_done_callback(_ignore)
+
+
+def _ignore(future: asyncio.Future[Any]) -> None:
+    """Retrieve a discarded request's outcome, so that asyncio keeps quiet."""
+    if not future.cancelled():
+        future.exception()

@@ -2,7 +2,9 @@
 
 `HistoryFile` owns the file: it is appended after every command (so a crash
 or a kill loses nothing), created with mode 0600 in a 0700 directory, and
-trimmed to the newest ``limit`` entries when loaded.  The format is the one
+trimmed to the newest ``limit`` entries when loaded.  An existing file (or
+its directory) that others can read is tightened, with a warning, through
+`qmpsh.privfile`.  The format is the one
 prompt_toolkit's ``FileHistory`` uses (an entry is a ``# time`` line and its
 lines each prefixed with ``+``), so multi-line transactions stay whole.
 
@@ -20,13 +22,15 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit.history import History
 
-from qmpsh.paths import private_dir, state_dir
+from qmpsh.paths import state_dir
+from qmpsh.privfile import Warn, make_private_dir, no_warning, open_private
 
 Keep = Callable[[str], str | None]
 
@@ -66,11 +70,30 @@ def format_entry(text: str, when: datetime.datetime | None = None) -> str:
 class HistoryFile:
     """Append-per-command history in one private file."""
 
-    def __init__(self, path: Path, limit: int = 10000, keep: Keep = keep_typed) -> None:
+    def __init__(
+        self,
+        path: Path,
+        limit: int = 10000,
+        keep: Keep = keep_typed,
+        warn: Warn = no_warning,
+    ) -> None:
         self.path = path
         self.limit = limit
         self.keep = keep
+        #: told when a file or directory others could read is tightened
+        self.warn = warn
         self._last: str | None = None
+
+    def tighten(self) -> None:
+        """Make an existing history file 0600 and its directory 0700, each
+        with a warning if it was looser (called at start, before any write)."""
+        if self.limit <= 0:
+            return
+        with contextlib.suppress(OSError):
+            if self.path.parent.is_dir():
+                make_private_dir(self.path.parent, self.warn)
+            if stat.S_ISREG(os.stat(self.path).st_mode):
+                os.close(open_private(self.path, self.warn))
 
     def load(self) -> list[str]:
         """The stored entries, oldest first; trims the file to `limit`.
@@ -80,9 +103,11 @@ class HistoryFile:
         if self.limit <= 0:
             return []
         try:
+            if not stat.S_ISREG(os.stat(self.path).st_mode):
+                return []  # /dev/null (history off), /dev/full...: nothing kept
             data = self.path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return []
+        except (FileNotFoundError, NotADirectoryError):
+            return []  # no history yet (writing will say what is wrong)
         entries = parse_entries(data)
         if len(entries) > self.limit:
             entries = entries[len(entries) - self.limit :]
@@ -129,12 +154,13 @@ class HistoryFile:
         return len(entries)
 
     def _write(self, data: str) -> None:
-        private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        """Append *data* with one ``write(2)`` (a kill cannot tear an entry)."""
+        fd = open_private(self.path, self.warn)
         try:
-            if os.fstat(fd).st_mode & 0o077:
-                os.fchmod(fd, 0o600)
-            os.write(fd, data.encode("utf-8"))
+            raw = data.encode("utf-8")
+            done = os.write(fd, raw)
+            while done < len(raw):  # only on a file system that is filling up
+                done += os.write(fd, raw[done:])
         finally:
             os.close(fd)
 
@@ -168,7 +194,7 @@ class ShellHistory(History):
         try:
             entries = self.file.load()
         except OSError as err:
-            self.on_error(f"cannot read the history {self.file.path}: {err.strerror}")
+            self.on_error(f"cannot read the history {self.file.path}: {_reason(err)}")
             entries = []
         return reversed(entries)
 
@@ -179,6 +205,11 @@ class ShellHistory(History):
             if not self._failed:
                 self._failed = True
                 self.on_error(
-                    f"cannot write the history {self.file.path}: {err.strerror}; "
+                    f"cannot write the history {self.file.path}: {_reason(err)}; "
                     "this session's commands are kept in memory only"
                 )
+
+
+def _reason(err: OSError) -> str:
+    text = err.strerror or str(err)
+    return text[:1].lower() + text[1:]

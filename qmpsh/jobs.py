@@ -58,6 +58,8 @@ class Job:
     since: int = 0
     #: sequence number of the newest event when its end was seen (0: not ended)
     ended: int = 0
+    #: sequence number of the newest event about this job (0: none)
+    event_seq: int = 0
 
     @property
     def finished(self) -> bool:
@@ -97,7 +99,11 @@ class JobBook:
         if not job_id:
             return False
         job = self.jobs.get(job_id) or Job(job_id, since=event.seq)
-        changes: dict[str, Any] = {"updated": now, "block": True}
+        changes: dict[str, Any] = {
+            "updated": now,
+            "block": True,
+            "event_seq": event.seq,
+        }
         if "type" in data:
             changes["type"] = str(data["type"])
         if isinstance(data.get("len"), int):
@@ -132,7 +138,11 @@ class JobBook:
         if status == "created" or job is None or (job.finished and status not in FINAL):
             job = Job(job_id, since=event.seq)
             self._seen_abort.discard(job_id)
-        changes: dict[str, Any] = {"status": status, "updated": event.received}
+        changes: dict[str, Any] = {
+            "status": status,
+            "updated": event.received,
+            "event_seq": event.seq,
+        }
         if status == "aborting":
             self._seen_abort.add(job_id)
         if status == "ready":
@@ -161,28 +171,43 @@ class JobBook:
         block_jobs: Iterable[Mapping[str, Any]],
         now: float | None = None,
         seq: int = 0,
+        asked: int | None = None,
     ) -> bool:
         """Merge ``query-jobs`` and ``query-block-jobs`` return values.
 
         A job still active here but listed by neither query has gone (it
         concluded and was dismissed without an event we saw).  *seq* is the
         newest event's number, recorded as the time a job was seen to end.
+
+        *asked* is the newest event's number when the queries were sent.  A
+        job that an event changed after that is left as the events say: the
+        replies may describe it as it was before those events (a job that
+        completes between the two queries would otherwise be listed as
+        running again, or lose its ``ready``).  The next poll catches up.
         """
         now = time.time() if now is None else now
         changed = False
         listed: set[str] = set()
+
+        def newer(job_id: str) -> bool:
+            known = self.jobs.get(job_id)
+            return asked is not None and known is not None and known.event_seq > asked
+
         block = {str(b.get("device")): b for b in block_jobs if "device" in b}
         for info in jobs:
             job_id = str(info.get("id", ""))
             if not job_id:
                 continue
             listed.add(job_id)
-            changed |= self._merge(job_id, info, block.pop(job_id, None), now, seq)
+            extra = block.pop(job_id, None)
+            if not newer(job_id):
+                changed |= self._merge(job_id, info, extra, now, seq)
         for job_id, info in block.items():  # a block job query-jobs did not list
             listed.add(job_id)
-            changed |= self._merge(job_id, {}, info, now, seq)
+            if not newer(job_id):
+                changed |= self._merge(job_id, {}, info, now, seq)
         for job_id, job in list(self.jobs.items()):
-            if job_id in listed or job.status == "null":
+            if job_id in listed or job.status == "null" or newer(job_id):
                 continue
             if job.active:
                 outcome = self._settle(job) if job.aborting else "gone"

@@ -101,6 +101,7 @@ class JobTracker:
 
     async def refresh(self) -> None:
         """Query the jobs now (raises `QmpshError` when the connection fails)."""
+        asked = self.events.seq  # events after this may be newer than the replies
         jobs = await self.conn.execute({"execute": "query-jobs"})
         block = await self.conn.execute({"execute": "query-block-jobs"})
         listed = jobs.get("return")
@@ -109,7 +110,7 @@ class JobTracker:
             listed = []
         if not isinstance(blocks, list):
             blocks = []
-        if self.book.apply_queries(listed, blocks, seq=self.events.seq):
+        if self.book.apply_queries(listed, blocks, seq=self.events.seq, asked=asked):
             self._changed()
         self._kick()
 

@@ -128,12 +128,17 @@ def build_repl(
     printer = Printer(
         output, color, pager_argv(settings.pager) if settings.paging else None
     )
+
+    def warn(text: str) -> None:
+        printer.error(f"warning: {text}")
+
     keep = redacting(keep_typed) if settings.redact else keep_typed
-    history = HistoryFile(history_path(), settings.history_size, keep)
+    history = HistoryFile(history_path(), settings.history_size, keep, warn)
+    history.tighten()
     imported = _import_history(history, settings.history_import)
     buffer = Buffer(
         multiline=True,
-        history=ShellHistory(history, printer.error),
+        history=ShellHistory(history, warn),
         auto_suggest=AutoSuggestFromHistory(),
         completer=hooks.completer,
         complete_while_typing=hooks.complete_while_typing,

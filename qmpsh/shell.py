@@ -20,7 +20,7 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins import Context
-from qmpsh.client import QmpshError
+from qmpsh.client import ConnectionLost, QmpshError
 from qmpsh.danger import confirmation
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
@@ -294,6 +294,14 @@ class Shell:
                 self.printer.note(cancelled)
             except Declined as what:
                 self.printer.note(f"{what} was not sent")
+            except ConnectionLost as err:
+                # the shell has said why the connection went; say what it cost
+                said = bool(err.message) and err.message == self.ctx.conn.lost_reason
+                self.printer.error(
+                    f"{self.running}: no reply, the connection was lost"
+                    if said
+                    else err.message
+                )
             except QmpshError as err:
                 self.printer.error(err.message)
             except Exception as err:  # a bug: one line, and the shell goes on

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -133,6 +134,8 @@ class FaultServer:
         self.path = directory / "fault.sock"
         self.script = script
         self.sent: list[bytes] = []
+        #: where in `sent` each client's data starts
+        self.starts: list[int] = []
         self.received: list[bytes] = []
         self.errors: list[BaseException] = []
         self.changed = threading.Condition()
@@ -179,6 +182,7 @@ class FaultServer:
     ) -> None:
         peer = Peer(self, self._clients, reader, writer)
         self._clients += 1
+        self.starts.append(len(self.sent))
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)  # type: ignore[arg-type]
@@ -192,6 +196,18 @@ class FaultServer:
             self._tasks.discard(task)  # type: ignore[arg-type]
             with contextlib.suppress(Exception):
                 writer.close()
+
+    def sent_lines(self) -> list[bytes]:
+        """Every line sent, client after client; a line cut short (the
+        connection closed in its middle) ends with its client's data."""
+        out: list[bytes] = []
+        bounds = [*self.starts, len(self.sent)]
+        for start, end in itertools.pairwise(bounds):
+            parts = b"".join(self.sent[start:end]).split(b"\n")
+            out += [part + b"\n" for part in parts[:-1]]
+            if parts[-1]:
+                out.append(parts[-1])
+        return out
 
     def requests(self) -> list[Any]:
         """Every line received so far: parsed, or as text if not JSON."""

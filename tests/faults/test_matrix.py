@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults import rows_input, rows_load, rows_lost, rows_server  # noqa: F401  (they register rows)
-from tests.faults.matrix import ROWS, Row, observe, table
+from tests.faults import (  # noqa: F401  (they register rows)
+    rows_history,
+    rows_input,
+    rows_load,
+    rows_lost,
+    rows_server,
+    rows_shell,
+)
+from tests.faults.matrix import ROWS, Row, observe, ordered, table
 from tests.procs import ROOT
 
 DOC = ROOT / "docs" / "reliability.md"
@@ -34,7 +41,7 @@ def test_reliability_table(tmp_path: Path) -> None:
     for row_id, spec in ROWS.items():
         if row_id not in OBSERVED:  # deselected, or run on its own
             OBSERVED[row_id] = observe(spec, tmp_path / row_id)
-    rows = [OBSERVED[row_id] for row_id in ROWS]
+    rows = [OBSERVED[row_id] for row_id in ordered()]
     assert all(r.verdict == "no traceback, nothing lost" for r in rows)
     text = DOC.read_text() if DOC.exists() else f"# Reliability\n\n{BEGIN}{END}"
     head, _, rest = text.partition(BEGIN)

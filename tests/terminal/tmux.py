@@ -28,11 +28,15 @@ class Screen:
         self.dir.mkdir(parents=True, exist_ok=True)
         #: the server's socket, in the test's own directory
         self.socket = str(self.dir / "tmux.sock")
+        # read when the server starts: a program that ends at once (a failed
+        # start-up) leaves its pane and what it printed, for the test to see
+        self.conf = self.dir / "tmux.conf"
+        self.conf.write_text("set-option -g remain-on-exit on\n")
         self.started = False
 
     def _run(self, *args: str) -> str:
         done = subprocess.run(
-            [self.tmux, "-S", self.socket, "-f", "/dev/null", *args],
+            [self.tmux, "-S", self.socket, "-f", str(self.conf), *args],
             capture_output=True,
             text=True,
             timeout=30,

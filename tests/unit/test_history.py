@@ -34,6 +34,59 @@ def test_loose_permissions_are_tightened(tmp_path: Path) -> None:
     assert mode(path) == 0o600
 
 
+def test_loose_file_and_directory_tightened_at_start_with_warnings(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "qmpsh"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    path = directory / "history"
+    path.write_text("\n# 2024-01-01 00:00:00.000000\n+query-status\n")
+    path.chmod(0o644)
+    warnings: list[str] = []
+    hist = HistoryFile(path, warn=warnings.append)
+    hist.tighten()
+    assert mode(path) == 0o600 and mode(directory) == 0o700
+    assert warnings == [
+        f"{directory} was readable by others (mode 0755): set to 0700",
+        f"{path} was readable by others (mode 0644): set to 0600",
+    ]
+    hist.tighten()
+    hist.append("query-name")
+    assert len(warnings) == 2  # once
+    assert hist.load() == ["query-status", "query-name"]  # nothing lost
+
+
+def test_loosened_while_running_is_tightened_again_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "h"
+    warnings: list[str] = []
+    hist = HistoryFile(path, warn=warnings.append)
+    hist.append("a")
+    assert warnings == [] and mode(path) == 0o600
+    path.chmod(0o604)
+    hist.append("b")
+    assert mode(path) == 0o600
+    assert warnings == [f"{path} was readable by others (mode 0604): set to 0600"]
+
+
+def test_full_disk_is_one_warning_and_the_session_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    path.symlink_to("/dev/full")
+    errors: list[str] = []
+    hist = ShellHistory(HistoryFile(path), errors.append)
+    # a device is not read (/dev/full would never end), nor tightened
+    assert list(hist.load_history_strings()) == []
+    hist.append_string("query-status")
+    hist.append_string("query-name")
+    assert errors == [
+        f"cannot write the history {path}: no space left on device; this "
+        "session's commands are kept in memory only"
+    ]
+    assert hist.get_strings() == ["query-status", "query-name"]
+
+
 def test_skips_blank_leading_space_and_repeats(tmp_path: Path) -> None:
     hist = HistoryFile(tmp_path / "h")
     assert not hist.append("   ")

@@ -205,6 +205,60 @@ def test_job_gone_from_queries() -> None:
     assert not book.apply_queries([], [], now=2.0, seq=8)
 
 
+RUNNING_AT_20 = (
+    [
+        {
+            "id": "j1",
+            "type": "commit",
+            "status": "running",
+            "current-progress": 13 * MiB,
+            "total-progress": 64 * MiB,
+        }
+    ],
+    [],
+)
+
+
+def test_listing_older_than_the_events_does_not_undo_them() -> None:
+    """query-jobs sent while the job ran, its reply read after the events
+    that ended the job (and query-block-jobs, sent later, lists nothing)."""
+    book = JobBook()
+    log = feed(book, COMMIT[:2])
+    asked = log.seq  # when the poll sent query-jobs
+    feed(book, COMMIT[2:], log)
+    assert not book.apply_queries(*RUNNING_AT_20, seq=log.seq, asked=asked)
+    job = book.get("j1")
+    assert job is not None and job.finished and job.outcome == "completed"
+    # listed by a poll sent after those events, it is a new job of that id
+    assert book.apply_queries(*RUNNING_AT_20, seq=log.seq, asked=log.seq)
+    job = book.get("j1")
+    assert job is not None and job.active and job.current == 13 * MiB
+
+
+def test_listing_older_than_ready_keeps_ready() -> None:
+    book = JobBook()
+    log = feed(book, [status("j2", "created"), status("j2", "running")])
+    asked = log.seq
+    feed(book, [status("j2", "ready"), block("READY", "j2", len=4, offset=4)], log)
+    listed = [{"id": "j2", "type": "commit", "status": "running"}]
+    blocks = [{"device": "j2", "type": "commit", "ready": False, "status": "running"}]
+    book.apply_queries(listed, blocks, asked=asked)
+    assert book.get("j2").ready  # type: ignore[union-attr]
+    book.apply_queries(listed, blocks, asked=log.seq)  # a later poll has the say
+    assert not book.get("j2").ready  # type: ignore[union-attr]
+
+
+def test_job_created_after_the_queries_were_sent_is_not_gone() -> None:
+    book = JobBook()
+    log = feed(book, [])
+    asked = log.seq
+    feed(book, COMMIT[:2], log)
+    assert not book.apply_queries([], [], seq=log.seq, asked=asked)
+    assert book.get("j1").active  # type: ignore[union-attr]
+    assert book.apply_queries([], [], seq=log.seq, asked=log.seq)
+    assert book.get("j1").outcome == "gone"  # type: ignore[union-attr]
+
+
 def test_concluded_listed_job_keeps_its_outcome() -> None:
     book = JobBook()
     feed(book, COMMIT[:5])  # completed, not yet dismissed
