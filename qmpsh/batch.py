@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import BuiltinError, Context, lookup
-from qmpsh.client import CommandTimeout, QmpshError
+from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force

@@ -16,7 +16,8 @@ import shlex
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, Protocol
 
-from qmpsh.client import Connection, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.settings import Settings

@@ -3,34 +3,43 @@
 `Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
 does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
 offered), ids, routing replies to their requests, accept mode and fd passing.
-A small adapter subclass overrides only its documented extension points
-(``_do_recv``/``_do_send``, the ``_cb_*`` hooks and event dispatch) to feed
-the wire log and our bounded `EventLog`: the library's default listener keeps
-every event forever, which an operator's shell that runs for days cannot.
+`qmpsh.adapter` points the library's extension points at this class (wire
+log, bounded event history), `qmpsh.dial` opens the socket, and
+`qmpsh.qga` holds the guest agent's synchronisation.  Of the library's
+private interface this module uses ``_raw`` (to send a message with the
+caller's own id) and ``_writer`` (to drain before passing a descriptor).
 
-Errors come out as `QmpshError` subclasses carrying one line of text.
+Errors come out as `qmpsh.errors.QmpshError` subclasses carrying one line of
+text.
 """
+
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import json
-import os
 import socket
-import stat
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qemu.qmp import ExecInterruptedError, Message, QMPClient, Runstate, StateError
+from qemu.qmp import ExecInterruptedError, Runstate, StateError
 from qemu.qmp.error import ProtocolError
 from qemu.qmp.protocol import ConnectError
 from qemu.qmp.qmp_client import NegotiationError
 
-from qmpsh.address import Address, TcpAddress, UnixAddress
+from qmpsh.adapter import Adapter, CutMessage
+from qmpsh.address import Address, UnixAddress
+from qmpsh.dial import open_socket, os_text
+from qmpsh.errors import (
+    BadRequest,
+    CommandTimeout,
+    ConnectFailed,
+    ConnectionLost,
+    NotConnected,
+    QmpshError,
+)
 from qmpsh.eventlog import EventLog
-from qmpsh.exitcodes import Exit
 from qmpsh.literal import clip
 
 if TYPE_CHECKING:
@@ -47,154 +56,11 @@ AGENT_GREETING_WAIT = 0.5
 AGENT_SYNC_TIMEOUT = 10.0
 
 
-class QmpshError(Exception):
-    """An error to show the user as one line, with the exit code it maps to."""
-
-    exit_code = Exit.COMMAND_ERROR
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ConnectFailed(QmpshError):
-    exit_code = Exit.CONNECT_ERROR
-
-
-class ConnectionLost(QmpshError):
-    exit_code = Exit.CONNECTION_LOST
-
-
-class NotConnected(QmpshError):
-    exit_code = Exit.CONNECTION_LOST
-
-
-class CommandTimeout(QmpshError):
-    exit_code = Exit.TIMEOUT
-
-
-class BadRequest(QmpshError):
-    exit_code = Exit.PARSE_ERROR
-
-
 StateListener = Callable[[str, str], None]
 WarningListener = Callable[[str], None]
 
 #: how many ids of requests still awaiting a reply are remembered by name
 _NAMES_KEPT = 1024
-
-
-class _CutMessage(EOFError):
-    """The stream ended in the middle of a message."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
-#: messages read between two yields to the event loop (see _Adapter._do_recv)
-_YIELD_EVERY = 32
-
-
-class _Adapter(QMPClient):
-    """QMPClient with its I/O hooks pointed at a `Connection`."""
-
-    def __init__(self, owner: Connection, readbuflen: int) -> None:
-        super().__init__(None, readbuflen)
-        self._owner = owner
-        self._received = 0
-
-    def _cb_outbound(self, msg: Message) -> Message:
-        return msg  # the base class formats every message for debug logging
-
-    def _cb_inbound(self, msg: Message) -> Message:
-        return msg
-
-    async def _do_recv(self) -> Message:
-        self._received += 1
-        if not self._received % _YIELD_EVERY:
-            # Lines already in the buffer are read without waiting on the
-            # socket, so a flood of events (up to the 10 MiB read buffer)
-            # would otherwise hold the loop: let keys and screen run now and then.
-            await asyncio.sleep(0)
-        data = await self._readline()
-
-        log = self._owner.wirelog
-        agent = self._owner.agent
-        while agent is not None:  # guest agent: drop stale lines while syncing
-            kept = agent.filter(data)
-            if kept is not None:
-                data = kept
-                break
-            if log is not None:
-                log.write("in", data, valid=False)
-            data = await self._readline()
-        self._owner.last_input = data
-        if not data.endswith(b"\n"):  # EOF in the middle of a line
-            if log is not None:
-                log.write("in", data, valid=False)
-            self._owner.reader_failure = _CutMessage(len(data))
-            raise self._owner.reader_failure
-        try:
-            msg = Message(data, eager=True)
-        except Exception as err:  # not JSON, not an object, or nested too deeply
-            if log is not None:
-                log.write("in", data, valid=False)
-            self._owner.last_bad_input = data
-            self._owner.reader_failure = err
-            raise
-        if log is not None:
-            log.write("in", data)
-        return msg
-
-    def _do_send(self, msg: Message) -> None:
-        data = bytes(msg) + b"\n"
-        obj = msg._object
-        if self._owner.wirelog is not None:
-            self._owner.wirelog.write("out", data, message=obj)
-        msg_id = obj.get("id")
-        if msg_id.__class__ is str:  # remembered to name a late reply
-            self._owner._sent(msg_id, obj.get("execute") or obj.get("exec-oob"))
-        assert self._writer is not None
-        self._writer.write(data)
-
-    async def _event_dispatch(self, msg: Message) -> None:
-        self._owner.events.append(msg._object)
-
-    async def _on_message(self, msg: Message) -> None:
-        obj = msg._object
-        if "id" in obj and "event" not in obj:
-            msg_id = obj["id"]
-            # qmp-spec: clients drop replies with an unknown id; a non-string
-            # id (no request of ours has one) would not even be hashable
-            if msg_id.__class__ is not str or msg_id not in self._pending:
-                self._owner._dropped(msg_id)
-                return
-            self._owner._requests.pop(msg_id, None)
-        await super()._on_message(msg)
-
-    async def _negotiate(self) -> None:
-        """``qmp_capabilities``, keeping events that arrive before its reply.
-
-        The base class takes the next message for the reply; QEMU can emit
-        an event first (a guest already running), so events are kept here.
-        """
-        arguments: dict[str, list[str]] = {}
-        if self._greeting is not None and "oob" in self._greeting.QMP.capabilities:
-            arguments["enable"] = ["oob"]
-        await self._send(self.make_execute_msg("qmp_capabilities", arguments))
-        try:
-            while "event" in (reply := await self._recv()):
-                self._owner.events.append(reply._object)
-        except ProtocolError as err:
-            raise NegotiationError("bad reply", err) from err
-        if "return" not in reply or "error" in reply:
-            error = reply.get("error")
-            if isinstance(error, dict):
-                why = f"{error.get('class', 'Error')}: {error.get('desc', '')}"
-            else:
-                why = f"got {clip(bytes(reply).decode())}"
-            raise NegotiationError(why, ValueError())
 
 
 class Connection:
@@ -234,8 +100,8 @@ class Connection:
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
 
-    def _new_client(self) -> _Adapter:
-        client = _Adapter(self, self.read_limit)
+    def _new_client(self) -> Adapter:
+        client = Adapter(self, self.read_limit)
         client.await_greeting = self.negotiate
         client.negotiate = self.negotiate
         return client
@@ -343,7 +209,7 @@ class Connection:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            sock = await _open_socket(address, timeout)
+            sock = await open_socket(address, timeout)
             if self.negotiate and self.detect_agent:
                 sock = await self._detect(sock, address, left(), timeout)
         except ConnectFailed:
@@ -385,7 +251,7 @@ class Connection:
             return sock
         sock.close()
         if kind == "late-qmp":  # a slow QEMU: it has our probe; start afresh
-            return await _open_socket(address, timeout)
+            return await open_socket(address, timeout)
         raise ConnectFailed(
             f"connected to {address} but no QMP greeting came within "
             f"{total or timeout:g} s, and no guest agent answered "
@@ -413,7 +279,7 @@ class Connection:
             self._set_state("idle")
             cause = err.exc if isinstance(err, ConnectError) else err
             raise ConnectFailed(
-                f"cannot listen on {address}: {_os_text(cause)}"
+                f"cannot listen on {address}: {os_text(cause)}"
             ) from None
 
     async def accept(self, timeout: float | None = None) -> None:
@@ -479,7 +345,7 @@ class Connection:
         if isinstance(exc, ValueError | RecursionError):
             return f"{where}: {self._lost_text(exc)}"
         if isinstance(exc, OSError):
-            return f"connection to {where} failed: {_os_text(exc)}"
+            return f"connection to {where} failed: {os_text(exc)}"
         return f"session with {where} failed: {exc}"
 
     # -- losing ------------------------------------------------------------
@@ -503,7 +369,7 @@ class Connection:
             failure = err
         # what the reader saw explains more than a write to a closed socket
         failure = self.reader_failure or failure
-        if isinstance(failure, _CutMessage):
+        if isinstance(failure, CutMessage):
             return (
                 f"{self.address} closed the connection in the middle of a "
                 f"message ({failure.size} bytes of it arrived)"
@@ -531,9 +397,9 @@ class Connection:
             return "the server sent JSON nested too deeply"
         if isinstance(err, ConnectionResetError | BrokenPipeError):
             # the server went away while we were writing to it
-            return f"{self.address} closed the connection ({_os_text(err)})"
+            return f"{self.address} closed the connection ({os_text(err)})"
         if isinstance(err, OSError):
-            return f"connection to {self.address} failed: {_os_text(err)}"
+            return f"connection to {self.address} failed: {os_text(err)}"
         return f"connection to {self.address} failed: {name}: {err}"
 
     async def close(self) -> None:
@@ -681,122 +547,10 @@ class Connection:
             self._client.send_fd_scm(fd)
         except OSError as err:
             raise ConnectionLost(
-                f"could not pass the descriptor: {_os_text(err)}"
+                f"could not pass the descriptor: {os_text(err)}"
             ) from None
 
 
 def _command_name(message: dict[str, Any]) -> str:
     name = message.get("execute", message.get("exec-oob", "the request"))
     return str(name)
-
-
-def _os_text(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror:
-        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
-    return str(err) or type(err).__name__
-
-
-async def _open_socket(address: Address, timeout: float) -> socket.socket:
-    """A connected, non-blocking socket, or `ConnectFailed` saying why not."""
-    loop = asyncio.get_running_loop()
-    if isinstance(address, UnixAddress):
-        path = address.path
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise ConnectFailed(
-                f"no socket at {path} (is QEMU running with "
-                f"-qmp unix:{path},server=on,wait=off?)"
-            ) from None
-        except OSError as err:
-            raise ConnectFailed(f"cannot reach {path}: {_os_text(err)}") from None
-        if not stat.S_ISSOCK(st.st_mode):
-            raise ConnectFailed(f"{path} exists but is not a socket")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        await _connect_unix(loop, sock, address, timeout)
-        return sock
-    assert isinstance(address, TcpAddress)
-    try:
-        infos = await asyncio.wait_for(
-            loop.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM),
-            timeout,
-        )
-    except (socket.gaierror, TimeoutError):
-        raise ConnectFailed(f"cannot resolve host {address.host!r}") from None
-    last: ConnectFailed | None = None
-    for family, kind, proto, _, sockaddr in infos:
-        sock = socket.socket(family, kind, proto)
-        sock.setblocking(False)
-        try:
-            await _connect_sock(loop, sock, sockaddr, address, timeout)
-        except ConnectFailed as err:
-            last = err
-            continue
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-    raise last or ConnectFailed(f"cannot resolve host {address.host!r}")
-
-
-async def _connect_sock(
-    loop: asyncio.AbstractEventLoop,
-    sock: socket.socket,
-    target: Any,
-    address: Address,
-    timeout: float,
-) -> None:
-    try:
-        await asyncio.wait_for(loop.sock_connect(sock, target), timeout)
-    except TimeoutError:
-        sock.close()
-        raise ConnectFailed(
-            f"timed out connecting to {address} after {timeout:g} s"
-        ) from None
-    except OSError as err:
-        sock.close()
-        raise _connect_error(err, address) from None
-
-
-def _connect_error(err: OSError, address: Address) -> ConnectFailed:
-    if err.errno == errno.ECONNREFUSED:
-        if isinstance(address, UnixAddress):
-            return ConnectFailed(
-                f"nothing is listening on {address} (QEMU has exited and "
-                "left its socket file behind?)"
-            )
-        return ConnectFailed(f"connection refused by {address}")
-    return ConnectFailed(f"cannot connect to {address}: {_os_text(err)}")
-
-
-async def _connect_unix(
-    loop: asyncio.AbstractEventLoop,
-    sock: socket.socket,
-    address: UnixAddress,
-    timeout: float,
-) -> None:
-    """Connect a non-blocking unix socket, waiting while the server is busy.
-
-    QEMU serves one monitor client at a time and leaves the others in its
-    listen queue; when that queue is full, connect(2) on a unix socket fails
-    with EAGAIN at once (it does not wait as TCP does), so retry until the
-    timeout instead of reporting the monitor as gone.
-    """
-    deadline = loop.time() + timeout
-    delay = 0.005
-    while True:
-        try:
-            sock.connect(address.path)
-            return
-        except BlockingIOError:
-            if loop.time() + delay >= deadline:
-                sock.close()
-                raise ConnectFailed(
-                    f"timed out connecting to {address} after {timeout:g} s: the "
-                    "monitor is busy (QEMU serves one QMP client at a time and "
-                    "its queue of waiting clients stayed full)"
-                ) from None
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
-        except OSError as err:
-            sock.close()
-            raise _connect_error(err, address) from None

@@ -145,7 +145,8 @@ class Listener:
         self.color = settings.use_color(sys.stdout.isatty())
 
     async def run(self, address: Any) -> int:
-        from qmpsh.client import Connection, QmpshError
+        from qmpsh.client import Connection
+        from qmpsh.errors import QmpshError
         from qmpsh.eventlog import Event, EventLog
         from qmpsh.wirelog import WireLog
 

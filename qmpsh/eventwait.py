@@ -19,7 +19,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from qmpsh.client import Connection, ConnectionLost
+from qmpsh.client import Connection
+from qmpsh.errors import ConnectionLost
 from qmpsh.eventfilter import EventFilter
 from qmpsh.eventlog import Event, EventLog
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from qmpsh import hmp
 from qmpsh.builtins import BuiltinError, Context, builtin
-from qmpsh.client import CommandTimeout, QmpshError
+from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.render import error_line, is_error, render_json
 

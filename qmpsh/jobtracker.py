@@ -13,7 +13,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from qmpsh.client import Connection, ConnectionLost, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import ConnectionLost, QmpshError
 from qmpsh.eventlog import Event, EventLog
 from qmpsh.jobs import JobBook
 

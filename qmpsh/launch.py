@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import Connection, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import QmpshError
 from qmpsh.exitcodes import Exit
 
 DEFAULT_QEMU = ("qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none")

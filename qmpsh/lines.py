@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from qmpsh import builtins
 from qmpsh.builtins import Builtin, Context
-from qmpsh.client import QmpshError
+from qmpsh.errors import QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
 from qmpsh.hooks import Check, Hooks, Problem, Run, ShellApi

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from qmpsh.client import Connection, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import QmpshError
 from qmpsh.printer import Printer
 from qmpsh.reconnect import Reconnector, Reopen
 

@@ -18,7 +18,8 @@ import sys
 from dataclasses import dataclass, field
 
 from qmpsh.address import Address, UnixAddress
-from qmpsh.client import ConnectFailed, Connection
+from qmpsh.client import Connection
+from qmpsh.errors import ConnectFailed
 
 
 def clear_stale_socket(path: str) -> None:

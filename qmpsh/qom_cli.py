@@ -59,7 +59,8 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     """Connect to ``--socket`` (or $QMP_SOCKET), run *job(conn)*, disconnect;
     return the exit code, having printed one line on failure."""
     from qmpsh.address import AddressError, parse_address
-    from qmpsh.client import Connection, QmpshError
+    from qmpsh.client import Connection
+    from qmpsh.errors import QmpshError
     from qmpsh.qom import QomError
 
     text = opts.get("socket") or os.environ.get("QMP_SOCKET")

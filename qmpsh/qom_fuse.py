@@ -212,7 +212,7 @@ class QomFS(Operations):  # type: ignore[misc]
 def mount(mountpoint: str, opts: dict[str, Any]) -> int:
     """Mount until unmounted or signalled; return the exit code."""
     from qmpsh.address import AddressError, parse_address
-    from qmpsh.client import QmpshError
+    from qmpsh.errors import QmpshError
     from qmpsh.exitcodes import Exit
 
     def fail(message: str, code: int) -> int:

@@ -12,7 +12,8 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
-from qmpsh.client import Connection, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import QmpshError
 
 MAX_DELAY = 30.0
 

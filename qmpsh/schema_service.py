@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from qmpsh.client import QmpshError
+from qmpsh.errors import QmpshError
 from qmpsh.parser import Typer
 from qmpsh.schema import Schema, SchemaError
 from qmpsh.schema_cache import SchemaCache, command_names, commands_digest, server_key

@@ -14,7 +14,8 @@ from typing import NamedTuple, Protocol
 
 from qmpsh.address import Address
 from qmpsh.builtins import Context
-from qmpsh.client import Connection, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.linehandler import LineHandler

@@ -20,8 +20,8 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins import Context
-from qmpsh.client import ConnectionLost, QmpshError
 from qmpsh.danger import confirmation
+from qmpsh.errors import ConnectionLost, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.hooks import Declined, Hooks, LineMode, Problem, Run

@@ -12,7 +12,8 @@ import sys
 from typing import Any
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import Connection, ConnectionLost, QmpshError
+from qmpsh.client import Connection
+from qmpsh.errors import ConnectionLost, QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from tests.faults.matrix import Probe, lines_of, one_line, row

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import CommandTimeout, Connection
+from qmpsh.client import Connection
+from qmpsh.errors import CommandTimeout
 from qmpsh.exitcodes import Exit
 from qmpsh.qga import guest_commands
 from qmpsh.wirelog import WireLog
