@@ -13,7 +13,6 @@ Errors come out as `qmpsh.errors.QmpshError` subclasses carrying one line of
 text.
 """
 
-
 from __future__ import annotations
 
 import asyncio
@@ -24,11 +23,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import ExecInterruptedError, Runstate, StateError
-from qemu.qmp.error import ProtocolError
 from qemu.qmp.protocol import ConnectError
-from qemu.qmp.qmp_client import NegotiationError
 
-from qmpsh.adapter import Adapter, CutMessage
+from qmpsh.adapter import Adapter
 from qmpsh.address import Address, UnixAddress
 from qmpsh.dial import open_socket, os_text
 from qmpsh.errors import (
@@ -41,6 +38,7 @@ from qmpsh.errors import (
 )
 from qmpsh.eventlog import EventLog
 from qmpsh.literal import clip
+from qmpsh.why import Evidence, ended, session_error
 
 if TYPE_CHECKING:
     from qmpsh.qga import AgentSync
@@ -324,29 +322,13 @@ class Connection:
         self._watcher = asyncio.ensure_future(self._watch())
         self._set_state("connected")
 
+    def _evidence(self) -> Evidence:
+        return Evidence(
+            str(self.address), self.last_input, self.last_bad_input, self.read_limit
+        )
+
     def _session_error(self, exc: BaseException) -> str:
-        where = str(self.address)
-        if isinstance(exc, EOFError):
-            return (
-                f"{where} closed the connection before the QMP greeting "
-                "(is another client connected, or is it not a QMP server?)"
-            )
-        name = type(exc).__name__
-        if name == "GreetingError":
-            seen = self.last_input
-            got = f": got {clip(seen.decode('utf-8', 'replace'))}" if seen else ""
-            return f"{where} did not send a QMP greeting{got}"
-        if name == "NegotiationError":
-            assert isinstance(exc, NegotiationError)
-            why = exc.error_message
-            if isinstance(exc.exc, ProtocolError):
-                why = self._lost_text(exc.exc).removeprefix("the server ")
-            return f"capabilities negotiation with {where} failed: {why}"
-        if isinstance(exc, ValueError | RecursionError):
-            return f"{where}: {self._lost_text(exc)}"
-        if isinstance(exc, OSError):
-            return f"connection to {where} failed: {os_text(exc)}"
-        return f"session with {where} failed: {exc}"
+        return session_error(exc, self._evidence())
 
     # -- losing ------------------------------------------------------------
 
@@ -368,39 +350,7 @@ class Connection:
         except Exception as err:
             failure = err
         # what the reader saw explains more than a write to a closed socket
-        failure = self.reader_failure or failure
-        if isinstance(failure, CutMessage):
-            return (
-                f"{self.address} closed the connection in the middle of a "
-                f"message ({failure.size} bytes of it arrived)"
-            )
-        if failure is None or isinstance(failure, EOFError):
-            return f"{self.address} closed the connection"
-        return self._lost_text(failure)
-
-    def _lost_text(self, err: BaseException) -> str:
-        name = type(err).__name__
-        if name == "DeserializationError" or isinstance(err, UnicodeDecodeError):
-            bad = self.last_bad_input or b""
-            return f"the server sent data that is not JSON: {clip(bad.decode('utf-8', 'backslashreplace'))}"
-        if name == "UnexpectedTypeError":
-            bad = self.last_bad_input or b""
-            return f"the server sent JSON that is not an object: {clip(bad.decode('utf-8', 'backslashreplace'))}"
-        if name == "ServerParseError":
-            return "the server reported that it could not parse our input"
-        if isinstance(err, ValueError) and "limit" in str(err):
-            return (
-                f"a message longer than the read limit ({self.read_limit} bytes) "
-                "arrived (raise it with --read-limit)"
-            )
-        if isinstance(err, RecursionError) or "recursion" in str(err):
-            return "the server sent JSON nested too deeply"
-        if isinstance(err, ConnectionResetError | BrokenPipeError):
-            # the server went away while we were writing to it
-            return f"{self.address} closed the connection ({os_text(err)})"
-        if isinstance(err, OSError):
-            return f"connection to {self.address} failed: {os_text(err)}"
-        return f"connection to {self.address} failed: {name}: {err}"
+        return ended(self.reader_failure or failure, self._evidence())
 
     async def close(self) -> None:
         """Disconnect (idempotent); never raises."""
