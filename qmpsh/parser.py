@@ -30,7 +30,25 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
 from qmpsh.deepjson import MAX_DEPTH, depth
-from qmpsh.literal import LiteralError, clip, parse_literal, parse_number, scan_string
+from qmpsh.literal import LiteralError, clip, parse_literal, parse_number
+from qmpsh.words import (
+    NeedMore,
+    ParseError,
+    Word,
+    match_brackets,
+    skip_blank,
+    split_statements,
+)
+
+__all__ = [
+    "Accumulator",
+    "Incomplete",
+    "ParseError",
+    "Request",
+    "Typer",
+    "default_typer",
+    "parse",
+]
 
 PathT = tuple[str | int, ...]
 
@@ -41,20 +59,6 @@ _WS = " \t\r\n"
 _BOOLS = {"true": True, "false": False}
 TRANSACTION_OPEN = "transaction("
 TRANSACTION_CLOSE = ")"
-
-
-class ParseError(ValueError):
-    """Malformed input; `offset` indexes the text given to `parse`."""
-
-    def __init__(self, message: str, offset: int, text: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.line = text.count("\n", 0, offset) + 1
-        self.column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
 
 
 class Request(NamedTuple):
@@ -100,24 +104,6 @@ def default_typer(command: str, path: PathT, text: str, args: Mapping[str, Any])
     return text
 
 
-class _NeedMore(Exception):
-    def __init__(self, what: str, offset: int) -> None:
-        self.what = what
-        self.offset = offset
-
-
-class _Word(NamedTuple):
-    start: int
-    end: int
-    raw: str
-    #: for ``key=value`` words: the key, where the value starts, the value
-    key: str | None = None
-    value_start: int = 0
-    value: Any = None
-    #: bare scalar text still to be typed, when the value was unquoted
-    bare: str | None = None
-
-
 class _Builder:
     """Builds the arguments object, refusing keys set twice or both ways."""
 
@@ -135,7 +121,7 @@ class _Builder:
         self.leaves: set[PathT] = set()
         self.parents: set[PathT] = set()
 
-    def assign(self, word: _Word, root: dict[str, Any], prefix: PathT) -> None:
+    def assign(self, word: Word, root: dict[str, Any], prefix: PathT) -> None:
         assert word.key is not None
         keys = word.key.split(".")
         if len(prefix) + len(keys) >= MAX_DEPTH:
@@ -175,7 +161,7 @@ class _Builder:
                 raise self._too_deep(word, total)
         node[keys[-1]] = value
 
-    def _too_deep(self, word: _Word, levels: int) -> ParseError:
+    def _too_deep(self, word: Word, levels: int) -> ParseError:
         return ParseError(
             f"the request would be nested {levels} levels deep; QEMU accepts "
             f"at most {MAX_DEPTH}",
@@ -183,7 +169,7 @@ class _Builder:
             self.text,
         )
 
-    def _both(self, path: PathT, prefix: PathT, word: _Word) -> ParseError:
+    def _both(self, path: PathT, prefix: PathT, word: Word) -> ParseError:
         name = _dotted(path, prefix)
         return ParseError(
             f"{name!r} is given both a value and members ({name}=... and "
@@ -200,14 +186,14 @@ def _dotted(path: PathT, prefix: PathT) -> str:
 def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
     """Parse one command (which may span lines) from *text*."""
     typer = typer or default_typer
-    start = _skip_blank(text, 0)
+    start = skip_blank(text, 0)
     if start >= len(text):
         return None
     try:
         if text[start] == "{":
             return _parse_raw(text, start)
-        statements = _statements(text, start)
-    except _NeedMore as more:
+        statements = split_statements(text, start)
+    except NeedMore as more:
         return Incomplete(more.what, more.offset)
     first = statements[0]
     if first[0].raw == TRANSACTION_OPEN and first[0].key is None:
@@ -236,7 +222,7 @@ def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
 
 
 def _parse_transaction(
-    text: str, statements: list[list[_Word]], typer: Typer
+    text: str, statements: list[list[Word]], typer: Typer
 ) -> Request | Incomplete:
     actions: list[dict[str, Any]] = []
     builder = _Builder(text, typer, "transaction", {"actions": actions})
@@ -280,7 +266,7 @@ def _parse_transaction(
     return Request({"execute": "transaction", "arguments": arguments})
 
 
-def _need_pair(word: _Word, text: str, where: str = "") -> None:
+def _need_pair(word: Word, text: str, where: str = "") -> None:
     if word.key is None:
         hint = f" {where}" if where else ""
         raise ParseError(
@@ -289,12 +275,12 @@ def _need_pair(word: _Word, text: str, where: str = "") -> None:
 
 
 def _parse_raw(text: str, start: int) -> Request:
-    end = _match_brackets(text, start)
+    end = match_brackets(text, start)
     try:
         value = parse_literal(text[start:end])
     except LiteralError as err:
         raise ParseError(f"bad JSON: {err.message}", start + err.offset, text) from None
-    rest = _skip_blank(text, end)
+    rest = skip_blank(text, end)
     if rest < len(text):
         raise ParseError("unexpected text after the JSON object", rest, text)
     if not isinstance(value, dict):
@@ -308,131 +294,6 @@ def _parse_raw(text: str, start: int) -> Request:
             text,
         )
     return Request(value, raw=True)
-
-
-def _skip_blank(text: str, pos: int) -> int:
-    """Skip whitespace, newlines and comments."""
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if ch in _WS:
-            pos += 1
-        elif ch == "#":
-            nl = text.find("\n", pos)
-            pos = n if nl < 0 else nl
-        else:
-            break
-    return pos
-
-
-def _statements(text: str, pos: int) -> list[list[_Word]]:
-    """Words grouped by line; newlines inside quotes or brackets don't count."""
-    out: list[list[_Word]] = []
-    current: list[_Word] = []
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if ch == "\n":
-            if current:
-                out.append(current)
-                current = []
-            pos += 1
-        elif ch in _WS:
-            pos += 1
-        elif ch == "#":
-            nl = text.find("\n", pos)
-            pos = n if nl < 0 else nl
-        else:
-            word = _scan_word(text, pos)
-            current.append(word)
-            pos = word.end
-    if current:
-        out.append(current)
-    return out
-
-
-def _scan_word(text: str, pos: int) -> _Word:
-    n = len(text)
-    i = pos
-    while i < n and text[i] not in _WS and text[i] not in "=\"'":
-        i += 1
-    if i < n and text[i] == "=":
-        key = text[pos:i]
-        if not key:
-            raise ParseError("a name is missing before '='", pos, text)
-        value, bare, end = _scan_value(text, i + 1)
-        return _Word(pos, end, text[pos:end], key, i + 1, value, bare)
-    if i < n and text[i] in "\"'":
-        _, _, end = _scan_value(text, pos)  # a quoted stray word
-        return _Word(pos, end, text[pos:end])
-    return _Word(pos, i, text[pos:i])
-
-
-def _scan_value(text: str, pos: int) -> tuple[Any, str | None, int]:
-    """Scan a value; return (value, bare text or None, end)."""
-    n = len(text)
-    if pos < n and text[pos] in "{[":
-        end = _match_brackets(text, pos)
-        if end < n and text[end] not in _WS:
-            raise ParseError(
-                f"unexpected {text[end]!r} after the closing {text[end - 1]!r}",
-                end,
-                text,
-            )
-        try:
-            return parse_literal(text[pos:end]), None, end
-        except LiteralError as err:
-            raise ParseError(
-                f"bad JSON value: {err.message} (quote the value to send it "
-                "as a string)",
-                pos + err.offset,
-                text,
-            ) from None
-    parts: list[str] = []
-    quoted = False
-    i = pos
-    while i < n and text[i] not in _WS:
-        if text[i] in "\"'":
-            quoted = True
-            try:
-                part, i = scan_string(text, i)
-            except LiteralError as err:
-                if err.offset >= n:
-                    raise _NeedMore("quote", i) from None
-                raise ParseError(err.message, err.offset, text) from None
-            parts.append(part)
-        else:
-            j = i
-            while j < n and text[j] not in _WS and text[j] not in "\"'":
-                j += 1
-            parts.append(text[i:j])
-            i = j
-    value = "".join(parts)
-    return value, (None if quoted else value), i
-
-
-def _match_brackets(text: str, pos: int) -> int:
-    """The end of the bracketed span opening at *pos* (quotes respected)."""
-    depth = 0
-    i = pos
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        elif ch in "\"'":
-            j = i + 1
-            while j < n and text[j] != ch:
-                j += 2 if text[j] == "\\" else 1
-            if j >= n:
-                raise _NeedMore("quote", i)
-            i = j
-        i += 1
-    raise _NeedMore("bracket", pos)
 
 
 class Accumulator:
