@@ -474,7 +474,9 @@ def case_typing(tmp: Path, count: int) -> list[Row]:
             pid = pane.pid()
             before = rss_kib(pid)
             server.flood_now()
+            pane.wait(lambda s: "BENCH_FLOOD" in s)  # the flood is under way
             typed, during = "", 0
+
             for ch in "abcdefghijklmnop":
                 typed += ch
                 start = time.perf_counter()

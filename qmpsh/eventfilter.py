@@ -21,6 +21,7 @@ the ``filter``, ``wait`` and ``events`` built-ins, and ``qmpsh events``.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -267,7 +268,13 @@ def current(state: Mapping[str, Any], default: EventFilter | None) -> EventFilte
     value = state.get(STATE_KEY)
     if isinstance(value, EventFilter):
         return value
-    return default if default is not None else EventFilter()
+    return default if default is not None else _everything()
+
+
+@functools.cache
+def _everything() -> EventFilter:
+    """The filter that keeps every event (made once: it is asked per event)."""
+    return EventFilter()
 
 
 def _compile(pattern: str, flags: int) -> re.Pattern[str]:

@@ -14,11 +14,9 @@ disappears from ``query-jobs`` before any of that was seen is ``gone``.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qmpsh.eventlog import Event
 
@@ -28,8 +26,10 @@ FINAL = frozenset({"concluded", "null"})
 OUTCOMES = ("completed", "cancelled", "failed", "aborted", "gone")
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
+    """One job as last seen.  A NamedTuple: it is replaced on every
+    JOB_STATUS_CHANGE, and ``_replace`` costs a fifth of dataclasses.replace."""
+
     id: str
     type: str = "?"
     status: str = "?"
@@ -128,7 +128,7 @@ class JobBook:
             changes["io_error"] = f"{op} error (action: {action})"
         elif name == "BLOCK_JOB_PENDING":
             changes["status"] = "pending"
-        self.jobs[job_id] = dataclasses.replace(job, **changes)
+        self.jobs[job_id] = job._replace(**changes)
         return True
 
     def _status(self, job_id: str, status: str, event: Event) -> bool:
@@ -154,7 +154,7 @@ class JobBook:
             changes["outcome"] = self._settle(job)
         if status in FINAL and not job.ended:
             changes["ended"] = event.seq
-        self.jobs[job_id] = dataclasses.replace(job, **changes)
+        self.jobs[job_id] = job._replace(**changes)
         self._trim()
         return True
 
@@ -211,9 +211,9 @@ class JobBook:
                 continue
             if job.active:
                 outcome = self._settle(job) if job.aborting else "gone"
-                job = dataclasses.replace(job, outcome=outcome, ended=job.ended or seq)
+                job = job._replace(outcome=outcome, ended=job.ended or seq)
             # dismissed, though we missed the event saying so
-            self.jobs[job_id] = dataclasses.replace(job, status="null", updated=now)
+            self.jobs[job_id] = job._replace(status="null", updated=now)
             changed = True
         self._trim()
         return changed
@@ -266,11 +266,11 @@ class JobBook:
             else:
                 changes["outcome"] = self._settle(job)
             changes["ended"] = job.ended or seq
-        new = dataclasses.replace(job, **changes)
+        new = job._replace(**changes)
         if new == job and old is not None:
             return False
         rate = _rate(job, new, now)
-        self.jobs[job_id] = dataclasses.replace(new, updated=now, rate=rate)
+        self.jobs[job_id] = new._replace(updated=now, rate=rate)
         return True
 
     # -- views ------------------------------------------------------------

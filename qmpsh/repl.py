@@ -8,6 +8,7 @@ in through `qmpsh.hooks.Hooks`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ class Repl:
 
         def pre_run() -> None:
             app.create_background_task(printer.run(app))  # type: ignore[arg-type]
+            # Everything built so far (modules, the UI, the schema) lives as
+            # long as the shell: keep it out of the collector's full passes,
+            # which otherwise pause typing for tens of ms under event floods.
+            gc.freeze()
 
         try:
             if self.on_terminal:
@@ -164,6 +169,9 @@ def build_repl(
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         editing_mode=EditingMode.VI if shell.toggles.vi else EditingMode.EMACS,
         erase_when_done=True,
+        # background changes already redraw at most every 50 ms (Shell.
+        # redraw_soon); a keystroke should not wait for a busy loop to idle
+        max_render_postpone_time=0,
         input=input,
         output=output,
     )
