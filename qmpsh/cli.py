@@ -8,6 +8,7 @@ Options may come before or after the address.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +17,7 @@ import click
 from click.core import ParameterSource
 
 from qmpsh import __version__, invoke
+from qmpsh.addrcomplete import complete_address
 from qmpsh.entry import usage_error
 from qmpsh.exitcodes import Exit
 from qmpsh.options import ALL, EVENT_FILTER, UsageError, click_options
@@ -73,6 +75,13 @@ class AddressGroup(click.Group):
             return "open", self.commands["open"], args
         return super().resolve_command(ctx, args)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """The first word: a subcommand or an address (qmpsh.addrcomplete)."""
+        found = super().shell_complete(ctx, incomplete)
+        if not incomplete.startswith("-"):
+            found += complete_address(ctx, None, incomplete)
+        return found
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(
             ctx.command_path, "[OPTIONS] [ADDRESS]  |  qmpsh COMMAND [ARGS]..."
@@ -101,6 +110,15 @@ def _event_filter(opts: dict[str, Any]) -> EventFilter | None:
         raise click.UsageError(str(err)) from None
 
 
+def _print_completion(ctx: click.Context, param: Any, shell: str | None) -> None:
+    if shell is None or ctx.resilient_parsing:
+        return
+    from qmpsh.shellcomplete import script
+
+    click.echo(script(shell), nl=False)
+    ctx.exit(0)
+
+
 @click.group(
     cls=AddressGroup,
     invoke_without_command=True,
@@ -108,6 +126,14 @@ def _event_filter(opts: dict[str, Any]) -> EventFilter | None:
 )
 @session_options
 @click.version_option(__version__, "-V", "--version", prog_name="qmpsh")
+@click.option(
+    "--completion",
+    type=click.Choice(["bash", "zsh", "fish"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_print_completion,
+    help="Print the completion script for bash, zsh or fish and exit (the README says where it goes).",
+)
 @click.pass_context
 def cli(ctx: click.Context, /, **opts: Any) -> int:
     """A shell for the QEMU Monitor Protocol.
@@ -116,6 +142,12 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
     $QMP_SOCKET is used.  On a terminal qmpsh opens an interactive shell;
     with -c, -f or piped input it runs the commands and prints one JSON
     reply per line.
+
+    A command is NAME ARG=VALUE... (qom-get path=/machine property=type):
+    dotted names nest (file.driver=file), {...} and [...] values are JSON
+    or Python literals, a line starting with { is sent as raw JSON, and
+    transaction( ... ) groups actions.  In the shell, Tab completes from
+    the server's schema and "help CMD" explains a command.
 
     \b
     Exit codes: 0 ok, 1 error reply, 2 usage, 3 bad input line,
@@ -128,7 +160,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 
 
 @cli.command("open", hidden=True)
-@click.argument("address")
+@click.argument("address", shell_complete=complete_address)
 @session_options
 @click.pass_context
 def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
@@ -158,6 +190,10 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the full command line with click; exit with its status."""
+    if "_QMPSH_COMPLETE" in os.environ:  # shell completion: our scripts' way
+        from qmpsh.shellcomplete import register
+
+        register()
     try:
         code = cli.main(args=argv, prog_name="qmpsh", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -62,6 +62,10 @@ DOCUMENTED: tuple[tuple[str, str], ...] = (
         "retry_delay",
         "Seconds before the first attempt; doubled after each failure, up to 30.",
     ),
+    (
+        "addresses",
+        'Offered by shell completion (qmpsh <Tab>) besides socket files: ["host:4444"].',
+    ),
 )
 
 _DEFAULTS = Settings()
@@ -94,7 +98,8 @@ def template() -> str:
         "# qmpsh configuration.  Every setting is shown at its default, commented",
         "# out: remove the '# ' before one to change it.  Later sources win:",
         "# defaults < this file < environment (NO_COLOR, QMPSH_PAGER) < options.",
-        "# Only the interactive shell reads this file; batch mode ignores it.",
+        "# Only the interactive shell (and shell completion, for addresses) reads",
+        "# this file; batch mode ignores it.",
     ]
     for key, comment in DOCUMENTED:
         lines += [

@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from qmpsh.addrcomplete import complete_address
 from qmpsh.cli import _event_filter, _merged, event_filter_options
 from qmpsh.exitcodes import Exit
 
@@ -34,7 +35,7 @@ def _options(func: Any) -> Any:
 
 
 @click.command("events")
-@click.argument("address", required=False)
+@click.argument("address", required=False, shell_complete=complete_address)
 @_options
 @click.option(
     "-n",

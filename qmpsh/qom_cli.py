@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from qmpsh.addrcomplete import complete_address
 from qmpsh.exitcodes import Exit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +32,7 @@ def _connection_options(func: F) -> F:
                 "-s",
                 "--socket",
                 metavar="ADDRESS",
+                shell_complete=complete_address,
                 help="The QMP socket path or HOST:PORT (default: $QMP_SOCKET).",
             ),
             click.option(
@@ -132,7 +134,7 @@ def get_cmd(path_prop: str, as_json: bool, **opts: Any) -> int:
 @click.argument("path_prop", metavar="PATH.PROPERTY")
 @click.argument("value")
 def set_cmd(path_prop: str, value: str, verbose: bool, **opts: Any) -> int:
-    """Set a property to VALUE, typed by the property's type.
+    """Set the property PATH.PROPERTY to VALUE, typed by the property's type.
 
     A bool takes true/false (on/off, yes/no), an integer type a number
     (0x hex allowed) in its range, a size a number with an optional

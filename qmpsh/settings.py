@@ -98,6 +98,8 @@ class Settings(NamedTuple):
     retries: int = 5
     #: seconds before the first attempt; doubled after each failure, up to 30
     retry_delay: float = 2.0
+    #: addresses shell completion offers for ADDRESS (qmpsh.addrcomplete)
+    addresses: tuple[str, ...] = ()
 
     def replace(self, **changes: Any) -> Settings:
         return self._replace(**changes)

@@ -105,7 +105,7 @@ class Screen:
 
     def send(self, text: str) -> None:
         """Type *text* literally."""
-        self._run("send-keys", "-t", "main", "-l", text)
+        self._run("send-keys", "-t", "main", "-l", "--", text)
 
     def keys(self, *names: str) -> None:
         """Press keys by tmux name: Enter, C-c, C-d, F2, M-Up..."""
