@@ -30,7 +30,7 @@ def need(binary: str) -> str:
         f"/usr/sbin/{binary}" if os.path.exists(f"/usr/sbin/{binary}") else None
     )
     if path is None:
-        message = f"{binary} is not installed (apt-get install qemu-system-x86 qemu-utils qemu-guest-agent)"
+        message = f"{binary} is not installed (.ci/setup installs what the tests need)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

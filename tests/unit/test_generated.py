@@ -6,17 +6,15 @@ help text or an option changes, these tests fail until it is run again.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import click
-import pytest
 
 from qmpsh import __version__, cli, generate, manpage
 from qmpsh.exitcodes import Exit
-from tests.procs import ROOT
+from tests.procs import ROOT, need
 
 
 def test_regenerating_changes_nothing() -> None:
@@ -72,9 +70,7 @@ def test_man_page_exit_codes_are_qmpsh_exit_codes() -> None:
 
 
 def test_man_page_renders_without_warnings() -> None:
-    groff = shutil.which("groff")
-    if groff is None:
-        pytest.skip("groff is not installed (apt-get install groff-base)")
+    groff = need("groff")
     done = subprocess.run(
         [groff, "-man", "-Tutf8", "-ww", "-z", str(ROOT / "docs" / "qmpsh.1")],
         capture_output=True,
