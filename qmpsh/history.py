@@ -61,6 +61,32 @@ def parse_entries(data: str) -> list[str]:
     return entries
 
 
+def readline_entries(raw: str) -> list[str]:
+    """The commands of a readline history file such as qmp-shell's, oldest
+    first.  qmp-shell stores each line of a multi-line transaction on its
+    own (``transaction(``, the actions, ``)``); they become one entry, as
+    qmpsh keeps a transaction."""
+    out: list[str] = []
+    pending: list[str] = []
+    for line in raw.splitlines():
+        if line == "_HiStOrY_V2_":  # libedit's header; it escapes spaces
+            continue
+        text = line.replace("\\040", " ").rstrip()
+        if not pending and text.split()[:1] == ["transaction("]:
+            if not text.endswith(")"):
+                pending = [text]
+                continue
+        elif pending:
+            pending.append(text)
+            if text.split()[-1:] == [")"]:
+                out.append("\n".join(pending))
+                pending = []
+            continue
+        out.append(text)
+    out.extend(pending)  # a transaction never closed: its lines as they are
+    return out
+
+
 def format_entry(text: str, when: datetime.datetime | None = None) -> str:
     when = when or datetime.datetime.now()
     body = "".join(f"+{line}\n" for line in text.split("\n"))
@@ -140,10 +166,7 @@ class HistoryFile:
         except OSError:
             return 0
         entries: list[str] = []
-        for line in raw.splitlines():
-            if line == "_HiStOrY_V2_":  # libedit's header; it escapes spaces
-                continue
-            text = line.replace("\\040", " ").rstrip()
+        for text in readline_entries(raw):
             kept = self.keep(text) if text else None
             if kept is not None and (not entries or entries[-1] != kept):
                 entries.append(kept)

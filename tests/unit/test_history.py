@@ -8,7 +8,13 @@ from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
-from qmpsh.history import HistoryFile, ShellHistory, history_path, parse_entries
+from qmpsh.history import (
+    HistoryFile,
+    ShellHistory,
+    history_path,
+    parse_entries,
+    readline_entries,
+)
 
 
 def mode(path: Path) -> int:
@@ -141,6 +147,23 @@ def test_qmp_shell_history_imported_on_first_run_only(tmp_path: Path) -> None:
     assert hist.load() == ["query-status", "qom-get path=/machine", "query-status"]
     assert HistoryFile(tmp_path / "h").import_file(old) == 0  # not again
     assert HistoryFile(tmp_path / "x").import_file(tmp_path / "missing") == 0
+
+
+def test_qmp_shell_transactions_become_one_entry() -> None:
+    raw = (
+        "query-status\ntransaction(\nblock-dirty-bitmap-add node=d name=b\n"
+        "block-dirty-bitmap-clear node=d name=a )\ntransaction( abort )\n"
+        "transaction(\n\nabort\n)\ntransaction(\nabort\n"
+    )
+    assert readline_entries(raw) == [
+        "query-status",
+        "transaction(\nblock-dirty-bitmap-add node=d name=b\n"
+        "block-dirty-bitmap-clear node=d name=a )",
+        "transaction( abort )",
+        "transaction(\n\nabort\n)",
+        "transaction(",  # never closed: the lines as they are
+        "abort",
+    ]
 
 
 def test_shell_history_adapter_reports_a_failed_write_once(tmp_path: Path) -> None:
