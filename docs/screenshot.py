@@ -236,7 +236,9 @@ class Tmux:
         ).stdout
 
     def screen(self, colors: bool = False) -> str:
-        return self.run("capture-pane", "-p", "-N", *(["-e"] if colors else []), "-t", "s")
+        return self.run(
+            "capture-pane", "-p", "-N", *(["-e"] if colors else []), "-t", "s"
+        )
 
     def wait(self, check: Callable[[str], bool], what: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
