@@ -56,12 +56,14 @@ _BASH = (
 # (needs the bash-completion package), or source it from ~/.bashrc.
 
 _qmpsh_completion() {
-    local IFS=$'\\n' entry kind value response
+    local entry kind value response
+    local -a entries
     response=$(COMP_LINE="${COMP_LINE:0:COMP_POINT}" \\
         COMP_WORDBREAKS="$COMP_WORDBREAKS" \\
         %(complete_var)s=bash_complete "$1" 2>/dev/null) || return 0
+    mapfile -t entries <<< "$response"  # no word splitting, no globbing
     COMPREPLY=()
-    for entry in $response; do
+    for entry in "${entries[@]}"; do
         kind=${entry%%,*}
         value=${entry#*,}
         case $kind in

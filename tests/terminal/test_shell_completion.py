@@ -54,7 +54,7 @@ def configure(vm: Qemu) -> str:
     address = f"127.0.0.1:{vm.port}"
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "qmpsh" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'addresses = ["{address}"]\n')
+    config.write_text(f'addresses = ["{address}", "[::1]:4444"]\n')
     return address
 
 
@@ -77,7 +77,8 @@ def start(screen: Screen, shell: str, setup: str, bindir: Path, home: Path) -> N
 
 
 SETUP = {
-    "bash": f"source {ROOT}/completions/qmpsh.bash; PS1='{PROMPT}'",
+    # nullglob: an unquoted "[::1]:4444" would vanish
+    "bash": f"shopt -s nullglob; source {ROOT}/completions/qmpsh.bash; PS1='{PROMPT}'",
     "zsh": (
         f"fpath=({ROOT}/completions $fpath); autoload -U compinit; compinit -u; "
         f"PS1='{PROMPT}'"
@@ -115,7 +116,7 @@ def test_tab_completes_qmpsh(
     screen.send("qmpsh ")
     screen.keys(*LIST[shell])
     text = screen.wait(lambda t: "qmp0.sock" in t and "wrap" in t and address in t)
-    assert "qom" in text and "events" in text
+    assert "qom" in text and "events" in text and "[::1]:4444" in text
     assert "notes.txt" not in text and "stderr.log" not in text
     fresh_line(screen, shell)
 
