@@ -95,7 +95,9 @@ class FloodServer:
     ) -> None:
         self.writers.append(writer)
         writer.write(json.dumps(GREETING).encode() + b"\n")
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+        with contextlib.suppress(
+            ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError
+        ):
             while line := await reader.readline():
                 try:
                     request: dict[str, Any] = json.loads(line)
