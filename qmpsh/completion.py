@@ -285,9 +285,9 @@ class QmpCompleter(Completer):
 
     *schema* returns the schema of the moment (None while it loads, or for a
     server without one); *pending* the earlier lines of an unfinished
-    command (an open ``transaction(``), which the text before the cursor
-    continues; *extra_commands* more command names with a meta text (HMP
-    commands in HMP mode).
+    command (an open ``transaction(``) that the text before the cursor
+    continues, for an input that holds one line only (the shell's buffer
+    holds them all); *extra_commands* more command names with a meta text.
     """
 
     def __init__(
@@ -375,21 +375,9 @@ def _completion(item: Candidate) -> Completion:
     )
 
 
-def make_completer(
-    service: Any,
-    live: LiveValues | None = None,
-    *,
-    pending: Callable[[], str] = lambda: "",
-    extra_commands: Callable[[], Iterable[Value]] = lambda: (),
-) -> QmpCompleter:
+def make_completer(service: Any, live: LiveValues | None = None) -> QmpCompleter:
     """The shell's completer: the schema of *service* (a
     `qmpsh.schema_service.SchemaService`), every built-in, live values."""
     from qmpsh.builtins import load_all
 
-    return QmpCompleter(
-        lambda: service.schema,
-        live=live,
-        builtins=load_all(),
-        pending=pending,
-        extra_commands=extra_commands,
-    )
+    return QmpCompleter(lambda: service.schema, live=live, builtins=load_all())

@@ -2,25 +2,22 @@
 
 `SchemaAssist.start(ctx)` begins loading the schema in the background and
 bundles the pieces a REPL wires in: the parser typer, the completer (with
-live values), the ``!`` prefix and the check before sending.  The REPL never
-waits for the schema: until it is loaded, completion offers built-ins,
-values keep the schema-less rules and nothing is checked.
+live values) and the check before sending.  The REPL never waits for the
+schema: until it is loaded, completion offers built-ins, values keep the
+schema-less rules and nothing is checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from qmpsh.builtins import Context
-from qmpsh.live import LiveValues, Value
+from qmpsh.live import LiveValues
 from qmpsh.parser import Request, Typer
 from qmpsh.schema_service import SchemaService, service_for
-from qmpsh.validate import check_request, split_force
-
-#: how a refused line ends, so that the user knows the way around it
-FORCE_HINT = "(start the line with ! to send it anyway)"
+from qmpsh.validate import check_request
 
 
 @dataclass
@@ -53,29 +50,18 @@ class SchemaAssist:
     def typer(self) -> Typer:
         return self.service.typer()
 
-    def completer(
-        self,
-        pending: Callable[[], str] = lambda: "",
-        extra_commands: Callable[[], Iterable[Value]] = lambda: (),
-    ) -> Any:
+    def completer(self) -> Any:
         """A prompt_toolkit completer (imports prompt_toolkit)."""
         from qmpsh.completion import make_completer
 
-        return make_completer(
-            self.service, self.live, pending=pending, extra_commands=extra_commands
-        )
-
-    @staticmethod
-    def split_force(line: str) -> tuple[bool, str]:
-        return split_force(line)
+        return make_completer(self.service, self.live)
 
     def check(self, request: Request) -> str | None:
         """Why QEMU would refuse *request* (one line), or None to send it."""
         schema = self.service.verified_schema()
         if not self.validating or schema is None:
             return None
-        problem = check_request(request.message, schema)
-        return None if problem is None else f"{problem} {FORCE_HINT}"
+        return check_request(request.message, schema)
 
     def sent(self, request: Request) -> None:
         """A request went out: live values may have changed."""

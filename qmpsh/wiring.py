@@ -55,17 +55,15 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
             line_mode=HandlerMode(ctx, handler),
             **common,
         )
-    from qmpsh.schema_assist import FORCE_HINT, SchemaAssist
+    from qmpsh.schema_assist import SchemaAssist
 
     assist = SchemaAssist.start(ctx)
     typer = assist.typer
 
     def validator(text: str, request: Request) -> Problem | None:
         refusal = assist.check(request)
-        if refusal is None:
-            return None
-        # the shell says how to send it anyway (Enter again, or a leading !)
-        return Problem(refusal.removesuffix(FORCE_HINT).rstrip())
+        # the shell adds how to send it anyway (Enter again, or a leading !)
+        return None if refusal is None else Problem(refusal)
 
     def command_names() -> Any:
         schema = assist.service.schema
