@@ -185,8 +185,10 @@ class LiveValues:
         return entry.values if entry is not None else None
 
     def forget(self) -> None:
-        """Drop every cached value (after a command that may change them)."""
+        """Drop every cached value (after a command that may change them),
+        and what the fetches under way will bring: they were asked before."""
         self._cache.clear()
+        self._running.clear()
 
     def sources(self) -> Iterator[Source]:
         yield from self._cache
@@ -210,10 +212,12 @@ class LiveValues:
         return task
 
     def _done(self, source: Source, task: asyncio.Task[list[Value]]) -> None:
-        self._running.pop(source, None)
-        if task.cancelled() or task.exception() is not None:
-            return
-        self._cache[source] = _Entry(task.result(), self._clock())
+        ok = not task.cancelled() and task.exception() is None
+        if self._running.get(source) is not task:
+            return  # forgotten while it ran: asked before a change
+        del self._running[source]
+        if ok:
+            self._cache[source] = _Entry(task.result(), self._clock())
 
     async def _fetch(self, source: Source) -> list[Value]:
         query = QUERIES[source[0]]

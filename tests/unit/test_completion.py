@@ -247,6 +247,31 @@ def test_async_completion_waits_for_live_values(schema: Schema) -> None:
     assert calls == ["query-jobs"]
 
 
+def test_values_asked_before_a_change_are_not_kept() -> None:
+    """A fetch under way when a command changes things (`forget`) brings
+    what was there before: its values are dropped, not cached."""
+    calls: list[str] = []
+    gate = asyncio.Event()
+
+    async def execute(message: dict[str, object]) -> dict[str, object]:
+        calls.append(str(message["execute"]))
+        number = len(calls)
+        if number == 1:
+            await gate.wait()
+        return {"return": [{"id": f"job{number}", "type": "t", "status": "s"}]}
+
+    async def run() -> tuple[object, object]:
+        live = LiveValues(execute)
+        assert live.peek(("jobs",)) is None  # starts the first fetch
+        await asyncio.sleep(0)
+        live.forget()
+        gate.set()
+        await asyncio.sleep(0.01)
+        return live.peek(("jobs",)), await live.get(("jobs",))
+
+    assert asyncio.run(run()) == (None, [("job2", "t s")])
+
+
 def test_matches() -> None:
     assert matches("", ["b", "a"]) == ["b", "a"]
     assert matches("QU", ["quit", "query"]) == ["quit", "query"]
