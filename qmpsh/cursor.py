@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qmpsh.force import split_force
 from qmpsh.literal import LiteralError, parse_literal, scan_string
 from qmpsh.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN, PathT
 
@@ -204,9 +205,7 @@ def locate(text: str, builtins: Iterable[str] = ()) -> Where:
 
     *builtins* are names of shell built-ins, whose arguments are not QMP's.
     """
-    stripped = text.lstrip()
-    if stripped.startswith("!"):  # "send without validating"
-        stripped = stripped[1:]
+    stripped = split_force(text)[1].lstrip()  # "!" sends without validating
     if stripped.startswith("{"):
         return Nowhere()
     statements, in_word, in_comment = _words(stripped)
