@@ -38,9 +38,10 @@ from qmpsh.cursor import (
     dig,
     locate,
 )
+from qmpsh.helptext import member_line
 from qmpsh.live import LiveValues, Source, Value
 from qmpsh.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN
-from qmpsh.schema import Alternate, Enum, Member, Object, Schema
+from qmpsh.schema import Alternate, Enum, Object, Schema
 from qmpsh.schema import Builtin as BuiltinType
 
 HELP_TOPICS: tuple[Value, ...] = (("keys", "key bindings"),)
@@ -175,16 +176,6 @@ def _builtin_args(
     return [Candidate(n, start, n, table[n]) for n in matches(where.prefix, table)]
 
 
-def member_meta(schema: Schema, member: Member, tag: bool = False) -> str:
-    """``str, required`` / ``enum, optional, deprecated`` for a member."""
-    parts = [schema.describe(member.type)]
-    parts.append("optional" if member.optional else "required")
-    if tag:
-        parts.append("selects the variant")
-    parts += [f for f in ("deprecated", "unstable") if f in member.features]
-    return ", ".join(parts)
-
-
 def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
     obj = schema.object_of(schema.type_at(where.command, where.parent, where.args))
     if not isinstance(obj, Object):
@@ -205,7 +196,7 @@ def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
         typ = schema.type(member.type)
         suffix = "." if isinstance(typ, Object) else "="
         _, style = _flags(member.features)
-        meta = member_meta(schema, member, name == tag)
+        meta = member_line(schema, member, name == tag)
         out.append(Candidate(name + suffix, start, name, meta, style))
     return out
 

@@ -113,9 +113,13 @@ def command_list(
     return lines
 
 
-def member_line(schema: Schema, member: Member) -> str:
+def member_line(schema: Schema, member: Member, tag: bool = False) -> str:
+    """``str, required`` / ``enum, optional, deprecated`` for a member
+    (with *tag*: it is the discriminator that selects a union's variant)."""
     parts = [schema.describe(member.type)]
     parts.append("optional" if member.optional else "required")
+    if tag:
+        parts.append("selects the variant")
     parts += [f for f in ("deprecated", "unstable") if f in member.features]
     return ", ".join(parts)
 
