@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
-from collections.abc import Callable
 from typing import Any
 
 from qmpsh import helptext
 from qmpsh.builtins import Context, builtin, load_all
 from qmpsh.exitcodes import Exit
+from qmpsh.keys import keys_text
 from qmpsh.parser import ParseError, Request, parse
 from qmpsh.schema_service import service_for
 from qmpsh.validate import suggest
@@ -21,18 +20,6 @@ def _width(ctx: Context) -> int:
     if not ctx.interactive:
         return 80
     return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
-
-
-def key_rows() -> list[tuple[str, str]] | None:
-    """``qmpsh.keys.describe_keys()``, if the interactive shell provides it."""
-    try:
-        module = importlib.import_module("qmpsh.keys")
-    except ImportError:
-        return None
-    describe: Callable[[], Any] | None = getattr(module, "describe_keys", None)
-    if describe is None:
-        return None
-    return [(str(k), str(v)) for k, v in describe()]
 
 
 @builtin("help", "list commands, or describe a command, event or built-in", USAGE)
@@ -47,11 +34,7 @@ async def help_cmd(ctx: Context, text: str) -> int:
     builtins = load_all()
     name = words[0] if words else ""
     if name == "keys":
-        rows = key_rows()
-        if rows is None:
-            ctx.console.out("no key help available")
-        else:
-            ctx.console.out("\n".join(helptext.keys_help(rows)))
+        ctx.console.out(keys_text())
         return Exit.OK
     if name in builtins:
         ctx.console.out("\n".join(helptext.builtin_help(builtins[name])))

@@ -96,9 +96,10 @@ def describe_keys() -> list[tuple[str, str]]:
 
 
 def keys_text() -> str:
-    rows = describe_keys()
-    width = max(len(label) for label, _ in rows)
-    return "\n".join(f"  {label.ljust(width)}  {text}" for label, text in rows)
+    """The key table as F1 and ``help keys`` print it."""
+    from qmpsh.helptext import keys_help
+
+    return "\n".join(keys_help(describe_keys()))
 
 
 def make_key_bindings(shell: Shell) -> KeyBindings:
