@@ -3,10 +3,9 @@
 HMP commands travel inside ``human-monitor-command``; their output comes
 back as one string with ``\\r\\n`` line ends.  Everything here is pure:
 `parse_help` reads the server's own ``help`` and ``info`` listings into a
-`HmpTable` (the source of completion and of the names the issue-4 completer
-can offer through `hmp_words`), `complete` finds candidates for the text
-before the cursor, and `output_text`/`failure` turn a reply into what is
-printed.  The code that talks to the server is in `qmpsh.hmp_shell`.
+`HmpTable` (the source of completion), `complete` finds candidates for the
+text before the cursor, and `output_text`/`failure` turn a reply into what
+is printed.  The code that talks to the server is in `qmpsh.hmp_shell`.
 """
 
 from __future__ import annotations
@@ -95,8 +94,7 @@ def build_table(help_text: str, info_text: str) -> HmpTable:
 
 
 def hmp_words(table: HmpTable) -> list[str]:
-    """Every HMP command name and alias, sorted: the first words of HMP mode,
-    for a completer that takes an extra list of command names."""
+    """Every HMP command name and alias, sorted: the first words of HMP mode."""
     words = {name for e in table.commands for name in (e.name, *e.aliases)}
     return sorted(words)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qmpsh import hmp
 from qmpsh.builtins import BuiltinError, Context, builtin
@@ -101,15 +101,8 @@ class HmpShell:
 
     def candidates(self, text_before_cursor: str) -> list[str]:
         """Completion candidates from the server's ``help``/``info`` output
-        (empty until `load` has finished)."""
+        (none until `start_loading` has fetched it)."""
         return hmp.complete(text_before_cursor, self.table)
-
-    async def load(self) -> hmp.HmpTable:
-        """Fetch the command table from the server once (shared by callers)."""
-        if self._loading is None:
-            self._loading = asyncio.ensure_future(fetch_table(self.ctx))
-        self.table = await self._loading
-        return self.table
 
     def start_loading(self) -> None:
         """Fetch the command table in the background (for the REPL)."""
@@ -221,8 +214,3 @@ async def hmp_cmd(ctx: Context, text: str) -> int:
             return outcome.code
         raise BuiltinError(outcome.problem, Exit(outcome.code))
     return outcome.code
-
-
-def describe(ctx: Context) -> dict[str, Any]:
-    """State for a status line: the chosen CPU."""
-    return {"cpu": shell_for(ctx).cpu}
