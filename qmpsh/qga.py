@@ -17,8 +17,8 @@ nothing (QEMU has not accepted us), which gives the "another client holds
 the monitor" error; a greeting that comes late means a slow QEMU, and the
 caller connects again as a QMP client.
 
-`guest_commands` reads ``guest-info``'s command list (name, enabled), the
-source of completion and help in this mode.
+`guest_commands` reads ``guest-info``'s command list (name, enabled);
+`explain` words the agent's "command not found" replies.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, NamedTuple
 
 SENTINEL = b"\xff"
@@ -193,13 +193,6 @@ def parse_guest_info(value: Any) -> tuple[AgentCommand, ...]:
                 )
             )
     return tuple(sorted(out, key=lambda c: c.name))
-
-
-def command_words(
-    commands: Sequence[AgentCommand], enabled_only: bool = True
-) -> list[str]:
-    """Command names for completion (the enabled ones, by default)."""
-    return [c.name for c in commands if c.enabled or not enabled_only]
 
 
 async def guest_commands(
