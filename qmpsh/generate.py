@@ -35,25 +35,32 @@ def contents(what: str) -> str:
     return script(what)
 
 
-def stale(root: Path) -> list[str]:
-    """The targets under *root* that differ from what would be written."""
-    out = []
+def _changes(root: Path) -> dict[str, str]:
+    """The targets under *root* that differ from what would be written,
+    with what would be written."""
+    out = {}
     for name, what in TARGETS.items():
         path = root / name
         current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != contents(what):
-            out.append(name)
+        wanted = contents(what)
+        if current != wanted:
+            out[name] = wanted
     return out
+
+
+def stale(root: Path) -> list[str]:
+    """The targets under *root* that differ from what would be written."""
+    return list(_changes(root))
 
 
 def write(root: Path) -> list[str]:
     """Write every target that changed; return their names."""
-    changed = stale(root)
-    for name in changed:
+    changed = _changes(root)
+    for name, text in changed.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(contents(TARGETS[name]), encoding="utf-8")
-    return changed
+        path.write_text(text, encoding="utf-8")
+    return list(changed)
 
 
 def main(argv: list[str] | None = None) -> int:
