@@ -11,12 +11,15 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from qmpsh.addrcomplete import complete_address
 from qmpsh.exitcodes import Exit
+
+if TYPE_CHECKING:
+    from qmpsh.address import Address
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,21 +60,27 @@ def _connection_options(func: F) -> F:
 Job = Callable[[Any], Awaitable[None]]
 
 
-def run_with_connection(opts: dict[str, Any], job: Job) -> int:
-    """Connect to ``--socket`` (or $QMP_SOCKET), run *job(conn)*, disconnect;
-    return the exit code, having printed one line on failure."""
+def address_of(opts: dict[str, Any]) -> Address:
+    """The address of ``--socket`` (or $QMP_SOCKET); a usage error if none."""
     from qmpsh.address import AddressError, parse_address
-    from qmpsh.client import Connection
-    from qmpsh.errors import QmpshError
-    from qmpsh.qom import QomError
 
     text = opts.get("socket") or os.environ.get("QMP_SOCKET")
     if not text:
         raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
     try:
-        address = parse_address(text)
+        return parse_address(text)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
+
+
+def run_with_connection(opts: dict[str, Any], job: Job) -> int:
+    """Connect to ``--socket`` (or $QMP_SOCKET), run *job(conn)*, disconnect;
+    return the exit code, having printed one line on failure."""
+    from qmpsh.client import Connection
+    from qmpsh.errors import QmpshError
+    from qmpsh.qom import QomError
+
+    address = address_of(opts)
 
     async def main() -> int:
         conn = Connection()
@@ -79,9 +88,9 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
             await conn.connect(address, opts["connect_timeout"])
             await job(conn)
         except QmpshError as err:
-            return _fail(err.message, err.exit_code)
+            return fail(err.message, err.exit_code)
         except QomError as err:
-            return _fail(str(err), getattr(err, "exit_code", Exit.USAGE))
+            return fail(str(err), getattr(err, "exit_code", Exit.USAGE))
         finally:
             await conn.close()
         return Exit.OK
@@ -89,10 +98,11 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     try:
         return asyncio.run(main())
     except KeyboardInterrupt:
-        return _fail("interrupted", Exit.INTERRUPTED)
+        return fail("interrupted", Exit.INTERRUPTED)
 
 
-def _fail(message: str, code: int) -> int:
+def fail(message: str, code: int) -> int:
+    """Say *message* on stderr (one line, after what stdout holds); *code*."""
     sys.stdout.flush()
     sys.stderr.write(f"qmpsh: {message}\n")
     return int(code)
@@ -198,13 +208,13 @@ def fuse_cmd(mountpoint: str, **opts: Any) -> int:
     try:
         from qmpsh.qom_fuse import mount
     except ImportError:
-        return _fail(
+        return fail(
             "qom fuse needs the mfusepy package: pip install 'qmpsh[fuse]'",
             Exit.USAGE,
         )
     except OSError as err:  # mfusepy found no libfuse
-        return _fail(
+        return fail(
             f"qom fuse needs libfuse 3 (Debian: apt-get install fuse3): {err}",
             Exit.USAGE,
         )
-    return mount(mountpoint, opts)
+    return mount(mountpoint, address_of(opts), opts)

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from mfusepy import FUSE, FuseOSError, Operations
 
 from qmpsh import qom
+from qmpsh.address import Address
 from qmpsh.client import Connection
 from qmpsh.qom_fetch import QomFailed, qom_get, qom_list
 
@@ -209,25 +210,14 @@ class QomFS(Operations):  # type: ignore[misc]
         return content[offset : offset + size]
 
 
-def mount(mountpoint: str, opts: dict[str, Any]) -> int:
+def mount(mountpoint: str, address: Address, opts: dict[str, Any]) -> int:
     """Mount until unmounted or signalled; return the exit code."""
-    from qmpsh.address import AddressError, parse_address
     from qmpsh.errors import QmpshError
     from qmpsh.exitcodes import Exit
-
-    def fail(message: str, code: int) -> int:
-        sys.stderr.write(f"qmpsh: {message}\n")
-        return int(code)
+    from qmpsh.qom_cli import fail
 
     if not os.path.isdir(mountpoint):
         return fail(f"cannot mount on {mountpoint}: not a directory", Exit.USAGE)
-    text = opts.get("socket") or os.environ.get("QMP_SOCKET")
-    if not text:
-        return fail("no address: give --socket ADDRESS, or set QMP_SOCKET", Exit.USAGE)
-    try:
-        address = parse_address(text)
-    except AddressError as err:
-        return fail(str(err), Exit.USAGE)
     bridge = Bridge()
     conn = Connection()
     try:
