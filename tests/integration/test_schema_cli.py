@@ -4,18 +4,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from qmpsh.exitcodes import Exit
-from tests.procs import ROOT, Qemu, need, qmpsh
+from tests.procs import Qemu, qmpsh
+from tests.terminal.tmux import Screen
 
 
 def sent(log: Path) -> list[str]:
@@ -153,100 +149,38 @@ def test_help_without_schema_on_a_guest_agent(qga: object) -> None:
 # -- the interactive shell, in a real terminal ----------------------------------
 
 
-class Tmux:
-    """qmpsh in a tmux pane of fixed size; waits on screen content."""
-
-    def __init__(self, directory: Path, argv: list[str]) -> None:
-        self.socket = str(directory / "tmux.sock")
-        env = {
-            "PYTHONPATH": str(ROOT),
-            "PROMPT_TOOLKIT_NO_CPR": "1",
-            "TERM": "xterm-256color",
-            "NO_COLOR": "1",
-            **{
-                k: os.environ[k]
-                for k in (
-                    "XDG_CACHE_HOME",
-                    "XDG_STATE_HOME",
-                    "XDG_CONFIG_HOME",
-                    "HOME",
-                    "PATH",
-                )
-                if k in os.environ
-            },
-        }
-        command = " ".join(
-            ["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items())]
-            + [shlex.quote(a) for a in [sys.executable, "-m", "qmpsh", *argv]]
-        )
-        self.tmux(
-            "new-session", "-d", "-x", "120", "-y", "40", "-c", str(ROOT), command
-        )
-
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            ["tmux", "-S", self.socket, *args],
-            capture_output=True,
-            text=True,
-            timeout=15,
-        )
-        return done.stdout
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
-
-    def wait(self, text: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; screen:\n{screen}")
-            time.sleep(0.05)
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", *keys)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-l", text)
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
 @pytest.fixture
-def shell(qemu: Qemu, tmp_path: Path) -> Iterator[Tmux]:
-    need("tmux")
-    term = Tmux(tmp_path, [str(qemu.sock)])
+def shell(qemu: Qemu, tmp_path: Path) -> Iterator[Screen]:
+    term = Screen(tmp_path / "tmux")
     try:
+        term.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
         term.wait("(qemu 7.2 none-machine)")
         yield term
     finally:
         term.close()
 
 
-def test_shell_completes_validates_and_types(shell: Tmux) -> None:
+def test_shell_completes_validates_and_types(shell: Screen) -> None:
     # help waits for the schema, so what follows sees it loaded
-    shell.type("help device_del")
+    shell.send("help device_del")
     shell.keys("Enter")
     shell.wait("id  str, required")
     shell.keys("C-l")
     # completion: a unique completion is inserted, a menu shows types
-    shell.type("query-statu")
+    shell.send("query-statu")
     shell.keys("Tab")
     shell.wait("(qemu 7.2 none-machine) query-status")
     shell.keys("Enter")
     shell.wait('"status": "running"')
     shell.keys("C-l")
-    shell.type("blockdev-add driver=qcow2 file.driver=file file.")
+    shell.send("blockdev-add driver=qcow2 file.driver=file file.")
     shell.keys("Tab")
     screen = shell.wait("str, required")
     assert screen.splitlines()[1].split() == ["filename", "str,", "required"]
     assert "node-name              str, optional" in screen
     shell.keys("C-c", "C-l")
     # validation: refused before sending, with the way around it
-    shell.type("device_del devce=x")
+    shell.send("device_del devce=x")
     shell.keys("Enter")
     screen = shell.wait("anyway)")  # may be cut by the line's end: joined below
     assert (
@@ -254,11 +188,11 @@ def test_shell_completes_validates_and_types(shell: Tmux) -> None:
         "(Enter again, or a leading !, sends it anyway)" in screen.replace("\n", "")
     )
     shell.keys("C-c", "C-l")  # the refused line stays in the input: clear it
-    shell.type("!device_del devce=x")
+    shell.send("!device_del devce=x")
     shell.keys("Enter")
     shell.wait("GenericError: Parameter 'id' is missing")
     shell.keys("C-l")
     # values typed by the schema: 123 is a string for a str argument
-    shell.type("qom-get path=/machine property=123")
+    shell.send("qom-get path=/machine property=123")
     shell.keys("Enter")
     shell.wait("Property 'none-machine.123' not found")
