@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,9 +189,6 @@ class LiveValues:
         and what the fetches under way will bring: they were asked before."""
         self._cache.clear()
         self._running.clear()
-
-    def sources(self) -> Iterator[Source]:
-        yield from self._cache
 
     def _stale(self, entry: _Entry) -> bool:
         return self._clock() - entry.when > self.ttl
