@@ -247,8 +247,15 @@ def test_data_match_on_job_status_change(chain_daemon: StorageDaemon) -> None:
     statuses = [
         m["data"]["status"] for m in out if m.get("event") == "JOB_STATUS_CHANGE"
     ]
-    assert statuses == ["running", "concluded"]
-    assert out[-1]["event"] == "BLOCK_JOB_COMPLETED"
+    # QEMU sends JOB_STATUS_CHANGE "concluded" just after BLOCK_JOB_COMPLETED,
+    # which ends the script: whether it is printed before qmpsh exits is a
+    # race, so it may or may not be there; nothing the filter refuses
+    # (created, waiting, pending, null) may be.
+    assert statuses[0] == "running"
+    assert set(statuses) <= {"running", "concluded"}
+    assert statuses.count("running") == 1
+    assert [m["event"] for m in out].count("BLOCK_JOB_COMPLETED") == 1
+
 
 
 # -- qmpsh events --------------------------------------------------------------
