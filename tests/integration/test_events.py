@@ -254,8 +254,7 @@ def test_data_match_on_job_status_change(chain_daemon: StorageDaemon) -> None:
     assert statuses[0] == "running"
     assert set(statuses) <= {"running", "concluded"}
     assert statuses.count("running") == 1
-    assert [m["event"] for m in out].count("BLOCK_JOB_COMPLETED") == 1
-
+    assert [m.get("event") for m in out].count("BLOCK_JOB_COMPLETED") == 1
 
 
 # -- qmpsh events --------------------------------------------------------------
