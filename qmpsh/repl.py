@@ -91,7 +91,7 @@ class Repl:
         # built-ins ask their questions on the shell's prompt line
         ctx.state["confirm"] = shell.confirm
         unsubscribe = ctx.events.subscribe(shell.on_event)
-        ctx.conn.on_state(shell.link.on_state)
+        forget_state = ctx.conn.on_state(shell.link.on_state)
 
         def pre_run() -> None:
             app.create_background_task(printer.run(app))  # type: ignore[arg-type]
@@ -109,6 +109,7 @@ class Repl:
         finally:
             shell.app = None
             unsubscribe()
+            forget_state()
             shell.close()
             ctx.console = saved_console
             ctx.state.pop("confirm", None)

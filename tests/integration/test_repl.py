@@ -248,6 +248,26 @@ def test_lost_connection_reconnects_and_keeps_the_line(
     run(scenario)
 
 
+def test_the_shell_stops_following_the_connection_when_it_ends(qemu: Qemu) -> None:
+    settings = PLAIN.replace(retries=5, retry_delay=0.1)
+
+    async def scenario() -> None:
+        conn = await connected(qemu.sock)
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        async with shell(conn, settings, reopen=reopen) as d:
+            d.type("c-d")
+            assert await d.task == 0
+            qemu.kill()  # lost after the shell has gone: not the shell's to say
+            async with asyncio.timeout(30):
+                while conn.state != "lost":
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # past the first reconnection attempt
+            assert "connection lost" not in d.out.text
+            assert "reconnect" not in d.out.text
+
+    run(scenario)
+
+
 def test_long_output_goes_through_the_pager(qemu: Qemu, tmp_path: Path) -> None:
     paged = tmp_path / "paged.txt"
     settings = PLAIN.replace(
