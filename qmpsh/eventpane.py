@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from itertools import islice
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
@@ -27,6 +28,17 @@ def pane_lines(events: Iterable[Event], height: int) -> StyleAndTextTuples:
         if data:
             out.append(("class:events.data", " " + data))
     return out
+
+
+def newest(
+    events: Iterable[Event], keep: Callable[[Event], bool], height: int
+) -> list[Event]:
+    """The newest *height* of *events* (oldest first) that *keep* keeps,
+    oldest first.  Looked for from the newest back, so that a redraw costs
+    about the pane's height rather than the whole history's length."""
+    found = list(islice(filter(keep, reversed(tuple(events))), max(height, 0)))
+    found.reverse()
+    return found
 
 
 def pane_title(count: int, height: int) -> str:

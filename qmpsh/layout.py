@@ -48,7 +48,7 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.widgets import SearchToolbar
 
-from qmpsh.eventpane import pane_lines, pane_title
+from qmpsh.eventpane import newest, pane_lines, pane_title
 from qmpsh.lexer import ShorthandLexer
 from qmpsh.shell import Shell, continuation
 
@@ -204,7 +204,11 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
                 Window(
                     FormattedTextControl(
                         lambda: pane_lines(
-                            filter(shell.shown, shell.ctx.events),
+                            newest(
+                                shell.ctx.events,
+                                shell.shown,
+                                shell.toggles.pane_height,
+                            ),
                             shell.toggles.pane_height,
                         )
                     ),

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from qmpsh.danger import confirmation
-from qmpsh.eventlog import EventLog
-from qmpsh.eventpane import pane_lines, pane_title
+from qmpsh.eventlog import Event, EventLog
+from qmpsh.eventpane import newest, pane_lines, pane_title
 from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
@@ -81,6 +81,19 @@ def test_event_pane_shows_the_newest_one_line_each() -> None:
     assert ("class:events.name", "STOP") in fragments
     assert pane_title(6, 3).startswith("── events (newest 3 of 6)")
     assert pane_title(2, 5).startswith("── events (2)")
+
+
+def test_the_pane_takes_the_newest_events_the_filter_keeps() -> None:
+    log = EventLog()
+    for i in range(10):
+        log.append({"event": "STOP" if i % 3 else "RESUME", "data": {"n": i}})
+
+    def resume(event: Event) -> bool:
+        return event.name == "RESUME"
+
+    assert [e.message["data"]["n"] for e in newest(log, resume, 2)] == [6, 9]
+    assert [e.message["data"]["n"] for e in newest(log, resume, 9)] == [0, 3, 6, 9]
+    assert newest(log, resume, 0) == []
 
 
 def test_pager_command_and_height() -> None:
