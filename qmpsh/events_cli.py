@@ -26,6 +26,7 @@ import click
 from qmpsh.addrcomplete import complete_address
 from qmpsh.cli import _event_filter, _merged, event_filter_options
 from qmpsh.exitcodes import Exit
+from qmpsh.render import highlight_json, render_json
 
 
 def _options(func: Any) -> Any:
@@ -196,10 +197,9 @@ class Listener:
         conn.on_state(on_state)
         try:
             await conn.connect(address, s.connect_timeout)
+            return await self._outcome(done)
         except QmpshError as err:
             return _fail(err.message, err.exit_code)
-        try:
-            return await self._outcome(done)
         finally:
             self._flush()
             await conn.close()
@@ -227,8 +227,6 @@ class Listener:
 
     def _write(self, event: Any) -> bool:
         """Print one event; False when the reader has gone (broken pipe)."""
-        from qmpsh.render import highlight_json, render_json
-
         message = event.message
         if self.timestamp:
             message = {"time": iso_time(event.time), **message}
