@@ -12,7 +12,6 @@ from qmpsh.eventfilter import (
 )
 from qmpsh.eventwait import missed, wait_for_event
 from qmpsh.exitcodes import Exit
-from qmpsh.liveline import Interrupted, interruptible
 from qmpsh.render import event_line, render_json
 
 
@@ -101,17 +100,12 @@ async def wait_cmd(ctx: Context, text: str) -> int:
             "among them cannot be seen"
         )
     try:
-        event = await interruptible(
-            wait_for_event(ctx.conn, flt, ctx.mark, timeout), ctx.interactive
-        )
+        event = await wait_for_event(ctx.conn, flt, ctx.mark, timeout)
     except TimeoutError:
         raise BuiltinError(
             f"no {wanted(flt)} since the previous command (waited {timeout:g} s)",
             Exit.TIMEOUT,
         ) from None
-    except Interrupted:
-        ctx.console.err("wait: interrupted")
-        return Exit.INTERRUPTED
     if ctx.interactive:
         ctx.console.out(event_line(event.message, event.time))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,14 +17,7 @@ from qmpsh.jobview import (
     progress_line,
     table,
 )
-from qmpsh.liveline import STATE_KEY as LIVE_KEY
-from qmpsh.liveline import (
-    Interrupted,
-    LiveLines,
-    interruptible,
-    live_area,
-    terminal_stream,
-)
+from qmpsh.liveline import LiveLines, live_area, terminal_stream
 from qmpsh.progress import parse_size
 from qmpsh.render import error_line, is_error, render_json
 
@@ -168,8 +162,7 @@ async def follow(
     def done() -> bool:
         return all(j.finished or (until_ready and j.ready) for j in jobs())
 
-    live = LiveLines(terminal_stream(ctx.interactive), live_area(ctx.console))
-    ctx.state[LIVE_KEY] = live
+    live = LiveLines(terminal_stream(), live_area(ctx.console))
 
     def draw() -> None:
         live.show([progress_line(job, live.width()) for job in jobs()])
@@ -177,7 +170,7 @@ async def follow(
     remove = tracker.on_change(draw)
     draw()
     try:
-        await interruptible(tracker.until(done, timeout), ctx.interactive)
+        await tracker.until(done, timeout)
     except TimeoutError:
         live.close()
         states = ", ".join(f"{j.id} {j.status}" for j in jobs() if not j.finished)
@@ -185,15 +178,13 @@ async def follow(
             f"still running after {timeout:g} s ({states}); the job goes on",
             Exit.TIMEOUT,
         ) from None
-    except Interrupted:
-        live.close()
-        ctx.console.err(
-            "stopped following; the job goes on (block-job-cancel device=ID stops it)"
-        )
-        return Exit.INTERRUPTED
+    except asyncio.CancelledError:
+        # Ctrl-C: the shell clears its live area; a bar on stderr goes too,
+        # so that "qmpsh: interrupted" gets a line of its own
+        live.clear()
+        raise
     finally:
         remove()
-        ctx.state.pop(LIVE_KEY, None)
     draw()
     live.close()
     return _report(ctx, jobs()) if report else Exit.OK

@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import sys
 import time
 from collections.abc import Awaitable, Callable
 
 from qmpsh.builtin_jobs import parse_options
 from qmpsh.builtins import BuiltinError, Context, builtin, lookup
 from qmpsh.exitcodes import Exit
-from qmpsh.liveline import Interrupted, LiveArea, interruptible, live_area
+from qmpsh.liveline import live_area
 from qmpsh.parser import Incomplete, parse
 from qmpsh.render import error_line, is_error, render_reply
-
-CLEAR = "\x1b[H\x1b[2J"
 
 #: one run of the watched command: its text, and a line saying why it
 #: failed (None when it did not)
@@ -65,7 +62,7 @@ def _split(text: str) -> tuple[list[str], str]:
 async def watch_cmd(ctx: Context, text: str) -> int:
     """Run COMMAND (a QMP command in shorthand, or a built-in such as
     ``jobs``) every ``--interval`` seconds (default 2, ``-n``), redrawing its
-    result on a clear screen with the time, like watch(1), until Ctrl-C or
+    result above the prompt with the time, like watch(1), until Ctrl-C or
     ``--count`` runs (``-c``).  An error reply is shown and watching goes on.
 
     In batch mode each result is printed as one more JSON line; without
@@ -85,14 +82,7 @@ async def watch_cmd(ctx: Context, text: str) -> int:
     )
     count_text = found.get("--count", found.get("-c"))
     count = int(_number(count_text, "--count", int)) if count_text else None
-    run = _runner(ctx, command)
-    try:
-        return await interruptible(
-            _loop(ctx, command, run, interval, count), ctx.interactive
-        )
-    except Interrupted:
-        sys.stdout.write("\n")
-        return Exit.OK
+    return await _loop(ctx, command, _runner(ctx, command), interval, count)
 
 
 def _number(raw: object, name: str, kind: type) -> float:
@@ -160,8 +150,9 @@ async def _loop(
         started = time.monotonic()
         text, failure = await run()
         done += 1
-        if ctx.interactive:
-            shown = _draw(command, interval, text, area)
+        if area is not None:
+            shown = _draw(command, interval, text)
+            area.live(shown)
         else:
             ctx.console.out(text)
             if failure is not None:
@@ -175,17 +166,13 @@ async def _loop(
     return Exit.OK
 
 
-def _draw(command: str, interval: float, text: str, area: LiveArea | None) -> str:
+def _draw(command: str, interval: float, text: str) -> str:
+    """The screenful the shell's live area shows: a title line with the
+    time, then the result, cut to fit above the prompt, pane and toolbar."""
     size = shutil.get_terminal_size((80, 24))
     head = f"Every {interval:g}s: {command}"
     stamp = time.strftime("%H:%M:%S")
     gap = max(1, size.columns - len(head) - len(stamp) - 1)
     lines = [head + " " * gap + stamp, ""]
     lines += [line[: size.columns - 1] for line in text.splitlines()]
-    if area is not None:  # above the shell's prompt, pane and toolbar
-        shown = "\n".join(lines[: max(1, size.lines - 12)])
-        area.live(shown)
-        return shown
-    sys.stdout.write(CLEAR + "\n".join(lines[: max(1, size.lines - 1)]) + "\n")
-    sys.stdout.flush()
-    return ""
+    return "\n".join(lines[: max(1, size.lines - 12)])

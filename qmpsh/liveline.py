@@ -1,72 +1,18 @@
-"""Live terminal output for long-running built-ins: redrawn lines and Ctrl-C.
+"""Live terminal output for long-running built-ins: lines redrawn in place.
 
-`LiveLines` redraws a block of lines in place (a progress bar) on a terminal
-stream.  `interruptible` runs a coroutine so that Ctrl-C stops only it, in
-the interactive shell: the built-in returns to the prompt instead of the
-whole shell ending.  In batch mode Ctrl-C keeps its usual meaning (stop
-qmpsh, exit 130).
+`LiveLines` redraws a block of lines in place (a progress bar): in the
+interactive shell's live area above its prompt, or on a terminal stream
+(stderr in batch mode).  In the shell, Ctrl-C is a key that cancels the
+running built-in (see `qmpsh.shell`); in batch mode it stops qmpsh (exit
+130).
 """
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import signal
 import sys
-import threading
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Protocol, TextIO, TypeVar
-
-T = TypeVar("T")
-
-
-class Interrupted(Exception):
-    """Ctrl-C stopped the awaited work."""
-
-
-async def interruptible(work: Awaitable[T], enabled: bool = True) -> T:
-    """Await *work*; with *enabled*, Ctrl-C cancels it and raises `Interrupted`."""
-    inner = asyncio.ensure_future(work)
-    if not enabled or threading.current_thread() is not threading.main_thread():
-        return await inner
-    loop = asyncio.get_running_loop()
-    hit = False
-
-    def on_sigint() -> None:
-        nonlocal hit
-        hit = True
-        inner.cancel()
-
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError, ValueError):
-        return await inner
-    try:
-        return await inner
-    except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if hit and (task is None or not task.cancelling()):
-            raise Interrupted from None
-        raise
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-        signal.signal(signal.SIGINT, previous)
-        if not inner.done():
-            inner.cancel()
-
-
-#: key in `Context.state` of the `LiveLines` being drawn, if any
-STATE_KEY = "live_lines"
-
-
-def before_print(state: Mapping[str, Any]) -> None:
-    """Clear the live lines (if any) so that a line printed now goes above
-    them; they are drawn again, below it, at their next update.  The shell's
-    event pane calls this before it prints an event."""
-    live = state.get(STATE_KEY)
-    if isinstance(live, LiveLines):
-        live.clear()
+from collections.abc import Sequence
+from typing import Protocol, TextIO
 
 
 class LiveArea(Protocol):
@@ -92,10 +38,6 @@ class LiveLines:
         self.area = area
         self.shown = 0
         self._last: list[str] = []
-
-    @property
-    def active(self) -> bool:
-        return self.stream is not None or self.area is not None
 
     def width(self) -> int:
         return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
@@ -143,9 +85,7 @@ class LiveLines:
         self.shown = 0
 
 
-def terminal_stream(interactive: bool) -> TextIO | None:
-    """Where live progress goes: stdout in the shell, stderr on a terminal in
-    batch mode (stdout carries the JSON lines), else nowhere."""
-    if interactive:
-        return sys.stdout if sys.stdout.isatty() else None
+def terminal_stream() -> TextIO | None:
+    """Where live progress goes outside the shell: stderr when it is a
+    terminal (stdout carries the JSON lines), else nowhere."""
     return sys.stderr if sys.stderr.isatty() else None

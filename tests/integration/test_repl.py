@@ -519,6 +519,23 @@ def test_ctrl_c_stops_a_waiting_builtin(qemu: Qemu) -> None:
     run(scenario)
 
 
+def test_watch_redraws_above_the_prompt_and_leaves_the_last_result(
+    qemu: Qemu,
+) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("watch -n 0.1 -c 3 query-nonsense", "enter")
+            await d.until(lambda: d.repl.shell.live_text is not None, "the drawing")
+            assert "Every 0.1s: query-nonsense" in d.repl.shell.live_text  # type: ignore[operator]
+            # an error reply is shown, and watching goes on to the last run
+            await d.printed("CommandNotFound: The command query-nonsense")
+            await d.idle()
+            assert d.repl.shell.live_text is None
+            assert d.out.text.count("Every 0.1s: query-nonsense") == 1
+
+    run(scenario)
+
+
 def test_history_hides_secrets_unless_asked(qemu: Qemu) -> None:
     path = history_path()
 
