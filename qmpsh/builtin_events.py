@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qmpsh.builtins import BuiltinError, Context, builtin, split_args
+from qmpsh.builtins import BuiltinError, Context, above_zero, builtin, split_args
 from qmpsh.eventfilter import (
     FILTER_WORDS,
     STATE_KEY,
@@ -91,7 +91,11 @@ async def wait_cmd(ctx: Context, text: str) -> int:
     arrived since the command, the oldest are gone and a warning says so."""
     flt, extra = parse_words(split_args(text), {"--timeout": True, "-t": True})
     raw = extra.get("--timeout", extra.get("-t"))
-    timeout = _seconds(raw) if isinstance(raw, str) else ctx.settings.timeout
+    timeout = (
+        above_zero(raw, "--timeout", what="a number of seconds")
+        if isinstance(raw, str)
+        else ctx.settings.timeout
+    )
     gone = missed(ctx.events, ctx.mark)
     if gone:
         ctx.console.err(
@@ -120,13 +124,3 @@ def wanted(flt: EventFilter) -> str:
     if flt.fields:
         text += " with " + ", ".join(f.text for f in flt.fields)
     return text
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value == float("inf"):
-        raise ValueError(f"--timeout wants a number of seconds above 0, not {text!r}")
-    return value

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from qmpsh.builtins import BuiltinError, Context, builtin, split_args
+from qmpsh.builtins import BuiltinError, Context, above_zero, builtin, split_args
 from qmpsh.exitcodes import Exit
 from qmpsh.jobs import Job
 from qmpsh.jobtracker import JobTracker, tracker_for
@@ -53,17 +53,11 @@ def parse_options(
     return found, rest
 
 
-def _timeout(found: dict[str, str | bool], ctx: Context) -> float | None:
+def _timeout(found: dict[str, str | bool]) -> float | None:
     raw = found.get("--timeout")
     if not isinstance(raw, str):
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise ValueError(f"--timeout wants a number of seconds above 0, not {raw!r}")
-    return value
+    return above_zero(raw, "--timeout", what="a number of seconds")
 
 
 @builtin(
@@ -99,7 +93,7 @@ async def jobs_cmd(ctx: Context, text: str) -> int:
             if not ids:
                 ctx.console.out("no jobs to follow" if ctx.interactive else "[]")
                 return Exit.OK
-        return await follow(ctx, tracker, ids, _timeout(found, ctx))
+        return await follow(ctx, tracker, ids, _timeout(found))
     jobs = _recent(ctx, tracker)
     if ctx.interactive and "--json" not in found:
         ctx.console.out(table(jobs))
@@ -138,7 +132,7 @@ async def wait_job_cmd(ctx: Context, text: str) -> int:
         raise ValueError("give one job id (usage: wait-job ID [--timeout SECONDS])")
     tracker = tracker_for(ctx.state, ctx.conn)
     await tracker.refresh()
-    return await follow(ctx, tracker, ids, _timeout(found, ctx))
+    return await follow(ctx, tracker, ids, _timeout(found))
 
 
 async def follow(
@@ -250,7 +244,7 @@ async def commit_cmd(ctx: Context, text: str) -> int:
             "[--base NODE] [--speed SIZE]"
         )
     device = rest[0]
-    timeout = _timeout(found, ctx)
+    timeout = _timeout(found)
     job_id = str(found.get("--job-id", device))
     args: dict[str, Any] = {"device": device, "job-id": job_id}
     names = await _node_names(ctx) if {"--top", "--base"} & found.keys() else set()

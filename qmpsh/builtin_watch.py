@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from qmpsh.builtin_jobs import parse_options
-from qmpsh.builtins import BuiltinError, Context, builtin, lookup
+from qmpsh.builtins import BuiltinError, Context, above_zero, builtin, lookup
 from qmpsh.exitcodes import Exit
 from qmpsh.liveline import live_area
 from qmpsh.parser import Incomplete, parse
@@ -77,22 +77,10 @@ async def watch_cmd(ctx: Context, text: str) -> int:
         raise ValueError(
             "give a command to watch (usage: watch [--interval S] COMMAND ...)"
         )
-    interval = _number(
-        found.get("--interval", found.get("-n", "2")), "--interval", float
-    )
+    interval = above_zero(found.get("--interval", found.get("-n", "2")), "--interval")
     count_text = found.get("--count", found.get("-c"))
-    count = int(_number(count_text, "--count", int)) if count_text else None
+    count = int(above_zero(count_text, "--count", int)) if count_text else None
     return await _loop(ctx, command, _runner(ctx, command), interval, count)
-
-
-def _number(raw: object, name: str, kind: type) -> float:
-    try:
-        value = float(kind(raw))
-    except (TypeError, ValueError):
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise ValueError(f"{name} wants a number above 0, not {raw!r}")
-    return value
 
 
 def _runner(ctx: Context, command: str) -> Run:

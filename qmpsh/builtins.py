@@ -154,6 +154,20 @@ def split_args(text: str) -> list[str]:
     return shlex.split(text, comments=True)
 
 
+def above_zero(
+    raw: object, option: str, kind: type = float, what: str = "a number"
+) -> float:
+    """An option's value as a finite number above 0 (*kind* int: whole),
+    or ValueError with a line for the user."""
+    try:
+        value = float(kind(raw))
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{option} wants {what} above 0, not {raw!r}")
+    return value
+
+
 def load_all() -> dict[str, Builtin]:
     """Every built-in, for help and completion."""
     for name in MODULES:
