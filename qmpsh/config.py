@@ -193,7 +193,9 @@ def load(path: Path) -> tuple[dict[str, Any], list[str]]:
     except FileNotFoundError:
         return {}, []
     except OSError as err:
-        return {}, [f"cannot read it: {err.strerror}; using the defaults"]
+        from qmpsh.dial import os_text  # only now: completion reads this file
+
+        return {}, [f"cannot read it: {os_text(err)}; using the defaults"]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         return {}, [f"not valid TOML ({err}); using the defaults"]
     return check(raw)
@@ -206,7 +208,9 @@ def shell_config(path: Path | None = None) -> dict[str, Any]:
     try:
         write_template(path)
     except OSError as err:
-        sys.stderr.write(f"qmpsh: cannot write {path}: {err.strerror}\n")
+        from qmpsh.dial import os_text
+
+        sys.stderr.write(f"qmpsh: cannot write {path}: {os_text(err)}\n")
     values, warnings = load(path)
     for warning in warnings:
         sys.stderr.write(f"qmpsh: {path}: {warning}\n")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from prompt_toolkit.history import History
 
+from qmpsh.dial import os_text
 from qmpsh.paths import state_dir
 from qmpsh.privfile import Warn, make_private_dir, no_warning, open_private
 
@@ -217,7 +218,7 @@ class ShellHistory(History):
         try:
             entries = self.file.load()
         except OSError as err:
-            self.on_error(f"cannot read the history {self.file.path}: {_reason(err)}")
+            self.on_error(f"cannot read the history {self.file.path}: {os_text(err)}")
             entries = []
         return reversed(entries)
 
@@ -228,11 +229,6 @@ class ShellHistory(History):
             if not self._failed:
                 self._failed = True
                 self.on_error(
-                    f"cannot write the history {self.file.path}: {_reason(err)}; "
+                    f"cannot write the history {self.file.path}: {os_text(err)}; "
                     "this session's commands are kept in memory only"
                 )
-
-
-def _reason(err: OSError) -> str:
-    text = err.strerror or str(err)
-    return text[:1].lower() + text[1:]

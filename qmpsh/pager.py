@@ -8,6 +8,8 @@ import shlex
 import subprocess
 from collections.abc import Mapping
 
+from qmpsh.dial import os_text
+
 DEFAULT_PAGER = "less -SRXF"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -55,5 +57,5 @@ def run_pager(argv: list[str], text: str) -> str | None:
             argv, input=text.encode("utf-8", "replace"), env=env, check=False
         )
     except OSError as err:
-        return f"cannot run the pager {shlex.join(argv)}: {err.strerror}"
+        return f"cannot run the pager {shlex.join(argv)}: {os_text(err)}"
     return None
