@@ -41,6 +41,8 @@ from qmpsh.render import (
 EVENT_MODES = ("pane", "inline", "off")
 #: seconds between two redraws for background changes (events, job progress)
 BACKGROUND_REDRAW = 0.05
+#: the tallest event pane: what --pane-height and the config file allow
+PANE_MAX = 100
 
 
 @dataclass
@@ -60,7 +62,7 @@ class Toggles:
         return self.events
 
     def resize(self, delta: int) -> int:
-        self.pane_height = max(1, min(50, self.pane_height + delta))
+        self.pane_height = max(1, min(PANE_MAX, self.pane_height + delta))
         return self.pane_height
 
 

@@ -131,4 +131,5 @@ def test_toggles() -> None:
     assert [t.cycle_events() for _ in range(3)] == ["inline", "off", "pane"]
     assert t.resize(+1) == 6
     assert t.resize(-100) == 1
-    assert t.resize(+100) == 50
+    assert t.resize(+200) == 100  # as high as --pane-height may set it
+    assert t.resize(-1) == 99
