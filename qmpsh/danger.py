@@ -24,8 +24,6 @@ def confirmation(
         return None
     if name in commands:
         return name
-    if name == "transaction":
-        return None
     if name == "human-monitor-command":
         args = message.get("arguments")
         line = args.get("command-line") if isinstance(args, Mapping) else None
