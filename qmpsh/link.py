@@ -110,6 +110,8 @@ class Link:
             return "already connected"
         if self.reconnector is None:
             return "this connection cannot be reopened"
+        if self.retries <= 0:
+            return "reconnecting is off (--retries 0)"
         self.reconnector.start()
         return None
 

@@ -248,6 +248,28 @@ def test_lost_connection_reconnects_and_keeps_the_line(
     run(scenario)
 
 
+def test_f6_says_why_it_does_not_reconnect(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        settings = PLAIN.replace(retries=0)
+        async with shell(await connected(qemu.sock), settings, reopen=reopen) as d:
+            d.type("f6")
+            await d.until(lambda: d.repl.shell.message is not None, "a note")
+            assert d.repl.shell.message == ("note", "already connected")
+            qemu.kill()
+            await d.printed("connection lost: ")
+            d.type("f6")
+            await d.until(
+                lambda: (
+                    d.repl.shell.message
+                    == ("note", "reconnecting is off (--retries 0)")
+                ),
+                "the reason",
+            )
+
+    run(scenario)
+
+
 def test_the_shell_stops_following_the_connection_when_it_ends(qemu: Qemu) -> None:
     settings = PLAIN.replace(retries=5, retry_delay=0.1)
 
