@@ -318,23 +318,8 @@ async def _node_names(ctx: Context) -> set[str]:
 
 
 async def confirm(ctx: Context, question: str) -> bool:
-    """Ask a yes/no question at the terminal.
-
-    The shell may put its own asker in ``ctx.state["confirm"]`` (an async
-    function taking the question); otherwise a prompt_toolkit prompt asks.
-    """
+    """Ask a yes/no question on the shell's prompt line: the shell puts its
+    asker (an async function taking the question) in ``ctx.state["confirm"]``.
+    Without one (not in the shell) the answer is no."""
     asker = ctx.state.get("confirm")
-    if asker is not None:
-        return bool(await asker(question))
-    from prompt_toolkit import PromptSession
-
-    session: PromptSession[str] = PromptSession()
-    while True:
-        try:
-            answer = (await session.prompt_async(question)).strip().lower()
-        except (EOFError, KeyboardInterrupt):
-            return False
-        if answer in ("y", "yes"):
-            return True
-        if answer in ("n", "no", ""):
-            return False
+    return asker is not None and bool(await asker(question))
