@@ -1,4 +1,5 @@
-"""Fixtures for every test: private XDG directories, a clean environment."""
+"""Fixtures for every test: private XDG directories, a clean environment;
+and a qemu-storage-daemon with a backing chain, for the block-job tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.blockchain import Chain, StorageDaemon
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +26,13 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.delenv("QMP_SOCKET", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     yield home
+
+
+@pytest.fixture
+def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
+    """qemu-storage-daemon serving a fresh ``base <- mid <- top`` `Chain`."""
+    daemon = StorageDaemon(tmp_path / "qsd", Chain(tmp_path / "img"))
+    try:
+        yield daemon
+    finally:
+        daemon.kill()

@@ -9,11 +9,7 @@ its cached qcow2 metadata is on disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from qmpsh.exitcodes import Exit
 from tests.blockchain import Chain, MiB, StorageDaemon
@@ -22,15 +18,6 @@ from tests.procs import qmpsh
 #: slow enough that a job is seen running, fast enough for a short test:
 #: mid holds 8 MiB, so a commit of it takes about 2 s
 SPEED = 4 * MiB
-
-
-@pytest.fixture
-def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
-    daemon = StorageDaemon(tmp_path / "qsd", Chain(tmp_path / "img"))
-    try:
-        yield daemon
-    finally:
-        daemon.kill()
 
 
 def lines(text: str) -> list[dict[str, Any]]:

@@ -12,14 +12,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
 from qmpsh.exitcodes import Exit
-from tests.blockchain import Chain, StorageDaemon
+from tests.blockchain import StorageDaemon
 from tests.procs import ROOT, Qemu, qmpsh, wait_for
 
 
@@ -73,15 +72,6 @@ class Qmpsh:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-
-@pytest.fixture
-def chain_daemon(tmp_path: Path) -> Iterator[StorageDaemon]:
-    qsd = StorageDaemon(tmp_path / "qsd", Chain(tmp_path / "img"))
-    try:
-        yield qsd
-    finally:
-        qsd.kill()
 
 
 # -- wait ------------------------------------------------------------------
@@ -228,7 +218,7 @@ def test_bad_filter_option_is_a_usage_error(qemu: Qemu) -> None:
     assert done.stderr.count("\n") == 1
 
 
-def test_data_match_on_job_status_change(chain_daemon: StorageDaemon) -> None:
+def test_data_match_on_job_status_change(qsd: StorageDaemon) -> None:
     script = (
         "block-commit device=top job-id=j1 top-node=mid base-node=base\n"
         "wait BLOCK_JOB_COMPLETED device=j1 --timeout 30\n"
@@ -239,7 +229,7 @@ def test_data_match_on_job_status_change(chain_daemon: StorageDaemon) -> None:
         "JOB_STATUS_CHANGE",
         "--match",
         "data.status~=^(running|concluded)$",
-        str(chain_daemon.sock),
+        str(qsd.sock),
         input=script,
     )
     assert done.returncode == 0, done.stderr
@@ -337,11 +327,9 @@ def test_events_subcommand_timestamp_value(qemu: Qemu, tmp_path: Path) -> None:
     assert stamp.timestamp() == pytest.approx(qemu_time, abs=1e-6)
 
 
-def test_events_subcommand_data_match(
-    chain_daemon: StorageDaemon, tmp_path: Path
-) -> None:
+def test_events_subcommand_data_match(qsd: StorageDaemon, tmp_path: Path) -> None:
     listener = Listener(
-        chain_daemon.sock,
+        qsd.sock,
         "-e",
         "JOB_STATUS_CHANGE",
         "-m",
@@ -354,18 +342,18 @@ def test_events_subcommand_data_match(
         "30",
         log=tmp_path / "w.log",
     )
-    chain_daemon.qmp(
+    qsd.qmp(
         {
             "execute": "block-commit",
             "arguments": {"device": "top", "job-id": "j1", "top-node": "mid"},
         }
     )
-    wait_for(lambda: not chain_daemon.jobs(), what="j1 to end")
-    chain_daemon.qmp(
+    wait_for(lambda: not qsd.jobs(), what="j1 to end")
+    qsd.qmp(
         {"execute": "block-commit", "arguments": {"device": "top", "job-id": "j2"}}
     )  # an active commit: ready, then completed on request
-    wait_for(lambda: chain_daemon.jobs()[0]["ready"], what="j2 to be ready")
-    chain_daemon.qmp({"execute": "block-job-complete", "arguments": {"device": "j2"}})
+    wait_for(lambda: qsd.jobs()[0]["ready"], what="j2 to be ready")
+    qsd.qmp({"execute": "block-job-complete", "arguments": {"device": "j2"}})
     code, out, err = listener.finish()
     assert code == 0, err
     assert [m["data"] for m in lines(out)] == [{"id": "j2", "status": "concluded"}]

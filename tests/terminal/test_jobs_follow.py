@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.blockchain import Chain, StorageDaemon
+from tests.blockchain import StorageDaemon
 from tests.procs import ROOT, Qemu, need
 
 #: the shell's prompt names its target: "(qemu 7.2)" for the storage daemon
@@ -93,15 +93,6 @@ class Tmux:
 
 def shell(address: Path) -> list[str]:
     return [sys.executable, "-m", "qmpsh", str(address)]
-
-
-@pytest.fixture
-def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
-    daemon = StorageDaemon(tmp_path / "qsd", Chain(tmp_path / "img"))
-    try:
-        yield daemon
-    finally:
-        daemon.kill()
 
 
 @pytest.fixture
