@@ -164,11 +164,15 @@ class Listener:
         done: asyncio.Future[str | None] = loop.create_future()
         flush_due = False
 
+        def stop() -> None:
+            if not done.done():
+                done.set_result(None)
+
         def flush() -> None:
             nonlocal flush_due
             flush_due = False
-            if not self._flush() and not done.done():
-                done.set_result(None)
+            if not self._flush():
+                stop()
 
         def on_event(event: Event) -> None:
             # Printed here, as the reader hands each event over: no queue that
@@ -180,11 +184,11 @@ class Listener:
             ):
                 return
             if not self._write(event):
-                done.set_result(None)
+                stop()
                 return
             if self.count is not None and self.printed >= self.count:
-                flush()
-                done.set_result(None)
+                flush()  # may stop already: the reader has gone
+                stop()
             elif not flush_due:
                 flush_due = True
                 loop.call_soon(flush)

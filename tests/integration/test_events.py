@@ -422,6 +422,31 @@ def test_events_subcommand_into_a_closed_pipe(qemu: Qemu, tmp_path: Path) -> Non
     assert err == ""
 
 
+def test_events_subcommand_count_reached_as_the_reader_goes(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    """The last event of --count written into a pipe whose reader has gone:
+    with stdout block-buffered, the write succeeds and the flush fails."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PYTHONUNBUFFERED", None)
+    log = tmp_path / "w.log"
+    shell = subprocess.Popen(
+        f"set -o pipefail; {sys.executable} -m qmpsh events {qemu.sock} -n 1"
+        f" -l {log} | true",
+        executable="/bin/bash",
+        shell=True,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    wait_for(lambda: log.exists() and '"return"' in log.read_text(), what="connect")
+    stop_cont(qemu)
+    _, err = shell.communicate(timeout=20)
+    assert (shell.returncode, err) == (0, "")
+    notes = [n["note"] for n in lines(log.read_text()) if n["dir"] == "note"]
+    assert not [n for n in notes if n.startswith("lost ")], notes  # qmpsh ended it
+
+
 # -- watch ---------------------------------------------------------------------
 
 
