@@ -164,6 +164,9 @@ class BatchRunner:
         printer = asyncio.ensure_future(self._print_replies())
         unsubscribe = None
         if self.settings.print_events:
+            from qmpsh.eventfilter import current
+
+            self._filter_in_force = current  # not imported per event
             for event in self.ctx.events:  # those that came while connecting
                 self._print_event(event)
             unsubscribe = self.ctx.events.subscribe(self._print_event)
@@ -186,10 +189,7 @@ class BatchRunner:
 
     def _print_event(self, event: Event) -> None:
         """``--events``: an event that passes the filter, as it arrives."""
-        from qmpsh.eventfilter import current
-
-        flt = current(self.ctx.state, self.settings.event_filter)
-
+        flt = self._filter_in_force(self.ctx.state, self.settings.event_filter)
         if flt.matches(event.message):
             self._print(render_json(event.message, self.settings.pretty))
 
