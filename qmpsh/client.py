@@ -71,7 +71,6 @@ class Connection:
         wirelog: WireLog | None = None,
         events: EventLog | None = None,
         read_limit: int = DEFAULT_READ_LIMIT,
-        detect_agent: bool = True,
     ) -> None:
         self.negotiate = negotiate
         self.wirelog = wirelog
@@ -90,8 +89,6 @@ class Connection:
         self._warning_listeners: list[WarningListener] = []
         #: id -> command name, for requests sent and not yet answered
         self._requests: dict[str, Any] = {}
-        #: detect a guest agent when no greeting comes (see qmpsh.qga)
-        self.detect_agent = detect_agent
         #: set when talking to a guest agent (-N, or detected)
         self.agent: AgentSync | None = None
         self._client = self._new_client()
@@ -208,7 +205,7 @@ class Connection:
 
         try:
             sock = await open_socket(address, timeout)
-            if self.negotiate and self.detect_agent:
+            if self.negotiate:  # no greeting may mean a guest agent (qmpsh.qga)
                 sock = await self._detect(sock, address, left(), timeout)
         except ConnectFailed:
             self._set_state("idle")
@@ -425,10 +422,11 @@ class Connection:
         auto = "id" not in message
         if not auto:
             given = message["id"]
-            if not isinstance(given, str) or given.startswith(AUTO_ID_PREFIX):
+            # qemu.qmp refuses its own prefix anywhere in an id (an assert)
+            if not isinstance(given, str) or AUTO_ID_PREFIX in given:
                 raise BadRequest(
-                    f"a custom id must be a string not starting with "
-                    f"{AUTO_ID_PREFIX!r}, not {clip(repr(given))}"
+                    f"a custom id must be a string without {AUTO_ID_PREFIX!r} "
+                    f"in it, not {clip(repr(given))}"
                 )
         if self.state != "connected":
             raise NotConnected(self._not_connected_text())
@@ -469,10 +467,6 @@ class Connection:
         if self.state == "lost":
             return f"not connected: {self.lost_reason}"
         return "not connected"
-
-    def send_fd(self, fd: int) -> None:
-        """Pass *fd* to the server with SCM_RIGHTS (unix sockets only)."""
-        self._client.send_fd_scm(fd)
 
     async def send_fd_before(self, fd: int) -> None:
         """Pass *fd* now, for the next command to consume (getfd, add-fd).

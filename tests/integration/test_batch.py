@@ -132,6 +132,10 @@ def test_custom_id_is_kept(qemu: Qemu) -> None:
     done = qmpsh(str(qemu.sock), input='{"execute": "query-name", "id": 5}\n')
     assert done.returncode == Exit.PARSE_ERROR
     assert "custom id must be a string" in done.stderr
+    # qemu.qmp keeps its own prefix to itself anywhere in an id
+    done = qmpsh(str(qemu.sock), input='{"execute": "query-name", "id": "a__qmp#1"}\n')
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "without '__qmp#' in it" in done.stderr
 
 
 def test_connection_lost(qemu: Qemu) -> None:
