@@ -1,18 +1,24 @@
 """``qemu.qmp``'s QMPClient with its I/O hooks pointed at a `Connection`.
 
-The subclass overrides only the library's extension points: ``_do_recv`` and
+The subclass overrides the library's extension points: ``_do_recv`` and
 ``_do_send`` (the wire log, bad input kept for the error message, yielding
 to the loop under floods), the ``_cb_*`` logging hooks (the base class
 formats every message for a debug log nobody reads), event dispatch (into
 the bounded `EventLog` rather than the library's unbounded default
 listener), unroutable replies (named in a warning), and negotiation
 (events that come before the answer to ``qmp_capabilities`` are kept).
+
+It is also the one place that uses the library's private interface
+(``_raw`` to send a message with the caller's own id, ``_writer`` for bytes
+beside the messages, the greeting's ``_raw`` dict): `Connection` calls the
+public methods below instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import Message, QMPClient
 from qemu.qmp.error import ProtocolError
@@ -35,6 +41,9 @@ class CutMessage(EOFError):
 #: messages read between two yields to the event loop (see Adapter._do_recv)
 _YIELD_EVERY = 32
 
+#: how many ids of requests still awaiting a reply are remembered by name
+_NAMES_KEPT = 1024
+
 
 class Adapter(QMPClient):
     """QMPClient with its I/O hooks pointed at a `Connection`."""
@@ -43,6 +52,8 @@ class Adapter(QMPClient):
         super().__init__(None, readbuflen)
         self._owner = owner
         self._received = 0
+        #: id -> command name, for requests sent and not yet answered
+        self._names: dict[str, Any] = {}
 
     def _cb_outbound(self, msg: Message) -> Message:
         return msg  # the base class formats every message for debug logging
@@ -94,7 +105,10 @@ class Adapter(QMPClient):
             self._owner.wirelog.write("out", data, message=obj)
         msg_id = obj.get("id")
         if msg_id.__class__ is str:  # remembered to name a late reply
-            self._owner._sent(msg_id, obj.get("execute") or obj.get("exec-oob"))
+            names = self._names
+            if len(names) >= _NAMES_KEPT:  # replies that never came
+                del names[next(iter(names))]
+            names[msg_id] = obj.get("execute") or obj.get("exec-oob")
         assert self._writer is not None
         self._writer.write(data)
 
@@ -108,10 +122,23 @@ class Adapter(QMPClient):
             # qmp-spec: clients drop replies with an unknown id; a non-string
             # id (no request of ours has one) would not even be hashable
             if msg_id.__class__ is not str or msg_id not in self._pending:
-                self._owner._dropped(msg_id)
+                self._dropped(msg_id)
                 return
-            self._owner._requests.pop(msg_id, None)
+            self._names.pop(msg_id, None)
         await super()._on_message(msg)
+
+    def _dropped(self, msg_id: object) -> None:
+        name = self._names.pop(msg_id, None) if isinstance(msg_id, str) else None
+        if name is not None:
+            self._owner.warn(
+                f"dropped a late reply to {name} (id {msg_id}): qmpsh had "
+                "stopped waiting for it"
+            )
+        else:
+            shown = (
+                clip(msg_id) if isinstance(msg_id, str) else clip(json.dumps(msg_id))
+            )
+            self._owner.warn(f"dropped a reply with an unknown id {shown}")
 
     async def _negotiate(self) -> None:
         """``qmp_capabilities``, keeping events that arrive before its reply.
@@ -135,3 +162,43 @@ class Adapter(QMPClient):
             else:
                 why = f"got {clip(bytes(reply).decode())}"
             raise NegotiationError(why, ValueError())
+
+    # -- for Connection: the library's private interface, used here only ----
+
+    def greeting_object(self) -> dict[str, Any] | None:
+        """The server's greeting as the dict it sent, or None without one."""
+        greeting = self._greeting
+        return dict(greeting._raw) if greeting is not None else None
+
+    async def request(
+        self, message: dict[str, Any], assign_id: bool = True
+    ) -> dict[str, Any]:
+        """Send *message* and return the reply object; with *assign_id*
+        False the message keeps the id it has (or goes without one)."""
+        reply = await self._raw(message, assign_id=assign_id)
+        obj: dict[str, Any] = reply._object
+        return obj
+
+    def send_bytes(self, data: bytes) -> bool:
+        """Write bytes that are not a message (logged as raw), beside the
+        messages; False when there is no connection to write to."""
+        writer = self._writer
+        if writer is None:
+            return False
+        log = self._owner.wirelog
+        if log is not None:
+            log.write("out", data, valid=False)
+        writer.write(data)
+        return True
+
+    async def send_fd_between_messages(self, fd: int) -> None:
+        """Pass *fd* with SCM_RIGHTS once what is buffered has gone out.
+
+        The descriptor travels with one byte sent beside asyncio's buffer,
+        so the byte then falls between two messages, never inside one.
+        """
+        writer = self._writer
+        if writer is not None:
+            while writer.transport.get_write_buffer_size():
+                await asyncio.sleep(0.001)
+        self.send_fd_scm(fd)

@@ -5,9 +5,8 @@ does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
 offered), ids, routing replies to their requests, accept mode and fd passing.
 `qmpsh.adapter` points the library's extension points at this class (wire
 log, bounded event history), `qmpsh.dial` opens the socket, and
-`qmpsh.qga` holds the guest agent's synchronisation.  Of the library's
-private interface this module uses ``_raw`` (to send a message with the
-caller's own id) and ``_writer`` (to drain before passing a descriptor).
+`qmpsh.qga` holds the guest agent's synchronisation.  This module uses
+only the library's public interface and the adapter's methods.
 
 Errors come out as `qmpsh.errors.QmpshError` subclasses carrying one line of
 text.
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -57,9 +55,6 @@ AGENT_SYNC_TIMEOUT = 10.0
 StateListener = Callable[[str, str], None]
 WarningListener = Callable[[str], None]
 
-#: how many ids of requests still awaiting a reply are remembered by name
-_NAMES_KEPT = 1024
-
 
 class Connection:
     """One QMP session: connect (or accept), execute, events, disconnect."""
@@ -87,8 +82,6 @@ class Connection:
         self.reader_failure: BaseException | None = None
         self._listeners: list[StateListener] = []
         self._warning_listeners: list[WarningListener] = []
-        #: id -> command name, for requests sent and not yet answered
-        self._requests: dict[str, Any] = {}
         #: set when talking to a guest agent (-N, or detected)
         self.agent: AgentSync | None = None
         self._client = self._new_client()
@@ -135,25 +128,6 @@ class Connection:
             self.wirelog.note(text)
         for listener in tuple(self._warning_listeners):
             listener(text)
-
-    def _sent(self, msg_id: str, name: Any) -> None:
-        requests = self._requests
-        if len(requests) >= _NAMES_KEPT:  # replies that never came
-            del requests[next(iter(requests))]
-        requests[msg_id] = name
-
-    def _dropped(self, msg_id: object) -> None:
-        name = self._requests.pop(msg_id, None) if isinstance(msg_id, str) else None
-        if name is not None:
-            self.warn(
-                f"dropped a late reply to {name} (id {msg_id}): qmpsh had "
-                "stopped waiting for it"
-            )
-        else:
-            shown = (
-                clip(msg_id) if isinstance(msg_id, str) else clip(json.dumps(msg_id))
-            )
-            self.warn(f"dropped a reply with an unknown id {shown}")
 
     def _set_state(self, state: str, reason: str = "") -> None:
         self.state = state
@@ -311,8 +285,7 @@ class Connection:
         self._started()
 
     def _started(self) -> None:
-        greeting = self._client.greeting
-        self.greeting = dict(greeting._raw) if greeting is not None else None
+        self.greeting = self._client.greeting_object()
         self.lost_reason = ""
         self.reader_failure = None
         self._closing = False
@@ -409,12 +382,8 @@ class Connection:
 
     def send_raw(self, data: bytes) -> None:
         """Write bytes that are not a message (the guest agent's 0xFF)."""
-        writer = self._client._writer
-        if writer is None or self.state != "connected":
+        if self.state != "connected" or not self._client.send_bytes(data):
             raise NotConnected(self._not_connected_text())
-        if self.wirelog is not None:
-            self.wirelog.write("out", data, valid=False)
-        writer.write(data)
 
     async def _execute_now(
         self, message: dict[str, Any], timeout: float | None = None
@@ -431,11 +400,11 @@ class Connection:
         if self.state != "connected":
             raise NotConnected(self._not_connected_text())
         try:
-            call = self._client._raw(message, assign_id=auto)
+            call = self._client.request(message, assign_id=auto)
             if timeout is None:
-                reply = await call
+                obj = await call
             else:
-                reply = await asyncio.wait_for(call, timeout)
+                obj = await asyncio.wait_for(call, timeout)
         except (ExecInterruptedError, StateError):
             await self._settle()
             raise ConnectionLost(
@@ -453,7 +422,6 @@ class Connection:
             ) from None
         except (TypeError, AssertionError) as err:  # not JSON-serializable...
             raise BadRequest(f"cannot send {clip(repr(message))}: {err}") from None
-        obj: dict[str, Any] = reply._object
         if auto:
             obj.pop("id", None)
         return obj
@@ -471,10 +439,8 @@ class Connection:
     async def send_fd_before(self, fd: int) -> None:
         """Pass *fd* now, for the next command to consume (getfd, add-fd).
 
-        The descriptor travels with one byte sent beside asyncio's buffer,
-        so whatever is still buffered goes out first: the byte then falls
-        between two messages, never inside one.  Raises `BadRequest` on a
-        connection that is not a unix socket.
+        It goes out between two messages (`Adapter.send_fd_between_messages`).
+        Raises `BadRequest` on a connection that is not a unix socket.
         """
         if self.state != "connected":
             raise NotConnected(self._not_connected_text())
@@ -483,12 +449,8 @@ class Connection:
                 f"passing a file descriptor needs a unix socket, and {self.address} "
                 "is TCP"
             )
-        writer = self._client._writer
-        if writer is not None:
-            while writer.transport.get_write_buffer_size():
-                await asyncio.sleep(0.001)
         try:
-            self._client.send_fd_scm(fd)
+            await self._client.send_fd_between_messages(fd)
         except OSError as err:
             raise ConnectionLost(
                 f"could not pass the descriptor: {os_text(err)}"

@@ -8,7 +8,7 @@ with a parse error) and ``guest-sync-delimited`` with a random id; the
 agent puts a 0xFF byte before its reply, and the client drops everything
 until that byte.  qmpsh does this on connecting and, after a reply timed
 out, before the next command (`AgentSync`); the line filter that drops the
-stale lines sits under qemu.qmp's reader (`Connection` calls `SyncFilter`).
+stale lines sits under qemu.qmp's reader (`qmpsh.adapter` calls `SyncFilter`).
 
 Detection: without ``-N``, qmpsh waits a moment for QEMU's greeting; when
 none comes it sends the sync request on the same socket (`probe`).  A
