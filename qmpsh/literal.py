@@ -12,8 +12,7 @@ import json
 import re
 from typing import Any
 
-#: QEMU's own JSON parser refuses deeper nesting than this.
-MAX_DEPTH = 1024
+from qmpsh.deepjson import MAX_DEPTH
 
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WORDS: dict[str, object] = {

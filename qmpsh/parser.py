@@ -55,7 +55,6 @@ PathT = tuple[str | int, ...]
 #: QMP names, downstream extensions (``__com.vendor_x-y``) included
 _COMMAND_RE = re.compile(r"[A-Za-z_][\w.+:-]*")
 
-_WS = " \t\r\n"
 _BOOLS = {"true": True, "false": False}
 TRANSACTION_OPEN = "transaction("
 TRANSACTION_CLOSE = ")"

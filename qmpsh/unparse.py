@@ -42,7 +42,7 @@ def _shorthand(message: Mapping[str, Any]) -> list[str] | None:
     if name == "transaction":
         return _transaction(args)
     pairs = _pairs(args)
-    if pairs is None or name == TRANSACTION_OPEN:
+    if pairs is None:
         return None
     return [" ".join([name, *pairs])]
 
@@ -64,7 +64,7 @@ def _transaction(args: Mapping[str, Any]) -> list[str] | None:
         if not isinstance(data, dict):
             return None
         pairs = _pairs(data)
-        if pairs is None or kind == TRANSACTION_CLOSE:
+        if pairs is None:
             return None
         lines.append("  " + " ".join([kind, *pairs]))
     closing = _pairs(properties)
