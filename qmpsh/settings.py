@@ -105,12 +105,13 @@ class Settings(NamedTuple):
         return self._replace(**changes)
 
     def use_color(self, isatty: bool) -> bool:
-        """Whether to colour output for a stream; NO_COLOR wins over auto."""
+        """Whether to colour output for a stream; NO_COLOR wins over auto
+        (when it is not empty, as `env_settings` and no-color.org have it)."""
         if self.color == "always":
             return True
         if self.color == "never":
             return False
-        return isatty and "NO_COLOR" not in os.environ and _term_ok()
+        return isatty and not os.environ.get("NO_COLOR") and _term_ok()
 
 
 def _term_ok() -> bool:

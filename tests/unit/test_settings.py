@@ -24,8 +24,13 @@ def test_precedence_defaults_file_env_flags() -> None:
     assert (s.color, s.pager, s.retries) == ("always", "cat", 7)
 
 
-def test_empty_no_color_does_not_count() -> None:
+def test_empty_no_color_does_not_count(monkeypatch: pytest.MonkeyPatch) -> None:
     assert build_settings({}, env={"NO_COLOR": ""}).color == "auto"
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("NO_COLOR", "")
+    assert Settings(color="auto").use_color(True)
+    monkeypatch.setenv("NO_COLOR", "1")  # --color=auto given: NO_COLOR still counts
+    assert not Settings(color="auto").use_color(True)
 
 
 def test_settings_are_frozen() -> None:
