@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from qmpsh.address import Address, UnixAddress
 from qmpsh.client import Connection
+from qmpsh.dial import os_text
 from qmpsh.errors import ConnectFailed
 
 
@@ -29,6 +30,8 @@ def clear_stale_socket(path: str) -> None:
         st = os.stat(path)
     except FileNotFoundError:
         return
+    except OSError as err:  # a directory on the way that we may not search...
+        raise ConnectFailed(f"cannot listen on {path}: {os_text(err)}") from None
     if not stat.S_ISSOCK(st.st_mode):
         raise ConnectFailed(f"cannot listen on {path}: it exists and is not a socket")
     with socket.socket(socket.AF_UNIX) as probe:
@@ -37,13 +40,19 @@ def clear_stale_socket(path: str) -> None:
         except OSError as err:
             if err.errno != errno.ECONNREFUSED:
                 raise ConnectFailed(
-                    f"cannot listen on {path}: {err.strerror}"
+                    f"cannot listen on {path}: {os_text(err)}"
                 ) from None
         else:
             raise ConnectFailed(
                 f"cannot listen on {path}: something is already listening there"
             )
-    os.unlink(path)
+    try:
+        os.unlink(path)
+    except OSError as err:
+        raise ConnectFailed(
+            f"cannot listen on {path}: cannot remove the stale socket there: "
+            f"{os_text(err)}"
+        ) from None
 
 
 @dataclass
