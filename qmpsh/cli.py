@@ -88,7 +88,7 @@ class AddressGroup(click.Group):
         )
 
 
-def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
+def merged_options(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
     """This command's options over those given before the address."""
     parent = ctx.parent.params if ctx.parent is not None else {}
     out = dict(parent)
@@ -102,8 +102,9 @@ def _merged(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _event_filter(opts: dict[str, Any]) -> EventFilter | None:
-
+def click_event_filter(opts: dict[str, Any]) -> EventFilter | None:
+    """`invoke.event_filter`, its mistakes as click's usage errors (for the
+    subcommands, whose hint then names their own --help)."""
     try:
         return invoke.event_filter(opts)
     except UsageError as err:
@@ -165,7 +166,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 @click.pass_context
 def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
     """Connect to ADDRESS."""
-    return invoke.open_session(address, _merged(ctx, opts))
+    return invoke.open_session(address, merged_options(ctx, opts))
 
 
 @cli.command(
@@ -185,7 +186,7 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
     later -M wins); otherwise they are the whole command, program first.
     qmpsh adds the -qmp option.
     """
-    return invoke.wrap_session(qemu_args, _merged(ctx, opts))
+    return invoke.wrap_session(qemu_args, merged_options(ctx, opts))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from qmpsh.addrcomplete import complete_address
-from qmpsh.cli import _event_filter, _merged, event_filter_options
+from qmpsh.cli import click_event_filter, event_filter_options, merged_options
 from qmpsh.exitcodes import Exit
 from qmpsh.render import highlight_json, render_json
 
@@ -97,7 +97,7 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     from qmpsh.address import AddressError, parse_address
     from qmpsh.settings import build_settings
 
-    opts = _merged(ctx, opts)
+    opts = merged_options(ctx, opts)
     address = address or os.environ.get("QMP_SOCKET") or None
     if address is None:
         raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
@@ -105,7 +105,7 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
         where = parse_address(address)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
-    flt = _event_filter(opts)
+    flt = click_event_filter(opts)
     settings = build_settings(
         {
             "pretty": opts.get("pretty") or None,
