@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_PORT_RE = re.compile(r"\d{1,5}")
+_PORT_RE = re.compile(r"[0-9]{1,5}")  # not \d: int() reads other scripts' digits
 _HOST_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
@@ -39,7 +39,6 @@ class UnixAddress(NamedTuple):
 
 class TcpAddress(NamedTuple):
     host: str
-
     port: int
 
     def __str__(self) -> str:
@@ -75,7 +74,8 @@ def parse_address(text: str) -> Address:
         if not path:
             raise AddressError(f"no path after 'unix:' in {whole!r}")
         return UnixAddress(path)
-    if text.startswith("tcp:"):
+    tcp = text.startswith("tcp:")
+    if tcp:
         text = text[4:]
         if ":" not in text:
             raise AddressError(f"{whole!r} has no port: expected tcp:HOST:PORT")
@@ -89,7 +89,7 @@ def parse_address(text: str) -> Address:
         if not rest.startswith(":"):
             raise AddressError(f"{whole!r} has no port: expected [IPv6]:PORT")
         return TcpAddress(host, _port(rest[1:], whole))
-    if "/" in text or ":" not in text:
+    if not tcp and ("/" in text or ":" not in text):
         return UnixAddress(text)
     host, _, port = text.rpartition(":")
     if ":" in host:

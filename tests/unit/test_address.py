@@ -37,6 +37,8 @@ def test_good(text: str, address: object) -> None:
         ("bad_host!:1", "bad host name"),
         ("unix:", "no path"),
         ("[zz]:1", "bad IPv6"),
+        ("tcp:/x:1", "bad host name '/x'"),  # tcp: is never a file
+        ("host:\u0663", "bad port"),  # an Arabic-Indic 3
     ],
 )
 def test_bad(text: str, phrase: str) -> None:
