@@ -151,6 +151,8 @@ class BatchRunner:
         self.window = max(1, ctx.settings.max_inflight)
         self.stopping = False
         self.eof = False
+        #: a flush of printed events is scheduled (see _print_event)
+        self._flush_due = False
         #: schema-aware value typing, and a check before sending (--validate)
         self.typer: Typer | None = None
         self.check: Callable[[Request], str | None] | None = None
@@ -188,10 +190,22 @@ class BatchRunner:
         return int(self.status)
 
     def _print_event(self, event: Event) -> None:
-        """``--events``: an event that passes the filter, as it arrives."""
+        """``--events``: an event that passes the filter, as it arrives.
+
+        It is flushed once the reader has handed over what it holds (a
+        flood makes one write per batch, not per event): an event that
+        comes while qmpsh waits for input must not wait for the next reply.
+        """
         flt = self._filter_in_force(self.ctx.state, self.settings.event_filter)
         if flt.matches(event.message):
             self._print(render_json(event.message, self.settings.pretty))
+            if not self._flush_due:
+                self._flush_due = True
+                asyncio.get_running_loop().call_soon(self._flush_events)
+
+    def _flush_events(self) -> None:
+        self._flush_due = False
+        self.out.flush()
 
     # -- the reader ----------------------------------------------------------
 

@@ -31,6 +31,8 @@ class Qmpsh:
 
     def __init__(self, *args: str, log: Path) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        # stdout buffered as users have it, so that a missing flush shows
+        env.pop("PYTHONUNBUFFERED", None)
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "qmpsh", "-l", str(log), *args],
@@ -255,6 +257,8 @@ class Listener:
 
     def __init__(self, sock: Path, *args: str, log: Path) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        # stdout buffered as users have it, so that a missing flush shows
+        env.pop("PYTHONUNBUFFERED", None)
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "qmpsh", "events", str(sock), "-l", str(log), *args],
