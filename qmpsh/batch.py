@@ -8,12 +8,15 @@ reply first and is waited for in turn, so that stopping at the first error
 never runs a later change.  With ``--keep-going`` everything is pipelined,
 since every command runs anyway.
 
-The exit status is the first failure's `Exit` code, or 0.
+The exit status is the first failure's `Exit` code, or 0.  Output that
+cannot be written stops the run: quietly when the reader went away
+(``| head -1``), with one line for anything else (a full disk).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 import sys
@@ -22,6 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, NamedTuple, TextIO
 
 from qmpsh.builtins import BuiltinError, Context, lookup
+from qmpsh.dial import os_text
 from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
@@ -151,6 +155,8 @@ class BatchRunner:
         self.window = max(1, ctx.settings.max_inflight)
         self.stopping = False
         self.eof = False
+        #: stdout could not be written (see _output_failed)
+        self.output_lost = False
         #: a flush of printed events is scheduled (see _print_event)
         self._flush_due = False
         #: schema-aware value typing, and a check before sending (--validate)
@@ -186,7 +192,7 @@ class BatchRunner:
                 unsubscribe()
             printer.cancel()
             self._discard()
-            self.out.flush()
+            self._flush()
         return int(self.status)
 
     def _print_event(self, event: Event) -> None:
@@ -205,7 +211,7 @@ class BatchRunner:
 
     def _flush_events(self) -> None:
         self._flush_due = False
-        self.out.flush()
+        self._flush()
 
     # -- the reader ----------------------------------------------------------
 
@@ -293,7 +299,14 @@ class BatchRunner:
         except ValueError as err:  # bad arguments, e.g. an open quote
             self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
             return
-        self.out.flush()
+        except OSError as err:  # writing its output (stdout), or its own
+            if self._flush():
+                self._report(
+                    Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
+                )
+            return
+        if not self._flush():
+            return
         if code != Exit.OK:
             self._report(Exit(code), f"{line.where}: {builtin.name} failed")
 
@@ -302,7 +315,7 @@ class BatchRunner:
     async def _print_replies(self) -> None:
         while True:
             while not self.pending:
-                self.out.flush()
+                self._flush()
                 self._idle.set()
                 if self.eof or self.stopping:
                     return
@@ -347,13 +360,45 @@ class BatchRunner:
     def _print(self, text: str) -> None:
         if self.color:
             text = highlight_json(text, self.settings.style)
-        self.out.write(text + "\n")
+        try:
+            self.out.write(text + "\n")
+        except OSError as err:
+            self._output_failed(err)
+
+    def _flush(self) -> bool:
+        """Flush stdout; False when it cannot be written."""
+        if self.output_lost:
+            return False
+        try:
+            self.out.flush()
+        except OSError as err:
+            self._output_failed(err)
+            return False
+        return True
+
+    def _output_failed(self, err: OSError) -> None:
+        """Stdout cannot be written: stop.  A reader that went away ends the
+        run quietly, with the status so far; anything else is said."""
+        if self.output_lost:
+            return
+        self.output_lost = True
+        # what is still buffered, and later writes, go nowhere (nor raise
+        # again, at exit)
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.out.fileno())
+            os.close(devnull)
+        if isinstance(err, BrokenPipeError):
+            self._halt()
+        else:
+            message = f"cannot write the output: {os_text(err)}"
+            self._report(Exit.COMMAND_ERROR, message, fatal=True)
 
     # -- stopping ------------------------------------------------------------
 
     def _report(self, code: Exit, message: str, fatal: bool = False) -> None:
         """Say what failed; unless --keep-going (and not *fatal*), stop."""
-        self.out.flush()
+        self._flush()
         self.err.write(f"qmpsh: {message}\n")
         self.err.flush()
         if self.status == Exit.OK:

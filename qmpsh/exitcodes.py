@@ -8,7 +8,8 @@ from enum import IntEnum
 
 class Exit(IntEnum):
     OK = 0
-    #: QEMU answered a command with an error reply.
+    #: QEMU answered a command with an error reply (or, in batch mode, the
+    #: output could not be written).
     COMMAND_ERROR = 1
     #: Bad command-line options or arguments (click's own convention).
     USAGE = 2

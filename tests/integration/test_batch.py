@@ -200,3 +200,42 @@ def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
     assert "qmpsh.batch" in modules  # the probe sees our own imports
     assert not {m for m in modules if m.startswith(("prompt_toolkit", "pygments"))}
     assert not {m for m in modules if m == "click" or m.startswith("click.")}
+
+
+def test_output_that_cannot_be_written_ends_the_run(qemu: Qemu) -> None:
+    """More requests than --max-inflight, and stdout fails: no hang, no traceback."""
+    import subprocess
+    import sys
+
+    from tests.procs import ROOT
+
+    script = "query-qmp-schema\n" * 200
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONUNBUFFERED", None)  # buffered, as users have it
+    command = [sys.executable, "-m", "qmpsh", str(qemu.sock)]
+    # the reader goes away (| head): quietly, with the status so far
+    pipeline = '"$@" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"'
+    done = subprocess.run(
+        ["bash", "-c", pipeline, "-", *command],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    # a full disk: one line
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            command,
+            input=script,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stderr == "qmpsh: cannot write the output: no space left on device\n"
