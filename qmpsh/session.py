@@ -46,9 +46,8 @@ class StreamConsole:
 
 
 def fail(message: str, code: Exit) -> int:
-    sys.stdout.flush()
-    sys.stderr.write(f"qmpsh: {message}\n")
-    sys.stderr.flush()
+    """Say *message* on stderr (after the output so far); return *code*."""
+    StreamConsole().err(message)
     return int(code)
 
 

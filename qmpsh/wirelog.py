@@ -57,16 +57,12 @@ class WireLog:
         """A line about the connection itself (connected, lost...)."""
         if self._file.closed:
             return
-        line = {"time": _now(), "dir": "note", "note": text}
-        self._file.append((json.dumps(line) + "\n").encode())
+        self._file.append(_note_line(text))
 
     def _gap(self, count: int) -> bytes:
-        line = {
-            "time": _now(),
-            "dir": "note",
-            "note": f"{count} line{'s' if count > 1 else ''} could not be written here",
-        }
-        return (json.dumps(line) + "\n").encode()
+        return _note_line(
+            f"{count} line{'s' if count > 1 else ''} could not be written here"
+        )
 
     @property
     def lost(self) -> int:
@@ -75,6 +71,11 @@ class WireLog:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _note_line(text: str) -> bytes:
+    line = {"time": _now(), "dir": "note", "note": text}
+    return (json.dumps(line) + "\n").encode()
 
 
 def _now() -> str:
