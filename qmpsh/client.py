@@ -204,12 +204,16 @@ class Connection:
         from qmpsh.qga import AgentSync, probe
 
         log = self.wirelog
-        kind = await probe(
-            sock,
-            min(AGENT_GREETING_WAIT, timeout / 2),
-            timeout,
-            (lambda d, data: log.write(d, data, valid=False)) if log else None,
-        )
+        try:
+            kind = await probe(
+                sock,
+                min(AGENT_GREETING_WAIT, timeout / 2),
+                timeout,
+                (lambda d, data: log.write(d, data, valid=False)) if log else None,
+            )
+        except OSError as err:  # reset by the server, for one
+            sock.close()
+            raise ConnectFailed(self._session_error(err)) from None
         if kind == "qmp":
             return sock
         if kind == "agent":  # in step already: the probe was a sync round
@@ -221,6 +225,8 @@ class Connection:
         sock.close()
         if kind == "late-qmp":  # a slow QEMU: it has our probe; start afresh
             return await open_socket(address, timeout)
+        if kind == "closed":
+            raise ConnectFailed(self._session_error(EOFError()))
         raise ConnectFailed(
             f"connected to {address} but no QMP greeting came within "
             f"{total or timeout:g} s, and no guest agent answered "

@@ -125,14 +125,15 @@ Log = Callable[[str, bytes], None]
 
 async def probe(
     sock: socket.socket, greet_wait: float, timeout: float, log: Log | None = None
-) -> Literal["qmp", "agent", "late-qmp", "silent"]:
+) -> Literal["qmp", "agent", "late-qmp", "silent", "closed"]:
     """What answers on *sock* (connected, non-blocking, nothing read yet).
 
     "qmp": data (the greeting) came within *greet_wait*, untouched; "agent":
     a guest agent answered guest-sync-delimited (the socket is then in
     sync, everything up to the reply consumed); "late-qmp": a QMP greeting
     came after the probe was sent (connect again); "silent": nothing came
-    within *timeout* in all.
+    within *timeout* in all; "closed": the server closed the connection
+    without answering.  Raises `OSError` when the connection fails.
     """
     if await _readable(sock, greet_wait):
         return "qmp"
@@ -150,7 +151,7 @@ async def probe(
             return "silent"
         chunk = sock.recv(65536)
         if not chunk:
-            return "silent"
+            return "closed"
         buffer += chunk
         if buffer.lstrip().startswith(b'{"QMP"'):
             return "late-qmp"

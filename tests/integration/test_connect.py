@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
+import threading
 from pathlib import Path
 
 from qmpsh.exitcodes import Exit
@@ -128,6 +130,34 @@ def test_connect_timeout_tcp_blackhole() -> None:
         done = qmpsh(f"127.0.0.1:{port}", "--connect-timeout", "0.5", input=STATUS)
     assert done.returncode == Exit.CONNECT_ERROR
     assert "greeting" in done.stderr or "timed out" in done.stderr
+
+
+def test_server_that_hangs_up_on_the_agent_probe() -> None:
+    """Silent past the greeting wait, then gone when qmpsh asks whether it is
+    a guest agent: said as what happened, not as a timeout or a traceback."""
+    for reset, phrase in (
+        (False, "closed the connection before the QMP greeting"),
+        (True, "failed: connection reset by peer"),
+    ):
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+
+            def hang_up(server: socket.socket = server, reset: bool = reset) -> None:
+                peer, _ = server.accept()
+                with peer:
+                    peer.recv(4096)  # the probe: 0xFF and guest-sync-delimited
+                    if reset:  # RST instead of FIN
+                        linger = struct.pack("ii", 1, 0)
+                        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+
+            thread = threading.Thread(target=hang_up, daemon=True)
+            thread.start()
+            port = server.getsockname()[1]
+            done = qmpsh(f"127.0.0.1:{port}", input=STATUS)
+            thread.join(5)
+        assert done.returncode == Exit.CONNECT_ERROR, done.stderr
+        assert phrase in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_guest_agent_skip_negotiation(qga: GuestAgent) -> None:
