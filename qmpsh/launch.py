@@ -121,13 +121,6 @@ class Qemu:
         how = f"signal {-status}" if status < 0 else f"status {status}"
         return f"QEMU exited with {how} before connecting{said}"
 
-    @property
-    def exited(self) -> str | None:
-        """A sentence about QEMU's exit, if it has exited."""
-        if self.proc is None or self.proc.returncode is None:
-            return None
-        return self._exit_text(self.proc.returncode).replace(" before connecting", "")
-
     async def close(self, grace: float = 5.0) -> None:
         """Stop QEMU (SIGTERM, then SIGKILL) and remove the temp dir."""
         proc = self.proc
