@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from qmpsh.privfile import make_private_dir
+
 APP = "qmpsh"
 
 
@@ -29,6 +31,6 @@ def cache_dir() -> Path:
 
 
 def private_dir(path: Path) -> Path:
-    """Create *path* (and parents) with mode 0700 if missing; return it."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    """Create *path* and any missing parents with mode 0700 (an existing
+    directory is left as it is); return it."""
+    return make_private_dir(path, tighten=False)

@@ -26,6 +26,15 @@ def test_new_file_and_missing_parents_are_private(tmp_path: Path) -> None:
     assert warnings == []
 
 
+def test_xdg_directories_are_created_private(tmp_path: Path) -> None:
+    from qmpsh.paths import private_dir
+
+    # Path.mkdir(parents=True) would make the missing "cache" 0755
+    private_dir(tmp_path / "cache" / "qmpsh")
+    assert mode(tmp_path / "cache") == 0o700
+    assert mode(tmp_path / "cache" / "qmpsh") == 0o700
+
+
 def test_loose_file_is_tightened_with_one_warning(tmp_path: Path) -> None:
     path = tmp_path / "wire.jsonl"
     path.write_text("old line\n")
