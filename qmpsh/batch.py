@@ -123,9 +123,40 @@ async def _chunks(fd: int) -> AsyncIterator[bytes]:
                 yield chunk
         finally:
             transport.close()
+    elif stat.S_ISCHR(mode):
+        # a terminal (stdout redirected): wait for each line without blocking
+        # the loop, so that the reply to a line prints before the next one
+        # is typed.  A pipe's way would make the terminal non-blocking for
+        # the shell too.
+        while True:
+            await _readable(fd)
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            yield chunk
     else:
         while chunk := os.read(fd, 1 << 16):
             yield chunk
+
+
+async def _readable(fd: int) -> None:
+    """Wait until reading *fd* will not block (at once for a device that
+    cannot be watched, such as /dev/null)."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    try:
+        loop.add_reader(fd, wake)
+    except OSError:  # epoll refuses it: reading it does not block
+        return
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
 
 
 class _Sent(NamedTuple):

@@ -239,3 +239,38 @@ def test_output_that_cannot_be_written_ends_the_run(qemu: Qemu) -> None:
         )
     assert done.returncode == Exit.COMMAND_ERROR
     assert done.stderr == "qmpsh: cannot write the output: no space left on device\n"
+
+
+def test_typed_on_a_terminal_with_stdout_redirected(qemu: Qemu) -> None:
+    """``qmpsh SOCK | tee log``: each reply prints before the next line is typed."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    from tests.procs import ROOT
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qmpsh", str(qemu.sock)],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    os.close(slave)
+    try:
+        assert proc.stdout is not None
+        for command in ("query-status", "query-name"):  # read-only: pipelined
+            os.write(master, command.encode() + b"\n")
+            ready, _, _ = select.select([proc.stdout], [], [], 20)
+            assert ready, f"no reply to {command} while qmpsh waits for a line"
+            assert "return" in json.loads(proc.stdout.readline())
+        os.write(master, b"\x04")  # Ctrl-D: end of input
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
