@@ -141,12 +141,11 @@ def get(name: str) -> Builtin | None:
 
 def lookup(line: str) -> tuple[Builtin, str] | None:
     """The built-in a line calls, and the rest of the line; or None."""
-    stripped = line.lstrip()
-    name, _, rest = stripped.partition(" ")
-    found = get(name.rstrip())
+    words = line.split(None, 1)  # any white space, as the parser's words
+    found = get(words[0]) if words else None
     if found is None:
         return None
-    return found, rest.strip()
+    return found, words[1].strip() if len(words) > 1 else ""
 
 
 def split_args(text: str) -> list[str]:

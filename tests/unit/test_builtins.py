@@ -25,6 +25,8 @@ def test_lookup() -> None:
     assert found[1] == "--clear"
     assert builtins.lookup("query-status") is None
     assert builtins.lookup("") is None
+    found = builtins.lookup("wait\tSTOP")  # a tab, as in a script file
+    assert found is not None and found[1] == "STOP"
 
 
 def test_every_builtin_has_help() -> None:
