@@ -413,12 +413,7 @@ class BatchRunner:
         if self.output_lost:
             return
         self.output_lost = True
-        # what is still buffered, and later writes, go nowhere (nor raise
-        # again, at exit)
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.out.fileno())
-            os.close(devnull)
+        discard_output(self.out)
         if isinstance(err, BrokenPipeError):
             self._halt()
         else:
@@ -462,3 +457,12 @@ def _ignore(future: asyncio.Future[Any]) -> None:
     """Retrieve a discarded request's outcome, so that asyncio keeps quiet."""
     if not future.cancelled():
         future.exception()
+
+
+def discard_output(stream: TextIO) -> None:
+    """Point *stream*'s descriptor at /dev/null: what is still buffered, and
+    later writes, go nowhere (nor raise again, at exit)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

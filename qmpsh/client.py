@@ -70,6 +70,7 @@ class Connection:
         self.negotiate = negotiate
         self.wirelog = wirelog
         self.events = events if events is not None else EventLog()
+        self.events.on_error = self.warn
         self.read_limit = read_limit
         self.greeting: dict[str, Any] | None = None
         self.address: Address | None = None

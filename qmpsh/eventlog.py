@@ -47,13 +47,23 @@ class EventLog:
         self._listeners: list[Listener] = []
         #: sequence number of the newest event (0: none yet)
         self.seq = 0
+        #: told when a listener fails (the connection makes it a warning)
+        self.on_error: Callable[[str], None] = _ignore
 
     def append(self, message: dict[str, Any]) -> Event:
         self.seq += 1
         event = Event(self.seq, message, time.time())
         self._ring.append(event)
         for listener in tuple(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as err:
+                # Listeners run inside the connection's reader: one that
+                # fails must not take the connection down with it.
+                self.on_error(
+                    f"handling the event {event.name} failed: "
+                    f"{type(err).__name__}: {err}"
+                )
         return event
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -78,3 +88,7 @@ class EventLog:
 
     def clear(self) -> None:
         self._ring.clear()
+
+
+def _ignore(text: str) -> None:
+    pass

@@ -264,9 +264,9 @@ class Shell:
         lines = text.split("\n")
         if self.color and text.strip() and self.handler.mode == "qmp":
             from pygments import highlight
-            from pygments.formatters import Terminal256Formatter
 
             from qmpsh.lexer import ShorthandLexer
+            from qmpsh.render import terminal_formatter
 
             lexer = ShorthandLexer(
                 commands=self.command_names(),
@@ -274,9 +274,7 @@ class Shell:
                 stripnl=False,
                 ensurenl=False,
             )
-            coloured = highlight(
-                text, lexer, Terminal256Formatter(style=self.settings.style)
-            )
+            coloured = highlight(text, lexer, terminal_formatter(self.settings.style))
             lines = [line + "\x1b[0m" for line in coloured.split("\n")]
             prompt = f"\x1b[1m{prompt}\x1b[0m"
         cont = continuation(len(self.prompt()))

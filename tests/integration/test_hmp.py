@@ -167,3 +167,44 @@ def test_interactive_hmp_mode(q35: Qemu) -> None:
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+def test_a_reader_that_goes_away_ends_hmp_mode_quietly(
+    q35: Qemu, tmp_path: Path
+) -> None:
+    """``qmpsh -H SOCK < script | head -1``: no traceback, the status so far."""
+    import subprocess
+
+    # far more output than a pipe holds, so the writes meet the closed pipe
+    script = tmp_path / "script"
+    script.write_text("info version\n" * 20000)
+    with script.open("rb") as stdin:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qmpsh", "-H", str(q35.sock)],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()  # QEMU answered once; now the reader leaves
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == Exit.OK
+    assert proc.stderr.read() == b""
+
+
+def test_output_that_cannot_be_written_is_one_line(q35: Qemu) -> None:
+    import subprocess
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "qmpsh", "-H", str(q35.sock), "-c", "info version"],
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=60,
+        )
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stderr == "qmpsh: cannot write the output: no space left on device\n"

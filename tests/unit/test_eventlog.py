@@ -24,3 +24,23 @@ def test_listeners_and_time() -> None:
     assert seen[0].time == 10.5
     b = list(log)[-1]
     assert b.time == b.received
+
+
+def test_a_failing_listener_is_reported_and_the_others_still_run() -> None:
+    log = EventLog()
+    errors: list[str] = []
+    seen: list[str] = []
+    log.on_error = errors.append
+
+    def broken(event: Event) -> None:
+        raise ValueError("boom")
+
+    log.subscribe(broken)
+    log.subscribe(lambda e: seen.append(e.name))
+    log.append({"event": "STOP"})
+    log.append({"event": "RESUME"})
+    assert seen == ["STOP", "RESUME"]
+    assert errors == [
+        "handling the event STOP failed: ValueError: boom",
+        "handling the event RESUME failed: ValueError: boom",
+    ]
