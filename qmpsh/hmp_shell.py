@@ -30,7 +30,7 @@ from qmpsh.exitcodes import Exit
 from qmpsh.render import error_line, is_error, render_json
 
 if TYPE_CHECKING:
-    from qmpsh.batch import Line
+    from qmpsh.batchinput import Line
 
 PROMPT = "(qemu) "
 

@@ -171,13 +171,8 @@ def _line_handler(ctx: Context) -> LineHandler | None:
 
 
 async def _batch(ctx: Context, inputs: Inputs) -> int:
-    from qmpsh.batch import (
-        BatchRunner,
-        Line,
-        lines_from,
-        lines_from_bytes,
-        lines_from_fd,
-    )
+    from qmpsh.batch import BatchRunner
+    from qmpsh.batchinput import Line, lines_from, lines_from_bytes, lines_from_fd
 
     sources: list[AsyncIterator[Line]] = []
     if inputs.commands:

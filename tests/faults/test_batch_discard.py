@@ -13,7 +13,8 @@ import io
 from pathlib import Path
 
 from qmpsh.address import UnixAddress
-from qmpsh.batch import BatchRunner, lines_from
+from qmpsh.batch import BatchRunner
+from qmpsh.batchinput import lines_from
 from qmpsh.builtins import Context
 from qmpsh.client import Connection
 from qmpsh.exitcodes import Exit

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qmpsh.batch import _decode
+from qmpsh.batchinput import _decode
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, parse
 from qmpsh.redact import REDACTED, is_secret_key, redact, redact_line
 
