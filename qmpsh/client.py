@@ -5,7 +5,8 @@ does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
 offered), ids, routing replies to their requests, accept mode and fd passing.
 `qmpsh.adapter` points the library's extension points at this class (wire
 log, bounded event history), `qmpsh.dial` opens the socket, and
-`qmpsh.qga` holds the guest agent's synchronisation.  This module uses
+`qmpsh.detect` tells a guest agent from QEMU and `qmpsh.qga` holds the
+agent's synchronisation.  This module uses
 only the library's public interface and the adapter's methods.
 
 Errors come out as `qmpsh.errors.QmpshError` subclasses carrying one line of
@@ -35,6 +36,7 @@ from qmpsh.errors import (
     QmpshError,
 )
 from qmpsh.eventlog import EventLog
+from qmpsh.listeners import Listeners
 from qmpsh.literal import clip
 from qmpsh.why import Evidence, ended, session_error
 
@@ -46,8 +48,6 @@ if TYPE_CHECKING:
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024
 AUTO_ID_PREFIX = "__qmp#"
-#: how long to wait for a greeting before asking whether it is a guest agent
-AGENT_GREETING_WAIT = 0.5
 #: how long a guest-sync-delimited round may take (without --timeout)
 AGENT_SYNC_TIMEOUT = 10.0
 
@@ -81,8 +81,8 @@ class Connection:
         self.last_input: bytes | None = None
         #: why the reader stopped, when it was the server's data
         self.reader_failure: BaseException | None = None
-        self._listeners: list[StateListener] = []
-        self._warning_listeners: list[WarningListener] = []
+        self._state_listeners: Listeners[[str, str]] = Listeners()
+        self._warning_listeners: Listeners[[str]] = Listeners()
         #: set when talking to a guest agent (-N, or detected)
         self.agent: AgentSync | None = None
         self._client = self._new_client()
@@ -102,13 +102,7 @@ class Connection:
 
         Returns the call that removes the listener again.
         """
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._state_listeners.add(listener)
 
     def on_warning(self, listener: WarningListener) -> Callable[[], None]:
         """Call ``listener(text)`` for something the user should know about
@@ -116,26 +110,18 @@ class Connection:
 
         Returns the call that removes the listener again.
         """
-        self._warning_listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._warning_listeners:
-                self._warning_listeners.remove(listener)
-
-        return remove
+        return self._warning_listeners.add(listener)
 
     def warn(self, text: str) -> None:
         if self.wirelog is not None:
             self.wirelog.note(text)
-        for listener in tuple(self._warning_listeners):
-            listener(text)
+        self._warning_listeners(text)
 
     def _set_state(self, state: str, reason: str = "") -> None:
         self.state = state
         if self.wirelog is not None and state in ("connected", "lost", "closed"):
             self.wirelog.note(f"{state} {self.address} {reason}".strip())
-        for listener in tuple(self._listeners):
-            listener(state, reason)
+        self._state_listeners(state, reason)
 
     @property
     def connected(self) -> bool:
@@ -195,45 +181,28 @@ class Connection:
         return self.agent is not None
 
     async def _detect(
-        self,
-        sock: socket.socket,
-        address: Address,
-        timeout: float,
-        total: float | None = None,
+        self, sock: socket.socket, address: Address, timeout: float, total: float
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
-        from qmpsh.qga import AgentSync, probe
+        from qmpsh.detect import detect
 
         log = self.wirelog
-        try:
-            kind = await probe(
-                sock,
-                min(AGENT_GREETING_WAIT, timeout / 2),
-                timeout,
-                (lambda d, data: log.write(d, data, valid=False)) if log else None,
-            )
-        except OSError as err:  # reset by the server, for one
-            sock.close()
-            raise ConnectFailed(self._session_error(err)) from None
-        if kind == "qmp":
-            return sock
-        if kind == "agent":  # in step already: the probe was a sync round
+        sock, agent = await detect(
+            sock,
+            address,
+            timeout,
+            total,
+            (lambda d, data: log.write(d, data, valid=False)) if log else None,
+            self._session_error,
+        )
+        if agent:  # in step already: the probe was a sync round
+            from qmpsh.qga import AgentSync
+
             self.agent = AgentSync()
             self.agent.needed = False
             self._client.await_greeting = False
             self._client.negotiate = False
-            return sock
-        sock.close()
-        if kind == "late-qmp":  # a slow QEMU: it has our probe; start afresh
-            return await open_socket(address, timeout)
-        if kind == "closed":
-            raise ConnectFailed(self._session_error(EOFError()))
-        raise ConnectFailed(
-            f"connected to {address} but no QMP greeting came within "
-            f"{total or timeout:g} s, and no guest agent answered "
-            "guest-sync-delimited: the monitor is busy, another client probably "
-            "holds it (QEMU serves one QMP client at a time)"
-        )
+        return sock
 
     async def _first_sync(self, timeout: float) -> None:
         try:

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from qmpsh.listeners import Listeners
+
 DEFAULT_HISTORY = 1000
 
 
@@ -44,7 +46,7 @@ Listener = Callable[[Event], None]
 class EventLog:
     def __init__(self, maxlen: int = DEFAULT_HISTORY) -> None:
         self._ring: deque[Event] = deque(maxlen=maxlen)
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[[Event]] = Listeners()
         #: sequence number of the newest event (0: none yet)
         self.seq = 0
         #: told when a listener fails (the connection makes it a warning)
@@ -54,7 +56,7 @@ class EventLog:
         self.seq += 1
         event = Event(self.seq, message, time.time())
         self._ring.append(event)
-        for listener in tuple(self._listeners):
+        for listener in self._listeners:
             try:
                 listener(event)
             except Exception as err:
@@ -68,13 +70,7 @@ class EventLog:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call *listener* for each new event; returns the unsubscribe call."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def since(self, seq: int) -> list[Event]:
         """The events still held whose number is above *seq*, oldest first."""

@@ -17,6 +17,7 @@ from qmpsh.client import Connection
 from qmpsh.errors import ConnectionLost, QmpshError
 from qmpsh.eventlog import Event, EventLog
 from qmpsh.jobs import JobBook
+from qmpsh.listeners import Listeners
 
 ChangeListener = Callable[[], None]
 
@@ -35,7 +36,7 @@ class JobTracker:
         self.conn = conn
         self.interval = interval
         self.book = JobBook()
-        self._listeners: list[ChangeListener] = []
+        self._listeners: Listeners[[]] = Listeners()
         self._unsubscribe: Callable[[], None] | None = None
         self._poller: asyncio.Task[None] | None = None
 
@@ -62,17 +63,10 @@ class JobTracker:
 
     def on_change(self, listener: ChangeListener) -> Callable[[], None]:
         """Call *listener* after each change; returns the call that removes it."""
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     def _changed(self) -> None:
-        for listener in tuple(self._listeners):
-            listener()
+        self._listeners()
 
     def _on_event(self, event: Event) -> None:
         if self.book.feed(event):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from qmpsh.errors import QmpshError
+from qmpsh.listeners import Listeners
 from qmpsh.parser import Typer
 from qmpsh.schema import Schema, SchemaError
 from qmpsh.schema_cache import SchemaCache, command_names, commands_digest, server_key
@@ -60,7 +61,7 @@ class SchemaService:
         #: why there is no schema, when state is "unavailable"
         self.error = ""
         self._task: asyncio.Task[Schema | None] | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[[]] = Listeners()
 
     # -- what callers use ----------------------------------------------------
 
@@ -79,9 +80,10 @@ class SchemaService:
 
         return schema_typer(lambda: self._schema)
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call *listener* whenever the schema changes."""
-        self._listeners.append(listener)
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call *listener* whenever the schema changes; returns the call that
+        removes it."""
+        return self._listeners.add(listener)
 
     def start(self) -> asyncio.Task[Schema | None]:
         """Begin loading in the background (once); return the task."""
@@ -108,8 +110,7 @@ class SchemaService:
         changed = schema is not self._schema
         self._schema, self.verified, self.origin = schema, verified, origin
         if changed:
-            for listener in tuple(self._listeners):
-                listener()
+            self._listeners()
 
     def _fail(self, why: str) -> None:
         self.state, self.error = "unavailable", why
