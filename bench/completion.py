@@ -102,9 +102,10 @@ def cache_load_times(rounds: int) -> tuple[list[float], int, int]:
             schema = cache.load(path)
             times.append(time.perf_counter() - start)
             assert schema is not None
+            commands = len(schema.commands)
         size = path.stat().st_size
     times.sort()
-    return times, size // 1024, len(schema.commands)
+    return times, size // 1024, commands
 
 
 def bench_cache_load(rounds: int) -> None:

@@ -481,7 +481,11 @@ def case_typing(tmp: Path, count: int) -> list[Row]:
                 typed += ch
                 start = time.perf_counter()
                 pane.keys(ch)
-                pane.wait(lambda s, t=typed: f"(qemu 7.2) {t}" in s)
+
+                def echoed(s: str, t: str = typed) -> bool:
+                    return f"(qemu 7.2) {t}" in s
+
+                pane.wait(echoed)
                 typing.values.setdefault("qmpsh", []).append(
                     time.perf_counter() - start
                 )

@@ -103,10 +103,13 @@ def apply_sgr(style: Style, params: list[int]) -> Style:
             style = Style()
         elif p in (1, 3, 4, 9, 7):
             name = {1: "bold", 3: "italic", 4: "underline", 9: "strike", 7: "reverse"}
-            style = style._replace(**{name[p]: True})
+            # a field named at run time: Any, as mypy cannot check the keyword
+            on: dict[str, Any] = {name[p]: True}
+            style = style._replace(**on)
         elif p in (22, 23, 24, 29, 27):
             name = {22: "bold", 23: "italic", 24: "underline", 29: "strike"}
-            style = style._replace(**{name.get(p, "reverse"): False})
+            off: dict[str, Any] = {name.get(p, "reverse"): False}
+            style = style._replace(**off)
         elif 30 <= p <= 37 or 90 <= p <= 97:
             style = style._replace(fg=PALETTE16[p - 30 if p < 90 else p - 82])
         elif 40 <= p <= 47 or 100 <= p <= 107:
@@ -114,7 +117,7 @@ def apply_sgr(style: Style, params: list[int]) -> Style:
         elif p in (38, 48):
             color, used = _extended(params, i)
             i += used
-            style = style._replace(**{"fg" if p == 38 else "bg": color})
+            style = style._replace(fg=color) if p == 38 else style._replace(bg=color)
         elif p == 39:
             style = style._replace(fg=None)
         elif p == 49:

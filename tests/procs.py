@@ -7,6 +7,7 @@ where a missing QEMU is a failure.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,10 @@ def free_port() -> int:
 
 
 def wait_for(
-    predicate: Any,
+    predicate: Callable[[], object],
     timeout: float = 15.0,
     what: str = "condition",
-    proc: subprocess.Popen[bytes] | None = None,
+    proc: subprocess.Popen[Any] | None = None,
 ) -> None:
     """Poll *predicate* until true; fail early if *proc* exits."""
     deadline = time.monotonic() + timeout
@@ -99,7 +100,7 @@ class Process:
                 start_new_session=True,
             )
         for sock in sockets:
-            wait_for(lambda s=sock: listening(s), what=f"{sock}", proc=self.proc)
+            wait_for(functools.partial(listening, sock), what=f"{sock}", proc=self.proc)
 
     def stderr(self) -> str:
         return self.log.read_text(errors="replace")

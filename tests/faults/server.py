@@ -185,7 +185,7 @@ class FaultServer:
         self.starts.append(len(self.sent))
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             await self.script(peer)
         except (EOFError, ConnectionError, asyncio.CancelledError):
@@ -193,7 +193,7 @@ class FaultServer:
         except BaseException as err:  # shown by the test that uses the server
             self.errors.append(err)
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 

@@ -6,12 +6,13 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from qmpsh.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
 
 
-def lines(text: str) -> list[dict]:
+def lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines()]
 
 

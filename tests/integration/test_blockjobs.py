@@ -20,7 +20,7 @@ from tests.procs import qmpsh
 SPEED = 4 * MiB
 
 
-def lines(text: str) -> list[dict[str, Any]]:
+def lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines()]
 
 

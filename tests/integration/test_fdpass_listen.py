@@ -10,12 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from qmpsh.exitcodes import Exit
 from tests.procs import ROOT, Qemu, listening, need, qmpsh, wait_for
 
 
-def _fdsets(vm: Qemu) -> list[dict]:
+def _fdsets(vm: Qemu) -> Any:
+    """The parsed query-fdsets reply (a list of fd sets)."""
     return vm.qmp({"execute": "query-fdsets"})[0]["return"]
 
 
@@ -177,7 +179,7 @@ def test_listen_accepts_qemu(tmp_path: Path) -> None:
     )
     vm = None
     try:
-        wait_for(lambda: listening(sock), what="qmpsh's listening socket", proc=shell)  # type: ignore[arg-type]
+        wait_for(lambda: listening(sock), what="qmpsh's listening socket", proc=shell)
 
         vm = _start_qemu_client(sock, tmp_path / "qemu.log")
         out, err = shell.communicate(timeout=60)

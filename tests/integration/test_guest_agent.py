@@ -9,6 +9,7 @@ import signal
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,12 +17,12 @@ from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
 from qmpsh.errors import CommandTimeout
 from qmpsh.exitcodes import Exit
-from qmpsh.qga import guest_commands
+from qmpsh.qga import AgentCommand, guest_commands
 from qmpsh.wirelog import WireLog
 from tests.procs import GuestAgent, Qemu, qmpsh
 
 
-def _wire(log: Path) -> list[dict]:
+def _wire(log: Path) -> list[Any]:
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 
@@ -78,7 +79,7 @@ def test_held_qemu_monitor_is_not_mistaken_for_an_agent(qemu: Qemu) -> None:
 
 
 def test_command_list_from_guest_info(qga: GuestAgent) -> None:
-    async def main() -> tuple:
+    async def main() -> tuple[AgentCommand, ...]:
         conn = Connection(negotiate=False)
         await conn.connect(UnixAddress(str(qga.sock)), 10)
         try:

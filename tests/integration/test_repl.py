@@ -12,11 +12,12 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
@@ -34,7 +35,7 @@ from tests.replkit import Driver, shell
 PLAIN = Settings(color="never", history_import="")
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(scenario())
 
 
@@ -46,7 +47,7 @@ async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
 
 def toolbar_text(d: Driver, hooks: Hooks | None = None) -> str:
     bar = make_toolbar(d.repl.shell, (hooks or Hooks()).toolbar_segments)
-    return "".join(text for _, text in bar())
+    return "".join(fragment[1] for fragment in bar())
 
 
 def test_command_and_reply_with_the_target_in_the_prompt(qemu: Qemu) -> None:
@@ -79,7 +80,7 @@ def test_events_show_in_the_pane_while_a_line_is_half_typed(qemu: Qemu) -> None:
             )
 
             def pane() -> str:
-                return "".join(t for _, t in pane_lines(d.repl.shell.ctx.events, 5))
+                return "".join(f[1] for f in pane_lines(d.repl.shell.ctx.events, 5))
 
             await d.until(lambda: "RESUME" in pane(), "RESUME in the pane")
             assert " STOP" in pane()
@@ -375,7 +376,7 @@ def test_validator_hook_and_sending_anyway(qemu: Qemu) -> None:
 def test_toolbar_segments_and_completer_hooks(qemu: Qemu) -> None:
     calls: list[int] = []
 
-    def segment() -> list[tuple[str, str]]:
+    def segment() -> StyleAndTextTuples:
         calls.append(1)
         return [("class:toolbar", "job j1 42%")]
 
@@ -448,7 +449,7 @@ def test_event_filter_hook_hides_events_from_the_pane_only(qemu: Qemu) -> None:
             events = d.repl.shell.ctx.events
             await d.until(lambda: len(events) == 2, "both events")
             pane = "".join(
-                t for _, t in pane_lines(filter(d.repl.shell.shown, events), 5)
+                f[1] for f in pane_lines(filter(d.repl.shell.shown, events), 5)
             )
             assert pane.endswith(" RESUME") and "STOP" not in pane
             d.type("events", "enter")  # the history keeps everything

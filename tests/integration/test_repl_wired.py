@@ -4,8 +4,9 @@ server's schema in QMP mode, the HMP line handler in HMP mode."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from prompt_toolkit.document import Document
 
@@ -17,7 +18,7 @@ from tests.procs import Qemu
 from tests.replkit import Driver, shell
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(scenario())
 
 
@@ -88,7 +89,9 @@ def test_signature_line_and_known_command_names(qemu: Qemu) -> None:
             await schema_loaded(d)
             hint = d.repl.shell.hooks.input_hint
             assert hint is not None
-            text = "".join(t for _, t in hint("device_del ", 100))  # type: ignore[union-attr,misc]
+            fragments = hint("device_del ", 100)
+            assert isinstance(fragments, list)
+            text = "".join(f[1] for f in fragments)
             assert text.startswith("device_del") and "id=str" in text
             assert hint("", 100) == ""
             lexer = InputLexer(d.repl.shell)

@@ -56,7 +56,11 @@ def test_qmp_shell_history_is_imported(vm: Qemu, tmp_path: Path) -> None:
             shown = old.text().count(reply)
             old.send(line)
             old.keys("Enter")
-            old.wait(lambda text, r=reply, n=shown: text.count(r) > n)
+
+            def grown(text: str, r: str = reply, n: int = shown) -> bool:
+                return text.count(r) > n
+
+            old.wait(grown)
         old.keys("C-d")
         assert old.wait_exit() == 0
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from qmpsh.eventfilter import (
@@ -15,14 +17,17 @@ from qmpsh.eventfilter import (
     parse_words,
 )
 
-STOP = {"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}}
-RESUME = {"event": "RESUME", "timestamp": {"seconds": 1, "microseconds": 3}}
-JOB = {
+STOP: dict[str, Any] = {"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}}
+RESUME: dict[str, Any] = {
+    "event": "RESUME",
+    "timestamp": {"seconds": 1, "microseconds": 3},
+}
+JOB: dict[str, Any] = {
     "event": "JOB_STATUS_CHANGE",
     "data": {"id": "j1", "status": "running"},
     "timestamp": {"seconds": 1, "microseconds": 4},
 }
-DONE = {
+DONE: dict[str, Any] = {
     "event": "BLOCK_JOB_COMPLETED",
     "data": {
         "device": "j1",
@@ -89,7 +94,7 @@ def names(flt: EventFilter) -> list[str]:
         ({"matches": ["device=j"]}, []),
     ],
 )
-def test_filter_table(kwargs: dict, expected: list[str]) -> None:
+def test_filter_table(kwargs: dict[str, Any], expected: list[str]) -> None:
     assert names(build(**kwargs)) == expected
 
 
@@ -109,7 +114,7 @@ def test_empty_filter() -> None:
         ({"matches": ["a..b=1"]}, "empty field name"),
     ],
 )
-def test_bad_filters(kwargs: dict, message: str) -> None:
+def test_bad_filters(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(FilterError, match=message.replace("(", r"\(")):
         build(**kwargs)
 

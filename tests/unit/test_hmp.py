@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,7 +155,11 @@ def test_cpu_lines() -> None:
 
 
 def test_cpu_indexes_and_message() -> None:
-    cpus = [{"cpu-index": 1}, {"cpu-index": 0}, {"qom-path": "/x"}]
+    cpus: list[dict[str, Any]] = [
+        {"cpu-index": 1},
+        {"cpu-index": 0},
+        {"qom-path": "/x"},
+    ]
     assert hmp.cpu_indexes(cpus) == [0, 1]
     assert hmp.bad_cpu_text(9, [0]) == (
         "cpu: there is no CPU 9: this machine has CPU 0"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.eventlog import EventLog
+from qmpsh.eventlog import Event, EventLog
 from qmpsh.eventwait import missed
 from qmpsh.jobs import Job, JobBook
 from qmpsh.jobview import (
@@ -53,7 +53,11 @@ def feed(
 ) -> EventLog:
     if log is None:
         log = EventLog()
-        log.subscribe(book.feed)
+
+        def listener(event: Event) -> None:
+            book.feed(event)
+
+        log.subscribe(listener)
     for message in messages:
         log.append(message)
     return log
@@ -205,7 +209,8 @@ def test_job_gone_from_queries() -> None:
     assert not book.apply_queries([], [], now=2.0, seq=8)
 
 
-RUNNING_AT_20 = (
+# the query-jobs and query-block-jobs return values
+RUNNING_AT_20: tuple[list[dict[str, Any]], list[dict[str, Any]]] = (
     [
         {
             "id": "j1",

@@ -34,7 +34,7 @@ def test_stale_socket_that_cannot_be_removed_is_one_line(
     def refuse(target: str) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), target)
 
-    monkeypatch.setattr(listen.os, "unlink", refuse)
+    monkeypatch.setattr(os, "unlink", refuse)  # the os module qmpsh.listen uses
     with pytest.raises(ConnectFailed) as info:
         listen.clear_stale_socket(str(path))
     assert info.value.message == (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.literal import MAX_DEPTH, LiteralError, parse_literal, parse_number
+from qmpsh.deepjson import MAX_DEPTH
+from qmpsh.literal import LiteralError, parse_literal, parse_number
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_event_pane_shows_the_newest_one_line_each() -> None:
         log.append({"event": f"E{i}", "data": {"n": i}, "timestamp": stamp})
     log.append({"event": "STOP", "timestamp": stamp})
     fragments = pane_lines(log, 3)
-    text = "".join(t for _, t in fragments)
+    text = "".join(fragment[1] for fragment in fragments)
     assert text.split("\n") == [
         '03:04:05.067 E3 {"n":3}',
         '03:04:05.067 E4 {"n":4}',

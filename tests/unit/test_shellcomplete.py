@@ -169,7 +169,8 @@ def test_first_word_offers_subcommands_and_sockets(tree: Path) -> None:
     kinds = {i.value: (i.type, i.help) for i in found}
     assert kinds["qmp.sock"] == ("path", "socket")
     assert kinds["vm/"] == ("path", "dir")
-    assert kinds["wrap"][1].startswith("Start QEMU")
+    wrap_help = kinds["wrap"][1]
+    assert wrap_help is not None and wrap_help.startswith("Start QEMU")
     assert "open" not in kinds  # the hidden command behind ADDRESS
 
 
