@@ -37,6 +37,17 @@ def any_id(text: str) -> str:
     return re.sub(r"__qmp#\d+", "__qmp#N", text)
 
 
+def typing_while_pending(term: Term, probed: Cue, pending: Cue) -> None:
+    """Once the shell is up, run query-status and, while its reply is held
+    back by the server's *pending* cue, start typing the next command."""
+    term.ready()
+    probed.wait()
+    term.type("query-status")
+    term.screen.keys("Enter")
+    pending.wait()
+    term.type("query-na")
+
+
 def served(name: str) -> str:
     return json.dumps({"return": {"served": name}})
 
@@ -172,12 +183,8 @@ def _lost(
             term.start(
                 str(server.path), "--retries", "100", "--retry-delay", "0.2", *args
             )
-            term.ready()
-            probed.wait()
-            term.type("query-status")
-            term.screen.keys("Enter")
-            pending.wait()
-            term.type("query-na")  # while query-status waits for its reply
+            # "query-na" is typed while query-status waits for its reply
+            typing_while_pending(term, probed, pending)
             pending.go()
             term.wait("connection lost: ")
             term.wait_toolbar("reconnecting")
@@ -322,12 +329,7 @@ def unknown_id_shell(p: Probe) -> tuple[str, str]:
     try:
         with FaultServer(p.tmp, script) as server:
             term.start(str(server.path))
-            term.ready()
-            probed.wait()
-            term.type("query-status")
-            term.screen.keys("Enter")
-            pending.wait()
-            term.type("query-na")
+            typing_while_pending(term, probed, pending)
             pending.go()
             text = term.wait(served("query-status"))
             assert "stray" not in text
@@ -420,12 +422,7 @@ def ctrl_c_shell(p: Probe) -> tuple[str, str]:
     try:
         with FaultServer(p.tmp, script) as server:
             term.start(str(server.path))
-            term.ready()
-            probed.wait()
-            term.type("query-status")
-            term.screen.keys("Enter")
-            pending.wait()
-            term.type("query-na")
+            typing_while_pending(term, probed, pending)
             term.wait("(Ctrl-C cancels)")  # the toolbar's spinner
             term.screen.keys("C-c")
             line = "query-status: cancelled; a late reply will be dropped"
@@ -544,12 +541,7 @@ def flood_shell(p: Probe) -> tuple[str, str]:
     try:
         with FaultServer(p.tmp, script) as server:
             term.start(str(server.path))
-            term.ready()
-            probed.wait()
-            term.type("query-status")
-            term.screen.keys("Enter")
-            pending.wait()
-            term.type("query-na")
+            typing_while_pending(term, probed, pending)
             pending.go()
             term.wait(served("query-status"))
             text = term.wait(f' FLOOD {{"i":{FLOOD - 1}}}')
