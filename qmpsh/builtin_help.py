@@ -13,7 +13,7 @@ from qmpsh.keys import keys_text
 from qmpsh.parser import ParseError, Request, parse
 from qmpsh.qga import AgentCommand
 from qmpsh.schema_service import service_for
-from qmpsh.validate import suggest
+from qmpsh.validate import Problem, suggest
 
 USAGE = "[COMMAND|EVENT|BUILT-IN [KEY=VALUE ...] | keys]"
 
@@ -67,11 +67,8 @@ async def help_cmd(ctx: Context, text: str) -> int:
     elif name in schema.events:
         lines = helptext.event_help(schema, name, values, width)
     else:
-        hints = suggest(name, [*schema.names(), *builtins, "keys"])
-        names = " or ".join(repr(h) for h in hints)
-        mean = f"; did you mean {names}?" if hints else ""
-        ctx.console.err(f"help: no command, event or built-in named {name!r}{mean}")
-        return Exit.PARSE_ERROR
+        what = f"help: no command, event or built-in named {name!r}"
+        return _unknown(ctx, what, name, [*schema.names(), *builtins])
     ctx.console.out("\n".join(lines))
     return Exit.OK
 
@@ -90,13 +87,16 @@ def _agent_help(
     elif name in commands:
         lines = helptext.agent_command_help(commands[name], width)
     else:
-        hints = suggest(name, [*commands, *builtins, "keys"])
-        names = " or ".join(repr(h) for h in hints)
-        mean = f"; did you mean {names}?" if hints else ""
-        ctx.console.err(f"help: this guest agent has no command {name!r}{mean}")
-        return Exit.PARSE_ERROR
+        what = f"help: this guest agent has no command {name!r}"
+        return _unknown(ctx, what, name, [*commands, *builtins])
     ctx.console.out("\n".join(lines))
     return Exit.OK
+
+
+def _unknown(ctx: Context, what: str, name: str, names: list[str]) -> int:
+    """Say that *name* is not known (*what*), with the names probably meant."""
+    ctx.console.err(str(Problem(what, suggestions=suggest(name, [*names, "keys"]))))
+    return Exit.PARSE_ERROR
 
 
 def _values(text: str) -> dict[str, Any]:

@@ -216,17 +216,13 @@ def check_command(name: str, commands: Mapping[str, AgentCommand]) -> str | None
     """Why the agent would refuse *name* (one line), or None: a command it
     does not have (with the closest names) or one it disabled.  *commands*
     by name; empty when not known (yet), and then nothing is checked."""
-    from qmpsh.validate import suggest
+    from qmpsh.validate import Problem, suggest
 
     if not commands:
         return None
     command = commands.get(name)
     if command is None:
-        close = suggest(name, commands)
-        line = _unknown(name)
-        if close:
-            line += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
-        return line
+        return str(Problem(_unknown(name), suggestions=suggest(name, commands)))
     return None if command.enabled else _disabled(name)
 
 

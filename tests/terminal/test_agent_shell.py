@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.procs import GuestAgent
 from tests.terminal.tmux import Screen
 
 PROMPT = "(qga)"
-
-
-@pytest.fixture
-def qga(tmp_path: Path) -> Iterator[GuestAgent]:
-    agent = GuestAgent(tmp_path / "qga")
-    try:
-        yield agent
-    finally:
-        agent.kill()
 
 
 def test_agent_commands_complete_in_a_menu(screen: Screen, qga: GuestAgent) -> None:
