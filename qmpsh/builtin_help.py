@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 from qmpsh import helptext
@@ -10,8 +11,9 @@ from qmpsh.builtins import Context, builtin, load_all
 from qmpsh.exitcodes import Exit
 from qmpsh.keys import keys_text
 from qmpsh.parser import ParseError, Request, parse
+from qmpsh.qga import AgentCommand
 from qmpsh.schema_service import service_for
-from qmpsh.validate import suggest
+from qmpsh.validate import Problem, suggest
 
 USAGE = "[COMMAND|EVENT|BUILT-IN [KEY=VALUE ...] | keys]"
 
@@ -42,6 +44,9 @@ async def help_cmd(ctx: Context, text: str) -> int:
     service = service_for(ctx)
     schema = await service.load()
     width = _width(ctx)
+    agent = service.agent_commands
+    if schema is None and agent:
+        return _agent_help(ctx, name, agent, service.agent_version, width)
     if not name:
         lines = helptext.command_list(schema, builtins, width)
         if schema is None:
@@ -62,13 +67,36 @@ async def help_cmd(ctx: Context, text: str) -> int:
     elif name in schema.events:
         lines = helptext.event_help(schema, name, values, width)
     else:
-        hints = suggest(name, [*schema.names(), *builtins, "keys"])
-        names = " or ".join(repr(h) for h in hints)
-        mean = f"; did you mean {names}?" if hints else ""
-        ctx.console.err(f"help: no command, event or built-in named {name!r}{mean}")
-        return Exit.PARSE_ERROR
+        what = f"help: no command, event or built-in named {name!r}"
+        return _unknown(ctx, what, name, [*schema.names(), *builtins])
     ctx.console.out("\n".join(lines))
     return Exit.OK
+
+
+def _agent_help(
+    ctx: Context,
+    name: str,
+    commands: Mapping[str, AgentCommand],
+    version: str,
+    width: int,
+) -> int:
+    """``help`` on a guest agent, from its guest-info command list."""
+    builtins = load_all()
+    if not name:
+        lines = helptext.agent_command_list(commands, version, builtins, width)
+    elif name in commands:
+        lines = helptext.agent_command_help(commands[name], width)
+    else:
+        what = f"help: this guest agent has no command {name!r}"
+        return _unknown(ctx, what, name, [*commands, *builtins])
+    ctx.console.out("\n".join(lines))
+    return Exit.OK
+
+
+def _unknown(ctx: Context, what: str, name: str, names: list[str]) -> int:
+    """Say that *name* is not known (*what*), with the names probably meant."""
+    ctx.console.err(str(Problem(what, suggestions=suggest(name, [*names, "keys"]))))
+    return Exit.PARSE_ERROR
 
 
 def _values(text: str) -> dict[str, Any]:

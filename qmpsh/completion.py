@@ -368,7 +368,14 @@ def _completion(item: Candidate) -> Completion:
 
 def make_completer(service: Any, live: LiveValues | None = None) -> QmpCompleter:
     """The shell's completer: the schema of *service* (a
-    `qmpsh.schema_service.SchemaService`), every built-in, live values."""
+    `qmpsh.schema_service.SchemaService`), or a guest agent's command list,
+    every built-in, live values."""
     from qmpsh.builtins import load_all
+    from qmpsh.qga import command_values
 
-    return QmpCompleter(lambda: service.schema, live=live, builtins=load_all())
+    return QmpCompleter(
+        lambda: service.schema,
+        live=live,
+        builtins=load_all(),
+        extra_commands=lambda: command_values(service.agent_commands.values()),
+    )

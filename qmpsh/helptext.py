@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from qmpsh.builtins import Builtin
+from qmpsh.qga import AgentCommand
 from qmpsh.schema import Alternate, Array, Enum, Member, Object, Schema, Type
 
 #: (group title, words that put a command in it): the first match wins
@@ -100,7 +101,40 @@ def command_list(
                 lines += columns(groups[title], width)
         lines.append(LEGEND)
         lines.append("")
-    lines.append("built-ins:")
+    return lines + _builtins_part(builtins, width)
+
+
+def agent_command_list(
+    commands: Mapping[str, AgentCommand],
+    version: str,
+    builtins: Mapping[str, Builtin],
+    width: int = 80,
+) -> list[str]:
+    """``help`` without arguments on a guest agent: its commands (from
+    guest-info), the disabled ones apart, then the built-ins."""
+    agent = f"qemu-ga {version}" if version else "the guest agent"
+    enabled = sorted(n for n, c in commands.items() if c.enabled)
+    disabled = sorted(n for n, c in commands.items() if not c.enabled)
+    lines = [f"commands of {agent}:", *columns(enabled, width), ""]
+    if disabled:
+        lines.append("disabled in this agent (qemu-ga --block-rpcs or --allow-rpcs):")
+        lines += [*columns(disabled, width), ""]
+    return lines + _builtins_part(builtins, width)
+
+
+def agent_command_help(command: AgentCommand, width: int = 80) -> list[str]:
+    """``help NAME`` of a guest agent's command: the agent has no schema."""
+    state = "enabled" if command.enabled else "disabled in this agent"
+    text = (
+        f"{command.name}: a command of this guest agent ({state}). A guest agent "
+        "publishes no schema, so its arguments are not known here; QEMU's "
+        "guest agent protocol reference (qemu-ga-ref) describes them."
+    )
+    return textwrap.wrap(text, width)
+
+
+def _builtins_part(builtins: Mapping[str, Builtin], width: int) -> list[str]:
+    lines = ["built-ins:"]
     pad = max((len(n) for n in builtins), default=0) + 2
     for name in sorted(builtins):
         lines.append(f"  {name.ljust(pad)}{builtins[name].summary}")

@@ -72,9 +72,10 @@ class ShellApi(Protocol):
         are on); raise `Declined` when the user says no.  `send` does this."""
         ...
 
-    def show_reply(self, reply: dict[str, Any]) -> int:
+    def show_reply(self, reply: dict[str, Any], command: str = "") -> int:
         """Print a reply as the shell does (pretty/compact, colour, pager,
-        errors as ``Class: desc``); return the exit code it stands for."""
+        errors as ``Class: desc``, or a guest agent's "command not found"
+        worded for *command*); return the exit code it stands for."""
         ...
 
     def out(self, text: str) -> None:

@@ -106,7 +106,7 @@ class QmpLines:
             reply = await api.send(request.message)
             if self.hooks.on_sent is not None:
                 self.hooks.on_sent(request)
-            return api.show_reply(reply)
+            return api.show_reply(reply, request.command)
 
         return job
 

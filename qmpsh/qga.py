@@ -17,8 +17,11 @@ nothing (QEMU has not accepted us), which gives the "another client holds
 the monitor" error; a greeting that comes late means a slow QEMU, and the
 caller connects again as a QMP client.
 
-`guest_commands` reads ``guest-info``'s command list (name, enabled);
-`explain` words the agent's "command not found" replies.
+`guest_commands` reads ``guest-info``'s command list (name, enabled): the
+agent has no ``query-qmp-schema``, so this list is what completion, the
+input highlighting, ``help`` and the check before sending know of it
+(`command_values`, `check_command`).  `explain` words the agent's "command
+not found" replies.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, NamedTuple
 
 SENTINEL = b"\xff"
@@ -204,6 +207,25 @@ async def guest_commands(
     return parse_guest_info(reply.get("return"))
 
 
+def command_values(commands: Iterable[AgentCommand]) -> list[tuple[str, str]]:
+    """``(name, meta)`` for completion: a disabled command says so."""
+    return [(c.name, "" if c.enabled else "disabled in this agent") for c in commands]
+
+
+def check_command(name: str, commands: Mapping[str, AgentCommand]) -> str | None:
+    """Why the agent would refuse *name* (one line), or None: a command it
+    does not have (with the closest names) or one it disabled.  *commands*
+    by name; empty when not known (yet), and then nothing is checked."""
+    from qmpsh.validate import Problem, suggest
+
+    if not commands:
+        return None
+    command = commands.get(name)
+    if command is None:
+        return str(Problem(_unknown(name), suggestions=suggest(name, commands)))
+    return None if command.enabled else _disabled(name)
+
+
 def explain(reply: Mapping[str, Any], command: str) -> str | None:
     """One line for an error reply of a guest agent when qmpsh can say more
     than the agent: a command it disabled, or one it does not have."""
@@ -212,9 +234,17 @@ def explain(reply: Mapping[str, Any], command: str) -> str | None:
         return None
     desc = str(error.get("desc", ""))
     if desc.endswith("has been disabled"):
-        return (
-            f"CommandNotFound: {command} is disabled in this guest agent (qemu-ga "
-            "--block-rpcs or --allow-rpcs); guest-info lists which commands are "
-            "enabled"
-        )
+        return _disabled(command)
+    return _unknown(command)
+
+
+def _disabled(command: str) -> str:
+    return (
+        f"CommandNotFound: {command} is disabled in this guest agent (qemu-ga "
+        "--block-rpcs or --allow-rpcs); guest-info lists which commands are "
+        "enabled"
+    )
+
+
+def _unknown(command: str) -> str:
     return f"CommandNotFound: this guest agent has no command {command} (guest-info lists them)"

@@ -196,7 +196,12 @@ def _import_history(history: HistoryFile, source: str) -> int:
 
 def _banner(shell: Shell, imported: int) -> str:
     conn = shell.ctx.conn
-    what = f"QEMU {conn.version}" if conn.version else "a QMP server without a greeting"
+    if conn.version:
+        what = f"QEMU {conn.version}"
+    elif conn.guest_agent:
+        what = "a guest agent"
+    else:
+        what = "a QMP server without a greeting"
     if shell.link.target.machine:
         what += f" ({shell.link.target.machine})"
     lines = [

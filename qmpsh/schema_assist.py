@@ -9,7 +9,7 @@ schema-less rules and nothing is checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +58,24 @@ class SchemaAssist:
 
     def check(self, request: Request) -> str | None:
         """Why QEMU would refuse *request* (one line), or None to send it."""
-        schema = self.service.verified_schema()
-        if not self.validating or schema is None:
+        if not self.validating:
             return None
-        return check_request(request.message, schema)
+        schema = self.service.verified_schema()
+        if schema is not None:
+            return check_request(request.message, schema)
+        if self.service.agent_commands and request.command:
+            from qmpsh.qga import check_command
+
+            return check_command(request.command, self.service.agent_commands)
+        return None
+
+    def command_names(self) -> Collection[str] | None:
+        """The commands the server knows (None until known): the schema's,
+        or a guest agent's."""
+        schema = self.service.schema
+        if schema is not None:
+            return schema.commands
+        return self.service.agent_commands or None
 
     def sent(self, request: Request) -> None:
         """A request went out: live values may have changed."""
@@ -74,12 +88,17 @@ async def batch_checks(
 ) -> tuple[Typer | None, Callable[[Request], str | None] | None]:
     """For ``--validate`` in batch mode: load the schema first (from the
     cache when it matches the server, one small round trip; else fetched),
-    then type values and check requests with it.  Without a schema (a guest
-    agent), neither."""
+    then type values and check requests with it.  A guest agent has no
+    schema: its command names (guest-info) are checked, nothing is typed."""
     service = service_for(ctx)
     schema = await service.load()
     if schema is None:
-        return None, None
+        agent = service.agent_commands
+        if not agent:
+            return None, None
+        from qmpsh.qga import check_command
+
+        return None, lambda request: check_command(request.command, agent)
 
     def check(request: Request) -> str | None:
         return check_request(request.message, schema)

@@ -11,6 +11,10 @@ then ``query-commands`` (a small reply) tells whether it is the right one;
 if no cached file matches, ``query-qmp-schema`` is fetched and cached.  So a
 second start against the same QEMU costs one tiny round trip, and the
 schema is usable before even that returns.
+
+A guest agent (no greeting) has no schema; ``guest-info`` gives its command
+list instead (`agent_commands`), which completion, highlighting, ``help``
+and the check before sending use.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, Protocol
 from qmpsh.errors import QmpshError
 from qmpsh.listeners import Listeners
 from qmpsh.parser import Typer
+from qmpsh.qga import AgentCommand, parse_guest_info
 from qmpsh.schema import Schema, SchemaError
 from qmpsh.schema_cache import SchemaCache, command_names, commands_digest, server_key
 
@@ -60,6 +65,10 @@ class SchemaService:
         self.origin = ""
         #: why there is no schema, when state is "unavailable"
         self.error = ""
+        #: a guest agent's commands by name (``guest-info``): it has no schema
+        self.agent_commands: dict[str, AgentCommand] = {}
+        #: the guest agent's version, from ``guest-info``
+        self.agent_version = ""
         self._task: asyncio.Task[Schema | None] | None = None
         self._listeners: Listeners[[]] = Listeners()
 
@@ -101,6 +110,7 @@ class SchemaService:
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._task = None
+        self.agent_commands, self.agent_version = {}, ""
         self._set(None, False, "")
         self.state = "idle"
 
@@ -129,7 +139,7 @@ class SchemaService:
         greeting = self.server.greeting
         server = server_key(greeting)
         if server is None:
-            self._fail("the server sent no greeting (a guest agent?)")
+            await self._load_agent()
             return None
         paths = await asyncio.to_thread(self.cache.candidates, server)
         provisional = None
@@ -153,6 +163,19 @@ class SchemaService:
                 self.state = "ready"
                 return schema
         return await self._fetch(server, digest, greeting)
+
+    async def _load_agent(self) -> None:
+        """No greeting: a guest agent, whose ``guest-info`` lists its commands."""
+        self._fail("the server sent no greeting (a guest agent?)")
+        reply = await self.server.execute({"execute": "guest-info"}, self.timeout)
+        info = reply.get("return")
+        self.agent_commands = {c.name: c for c in parse_guest_info(info)}
+        if not self.agent_commands:
+            return
+        version = info.get("version") if isinstance(info, dict) else None
+        self.agent_version = str(version or "")
+        self.error = "a guest agent has no QMP schema; guest-info lists its commands"
+        self._listeners()
 
     async def _fetch(
         self, server: str, digest: str | None, greeting: Any

@@ -166,10 +166,15 @@ class Shell:
             self.link.quitting = False
         return reply
 
-    def show_reply(self, reply: dict[str, Any]) -> int:
+    def show_reply(self, reply: dict[str, Any], command: str = "") -> int:
         self.ctx.state["last_reply"] = reply
         if is_error(reply):
-            self.printer.error(error_line(reply))
+            line = None
+            if command and self.ctx.conn.guest_agent:
+                from qmpsh.qga import explain
+
+                line = explain(reply, command)
+            self.printer.error(line or error_line(reply))
             if self.toggles.verbose:
                 self.printer.block(self._json(reply))
             return int(Exit.COMMAND_ERROR)

@@ -65,10 +65,6 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         # the shell adds how to send it anyway (Enter again, or a leading !)
         return None if refusal is None else Problem(refusal)
 
-    def command_names() -> Any:
-        schema = assist.service.schema
-        return None if schema is None else schema.commands
-
     def hint(before: str, width: int) -> AnyFormattedText:
         from qmpsh.signature import fragments, signature
 
@@ -83,7 +79,7 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         completer=assist.completer(),
         validator=validator,
         typer=typer,
-        command_names=command_names,
+        command_names=assist.command_names,
         input_hint=hint,
         on_sent=assist.sent,
         **common,

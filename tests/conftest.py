@@ -1,5 +1,6 @@
 """Fixtures for every test: private XDG directories, a clean environment;
-and a qemu-storage-daemon with a backing chain, for the block-job tests."""
+a qemu-storage-daemon with a backing chain, for the block-job tests; and a
+qemu-ga, for the guest-agent tests of the integration and terminal suites."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.blockchain import Chain, StorageDaemon
+from tests.procs import GuestAgent
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +38,13 @@ def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
         yield daemon
     finally:
         daemon.kill()
+
+
+@pytest.fixture
+def qga(tmp_path: Path) -> Iterator[GuestAgent]:
+    """``qemu-ga`` on a unix socket, host-touching commands blocked."""
+    agent = GuestAgent(tmp_path / "qga")
+    try:
+        yield agent
+    finally:
+        agent.kill()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.procs import GuestAgent, Qemu
+from tests.procs import Qemu
 
 
 @pytest.fixture
@@ -22,15 +22,6 @@ def qemu(tmp_path: Path) -> Iterator[Qemu]:
         yield vm
     finally:
         vm.kill()
-
-
-@pytest.fixture
-def qga(tmp_path: Path) -> Iterator[GuestAgent]:
-    agent = GuestAgent(tmp_path / "qga")
-    try:
-        yield agent
-    finally:
-        agent.kill()
 
 
 @pytest.fixture

@@ -139,3 +139,21 @@ def test_resync_after_a_timeout(qga: GuestAgent, tmp_path: Path) -> None:
     # the late guest-info reply arrived during the second sync and was dropped
     stale = [e for e in entries if e["dir"] == "in" and "raw" in e]
     assert any("supported_commands" in e["raw"] for e in stale)
+
+
+def test_batch_help_and_validate_use_guest_info(qga: GuestAgent) -> None:
+    done = qmpsh(str(qga.sock), "-c", "help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("commands of qemu-ga ")
+    enabled, _, rest = done.stdout.partition("disabled in this agent")
+    assert "guest-ping" in enabled and "guest-exec " not in enabled
+    assert "guest-exec" in rest.partition("built-ins:")[0]
+    done = qmpsh(str(qga.sock), "--validate", "-c", "guest-pnig")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stdout == ""  # refused here: nothing was sent
+    assert done.stderr == (
+        "qmpsh: -c:1: CommandNotFound: this guest agent has no command guest-pnig "
+        "(guest-info lists them); did you mean 'guest-ping'?\n"
+    )
+    done = qmpsh(str(qga.sock), "--validate", "-c", "guest-ping")
+    assert (done.returncode, done.stdout) == (0, '{"return": {}}\n')

@@ -14,7 +14,7 @@ from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
 from qmpsh.hmp_shell import shell_for
 from qmpsh.layout import InputLexer
-from tests.procs import Qemu
+from tests.procs import GuestAgent, Qemu
 from tests.replkit import Driver, shell
 
 
@@ -139,5 +139,67 @@ def test_hmp_mode_through_the_shell(q35: Qemu) -> None:
                 return [c.text for c in state.completions] if state else []
 
             await d.until(lambda: offered() == ["status"], "the status completion")
+
+    run(scenario)
+
+
+def test_guest_agent_commands_from_guest_info(qga: GuestAgent) -> None:
+    """A guest agent has no schema: its guest-info list completes command
+    names, marks unknown ones, catches a typo or a disabled command before
+    sending, and is what ``help`` shows."""
+
+    async def scenario() -> None:
+        conn = await connected(qga.sock)  # detected: no greeting, no -N
+        assert conn.guest_agent
+        async with shell(conn, wired=True) as d:
+            names = d.repl.shell.hooks.command_names
+            assert names is not None
+            await d.until(lambda: names() is not None, "guest-info")
+            known = names()
+            assert known is not None and "guest-ping" in known
+            assert "query-status" not in known
+            # completion, with disabled commands marked
+            d.type("guest-pi", "tab")
+            await d.until(lambda: d.buffer_text == "guest-ping", "completion")
+            d.type("enter")
+            await d.printed('guest-ping\n{"return": {}}')
+            completer = d.repl.shell.buffer.completer
+            assert completer is not None
+            offered = {
+                c.text: c.display_meta_text
+                for c in completer.get_completions(Document("guest-ex"), None)  # type: ignore[arg-type]
+            }
+            assert offered["guest-exec"] == "disabled in this agent"
+            assert offered["guest-exec-status"] == "disabled in this agent"
+            # highlighting knows the agent's names
+            lexer = InputLexer(d.repl.shell)
+            line = lexer.lex_document(Document("guest-pnig"))(0)
+            assert line[0] == ("class:pygments.generic.error", "guest-pnig")
+            line = lexer.lex_document(Document("guest-info"))(0)
+            assert line[0] == ("class:pygments.name.function", "guest-info")
+            # a typo is caught before sending, with what was meant
+            d.type("guest-pnig", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the refusal")
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error"
+            assert text.startswith(
+                "CommandNotFound: this guest agent has no command guest-pnig "
+                "(guest-info lists them); did you mean 'guest-ping'?"
+            )
+            assert d.buffer_text == "guest-pnig"
+            d.type("\x15")  # Ctrl-U
+            # sent anyway: the agent's refusal is worded as in batch mode
+            d.type("!guest-exec path=/bin/true", "enter")
+            await d.printed(
+                "CommandNotFound: guest-exec is disabled in this guest agent"
+            )
+            d.type("help", "enter")
+            await d.printed("disabled in this agent (qemu-ga --block-rpcs")
+            listing = d.out.text
+            assert "commands of qemu-ga " in listing and "built-ins:" in listing
+            enabled = listing.split("commands of qemu-ga ")[1].split("disabled")[0]
+            assert "guest-ping" in enabled and "guest-exec " not in enabled
+            d.type("help guest-exec", "enter")
+            await d.printed("guest-exec: a command of this guest agent (disabled")
 
     run(scenario)

@@ -154,7 +154,11 @@ def test_no_schema_from_a_guest_agent(qga: Any) -> None:
 
     service = asyncio.run(run())
     assert service.state == "unavailable" and service.schema is None
-    assert "greeting" in service.error
+    assert "guest agent has no QMP schema" in service.error
+    # but guest-info's command list, for completion and help
+    assert service.agent_commands["guest-ping"].enabled
+    assert not service.agent_commands["guest-exec"].enabled
+    assert service.agent_version.count(".") == 2
 
 
 # -- validation against what QEMU does ----------------------------------------
