@@ -82,6 +82,12 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._ring)
 
+    @property
+    def oldest(self) -> int:
+        """The sequence number of the oldest event still held (the next
+        one's, when none is)."""
+        return self._ring[0].seq if self._ring else self.seq + 1
+
     def clear(self) -> None:
         self._ring.clear()
 

@@ -178,12 +178,29 @@ def cpu_indexes(cpus: Sequence[Mapping[str, Any]]) -> list[int]:
     return sorted(out)
 
 
-def bad_cpu_text(index: int, valid: Sequence[int]) -> str:
-    """One line for a CPU index the machine does not have."""
+def _cpus_text(valid: Sequence[int]) -> str:
+    """``CPU 0 to 3``, ``CPU 0, 2`` or ``no CPUs``."""
     if not valid:
-        return f"cpu: there is no CPU {index}: this machine has no CPUs"
+        return "no CPUs"
     if list(valid) == list(range(len(valid))):
         have = f"0 to {len(valid) - 1}" if len(valid) > 1 else "0"
     else:
         have = ", ".join(str(i) for i in valid)
-    return f"cpu: there is no CPU {index}: this machine has CPU {have}"
+    return f"CPU {have}"
+
+
+def bad_cpu_text(index: int, valid: Sequence[int]) -> str:
+    """One line for a CPU index the machine does not have."""
+    return f"cpu: there is no CPU {index}: this machine has {_cpus_text(valid)}"
+
+
+def dropped_cpu_text(index: int, valid: Sequence[int]) -> str | None:
+    """After a reconnection (maybe to another QEMU): None when the CPU
+    chosen with ``cpu N`` (*index*) is still there, else the line that says
+    it is dropped for QEMU's default.  *valid*: the new machine's CPUs."""
+    if index in valid:
+        return None
+    return (
+        f"cpu: after the reconnection there is no CPU {index} (this machine "
+        f"has {_cpus_text(valid)}): back to QEMU's default CPU"
+    )

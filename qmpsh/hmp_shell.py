@@ -8,6 +8,10 @@ later commands, checked against the machine's CPUs.  The REPL calls
 batch mode runs `run_batch`; in QMP mode the ``hmp`` built-in runs one line
 through the same shell.
 
+After a reconnection (maybe to another QEMU) the command table is loaded
+again, and the chosen CPU is kept only if the new machine has it (else
+QEMU's default again, said in one line).
+
 What the common flags mean here: ``-v`` echoes each request (the
 ``human-monitor-command`` message, as JSON) before the output, ``-p``
 indents that JSON, ``-l`` logs the wire as always.  ``-r`` changes nothing
@@ -54,6 +58,9 @@ class HmpShell:
         self.cpu: int | None = None
         self.table = hmp.HmpTable()
         self._loading: asyncio.Task[hmp.HmpTable] | None = None
+        #: checking the chosen CPU after a reconnection; lines wait for it
+        self._checking: asyncio.Task[None] | None = None
+        ctx.conn.on_state(self.on_state)
 
     # -- the line-handler API ------------------------------------------------
 
@@ -80,6 +87,10 @@ class HmpShell:
         text = line.strip()
         if not text:
             return Outcome()
+        if self._checking is not None:
+            # the first line after a reconnection: with the right cpu-index
+            checking, self._checking = self._checking, None
+            await asyncio.shield(checking)
         if hmp.is_cpu_line(text):
             try:
                 index = hmp.parse_cpu(text)
@@ -113,8 +124,27 @@ class HmpShell:
             self._loading.add_done_callback(self._loaded)
 
     def _loaded(self, task: asyncio.Task[hmp.HmpTable]) -> None:
-        if not task.cancelled() and task.exception() is None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        if task is self._loading:  # not superseded by a reconnection
             self.table = task.result()
+
+    def on_state(self, state: str, reason: str = "") -> None:
+        """A `Connection.on_state` listener: reconnected, maybe to another
+        QEMU, so forget the command table (loading it again if it was
+        loaded) and check that the chosen CPU is still there."""
+        if state != "connected":
+            return
+        self.table = hmp.HmpTable()
+        if self._loading is not None:
+            self._loading.cancel()
+            self._loading = None
+            self.start_loading()
+        if self._checking is not None:
+            self._checking.cancel()
+            self._checking = None
+        if self.cpu is not None:
+            self._checking = asyncio.ensure_future(self._recheck_cpu(self.cpu))
 
     # -- cpu -----------------------------------------------------------------
 
@@ -123,16 +153,34 @@ class HmpShell:
             current = "QEMU's default" if self.cpu is None else str(self.cpu)
             self.ctx.console.out(f"current CPU: {current}")
             return Outcome()
-        valid = await machine_cpus(self.ctx)
-        if valid is None:  # no query-cpus-fast: let QEMU judge the index
-            reply = await self.ctx.conn.execute(
-                hmp.request("info version", index), self.ctx.settings.timeout
-            )
-            valid = [] if is_error(reply) else [index]
+        valid = await self._valid_cpus(index)
         if index not in valid:
             return Outcome(Exit.COMMAND_ERROR, hmp.bad_cpu_text(index, valid))
         self.cpu = index
         return Outcome()
+
+    async def _valid_cpus(self, index: int) -> list[int]:
+        """The machine's CPU indexes; without query-cpus-fast, QEMU judges
+        *index* (``[index]`` if it takes it, else none)."""
+        valid = await machine_cpus(self.ctx)
+        if valid is None:
+            reply = await self.ctx.conn.execute(
+                hmp.request("info version", index), self.ctx.settings.timeout
+            )
+            valid = [] if is_error(reply) else [index]
+        return valid
+
+    async def _recheck_cpu(self, index: int) -> None:
+        """After a reconnection: keep CPU *index* if the machine has it,
+        else go back to QEMU's default and say so."""
+        try:
+            valid = await self._valid_cpus(index)
+        except QmpshError:
+            return  # lost again: the next reconnection checks again
+        dropped = hmp.dropped_cpu_text(index, valid)
+        if dropped is not None and self.cpu == index:
+            self.cpu = None
+            self.ctx.console.err(dropped)
 
 
 async def fetch_table(ctx: Context) -> hmp.HmpTable:

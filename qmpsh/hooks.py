@@ -21,7 +21,10 @@
   show nothing.
 - ``on_sent(request)``: told after a request typed at the prompt was sent.
 - ``event_filter(event)``: whether the event pane (and inline events) show
-  an event; the ``events`` history keeps them all.
+  an event; the ``events`` history keeps them all.  The pane's title counts
+  what it shows, counting the history again only when the filter in force
+  (`qmpsh.eventfilter.current`) changes: the hook's verdicts may change
+  only then.
 - ``connect_redraw(redraw)``: called once with the shell's redraw function,
   to call when what the completer, the hint or a segment shows has changed
   without a key being pressed (the schema has loaded, a job progressed).

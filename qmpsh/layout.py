@@ -178,23 +178,25 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         ),
         filter=Condition(lambda: shell.message is not None),
     )
+
+    def pane_head() -> StyleAndTextTuples:
+        count, shown = shell.event_counts()
+        title = pane_title(count, shell.toggles.pane_height, shown)
+        return [("class:events.title", title)]
+
+    def pane_body() -> StyleAndTextTuples:
+        height = shell.toggles.pane_height
+        count, shown = shell.event_counts()
+        events = newest(shell.ctx.events, shell.shown, height) if shown else []
+        return pane_lines(events, height, count - shown)
+
     pane = ConditionalContainer(
         HSplit(
             [
                 VSplit(
                     [
                         Window(
-                            FormattedTextControl(
-                                lambda: [
-                                    (
-                                        "class:events.title",
-                                        pane_title(
-                                            len(shell.ctx.events),
-                                            shell.toggles.pane_height,
-                                        ),
-                                    )
-                                ]
-                            ),
+                            FormattedTextControl(pane_head),
                             dont_extend_width=True,
                             height=1,
                         ),
@@ -202,16 +204,7 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
                     ]
                 ),
                 Window(
-                    FormattedTextControl(
-                        lambda: pane_lines(
-                            newest(
-                                shell.ctx.events,
-                                shell.shown,
-                                shell.toggles.pane_height,
-                            ),
-                            shell.toggles.pane_height,
-                        )
-                    ),
+                    FormattedTextControl(pane_body),
                     height=lambda: Dimension.exact(shell.toggles.pane_height),
                     wrap_lines=False,
                 ),

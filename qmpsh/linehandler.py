@@ -22,4 +22,5 @@ class LineHandler(Protocol):
         """Completion candidates for the word ending at the cursor."""
 
     def start_loading(self) -> None:
-        """Fetch completion data in the background (called once at start)."""
+        """Fetch completion data in the background (called once at start;
+        fetching it again after a reconnection is the handler's own job)."""

@@ -22,7 +22,9 @@ from prompt_toolkit.enums import EditingMode
 from qmpsh.builtins import Context
 from qmpsh.danger import confirmation
 from qmpsh.errors import ConnectionLost, QmpshError
+from qmpsh.eventfilter import current
 from qmpsh.eventlog import Event
+from qmpsh.eventpane import ShownCount
 from qmpsh.exitcodes import Exit
 from qmpsh.hooks import Declined, Hooks, LineMode, Problem, Run
 from qmpsh.link import Link
@@ -106,6 +108,7 @@ class Shell:
         self._forceable: tuple[str, str] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._redraw_due = False
+        self._shown = ShownCount()
 
         self.link = Link(
             ctx.conn,
@@ -200,6 +203,17 @@ class Shell:
         """Whether the pane (or inline display) shows *event*."""
         keep = self.hooks.event_filter
         return keep is None or keep(event)
+
+    def event_counts(self) -> tuple[int, int]:
+        """(events held, how many of them `shown` lets through), for the
+        pane's title; counted over the history only when the filter in
+        force has changed."""
+        events = self.ctx.events
+        return len(events), self._shown.count(events, self.shown, self._filter())
+
+    def _filter(self) -> object:
+        """The event filter in force, which `shown` applies."""
+        return current(self.ctx.state, self.ctx.settings.event_filter)
 
     async def confirm(self, question: str) -> bool:
         loop = asyncio.get_running_loop()
@@ -400,7 +414,9 @@ class Shell:
     # -- events and the connection -----------------------------------------
 
     def on_event(self, event: Event) -> None:
-        if not self.shown(event):
+        shown = self.shown(event)
+        self._shown.arrived(event, shown, self._filter())
+        if not shown:
             return
         if self.toggles.events == "inline":
             line = event_line(event.message, event.time)

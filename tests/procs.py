@@ -120,7 +120,8 @@ class Process:
 
 
 class Qemu(Process):
-    """``qemu-system-x86_64`` with one or more QMP unix sockets (and TCP)."""
+    """``qemu-system-x86_64`` (or another build: *binary*) with one or more
+    QMP unix sockets (and TCP)."""
 
     def __init__(
         self,
@@ -129,12 +130,13 @@ class Qemu(Process):
         monitors: int = 1,
         tcp: bool = False,
         extra: Sequence[str] = (),
+        binary: str = "qemu-system-x86_64",
     ) -> None:
         super().__init__(directory)
         self.sockets = [self.dir / f"qmp{i}.sock" for i in range(monitors)]
         self.sock = self.sockets[0]
         self.port = free_port() if tcp else 0
-        argv = [need("qemu-system-x86_64"), *machine, "-nodefaults", "-display", "none"]
+        argv = [need(binary), *machine, "-nodefaults", "-display", "none"]
         for path in self.sockets:
             argv += ["-qmp", f"unix:{path},server=on,wait=off"]
         if tcp:

@@ -14,6 +14,8 @@ from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
 from qmpsh.hmp_shell import shell_for
 from qmpsh.layout import InputLexer
+from qmpsh.session import Dial
+from qmpsh.settings import Settings
 from tests.procs import GuestAgent, Qemu
 from tests.replkit import Driver, shell
 
@@ -203,3 +205,55 @@ def test_guest_agent_commands_from_guest_info(qga: GuestAgent) -> None:
             await d.printed("guest-exec: a command of this guest agent (disabled")
 
     run(scenario)
+
+
+def test_hmp_mode_after_reconnecting_to_another_qemu(tmp_path: Path) -> None:
+    """The command table comes again from the new server's listing; the CPU
+    chosen with ``cpu N`` goes back to QEMU's default if the new machine
+    lacks it.  The second QEMU is the microvm build, whose listing has no
+    ``hostfwd_add`` and no ``info usernet``, with one CPU instead of two."""
+    first = Qemu(tmp_path / "vm", machine=("-M", "q35", "-S", "-smp", "2"))
+    settings = Settings(color="never", history_import="", retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(first.sock)), 10).open
+        conn = await connected(first.sock)
+        async with shell(
+            conn, settings, reopen=reopen, wired=True, handler=shell_for
+        ) as d:
+            hmp = shell_for(d.repl.shell.ctx)
+            await d.until(lambda: hmp.candidates("info u") != [], "the table")
+            assert "usernet" in hmp.candidates("info u")
+            assert "hostfwd_add" in hmp.candidates("hostfwd")
+            d.type("cpu 1", "enter")
+            await d.idle()
+            d.type("cpu", "enter")
+            await d.printed("current CPU: 1")
+            first.kill()
+            await d.printed("connection lost: ")
+            second = await asyncio.to_thread(
+                Qemu,
+                first.dir,
+                ("-M", "microvm", "-S"),
+                binary="qemu-system-x86_64-microvm",
+            )
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                await d.until(lambda: hmp.candidates("info u") != [], "the table")
+                assert "usernet" not in hmp.candidates("info u")
+                assert hmp.candidates("hostfwd") == []
+                await d.printed(
+                    "cpu: after the reconnection there is no CPU 1 (this machine "
+                    "has CPU 0): back to QEMU's default CPU"
+                )
+                d.type("cpu", "enter")
+                await d.printed("current CPU: QEMU's default")
+                d.type("info cpus", "enter")
+                await d.printed("* CPU #0:")
+            finally:
+                second.kill()
+
+    try:
+        run(scenario)
+    finally:
+        first.kill()

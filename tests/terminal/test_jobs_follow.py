@@ -168,6 +168,8 @@ def test_filter_in_the_event_pane(term_for: list[Tmux], tmp_path: Path) -> None:
         term.wait(r"^event filter: --event resume --no-case")
         vm.qmp({"execute": "stop"}, {"execute": "cont"})
         term.wait(r"^\d\d:\d\d:\d\d\.\d{3} RESUME$")
+        # the title counts what the filter lets through, not the history
+        term.wait(r"^── events \(1 of 2 shown\) · F4 hides")
         # wait sees the filtered-out STOP all the same: the history keeps it
         term.send("query-status")
         term.wait(r'"status": "running"')
@@ -175,5 +177,8 @@ def test_filter_in_the_event_pane(term_for: list[Tmux], tmp_path: Path) -> None:
         term.send("wait STOP --timeout 10")
         term.wait(r"^\d\d:\d\d:\d\d\.\d{3} STOP$")
         assert " STOP" not in term.screen().split("wait STOP")[0]
+        term.wait(r"^── events \(1 of 3 shown\)")
+        term.send("filter off")
+        term.wait(r"^── events \(3\) · F4 hides")
     finally:
         vm.kill()

@@ -11,6 +11,9 @@ def test_ring_is_bounded_and_numbered() -> None:
     assert [e.seq for e in log] == [8, 9, 10]
     assert [e.name for e in log.since(8)] == ["E8", "E9"]
     assert log.seq == 10
+    assert log.oldest == 8
+    log.clear()
+    assert log.oldest == 11  # none held: the next one's number
 
 
 def test_listeners_and_time() -> None:

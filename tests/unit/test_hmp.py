@@ -167,3 +167,12 @@ def test_cpu_indexes_and_message() -> None:
     assert hmp.bad_cpu_text(9, [0, 1, 2]).endswith("CPU 0 to 2")
     assert hmp.bad_cpu_text(9, [0, 2]).endswith("CPU 0, 2")
     assert hmp.bad_cpu_text(0, []).endswith("has no CPUs")
+
+
+def test_the_chosen_cpu_after_a_reconnection() -> None:
+    assert hmp.dropped_cpu_text(1, [0, 1]) is None  # still there: kept
+    assert hmp.dropped_cpu_text(3, [0, 1]) == (
+        "cpu: after the reconnection there is no CPU 3 (this machine has "
+        "CPU 0 to 1): back to QEMU's default CPU"
+    )
+    assert "(this machine has no CPUs)" in str(hmp.dropped_cpu_text(0, []))

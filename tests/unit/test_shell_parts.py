@@ -8,7 +8,7 @@ import pytest
 
 from qmpsh.danger import confirmation
 from qmpsh.eventlog import Event, EventLog
-from qmpsh.eventpane import newest, pane_lines, pane_title
+from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_title
 from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
@@ -94,6 +94,77 @@ def test_the_pane_takes_the_newest_events_the_filter_keeps() -> None:
     assert [e.message["data"]["n"] for e in newest(log, resume, 2)] == [6, 9]
     assert [e.message["data"]["n"] for e in newest(log, resume, 9)] == [0, 3, 6, 9]
     assert newest(log, resume, 0) == []
+
+
+def test_the_pane_title_says_what_the_filter_hides() -> None:
+    assert pane_title(120, 5, 3).startswith("── events (3 of 120 shown) · F4")
+    assert pane_title(120, 5, 0).startswith("── events (0 of 120 shown)")
+    assert pane_title(120, 5, 30).startswith(
+        "── events (newest 5 of 30 matching, 120 in all)"
+    )
+    # nothing hidden: the plain count, as without a filter
+    assert pane_title(6, 3, 6) == pane_title(6, 3)
+    assert pane_title(2, 5, 2).startswith("── events (2)")
+    assert pane_lines([], 3, hidden=4) == [
+        ("class:events.empty", " the event filter hides all 4")
+    ]
+
+
+def test_shown_count_follows_arrivals_and_the_ring_without_rescanning() -> None:
+    log = EventLog(maxlen=10)
+    counter = ShownCount()
+    asked: list[int] = []
+
+    def resume(event: Event) -> bool:
+        asked.append(event.seq)
+        return event.name == "RESUME"
+
+    def arrived(event: Event) -> None:  # as the shell does
+        counter.arrived(event, resume(event), "resume")
+
+    def truth() -> int:
+        return sum(e.name == "RESUME" for e in log)
+
+    for i in range(7):
+        log.append({"event": "RESUME" if i % 3 == 0 else "STOP"})
+    assert counter.count(log, resume, "resume") == truth() == 3
+    assert len(asked) == 7  # counted over the history once
+    log.subscribe(arrived)
+    for i in range(7, 40):  # the ring of 10 lets the old ones go
+        log.append({"event": "RESUME" if i % 3 == 0 else "STOP"})
+        assert counter.count(log, resume, "resume") == truth()
+    assert len(asked) == 40  # one look at each event as it arrived, no more
+    assert counter.count(log, lambda e: e.name == "STOP", "stop") == 10 - truth()
+    log.clear()
+    assert counter.count(log, resume, "resume") == 0
+    log.append({"event": "RESUME"})
+    assert counter.count(log, resume, "resume") == 1
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_shown_count_agrees_with_counting_everything(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    log = EventLog(maxlen=rng.randint(1, 30))
+    counter = ShownCount()
+    names = ["STOP", "RESUME", "JOB"]
+    key = rng.choice(names)
+
+    def keep(event: Event) -> bool:
+        return event.name != key  # a filter that hides one name
+
+    def arrived(event: Event) -> None:
+        counter.arrived(event, keep(event), key)
+
+    log.subscribe(arrived)
+    for _ in range(300):
+        # runs of one name, so that kept events come in runs of all lengths
+        log.append({"event": rng.choice(names) if rng.random() < 0.3 else "STOP"})
+        if rng.random() < 0.05:
+            key = rng.choice(names)  # the filter changes
+        if rng.random() < 0.5:  # not every event is followed by a redraw
+            assert counter.count(log, keep, key) == sum(map(keep, log))
 
 
 def test_pager_command_and_height() -> None:
