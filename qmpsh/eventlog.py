@@ -79,6 +79,11 @@ class EventLog:
     def __iter__(self) -> Iterator[Event]:
         return iter(tuple(self._ring))
 
+    def __reversed__(self) -> Iterator[Event]:
+        """Newest first, without copying the history: consume it at once
+        (an event arriving meanwhile would end the iteration with an error)."""
+        yield from reversed(self._ring)
+
     def __len__(self) -> int:
         return len(self._ring)
 

@@ -8,7 +8,7 @@ history on every redraw.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Reversible
 from itertools import islice
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -42,12 +42,12 @@ def pane_lines(
 
 
 def newest(
-    events: Iterable[Event], keep: Callable[[Event], bool], height: int
+    events: Reversible[Event], keep: Callable[[Event], bool], height: int
 ) -> list[Event]:
     """The newest *height* of *events* (oldest first) that *keep* keeps,
     oldest first.  Looked for from the newest back, so that a redraw costs
     about the pane's height rather than the whole history's length."""
-    found = list(islice(filter(keep, reversed(tuple(events))), max(height, 0)))
+    found = list(islice(filter(keep, reversed(events)), max(height, 0)))
     found.reverse()
     return found
 

@@ -12,6 +12,7 @@ def test_ring_is_bounded_and_numbered() -> None:
     assert [e.name for e in log.since(8)] == ["E8", "E9"]
     assert log.seq == 10
     assert log.oldest == 8
+    assert [e.seq for e in reversed(log)] == [10, 9, 8]  # newest first
     log.clear()
     assert log.oldest == 11  # none held: the next one's number
 
