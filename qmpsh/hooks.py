@@ -21,10 +21,10 @@
   show nothing.
 - ``on_sent(request)``: told after a request typed at the prompt was sent.
 - ``event_filter(event)``: whether the event pane (and inline events) show
-  an event; the ``events`` history keeps them all.  The pane's title counts
-  what it shows, counting the history again only when the filter in force
-  (`qmpsh.eventfilter.current`) changes: the hook's verdicts may change
-  only then.
+  an event; the ``events`` history keeps them all.
+- ``event_filter_key()``: names the filter ``event_filter`` applies (equal
+  keys, equal verdicts).  The pane's title counts what the pane shows, and
+  counts the history again only when this key changes.
 - ``connect_redraw(redraw)``: called once with the shell's redraw function,
   to call when what the completer, the hint or a segment shows has changed
   without a key being pressed (the schema has loaded, a job progressed).
@@ -161,4 +161,5 @@ class Hooks:
     on_sent: Callable[[Request], None] | None = None
     connect_redraw: Callable[[Callable[[], None]], None] | None = None
     event_filter: Callable[[Event], bool] | None = None
+    event_filter_key: Callable[[], object] | None = None
     line_mode: LineMode | None = None

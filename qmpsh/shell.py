@@ -22,7 +22,6 @@ from prompt_toolkit.enums import EditingMode
 from qmpsh.builtins import Context
 from qmpsh.danger import confirmation
 from qmpsh.errors import ConnectionLost, QmpshError
-from qmpsh.eventfilter import current
 from qmpsh.eventlog import Event
 from qmpsh.eventpane import ShownCount
 from qmpsh.exitcodes import Exit
@@ -212,8 +211,9 @@ class Shell:
         return len(events), self._shown.count(events, self.shown, self._filter())
 
     def _filter(self) -> object:
-        """The event filter in force, which `shown` applies."""
-        return current(self.ctx.state, self.ctx.settings.event_filter)
+        """Names the event filter `shown` applies."""
+        key = self.hooks.event_filter_key
+        return None if key is None else key()
 
     async def confirm(self, question: str) -> bool:
         loop = asyncio.get_running_loop()

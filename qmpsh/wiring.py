@@ -29,14 +29,17 @@ from qmpsh.parser import Request
 def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
     """The hooks for a session: *handler*'s mode, else QMP with the schema;
     in both, the event filter and the progress of block jobs."""
-    from qmpsh.eventfilter import current
+    from qmpsh.eventfilter import EventFilter, current
     from qmpsh.jobtracker import tracker_for
 
     jobs = tracker_for(ctx.state, ctx.conn)
     redraws: list[Callable[[Callable[[], None]], object]] = [jobs.on_change]
 
+    def in_force() -> EventFilter:
+        return current(ctx.state, ctx.settings.event_filter)
+
     def shown(event: Event) -> bool:
-        return current(ctx.state, ctx.settings.event_filter).matches(event.message)
+        return in_force().matches(event.message)
 
     def connect(redraw: Callable[[], None]) -> None:
         for source in redraws:
@@ -44,6 +47,7 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
 
     common: dict[str, Any] = {
         "event_filter": shown,
+        "event_filter_key": in_force,
         "toolbar_segments": [jobs.toolbar_text],
         "connect_redraw": connect,
     }
