@@ -18,8 +18,8 @@ from qmpsh.jobview import (
     table,
 )
 from qmpsh.liveline import LiveLines, live_area, terminal_stream
-from qmpsh.progress import parse_size
 from qmpsh.render import error_line, is_error, render_json
+from qmpsh.sizes import parse_size
 
 
 def parse_options(

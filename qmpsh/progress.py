@@ -1,13 +1,9 @@
-"""Pure text helpers for progress: bars, sizes, rates, durations, size input."""
+"""Pure text helpers for progress: bars, sizes, rates, durations."""
 
 from __future__ import annotations
 
-import re
-
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)", re.IGNORECASE)
-_SHIFT = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40, "p": 50}
 
 
 def human_bytes(n: float) -> str:
@@ -18,21 +14,6 @@ def human_bytes(n: float) -> str:
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
-
-
-def parse_size(text: str) -> int:
-    """Bytes from ``4096``, ``512K``, ``4M``, ``1.5GiB`` (powers of 1024).
-
-    Raises ValueError with a line for the user.
-    """
-    found = _SIZE_RE.fullmatch(text.strip())
-    if found is None:
-        raise ValueError(
-            f"{text!r} is not a size: write bytes, or a number with K, M, G or T "
-            "(e.g. 4M)"
-        )
-    number, unit, _ = found.groups()
-    return int(float(number) * (1 << _SHIFT[unit.lower()]))
 
 
 def fraction(current: int, total: int) -> float:

@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qmpsh.literal import LiteralError, parse_literal, parse_number
+from qmpsh.sizes import SizeError, parse_size
 
 #: how the tree shows a property that could not be read, when the server
 #: gives no reason (qom-list-get leaves the value out)
 UNREADABLE = "property could not be read"
 
 _INT_TYPE = re.compile(r"(u?)int(8|16|32|64)?(?:_t)?")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kKmMgGtTpPeE]?)[bB]?")
-_SIZE_SHIFT = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40, "p": 50, "e": 60}
 _TRUE = ("true", "on", "yes")
 _FALSE = ("false", "off", "no")
 
@@ -180,7 +179,7 @@ def typed_value(qom_type: str, text: str) -> Any:
 
     ``bool``: true/false, on/off, yes/no (any case).  Integer types (``int``,
     ``uint8`` ... ``int64``): a number in range, decimal or ``0x`` hex.
-    ``size``: a number with an optional K/M/G/T/P/E suffix (powers of 1024).
+    ``size``: as `qmpsh.sizes` reads it (``4096``, ``64M``, ``1.5K``).
     ``number``/``double``: a number.  ``str``/``string`` and ``link<...>``:
     the text as it is.  Other types (enums, structs, lists): a ``{...}`` or
     ``[...]`` value is parsed as JSON (Python spelling allowed), anything
@@ -235,17 +234,10 @@ def _integer(kind: str, text: str, *, unsigned: bool, bits: int) -> int:
 
 
 def _size(text: str) -> int:
-    match = _SIZE.fullmatch(text.strip())
-    if match is None:
-        raise QomError(
-            f"a size property takes a number of bytes, optionally with a "
-            f"K/M/G/T/P/E suffix (e.g. 64M), not {text!r}"
-        )
-    number, unit = match[1], match[2].lower()
-    value = float(number) * (1 << _SIZE_SHIFT[unit])
-    if "." in number and not value.is_integer():
-        raise QomError(f"{text!r} is not a whole number of bytes")
-    result = int(value) if "." in number else int(number) << _SIZE_SHIFT[unit]
+    try:
+        result = parse_size(text)
+    except SizeError as err:
+        raise QomError(str(err)) from None
     if result >= 2**64:
         raise QomError(f"{text!r} is too large for a size property")
     return result

@@ -7,10 +7,9 @@ For a bare (unquoted) word at an argument path of type
 - ``str`` or an enum: the word itself (``id=007`` sends ``"007"``,
   ``name=true`` sends ``"true"``);
 - ``int``: a decimal integer (leading zeros allowed), ``0x`` hexadecimal, or
-  a size with a suffix ``K``, ``M``, ``G``, ``T``, ``P`` or ``E`` (powers of
-  1024, case-insensitive, an optional trailing ``B``, a fraction allowed:
-  ``1.5K`` is 1536).  Introspection does not tell QEMU's ``size`` from its
-  other integer types, so the suffixes work for every integer argument;
+  a size as `qmpsh.sizes` reads it (``64M``, ``1.5K`` is 1536).
+  Introspection does not tell QEMU's ``size`` from its other integer types,
+  so sizes work for every integer argument;
 - ``number``: an integer or a decimal number;
 - ``bool``: ``true``/``false`` in any case;
 - ``null``: ``null``;
@@ -29,17 +28,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from qmpsh.literal import parse_number
 from qmpsh.parser import PathT, Typer, default_typer
 from qmpsh.schema import Alternate, Builtin, Enum, Schema, Type
+from qmpsh.sizes import SizeError, parse_size
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _HEX_RE = re.compile(r"0[xX][0-9a-fA-F]+")
-_SIZE_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([kKmMgGtTpPeE])[bB]?")
-_SUFFIXES = {s: 1024 ** (i + 1) for i, s in enumerate("kmgtpe")}
 _BOOLS = {"true": True, "false": False}
 
 
@@ -56,14 +53,10 @@ def parse_int(text: str) -> int | None:
         return int(text)
     if _HEX_RE.fullmatch(text):
         return int(text, 16)
-    size = _SIZE_RE.fullmatch(text)
-    if size is None:
-        return None
     try:
-        value = Decimal(size.group(1)) * _SUFFIXES[size.group(2).lower()]
-    except InvalidOperation:
+        return parse_size(text)
+    except SizeError:
         return None
-    return int(value) if value == value.to_integral_value() else None
 
 
 def exact(schema: Schema, typ: Type | None, text: str) -> Any:

@@ -140,7 +140,7 @@ def test_commit_builtin_errors(qsd: StorageDaemon) -> None:
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stderr == (
         "qmpsh: -c:1: commit: 'fast' is not a size: write bytes, or a number with "
-        "K, M, G or T (e.g. 4M)\n"
+        "K, M, G, T, P or E (powers of 1024, e.g. 64M)\n"
     )
     done = qmpsh(str(qsd.sock), "-c", "commit")
     assert done.returncode == Exit.PARSE_ERROR

@@ -21,7 +21,7 @@ from qmpsh.jobview import (
     table,
     toolbar_text,
 )
-from qmpsh.progress import bar, duration, human_bytes, parse_size, percent
+from qmpsh.progress import bar, duration, human_bytes, percent
 
 MiB = 1 << 20
 
@@ -365,12 +365,6 @@ def test_sizes_and_times() -> None:
     assert human_bytes(512) == "512 B"
     assert human_bytes(1536) == "1.5 KiB"
     assert human_bytes(64 * MiB) == "64.0 MiB"
-    assert parse_size("4096") == 4096
-    assert parse_size("512K") == 512 * 1024
-    assert parse_size("4M") == 4 * MiB
-    assert parse_size("1.5GiB") == 3 * 512 * MiB
-    with pytest.raises(ValueError, match="not a size"):
-        parse_size("fast")
     assert percent(1, 3) == "33%"
     assert percent(999, 1000) == "99%"
     assert percent(0, 0) == "0%"

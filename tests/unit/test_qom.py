@@ -198,7 +198,7 @@ def test_typed_value(kind: str, text: str, value: Any) -> None:
         ("uint8", "256", "out of range for a uint8 property (0 to 255)"),
         ("uint32", "-1", "out of range"),
         ("int8", "-129", "(-128 to 127)"),
-        ("size", "lots", "K/M/G/T/P/E suffix"),
+        ("size", "lots", "is not a size: write bytes, or a number with K, M"),
         ("size", "1.3", "not a whole number of bytes"),
         ("size", "16E", "too large"),
         ("number", "one", "takes a number"),

@@ -44,7 +44,7 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
     ("block_resize node-name=n size=0x1000", {"node-name": "n", "size": 4096}),
     ("block_resize node-name=n size=1M", {"node-name": "n", "size": 1 << 20}),
     ("block_resize node-name=n size=2g", {"node-name": "n", "size": 2 << 30}),
-    ("block_resize node-name=n size=64KiB", {"node-name": "n", "size": "64KiB"}),
+    ("block_resize node-name=n size=64KiB", {"node-name": "n", "size": 64 << 10}),
     ("block_resize node-name=n size=64KB", {"node-name": "n", "size": 64 << 10}),
     ("block_resize node-name=n size=1.5K", {"node-name": "n", "size": 1536}),
     # not a whole number of bytes: left to the schema-less rules (a string)
