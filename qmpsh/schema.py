@@ -47,15 +47,8 @@ class Member:
     name: str
     type: str
     optional: bool = False
+    #: "deprecated", "unstable" and the like (the help and completion mark them)
     features: tuple[str, ...] = ()
-
-    @property
-    def deprecated(self) -> bool:
-        return "deprecated" in self.features
-
-    @property
-    def unstable(self) -> bool:
-        return "unstable" in self.features
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +104,12 @@ class Command:
     allow_oob: bool = False
     features: tuple[str, ...] = ()
 
-    @property
-    def deprecated(self) -> bool:
-        return "deprecated" in self.features
-
-    @property
-    def unstable(self) -> bool:
-        return "unstable" in self.features
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
     name: str
     arg_type: str
     features: tuple[str, ...] = ()
-
-    @property
-    def deprecated(self) -> bool:
-        return "deprecated" in self.features
 
 
 class Schema:

@@ -88,7 +88,7 @@ def _build(
             m.optional,
             m.name in given,
             m.name == current,
-            m.deprecated,
+            "deprecated" in m.features,
         )
         for m in members
     )
