@@ -23,6 +23,7 @@ from prompt_toolkit.document import Document
 
 from qmpsh.builtins import Builtin
 from qmpsh.completion_values import (
+    builtin_source,
     file_values,
     is_file_arg,
     qom_candidates,
@@ -104,7 +105,7 @@ def candidates(
     if isinstance(where, ActionName):
         return _actions(where, schema)
     if isinstance(where, BuiltinArg):
-        return _builtin_args(where, schema, builtins or {})
+        return _builtin_args(where, schema, builtins or {}, live)
     if schema is None:
         return []
     if isinstance(where, ArgKey):
@@ -159,21 +160,72 @@ def _actions(where: ActionName, schema: Schema | None) -> list[Candidate]:
     return out
 
 
+#: options of built-ins that take a value (the word after them is not positional)
+_VALUE_OPTIONS = frozenset(
+    {"--timeout", "--interval", "-n", "--count", "--top", "--base", "--speed"}
+    | {"--job-id", "--backing-file", "--exclude-event"}
+)
+
+
+def _positional(words: Sequence[str]) -> list[str]:
+    """The words that are not options or option values."""
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _VALUE_OPTIONS
+        else:
+            out.append(word)
+    return out
+
+
 def _builtin_args(
-    where: BuiltinArg, schema: Schema | None, builtins: Mapping[str, Builtin]
+    where: BuiltinArg,
+    schema: Schema | None,
+    builtins: Mapping[str, Builtin],
+    live: LiveLookup = _none,
 ) -> list[Candidate]:
     table: dict[str, str] = {}
-    item = builtins.get(where.name)
+    name, words, prefix = where.name, where.words, where.prefix
+    item = builtins.get(name)
     if item is not None:
         table.update(dict.fromkeys(item.options, "option"))
-    if where.name == "help" and not where.words:
+    after_option = bool(words) and words[-1] in _VALUE_OPTIONS
+    if after_option:
+        table.clear()  # the option's value comes next
+    positional = _positional(words)
+    if name == "help" and not words:
         if schema is not None:
             table.update(dict.fromkeys(sorted(schema.commands), "command"))
             table.update(dict.fromkeys(sorted(schema.events), "event"))
         table.update(dict.fromkeys(sorted(builtins), "built-in"))
         table.update(dict(HELP_TOPICS))
-    start = -len(where.prefix)
-    return [Candidate(n, start, n, table[n]) for n in matches(where.prefix, table)]
+    events = (name == "wait" and not positional and not after_option) or (
+        name == "filter" and (words[-1:] == ("--exclude-event",) or not after_option)
+    )
+    if events and schema is not None and "=" not in prefix:
+        table.update(dict.fromkeys(sorted(schema.events), "event"))
+    if name == "watch" and positional:
+        table.clear()  # the rest is the watched command's
+    elif name == "watch" and not after_option:
+        if schema is not None:
+            table.update(dict.fromkeys(sorted(schema.commands), "command"))
+        table.update(dict.fromkeys(sorted(builtins), "built-in"))
+    source = builtin_source(name, words, prefix)
+    display: dict[str, str] = {}
+    if source is not None:
+        found = live(source) or []
+        if source[0] == "qom":
+            found = qom_candidates(prefix, found)
+            display = {path: path.rsplit("/", 1)[-1] or path for path, _ in found}
+        for value, meta in found:
+            table.setdefault(value, meta)
+    start = -len(prefix)
+    return [
+        Candidate(n, start, display.get(n, n), table[n]) for n in matches(prefix, table)
+    ]
 
 
 def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
@@ -329,10 +381,13 @@ class QmpCompleter(Completer):
         where = self.locate(document)
         fetched: dict[Source, list[Value] | None] = {}
         schema = self.schema()
-        if self.live is not None and isinstance(where, ArgValue) and schema is not None:
+        source: Source | None = None
+        if isinstance(where, ArgValue) and schema is not None:
             source = _source_of(where)
-            if source is not None:
-                fetched[source] = await self.live.get(source, self.wait)
+        elif isinstance(where, BuiltinArg):
+            source = builtin_source(where.name, where.words, where.prefix)
+        if self.live is not None and source is not None:
+            fetched[source] = await self.live.get(source, self.wait)
 
         def lookup(source: Source) -> list[Value] | None:
             if source in fetched:

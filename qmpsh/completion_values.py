@@ -4,13 +4,14 @@ Pure rules from a command (or transaction action) name, an argument name
 and the arguments typed so far to a `qmpsh.live` source: ``node=`` takes
 block node names, ``job-*``'s ``id`` a job id, ``device_del``'s ``id`` a
 device id, ``qom-get``'s ``path`` a QOM path and its ``property`` a property
-of that path, ``filename`` a file...
+of that path, ``device_add``'s ``driver`` a device type, ``filename`` a
+file...  `builtin_source` does the same for the words of built-ins.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qmpsh.live import Source, Value
@@ -67,6 +68,8 @@ def source_for(
         return ("qom-props", path) if isinstance(path, str) and path else None
     if key == "id":
         return _id_source(command, prefix)
+    if command == "device_add" and key == "driver" and not nested:
+        return ("device-types",)
     if command.startswith("block-job-") and key == "device":
         return ("jobs",)
     if command.startswith("ringbuf-") and key == "device":
@@ -89,6 +92,35 @@ def source_for(
     if command in _GRAPH and nested and key in _GRAPH_REFS:
         return ("block",)
     if command in _GRAPH and not nested and key in ("backing", "file"):
+        return ("block",)
+    return None
+
+
+#: the ``qom`` built-in's subcommands that take a QOM path next
+_QOM_PATH_WORDS = frozenset({"get", "set", "list", "tree", "fuse"})
+#: options of built-ins whose value names a block node or device
+_BUILTIN_NODE_OPTIONS = {("commit", "--top"), ("commit", "--base")}
+
+
+def builtin_source(name: str, words: Sequence[str], prefix: str) -> Source | None:
+    """The live source for the word being typed after built-in *name*,
+    given its complete *words* before it: HMP commands after ``hmp`` (and
+    ``info`` subcommands after ``hmp info``), a QOM path after ``qom get``
+    and the like, a job id for ``wait-job``, a block device for ``commit``
+    (and its ``--top``/``--base``)."""
+    if prefix.startswith("-"):
+        return None
+    if name == "hmp":
+        if not words:
+            return ("hmp",)
+        return ("hmp-info",) if tuple(words) in (("info",), ("i",)) else None
+    if name == "qom" and len(words) == 1 and words[0] in _QOM_PATH_WORDS:
+        return qom_source(prefix)
+    if name == "wait-job" and not words:
+        return ("jobs",)
+    if name == "commit" and not words:
+        return ("block",)
+    if words and (name, words[-1]) in _BUILTIN_NODE_OPTIONS:
         return ("block",)
     return None
 

@@ -8,7 +8,8 @@ answers from the cache at once and starts a refresh in the background;
 completer calls it from prompt_toolkit's asynchronous completion, which runs
 beside the input, not in its way).
 
-A source is a tuple: ``("block",)``, ``("jobs",)``, ``("qom", "/machine")``.
+A source is a tuple: ``("block",)``, ``("jobs",)``, ``("qom", "/machine")``,
+``("device-types",)``, ``("hmp",)`` (HMP commands, from ``help``)...
 `QUERIES` says how each kind is asked for and read.
 """
 
@@ -89,6 +90,25 @@ def qom_values(reply: Mapping[str, Any], children: bool) -> list[Value]:
     return sorted(out)
 
 
+def hmp_values(reply: Mapping[str, Any], info: bool) -> list[Value]:
+    """HMP command names and aliases (``help``'s output), or with *info*
+    the ``info`` subcommands (``info``'s output), with their summaries."""
+    from qmpsh.hmp import parse_help
+
+    text = reply.get("return")
+    if not isinstance(text, str):
+        return []
+    out: dict[str, str] = {}
+    for entry in parse_help(text, prefix="info" if info else ""):
+        for name in (entry.name, *entry.aliases):
+            out.setdefault(name, entry.summary)
+    return sorted(out.items())
+
+
+def _hmp(command: str) -> Callable[[Source], list[dict[str, Any]]]:
+    return _one("human-monitor-command", **{"command-line": command})
+
+
 @dataclass(frozen=True)
 class Query:
     """How to fetch one kind of source: requests, and a reader of the replies."""
@@ -136,6 +156,12 @@ QUERIES: dict[str, Query] = {
     "objects": Query(
         _one("qom-list", path="/objects"), lambda s, r: qom_values(r[0], children=True)
     ),
+    "device-types": Query(
+        _one("qom-list-types", implements="device", abstract=False),
+        lambda s, r: sorted(records_values(r[0], "name", "parent")),
+    ),
+    "hmp": Query(_hmp("help"), lambda s, r: hmp_values(r[0], info=False)),
+    "hmp-info": Query(_hmp("info"), lambda s, r: hmp_values(r[0], info=True)),
     "qom": Query(_qom_list, lambda s, r: qom_values(r[0], children=True)),
     "qom-props": Query(_qom_list, lambda s, r: qom_values(r[0], children=False)),
 }

@@ -357,6 +357,41 @@ def test_live_qom_paths_devices_and_chardevs(q35: Qemu) -> None:
     assert "null0" in chardevs
 
 
+def test_live_values_for_builtins_and_device_types(
+    q35: Qemu, qsd: StorageDaemon
+) -> None:
+    """The built-ins' words complete too: HMP commands and info
+    subcommands after ``hmp``, QOM paths after ``qom get``, event names after
+    ``wait``; and ``device_add driver=`` offers the server's device types."""
+    hmp, info, qom, wait, drivers, watch = complete(
+        q35.sock,
+        "hmp block_",
+        "hmp info bl",
+        "qom list /machine/per",
+        "wait BLOCK_JOB_RE",
+        "device_add driver=virtio-net-p",
+        "watch --interval 1 query-statu",
+    )
+    assert {"block_resize", "block_stream"} <= set(hmp)
+    assert {"block", "block-jobs", "blockstats"} <= set(info)
+    assert qom == ["/machine/peripheral", "/machine/peripheral-anon"]
+    assert wait == ["BLOCK_JOB_READY"]
+    assert {"virtio-net-pci", "virtio-net-pci-transitional"} <= set(drivers)
+    assert watch == ["query-status"]
+    # a block device and a job id for commit and wait-job
+    (reply,) = qsd.qmp(
+        {
+            "execute": "block-stream",
+            "arguments": {"job-id": "job0", "device": "top", "speed": 1},
+        }
+    )
+    assert "return" in reply, reply
+    commit, top, jobs = complete(qsd.sock, "commit t", "commit top --top ", "wait-job ")
+    assert commit == ["top", "top-file"]
+    assert {"base", "top"} <= set(top)
+    assert set(jobs) == {"job0", "--timeout"}
+
+
 def test_reconnecting_loads_the_schema_again(qemu: Qemu, qsd: StorageDaemon) -> None:
     """After a reconnection (maybe to another server) the schema is reloaded."""
     from qmpsh.builtins import Context

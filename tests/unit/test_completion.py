@@ -289,3 +289,37 @@ def test_every_prefix_never_crashes(completer: QmpCompleter) -> None:
             list(completer.get_completions(Document(text, cursor), CompleteEvent()))
             count += 1
     assert count > 10000
+
+
+def test_builtin_words(completer: QmpCompleter, live: LiveValues) -> None:
+    """After a built-in: event names for wait and filter, commands for
+    watch, live values (QOM paths, HMP commands, jobs, block devices)."""
+    assert texts(completer, "wait BLOCK_JOB_RE") == ["BLOCK_JOB_READY"]
+    after = texts(completer, "wait BLOCK_JOB_READY ")  # options, no second event
+    assert "--timeout" in after and not any(t.isupper() for t in after)
+    assert texts(completer, "wait --timeout ") == []  # the option's value
+    assert "RESUME" in texts(completer, "filter --exclude-event RES")
+    assert texts(completer, "watch --count 3 query-statu") == ["query-status"]
+    assert texts(completer, "watch query-status ") == []
+    assert texts(completer, "qom list /machine/per") == [
+        "/machine/peripheral",
+        "/machine/peripheral-anon",
+    ]
+    menu = complete(completer, "qom get /machine/per")
+    assert [c.display_text for c in menu] == ["peripheral", "peripheral-anon"]
+    assert texts(completer, "wait-job j") == ["job0"]
+    assert texts(completer, "commit d") == ["drive0"]
+    assert texts(completer, "commit drive0 --base b") == ["base"]
+    live.put(("hmp",), [("info", "show various information"), ("quit", "quit")])
+    live.put(("hmp-info",), [("block", "show block devices")])
+    assert texts(completer, "hmp qu") == ["quit"]
+    assert texts(completer, "hmp info bl") == ["block"]
+    assert texts(completer, "hmp info block ") == []
+
+
+def test_device_types_for_device_add(completer: QmpCompleter, live: LiveValues) -> None:
+    live.put(("device-types",), [("virtio-net-pci", "virtio-net-pci-base")])
+    found = complete(completer, "device_add driver=virtio-n")
+    assert [(c.text, c.display_meta_text) for c in found] == [
+        ("virtio-net-pci", "virtio-net-pci-base")
+    ]

@@ -176,3 +176,22 @@ def test_the_chosen_cpu_after_a_reconnection() -> None:
         "CPU 0 to 1): back to QEMU's default CPU"
     )
     assert "(this machine has no CPUs)" in str(hmp.dropped_cpu_text(0, []))
+
+
+def test_hmp_values_for_completion() -> None:
+    from qmpsh.live import hmp_values
+
+    listing = (
+        "info [subcommand] -- show various information about the system state\n"
+        "quit|q  -- quit the emulator\n"
+    )
+    assert hmp_values({"return": listing}, info=False) == [
+        ("info", "show various information about the system state"),
+        ("q", "quit the emulator"),
+        ("quit", "quit the emulator"),
+    ]
+    infos = "info block [-n] [-v] [device] -- show info of one block device\n"
+    assert hmp_values({"return": infos}, info=True) == [
+        ("block", "show info of one block device")
+    ]
+    assert hmp_values({"error": {"class": "GenericError"}}, info=False) == []
