@@ -55,25 +55,48 @@ class Problem:
 
 
 def suggest(word: str, choices: Iterable[str], most: int = 3) -> tuple[str, ...]:
-    """The choices closest to *word* (those about as close as the best one)."""
+    """The choices closest to *word* (those about as close as the best one).
+
+    A choice that is *word* with two adjacent letters swapped comes first,
+    even below the cutoff (``query-stauts``: ``query-status`` before
+    ``query-stats``, which difflib finds closer); the rest are ranked by
+    difflib's ratio.
+    """
     from difflib import SequenceMatcher  # only when something is wrong
 
     pool = list(dict.fromkeys(choices))
+    swapped = [c for c in pool if _swapped(word, c)]
     matcher = SequenceMatcher(b=word)
     scored = []
     for choice in pool:
+        if choice in swapped:
+            continue
         matcher.set_seq1(choice)
         if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
             ratio = matcher.ratio()
             if ratio >= CUTOFF:
                 scored.append((ratio, choice))
     scored.sort(key=lambda rc: -rc[0])
-    if scored:
-        best = scored[0][0]
-        return tuple(c for r, c in scored[:most] if r >= best - CLOSE)
+    if swapped or scored:
+        best = scored[0][0] if scored else 0.0
+        close = [c for r, c in scored if r >= best - CLOSE]
+        return tuple([*swapped, *close][:most])
     lowered = word.lower()
     starts = [c for c in pool if lowered and c.lower().startswith(lowered)]
     return tuple(starts) if len(starts) == 1 else ()
+
+
+def _swapped(word: str, choice: str) -> bool:
+    """Whether *choice* is *word* with one pair of adjacent letters swapped."""
+    if len(word) != len(choice) or word == choice:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, choice, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == choice[diff[1]]
+        and word[diff[1]] == choice[diff[0]]
+    )
 
 
 def validate(message: Mapping[str, Any], schema: Schema) -> list[Problem]:

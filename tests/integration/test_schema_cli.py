@@ -65,7 +65,7 @@ def test_batch_validate_keep_going_and_force(qemu: Qemu) -> None:
     lines = done.stderr.splitlines()
     assert lines[0] == (
         "qmpsh: stdin:1: The command query-stauts has not been found; "
-        "did you mean 'query-stats' or 'query-status'?"
+        "did you mean 'query-status' or 'query-stats'?"
     )
     # the ! line went to QEMU as typed, and QEMU refused it itself
     assert lines[1].startswith("qmpsh: stdin:2: device_del: GenericError: Parameter")
@@ -131,7 +131,7 @@ def test_help_errors(qemu: Qemu) -> None:
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stderr == (
         "qmpsh: help: no command, event or built-in named 'query-stauts'; "
-        "did you mean 'query-stats' or 'query-status'?\n"
+        "did you mean 'query-status' or 'query-stats'?\n"
         "qmpsh: -c:1: help failed\n"
     )
     keys = qmpsh("-c", "help keys", str(qemu.sock))

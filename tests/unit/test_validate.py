@@ -235,6 +235,22 @@ def test_suggest() -> None:
     assert suggest("query-cpu", ["query-cpus-fast", "quit"]) == ("query-cpus-fast",)
 
 
+def test_suggest_ranks_a_transposition_first() -> None:
+    # difflib alone puts query-stats first (a higher ratio); two adjacent
+    # letters swapped is the likelier typo
+    choices = ["query-stats", "query-status", "quit"]
+    assert suggest("query-stauts", choices) == ("query-status", "query-stats")
+    assert suggest("query-stauts", reversed(choices)) == ("query-status", "query-stats")
+    # a short word's transposition is offered even below the cutoff
+    assert suggest("ab", ["ba", "bb"]) == ("ba",)
+    assert suggest("jbos", ["jobs", "job-cancel"]) == ("jobs",)
+    # nothing is a transposition of itself, nor of a word of another length
+    assert suggest("stop", ["stop"]) == ("stop",)
+    assert suggest("ab", ["bac"]) == ()
+    # one swap only: two swaps is just a near miss
+    assert suggest("badc", ["abcd"]) == ()
+
+
 def test_split_force() -> None:
     assert split_force("!device_del devce=x") == (True, " device_del devce=x")
     assert split_force("  !  quit") == (True, "     quit")
