@@ -117,6 +117,19 @@ def test_help_keys_lists_the_shell_keys(qemu: Qemu) -> None:
     run(scenario)
 
 
+def test_help_on_a_builtin_prints_plain_paragraphs(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            d.type("help wait", "enter")
+            await d.printed("The history holds the newest events only")
+            text = d.out.text
+            assert "``" not in text
+            assert "\n      since the previous command" not in text
+            assert "and wait counts" in text.replace("\n  ", " ")
+
+    run(scenario)
+
+
 def test_hmp_mode_through_the_shell(q35: Qemu) -> None:
     async def scenario() -> None:
         conn = await connected(q35.sock)
