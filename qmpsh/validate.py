@@ -58,28 +58,33 @@ def suggest(word: str, choices: Iterable[str], most: int = 3) -> tuple[str, ...]
     """The choices closest to *word* (those about as close as the best one).
 
     A choice that is *word* with two adjacent letters swapped comes first,
-    even below the cutoff (``query-stauts``: ``query-status`` before
-    ``query-stats``, which difflib finds closer); the rest are ranked by
-    difflib's ratio.
+    even below the cutoff, and only choices that difflib finds at least as
+    close come with it (``query-stauts``: ``query-status``, then
+    ``query-stats``, which difflib finds closer; ``wiat``: ``wait`` alone,
+    not ``watch``).  The rest are ranked by difflib's ratio.
     """
     from difflib import SequenceMatcher  # only when something is wrong
 
     pool = list(dict.fromkeys(choices))
-    swapped = [c for c in pool if _swapped(word, c)]
     matcher = SequenceMatcher(b=word)
-    scored = []
+    swapped: list[str] = []
+    scored: list[tuple[float, str]] = []
     for choice in pool:
-        if choice in swapped:
-            continue
         matcher.set_seq1(choice)
-        if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
+        if _swapped(word, choice):
+            swapped.append(choice)
+            scored.append((matcher.ratio(), choice))
+        elif matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
             ratio = matcher.ratio()
             if ratio >= CUTOFF:
                 scored.append((ratio, choice))
-    scored.sort(key=lambda rc: -rc[0])
-    if swapped or scored:
-        best = scored[0][0] if scored else 0.0
-        close = [c for r, c in scored if r >= best - CLOSE]
+    if scored:
+        # as close as the best, give or take CLOSE; next to a transposition,
+        # only what difflib finds at least as close as it
+        floor = max(r for r, _ in scored) - CLOSE
+        floor = max([floor, *(r for r, c in scored if c in swapped)])
+        scored.sort(key=lambda rc: -rc[0])
+        close = [c for r, c in scored if c not in swapped and r >= floor]
         return tuple([*swapped, *close][:most])
     lowered = word.lower()
     starts = [c for c in pool if lowered and c.lower().startswith(lowered)]

@@ -244,6 +244,8 @@ def test_suggest_ranks_a_transposition_first() -> None:
     # a short word's transposition is offered even below the cutoff
     assert suggest("ab", ["ba", "bb"]) == ("ba",)
     assert suggest("jbos", ["jobs", "job-cancel"]) == ("jobs",)
+    # next to a transposition, only what difflib finds at least as close
+    assert suggest("wiat", ["watch", "wait"]) == ("wait",)
     # nothing is a transposition of itself, nor of a word of another length
     assert suggest("stop", ["stop"]) == ("stop",)
     assert suggest("ab", ["bac"]) == ()
