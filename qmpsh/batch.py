@@ -88,6 +88,8 @@ class BatchRunner:
         #: schema-aware value typing, and a check before sending (--validate)
         self.typer: Typer | None = None
         self.check: Callable[[Request], str | None] | None = None
+        #: why a line that does not parse names no known command (--validate)
+        self.unknown: Callable[[str], str | None] | None = None
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -162,9 +164,14 @@ class BatchRunner:
                     await self._builtin(line, *found)
                     continue
             first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+            whole = f"{acc.buffer}\n{text}" if acc.pending else text
             try:
                 result = acc.feed(text)
             except ParseError as err:
+                unknown = self.unknown(whole) if self.unknown else None
+                if unknown is not None:
+                    await self._refuse(f"{line.source}:{first}: {unknown}")
+                    continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
                 await self._refuse(f"{where}: {err.message}")
                 continue

@@ -16,14 +16,23 @@ it checks only what the schema says for certain:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from qmpsh.force import FORCE, split_force
 from qmpsh.schema import Alternate, Array, Builtin, Enum, Member, Object, Schema, Type
 
-__all__ = ["FORCE", "Problem", "check_request", "split_force", "suggest", "validate"]
+__all__ = [
+    "FORCE",
+    "Problem",
+    "check_request",
+    "split_force",
+    "suggest",
+    "unknown_first_word",
+    "validate",
+]
 
 #: commands whose arguments QEMU passes on beyond the declared members
 LOOSE_COMMANDS = frozenset({"device_add"})
@@ -104,8 +113,31 @@ def _swapped(word: str, choice: str) -> bool:
     )
 
 
-def validate(message: Mapping[str, Any], schema: Schema) -> list[Problem]:
-    """Every problem with *message* (a QMP request) under *schema*."""
+#: the command name that starts a shorthand line (not ``transaction(``)
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_][\w.+:-]*)(?=\s|$)")
+
+
+def unknown_first_word(
+    text: str, commands: Collection[str], builtin_names: Collection[str]
+) -> str | None:
+    """The command name *text* starts with, when neither the server
+    (*commands*) nor qmpsh (*builtin_names*) knows it; else None.
+
+    For a line that does not parse (``wiat BLOCK_JOB_READY``), an unknown
+    first word is the real problem, not the parser's ``expected
+    name=value``: the caller then says what an unknown command gets."""
+    match = _FIRST_WORD.match(text)
+    if match is None:
+        return None
+    name = match.group(1)
+    return None if name in commands or name in builtin_names else name
+
+
+def validate(
+    message: Mapping[str, Any], schema: Schema, builtin_names: Iterable[str] = ()
+) -> list[Problem]:
+    """Every problem with *message* (a QMP request) under *schema*; an
+    unknown command's suggestions include *builtin_names* (``jbos``: 'jobs')."""
     extra = [k for k in message if k not in MESSAGE_KEYS]
     if extra:
         return [Problem(f"QMP input member {extra[0]!r} is unexpected")]
@@ -121,7 +153,7 @@ def validate(message: Mapping[str, Any], schema: Schema) -> list[Problem]:
         return [
             Problem(
                 f"The command {name} has not been found",
-                suggestions=suggest(name, schema.commands),
+                suggestions=suggest(name, [*schema.commands, *builtin_names]),
             )
         ]
     if oob and not command.allow_oob:
@@ -272,9 +304,12 @@ def _accepts_kind(typ: Type, value: Any) -> bool:
     return False
 
 
-def check_request(message: Mapping[str, Any], schema: Schema) -> str | None:
-    """One line saying why QEMU would refuse *message*, or None if it is fine."""
-    problems = validate(message, schema)
+def check_request(
+    message: Mapping[str, Any], schema: Schema, builtin_names: Iterable[str] = ()
+) -> str | None:
+    """One line saying why QEMU would refuse *message*, or None if it is fine
+    (*builtin_names*: also suggested for an unknown command)."""
+    problems = validate(message, schema, builtin_names)
     if not problems:
         return None
     name = message.get("execute", message.get("exec-oob"))

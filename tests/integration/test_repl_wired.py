@@ -70,6 +70,40 @@ def test_a_leading_bang_sends_without_checking(qemu: Qemu) -> None:
     run(scenario)
 
 
+def test_a_misspelt_builtin_is_named(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+
+            async def refused(line: str) -> str:
+                d.type(line, "enter")
+                await d.until(lambda: d.repl.shell.message is not None, line)
+                kind, text = d.repl.shell.message  # type: ignore[misc]
+                assert kind == "error" and d.buffer_text == line
+                d.type("c-c")
+                await d.until(lambda: d.repl.shell.message is None, "a clear line")
+                return text
+
+            assert await refused("jbos") == (
+                "The command jbos has not been found; did you mean 'jobs'? "
+                "(Enter again, or a leading !, sends it anyway)"
+            )
+            # a line that does not parse: the name is the problem, not the
+            # parser's "expected name=value"
+            assert await refused("wiat BLOCK_JOB_READY") == (
+                "The command wiat has not been found; did you mean 'wait'?"
+            )
+            assert await refused("hlep query-status") == (
+                "The command hlep has not been found; did you mean 'help'?"
+            )
+            # a known name keeps the parser's words
+            assert await refused("query-status x") == (
+                "1:14: expected name=value, got 'x'"
+            )
+
+    run(scenario)
+
+
 def test_schema_types_values_and_completes(qemu: Qemu) -> None:
     async def scenario() -> None:
         async with shell(await connected(qemu.sock), wired=True) as d:

@@ -72,6 +72,25 @@ def test_batch_validate_keep_going_and_force(qemu: Qemu) -> None:
     assert len(done.stdout.splitlines()) == 2  # device_del's error, query-name
 
 
+def test_batch_validate_names_a_misspelt_builtin(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    script = "jbos\nwiat BLOCK_JOB_READY\nhlep query-status\nquery-status x\n"
+    done = qmpsh("--validate", "-k", "-l", str(log), str(qemu.sock), input=script)
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr.splitlines() == [
+        "qmpsh: stdin:1: The command jbos has not been found; did you mean 'jobs'?",
+        "qmpsh: stdin:2: The command wiat has not been found; did you mean 'wait'?",
+        "qmpsh: stdin:3: The command hlep has not been found; did you mean 'help'?",
+        # a known command: the parser's own words
+        "qmpsh: stdin:4:14: expected name=value, got 'x'",
+    ]
+    assert done.stdout == ""
+    assert sent(log)[-1] == "query-qmp-schema"  # nothing after the schema
+    # without --validate there is no schema to know the names by
+    plain = qmpsh("-c", "wiat BLOCK_JOB_READY", str(qemu.sock))
+    assert plain.stderr == "qmpsh: -c:1:6: expected name=value, got 'BLOCK_JOB_READY'\n"
+
+
 def test_batch_validate_types_values_by_schema(qemu: Qemu) -> None:
     line = "qom-get path=/machine property=123"
     plain = qmpsh("-c", line, str(qemu.sock))

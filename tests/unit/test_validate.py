@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
+from qmpsh.builtins import MODULES
 from qmpsh.schema import Schema
-from qmpsh.validate import check_request, split_force, suggest, validate
+from qmpsh.validate import (
+    check_request,
+    split_force,
+    suggest,
+    unknown_first_word,
+    validate,
+)
 from tests import corpus, schemas
 
 #: corpus examples this QEMU (7.2) refuses, and why.  Each was sent to the
@@ -251,6 +258,42 @@ def test_suggest_ranks_a_transposition_first() -> None:
     assert suggest("ab", ["bac"]) == ()
     # one swap only: two swaps is just a near miss
     assert suggest("badc", ["abcd"]) == ()
+
+
+def test_an_unknown_command_suggests_builtins_too(schema: Schema) -> None:
+    assert check_request({"execute": "jbos"}, schema, MODULES) == (
+        "The command jbos has not been found; did you mean 'jobs'?"
+    )
+    assert check_request({"execute": "jbos"}, schema) == (
+        "The command jbos has not been found"
+    )
+    problems = validate({"execute": "query-stauts"}, schema, MODULES)
+    assert problems[0].suggestions == ("query-status", "query-stats")
+
+
+@pytest.mark.parametrize(
+    ("line", "unknown"),
+    [
+        ("wiat BLOCK_JOB_READY", "wiat"),
+        ("hlep query-status", "hlep"),
+        ("  jbos --follow", "jbos"),
+        ("frobnicate x", "frobnicate"),
+        ("frobnicate", "frobnicate"),
+        # known: the parser's own message is the better one
+        ("query-status x", None),
+        ("device_del devce", None),
+        ("wait BLOCK_JOB_READY", None),  # a built-in (never parsed in practice)
+        # no command name to judge
+        ('{"execute": "wiat" x}', None),
+        ("transaction(\n wiat x\n)", None),
+        ("x=1 y", None),
+        ("", None),
+    ],
+)
+def test_the_unknown_first_word_of_a_line(
+    schema: Schema, line: str, unknown: str | None
+) -> None:
+    assert unknown_first_word(line, schema.commands, MODULES) == unknown
 
 
 def test_split_force() -> None:
