@@ -57,9 +57,14 @@ class SchemaAssist:
         return make_completer(self.service, self.live)
 
     def check(self, request: Request) -> str | None:
-        """Why QEMU would refuse *request* (one line), or None to send it."""
-        if not self.validating:
-            return None
+        """Why *request* should not go (one line), or None to send it: a
+        secret that is the history's ``<redacted>`` placeholder (always
+        checked), or what QEMU would refuse (when validating)."""
+        from qmpsh.redact import placeholder_refusal
+
+        refusal = placeholder_refusal(request.message)
+        if refusal is not None or not self.validating:
+            return refusal
         schema = self.service.verified_schema()
         if schema is not None:
             return check_request(request.message, schema, MODULES)

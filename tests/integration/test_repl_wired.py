@@ -8,12 +8,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prompt_toolkit.document import Document
 
 from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
+from qmpsh.history import HistoryFile, history_path, keep_typed
 from qmpsh.hmp_shell import shell_for
 from qmpsh.layout import InputLexer
+from qmpsh.redact import redacting
 from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from tests.procs import GuestAgent, Qemu
@@ -100,6 +103,43 @@ def test_a_misspelt_builtin_is_named(qemu: Qemu) -> None:
             assert await refused("query-status x") == (
                 "1:14: expected name=value, got 'x'"
             )
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("validate", [None, False])
+def test_a_recalled_secret_placeholder_is_not_sent(
+    qemu: Qemu, private_dirs: Path, validate: bool | None
+) -> None:
+    """The history file has ``<redacted>`` for the secret: recalled with Up,
+    Enter refuses it (--no-validate too); Enter again sends it as typed."""
+    typed = "object-add qom-type=secret id=s1 data=xyz"
+    HistoryFile(history_path(), keep=redacting(keep_typed)).append(typed)
+
+    def objects() -> set[str]:
+        reply = qemu.qmp({"execute": "qom-list", "arguments": {"path": "/objects"}})
+        # QEMU makes /objects with the first object: until then, none
+        return {p["name"] for p in reply[0].get("return", [])}
+
+    async def scenario() -> None:
+        settings = Settings(color="never", history_import="", validate=validate)
+        conn = await connected(qemu.sock)
+        async with shell(conn, settings, wired=True) as d:
+            recalled = "object-add qom-type=secret id=s1 data=<redacted>"
+            d.type("up")
+            await d.until(lambda: d.buffer_text == recalled, "the history entry")
+            d.type("enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the refusal")
+            assert d.repl.shell.message == (
+                "error",
+                "data: this is the <redacted> placeholder from the history: type "
+                "the secret again (Enter again, or a leading !, sends it anyway)",
+            )
+            assert d.buffer_text == recalled
+            assert "s1" not in objects()
+            d.type("enter")  # the literal string, on purpose
+            await d.printed('{"return": {}}')
+            assert "s1" in objects()
 
     run(scenario)
 
