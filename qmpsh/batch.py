@@ -33,6 +33,10 @@ from qmpsh.force import split_force
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.render import error_line, highlight_json, is_error, render_json, render_reply
 
+#: what the history file writes for a secret (`qmpsh.redact.REDACTED`, not
+#: imported at start-up): a request with it is looked at before it goes
+PLACEHOLDER = "<redacted>"
+
 #: commands known to change nothing, safe to send ahead of earlier replies
 READ_ONLY = frozenset(
     {
@@ -88,6 +92,8 @@ class BatchRunner:
         #: schema-aware value typing, and a check before sending (--validate)
         self.typer: Typer | None = None
         self.check: Callable[[Request], str | None] | None = None
+        #: why a line that does not parse names no known command (--validate)
+        self.unknown: Callable[[str], str | None] | None = None
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -145,6 +151,8 @@ class BatchRunner:
         acc = Accumulator(self.typer)
         last: Line | None = None
         forced = False
+        #: the command being read holds the history's secret placeholder
+        marked = False
         async for line in lines:
             if self.stopping:
                 return
@@ -156,20 +164,27 @@ class BatchRunner:
             text = line.text
             if not acc.pending:
                 forced, text = split_force(text)
+                marked = False
                 found = lookup(text)
                 if found is not None:
                     await self._barrier()
                     await self._builtin(line, *found)
                     continue
             first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+            whole = f"{acc.buffer}\n{text}" if acc.pending else text
+            marked = marked or PLACEHOLDER in text
             try:
                 result = acc.feed(text)
             except ParseError as err:
+                unknown = self.unknown(whole) if self.unknown else None
+                if unknown is not None:
+                    await self._refuse(f"{line.source}:{first}: {unknown}")
+                    continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
                 await self._refuse(f"{where}: {err.message}")
                 continue
             if result is not None and not isinstance(result, Incomplete):
-                refusal = None if forced or not self.check else self.check(result)
+                refusal = None if forced else self._refusal(result, marked)
                 if refusal is not None:
                     await self._refuse(f"{line.where}: {refusal}")
                     continue
@@ -178,6 +193,18 @@ class BatchRunner:
             acc.finish()
         except ParseError as err:
             await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+
+    def _refusal(self, request: Request, marked: bool) -> str | None:
+        """Why *request* is not sent (one line), or None: a secret that is
+        the history's placeholder (always; *marked*: its text holds one),
+        or what ``--validate`` finds."""
+        if marked:
+            from qmpsh.redact import placeholder_refusal
+
+            refusal = placeholder_refusal(request.message)
+            if refusal is not None:
+                return refusal
+        return self.check(request) if self.check is not None else None
 
     async def _refuse(self, message: str) -> None:
         """A line that cannot be sent: report it after the replies before it."""

@@ -39,7 +39,8 @@ async def help_cmd(ctx: Context, text: str) -> int:
         ctx.console.out(keys_text())
         return Exit.OK
     if name in builtins:
-        ctx.console.out("\n".join(helptext.builtin_help(builtins[name])))
+        lines = helptext.builtin_help(builtins[name], _width(ctx))
+        ctx.console.out("\n".join(lines))
         return Exit.OK
     service = service_for(ctx)
     schema = await service.load()

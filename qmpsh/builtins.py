@@ -12,6 +12,7 @@ module holds which built-in, so that a module is imported only when needed.
 from __future__ import annotations
 
 import importlib
+import inspect
 import shlex
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple, Protocol
@@ -80,7 +81,8 @@ class Builtin(NamedTuple):
     summary: str
     #: the argument synopsis, e.g. ``EVENT [FIELD=VALUE ...] [--timeout S]``
     usage: str = ""
-    #: longer help text
+    #: longer help text: the docstring without its indentation (paragraphs
+    #: apart by a blank line, ``word`` for a literal; `qmpsh.helptext` wraps it)
     doc: str = ""
     #: False for built-ins that only make sense at a terminal
     batch: bool = True
@@ -121,9 +123,8 @@ def builtin(
     """Register the decorated coroutine function as the built-in *name*."""
 
     def register(run: Runner) -> Runner:
-        REGISTRY[name] = Builtin(
-            name, run, summary, usage, (run.__doc__ or "").strip(), batch, options
-        )
+        doc = inspect.cleandoc(run.__doc__ or "")
+        REGISTRY[name] = Builtin(name, run, summary, usage, doc, batch, options)
         return run
 
     return register

@@ -53,6 +53,9 @@ class QmpLines:
         try:
             result = parse(text, self.hooks.typer)
         except ParseError as err:
+            unknown = self._unknown_command(text)
+            if unknown is not None:
+                return unknown
             return Problem(f"{err.line}:{err.column}: {err.message}", err.offset)
         if result is None:
             return Run(None)
@@ -69,6 +72,24 @@ class QmpLines:
             if problem is not None:
                 return Problem(problem.message, problem.offset, force=run)
         return run
+
+    def _unknown_command(self, text: str) -> Problem | None:
+        """For a line that does not parse: when no command or built-in has
+        its first word's name (``wiat BLOCK_JOB_READY``), what the validator
+        says of that command, not the parser's complaint (None: keep it)."""
+        hooks = self.hooks
+        names = hooks.command_names() if hooks.command_names is not None else None
+        if names is None or hooks.validator is None:
+            return None
+        from qmpsh.validate import unknown_first_word
+
+        name = unknown_first_word(text, names, builtins.MODULES)
+        problem = None
+        if name is not None:
+            problem = hooks.validator(text, Request({"execute": name}))
+        if problem is None:
+            return None
+        return Problem(problem.message, len(text) - len(text.lstrip()))
 
     def _several(self, text: str) -> Check | None:
         """Several commands, one after the other (pasted lines): each is

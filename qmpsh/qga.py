@@ -212,17 +212,21 @@ def command_values(commands: Iterable[AgentCommand]) -> list[tuple[str, str]]:
     return [(c.name, "" if c.enabled else "disabled in this agent") for c in commands]
 
 
-def check_command(name: str, commands: Mapping[str, AgentCommand]) -> str | None:
+def check_command(
+    name: str, commands: Mapping[str, AgentCommand], builtin_names: Iterable[str] = ()
+) -> str | None:
     """Why the agent would refuse *name* (one line), or None: a command it
-    does not have (with the closest names) or one it disabled.  *commands*
-    by name; empty when not known (yet), and then nothing is checked."""
+    does not have (with the closest names, *builtin_names* too) or one it
+    disabled.  *commands* by name; empty when not known (yet), and then
+    nothing is checked."""
     from qmpsh.validate import Problem, suggest
 
     if not commands:
         return None
     command = commands.get(name)
     if command is None:
-        return str(Problem(_unknown(name), suggestions=suggest(name, commands)))
+        names = [*commands, *builtin_names]
+        return str(Problem(_unknown(name), suggestions=suggest(name, names)))
     return None if command.enabled else _disabled(name)
 
 

@@ -4,7 +4,10 @@ Pure.  `redact(message)` returns a copy of a QMP request with every secret
 value replaced by ``"<redacted>"``, or None when the request carries none
 (the common case costs one walk and no copy).  `redact_line(text)` does the
 same for a line as the user typed it, for the history file.  The wire log and
-the history call these unless the user asks for ``--log-secrets``.
+the history call these unless the user asks for ``--log-secrets``.  The
+other way round, `placeholder_refusal(message)` finds secrets that are the
+placeholder itself (a line recalled from the history), so that the shell and
+batch mode refuse to send them.
 
 What counts as a secret, from QEMU's schema (``query-qmp-schema``, 7.2):
 
@@ -56,13 +59,23 @@ def is_secret_key(name: str) -> bool:
     return _SECRET_KEY.fullmatch(name) is not None
 
 
+#: where a value sits in a request's arguments: keys and list indexes
+Path = tuple[str | int, ...]
+
+
 def redact(message: Mapping[str, Any]) -> dict[str, Any] | None:
     """A copy of *message* with secrets replaced, or None if it has none."""
-    name = message.get("execute", message.get("exec-oob"))
-    args = message.get("arguments")
-    if not isinstance(args, Mapping):
+    command, args = _command_args(message)
+    if args is None:
         return None
-    new_args = _redact_args(name if isinstance(name, str) else "", args)
+    paths = secret_paths(command, args)
+    new_args = _replaced(args, paths) if paths else None
+    line = args.get("command-line")
+    if command == "human-monitor-command" and isinstance(line, str):
+        hidden = redact_hmp(line)
+        if hidden != line:
+            new_args = dict(args if new_args is None else new_args)
+            new_args["command-line"] = hidden
     if new_args is None:
         return None
     out = dict(message)
@@ -70,59 +83,81 @@ def redact(message: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def _redact_args(command: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
-    changed = _redact_tree(args)
-    top: dict[str, Any] = changed if changed is not None else dict(args)
-    special = False
-    if command == "object-add":
-        special |= _object_data(top)
-        props = top.get("props")  # before QEMU 6.0 the properties were nested
-        if (
-            isinstance(props, Mapping)
-            and top.get("qom-type") in _SECRET_OBJECTS
-            and "data" in props
-        ):
-            top["props"] = {**props, "data": REDACTED}
-            special = True
-    elif command == "qom-set":
-        prop = top.get("property")
-        if isinstance(prop, str) and is_secret_key(prop) and "value" in top:
-            top["value"] = REDACTED
-            special = True
-    elif command == "change":
-        if top.get("target") == "password" and "arg" in top:
-            top["arg"] = REDACTED
-            special = True
-    elif command == "human-monitor-command":
-        line = top.get("command-line")
-        if isinstance(line, str):
-            hidden = redact_hmp(line)
-            if hidden != line:
-                top["command-line"] = hidden
-                special = True
-    elif command == "transaction":
-        return changed  # actions carry no secrets beyond the generic names
-    if changed is None and not special:
+def placeholders(message: Mapping[str, Any]) -> list[str]:
+    """The secret arguments of *message* whose value is `REDACTED` itself, as
+    QEMU names them (``data``, ``actions[0].data.password``): a request
+    recalled from the history file, where the secret was never written.
+    An HMP command line with the placeholder as a password word counts as
+    ``command-line``."""
+    command, args = _command_args(message)
+    if args is None:
+        return []
+    found = [
+        _dotted(path)
+        for path in secret_paths(command, args)
+        if _value_at(args, path) == REDACTED
+    ]
+    line = args.get("command-line")
+    if command == "human-monitor-command" and isinstance(line, str):
+        words = [line[start:end] for start, end in _hmp_spans(line)]
+        if REDACTED in words:
+            found.append("command-line")
+    return found
+
+
+def placeholder_refusal(message: Mapping[str, Any]) -> str | None:
+    """One line refusing *message* when a secret of it is the `REDACTED`
+    placeholder (see `placeholders`), else None."""
+    found = placeholders(message)
+    if not found:
         return None
-    return top
+    if len(found) == 1:
+        what, again = "this is", "the secret"
+    else:
+        what, again = "these hold", "the secrets"
+    return (
+        f"{', '.join(found)}: {what} the {REDACTED} placeholder from the "
+        f"history: type {again} again"
+    )
 
 
-def _object_data(args: dict[str, Any]) -> bool:
-    if args.get("qom-type") in _SECRET_OBJECTS and "data" in args:
-        args["data"] = REDACTED
-        return True
-    return False
+def _command_args(message: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
+    name = message.get("execute", message.get("exec-oob"))
+    args = message.get("arguments")
+    return (
+        name if isinstance(name, str) else "",
+        args if isinstance(args, Mapping) else None,
+    )
 
 
-def _redact_tree(root: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Replace secret-named values at any depth; copy only what changes.
+def secret_paths(command: str, args: Mapping[str, Any]) -> list[Path]:
+    """Where *args* (of *command*) hold secrets: the secret-named keys at
+    any depth, and what QEMU's commands make secret by their place.  (The
+    password words of an HMP command line are `redact_hmp`'s.)"""
+    found = _secret_keys(args)
+    if command == "object-add" and args.get("qom-type") in _SECRET_OBJECTS:
+        if "data" in args:
+            found.append(("data",))
+        props = args.get("props")  # before QEMU 6.0 the properties were nested
+        if isinstance(props, Mapping) and "data" in props:
+            found.append(("props", "data"))
+    elif command == "qom-set":
+        prop = args.get("property")
+        if isinstance(prop, str) and is_secret_key(prop) and "value" in args:
+            found.append(("value",))
+    elif command == "change" and args.get("target") == "password" and "arg" in args:
+        found.append(("arg",))
+    return found
+
+
+def _secret_keys(root: Mapping[str, Any]) -> list[Path]:
+    """The paths of secret-named values at any depth.
 
     Iterative, so that a value nested a thousand levels deep costs no
     recursion.
     """
-    # find the paths to secret keys first: most requests have none
-    found: list[tuple[tuple[Any, ...], str]] = []
-    stack: list[tuple[tuple[Any, ...], Any]] = [((), root)]
+    found: list[Path] = []
+    stack: list[tuple[Path, Any]] = [((), root)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, Mapping):
@@ -132,28 +167,50 @@ def _redact_tree(root: Mapping[str, Any]) -> dict[str, Any] | None:
                     and is_secret_key(key)
                     and _secretish(key, value)
                 ):
-                    found.append((path, key))
+                    found.append((*path, key))
                 elif isinstance(value, Mapping | list):
                     stack.append(((*path, key), value))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, Mapping | list):
                     stack.append(((*path, index), value))
-    if not found:
-        return None
+    return found
+
+
+def _replaced(root: Mapping[str, Any], paths: list[Path]) -> dict[str, Any]:
+    """A copy of *root* with the value at each of *paths* replaced by
+    `REDACTED`; only the containers on the way are copied (each once)."""
     copy: dict[str, Any] = dict(root)
-    copied: set[tuple[Any, ...]] = set()
-    for path, key in found:
+    copied: set[Path] = set()
+    for path in paths:
         here: Any = copy
-        for depth, step in enumerate(path, 1):
+        for depth, step in enumerate(path[:-1], 1):
             child = here[step]
-            if path[:depth] not in copied:  # copy each container once
+            if path[:depth] not in copied:
                 child = dict(child) if isinstance(child, Mapping) else list(child)
                 here[step] = child
                 copied.add(path[:depth])
             here = child
-        here[key] = REDACTED
+        here[path[-1]] = REDACTED
     return copy
+
+
+def _value_at(root: Mapping[str, Any], path: Path) -> Any:
+    node: Any = root
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _dotted(path: Path) -> str:
+    """``actions[0].data.password``, as QEMU names a member in its errors."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else step
+    return out
 
 
 def _secretish(key: str, value: Any) -> bool:
@@ -162,14 +219,19 @@ def _secretish(key: str, value: Any) -> bool:
     return value is not None
 
 
-def redact_hmp(line: str) -> str:
-    """An HMP command line with its password words replaced."""
+def _hmp_spans(line: str) -> list[tuple[int, int]]:
+    """Where the password words of an HMP command line are."""
     spans: list[tuple[int, int]] = []
     for rule in _HMP_RULES:
         spans += [m.span("s") for m in rule.finditer(line)]
     if _HMP_SECRET_OBJECT.match(line):
         spans += [m.span("s") for m in _HMP_OBJECT_DATA.finditer(line)]
-    for start, end in sorted(set(spans), reverse=True):
+    return sorted(set(spans), reverse=True)
+
+
+def redact_hmp(line: str) -> str:
+    """An HMP command line with its password words replaced."""
+    for start, end in _hmp_spans(line):
         line = line[:start] + REDACTED + line[end:]
     return line
 

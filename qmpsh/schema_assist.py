@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from qmpsh.builtins import Context
+from qmpsh.builtins import MODULES, Context
 from qmpsh.live import LiveValues
 from qmpsh.parser import Request, Typer
 from qmpsh.schema_service import SchemaService, service_for
-from qmpsh.validate import check_request
+from qmpsh.validate import check_request, unknown_first_word
 
 
 @dataclass
@@ -57,16 +57,22 @@ class SchemaAssist:
         return make_completer(self.service, self.live)
 
     def check(self, request: Request) -> str | None:
-        """Why QEMU would refuse *request* (one line), or None to send it."""
-        if not self.validating:
-            return None
+        """Why *request* should not go (one line), or None to send it: a
+        secret that is the history's ``<redacted>`` placeholder (always
+        checked), or what QEMU would refuse (when validating)."""
+        from qmpsh.redact import placeholder_refusal
+
+        refusal = placeholder_refusal(request.message)
+        if refusal is not None or not self.validating:
+            return refusal
         schema = self.service.verified_schema()
         if schema is not None:
-            return check_request(request.message, schema)
+            return check_request(request.message, schema, MODULES)
         if self.service.agent_commands and request.command:
             from qmpsh.qga import check_command
 
-            return check_command(request.command, self.service.agent_commands)
+            agent = self.service.agent_commands
+            return check_command(request.command, agent, MODULES)
         return None
 
     def command_names(self) -> Collection[str] | None:
@@ -83,24 +89,45 @@ class SchemaAssist:
             self.live.forget()
 
 
-async def batch_checks(
-    ctx: Context,
-) -> tuple[Typer | None, Callable[[Request], str | None] | None]:
+class BatchChecks(NamedTuple):
+    """What ``--validate`` gives batch mode (see `batch_checks`)."""
+
+    #: schema-aware values (None: the schema-less rules)
+    typer: Typer | None
+    #: why a request would be refused (one line), or None
+    check: Callable[[Request], str | None] | None
+    #: for a line that does not parse: why its first word is the problem
+    #: (a command nobody knows, said as `check` says it), or None
+    unknown: Callable[[str], str | None] | None
+
+
+async def batch_checks(ctx: Context) -> BatchChecks:
     """For ``--validate`` in batch mode: load the schema first (from the
     cache when it matches the server, one small round trip; else fetched),
     then type values and check requests with it.  A guest agent has no
     schema: its command names (guest-info) are checked, nothing is typed."""
     service = service_for(ctx)
     schema = await service.load()
+    commands: Collection[str]
     if schema is None:
         agent = service.agent_commands
         if not agent:
-            return None, None
+            return BatchChecks(None, None, None)
         from qmpsh.qga import check_command
 
-        return None, lambda request: check_command(request.command, agent)
+        def check(request: Request) -> str | None:
+            return check_command(request.command, agent, MODULES)
 
-    def check(request: Request) -> str | None:
-        return check_request(request.message, schema)
+        commands = agent
+    else:
 
-    return service.typer(), check
+        def check(request: Request) -> str | None:
+            return check_request(request.message, schema, MODULES)
+
+        commands = schema.commands
+
+    def unknown(text: str) -> str | None:
+        name = unknown_first_word(text, commands, MODULES)
+        return None if name is None else check(Request({"execute": name}))
+
+    return BatchChecks(None if schema is None else service.typer(), check, unknown)

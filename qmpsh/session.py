@@ -200,5 +200,5 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
     if ctx.settings.validating(interactive=False):
         from qmpsh.schema_assist import batch_checks
 
-        runner.typer, runner.check = await batch_checks(ctx)
+        runner.typer, runner.check, runner.unknown = await batch_checks(ctx)
     return await runner.run(chain())

@@ -16,14 +16,23 @@ it checks only what the schema says for certain:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from qmpsh.force import FORCE, split_force
 from qmpsh.schema import Alternate, Array, Builtin, Enum, Member, Object, Schema, Type
 
-__all__ = ["FORCE", "Problem", "check_request", "split_force", "suggest", "validate"]
+__all__ = [
+    "FORCE",
+    "Problem",
+    "check_request",
+    "split_force",
+    "suggest",
+    "unknown_first_word",
+    "validate",
+]
 
 #: commands whose arguments QEMU passes on beyond the declared members
 LOOSE_COMMANDS = frozenset({"device_add"})
@@ -55,29 +64,80 @@ class Problem:
 
 
 def suggest(word: str, choices: Iterable[str], most: int = 3) -> tuple[str, ...]:
-    """The choices closest to *word* (those about as close as the best one)."""
+    """The choices closest to *word* (those about as close as the best one).
+
+    A choice that is *word* with two adjacent letters swapped comes first,
+    even below the cutoff, and only choices that difflib finds at least as
+    close come with it (``query-stauts``: ``query-status``, then
+    ``query-stats``, which difflib finds closer; ``wiat``: ``wait`` alone,
+    not ``watch``).  The rest are ranked by difflib's ratio.
+    """
     from difflib import SequenceMatcher  # only when something is wrong
 
     pool = list(dict.fromkeys(choices))
     matcher = SequenceMatcher(b=word)
-    scored = []
+    swapped: list[str] = []
+    scored: list[tuple[float, str]] = []
     for choice in pool:
         matcher.set_seq1(choice)
-        if matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
+        if _swapped(word, choice):
+            swapped.append(choice)
+            scored.append((matcher.ratio(), choice))
+        elif matcher.real_quick_ratio() >= CUTOFF and matcher.quick_ratio() >= CUTOFF:
             ratio = matcher.ratio()
             if ratio >= CUTOFF:
                 scored.append((ratio, choice))
-    scored.sort(key=lambda rc: -rc[0])
     if scored:
-        best = scored[0][0]
-        return tuple(c for r, c in scored[:most] if r >= best - CLOSE)
+        # as close as the best, give or take CLOSE; next to a transposition,
+        # only what difflib finds at least as close as it
+        floor = max(r for r, _ in scored) - CLOSE
+        floor = max([floor, *(r for r, c in scored if c in swapped)])
+        scored.sort(key=lambda rc: -rc[0])
+        close = [c for r, c in scored if c not in swapped and r >= floor]
+        return tuple([*swapped, *close][:most])
     lowered = word.lower()
     starts = [c for c in pool if lowered and c.lower().startswith(lowered)]
     return tuple(starts) if len(starts) == 1 else ()
 
 
-def validate(message: Mapping[str, Any], schema: Schema) -> list[Problem]:
-    """Every problem with *message* (a QMP request) under *schema*."""
+def _swapped(word: str, choice: str) -> bool:
+    """Whether *choice* is *word* with one pair of adjacent letters swapped."""
+    if len(word) != len(choice) or word == choice:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, choice, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == choice[diff[1]]
+        and word[diff[1]] == choice[diff[0]]
+    )
+
+
+#: the command name that starts a shorthand line (not ``transaction(``)
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_][\w.+:-]*)(?=\s|$)")
+
+
+def unknown_first_word(
+    text: str, commands: Collection[str], builtin_names: Collection[str]
+) -> str | None:
+    """The command name *text* starts with, when neither the server
+    (*commands*) nor qmpsh (*builtin_names*) knows it; else None.
+
+    For a line that does not parse (``wiat BLOCK_JOB_READY``), an unknown
+    first word is the real problem, not the parser's ``expected
+    name=value``: the caller then says what an unknown command gets."""
+    match = _FIRST_WORD.match(text)
+    if match is None:
+        return None
+    name = match.group(1)
+    return None if name in commands or name in builtin_names else name
+
+
+def validate(
+    message: Mapping[str, Any], schema: Schema, builtin_names: Iterable[str] = ()
+) -> list[Problem]:
+    """Every problem with *message* (a QMP request) under *schema*; an
+    unknown command's suggestions include *builtin_names* (``jbos``: 'jobs')."""
     extra = [k for k in message if k not in MESSAGE_KEYS]
     if extra:
         return [Problem(f"QMP input member {extra[0]!r} is unexpected")]
@@ -93,7 +153,7 @@ def validate(message: Mapping[str, Any], schema: Schema) -> list[Problem]:
         return [
             Problem(
                 f"The command {name} has not been found",
-                suggestions=suggest(name, schema.commands),
+                suggestions=suggest(name, [*schema.commands, *builtin_names]),
             )
         ]
     if oob and not command.allow_oob:
@@ -244,9 +304,12 @@ def _accepts_kind(typ: Type, value: Any) -> bool:
     return False
 
 
-def check_request(message: Mapping[str, Any], schema: Schema) -> str | None:
-    """One line saying why QEMU would refuse *message*, or None if it is fine."""
-    problems = validate(message, schema)
+def check_request(
+    message: Mapping[str, Any], schema: Schema, builtin_names: Iterable[str] = ()
+) -> str | None:
+    """One line saying why QEMU would refuse *message*, or None if it is fine
+    (*builtin_names*: also suggested for an unknown command)."""
+    problems = validate(message, schema, builtin_names)
     if not problems:
         return None
     name = message.get("execute", message.get("exec-oob"))

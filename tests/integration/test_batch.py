@@ -275,3 +275,39 @@ def test_typed_on_a_terminal_with_stdout_redirected(qemu: Qemu) -> None:
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def objects(qemu: Qemu) -> set[str]:
+    reply = qemu.qmp({"execute": "qom-list", "arguments": {"path": "/objects"}})
+    # QEMU makes /objects with the first object: until then, none
+    return {p["name"] for p in reply[0].get("return", [])}
+
+
+def test_the_history_placeholder_is_never_sent_as_a_secret(qemu: Qemu) -> None:
+    """A script replayed from the history file has ``<redacted>`` where the
+    secret was: refused (exit 3), with or without --validate; ``!`` sends it."""
+    script = (
+        "object-add qom-type=secret id=s1 data=<redacted>\n"
+        "object-add qom-type=secret id=s2 data=real\n"
+        "transaction(\n"
+        "  x-foo password=<redacted>\n"
+        ")\n"
+        "!object-add qom-type=secret id=s3 data=<redacted>\n"
+    )
+    done = qmpsh("-k", str(qemu.sock), input=script)
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr.splitlines() == [
+        "qmpsh: stdin:1: data: this is the <redacted> placeholder from the "
+        "history: type the secret again",
+        "qmpsh: stdin:5: actions[0].data.password: this is the <redacted> "
+        "placeholder from the history: type the secret again",
+    ]
+    assert lines(done.stdout) == [{"return": {}}, {"return": {}}]
+    assert {"s2", "s3"} <= objects(qemu) and "s1" not in objects(qemu)
+    # stopping there without -k, --validate or not
+    for flags in ([], ["--validate"]):
+        done = qmpsh(*flags, "-c", "object-add qom-type=secret id=s4 data=<redacted>",
+                     "-c", "query-name", str(qemu.sock))  # fmt: skip
+        assert done.returncode == Exit.PARSE_ERROR, flags
+        assert done.stdout == "" and "placeholder" in done.stderr
+    assert "s4" not in objects(qemu)

@@ -8,12 +8,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prompt_toolkit.document import Document
 
 from qmpsh.address import UnixAddress
 from qmpsh.client import Connection
+from qmpsh.history import HistoryFile, history_path, keep_typed
 from qmpsh.hmp_shell import shell_for
 from qmpsh.layout import InputLexer
+from qmpsh.redact import redacting
 from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from tests.procs import GuestAgent, Qemu
@@ -70,6 +73,77 @@ def test_a_leading_bang_sends_without_checking(qemu: Qemu) -> None:
     run(scenario)
 
 
+def test_a_misspelt_builtin_is_named(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            await schema_loaded(d)
+
+            async def refused(line: str) -> str:
+                d.type(line, "enter")
+                await d.until(lambda: d.repl.shell.message is not None, line)
+                kind, text = d.repl.shell.message  # type: ignore[misc]
+                assert kind == "error" and d.buffer_text == line
+                d.type("c-c")
+                await d.until(lambda: d.repl.shell.message is None, "a clear line")
+                return text
+
+            assert await refused("jbos") == (
+                "The command jbos has not been found; did you mean 'jobs'? "
+                "(Enter again, or a leading !, sends it anyway)"
+            )
+            # a line that does not parse: the name is the problem, not the
+            # parser's "expected name=value"
+            assert await refused("wiat BLOCK_JOB_READY") == (
+                "The command wiat has not been found; did you mean 'wait'?"
+            )
+            assert await refused("hlep query-status") == (
+                "The command hlep has not been found; did you mean 'help'?"
+            )
+            # a known name keeps the parser's words
+            assert await refused("query-status x") == (
+                "1:14: expected name=value, got 'x'"
+            )
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("validate", [None, False])
+def test_a_recalled_secret_placeholder_is_not_sent(
+    qemu: Qemu, private_dirs: Path, validate: bool | None
+) -> None:
+    """The history file has ``<redacted>`` for the secret: recalled with Up,
+    Enter refuses it (--no-validate too); Enter again sends it as typed."""
+    typed = "object-add qom-type=secret id=s1 data=xyz"
+    HistoryFile(history_path(), keep=redacting(keep_typed)).append(typed)
+
+    def objects() -> set[str]:
+        reply = qemu.qmp({"execute": "qom-list", "arguments": {"path": "/objects"}})
+        # QEMU makes /objects with the first object: until then, none
+        return {p["name"] for p in reply[0].get("return", [])}
+
+    async def scenario() -> None:
+        settings = Settings(color="never", history_import="", validate=validate)
+        conn = await connected(qemu.sock)
+        async with shell(conn, settings, wired=True) as d:
+            recalled = "object-add qom-type=secret id=s1 data=<redacted>"
+            d.type("up")
+            await d.until(lambda: d.buffer_text == recalled, "the history entry")
+            d.type("enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the refusal")
+            assert d.repl.shell.message == (
+                "error",
+                "data: this is the <redacted> placeholder from the history: type "
+                "the secret again (Enter again, or a leading !, sends it anyway)",
+            )
+            assert d.buffer_text == recalled
+            assert "s1" not in objects()
+            d.type("enter")  # the literal string, on purpose
+            await d.printed('{"return": {}}')
+            assert "s1" in objects()
+
+    run(scenario)
+
+
 def test_schema_types_values_and_completes(qemu: Qemu) -> None:
     async def scenario() -> None:
         async with shell(await connected(qemu.sock), wired=True) as d:
@@ -113,6 +187,19 @@ def test_help_keys_lists_the_shell_keys(qemu: Qemu) -> None:
             d.type("help keys", "enter")
             await d.printed("quit (on an empty line)")
             await d.printed("F4 / Alt-N")
+
+    run(scenario)
+
+
+def test_help_on_a_builtin_prints_plain_paragraphs(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), wired=True) as d:
+            d.type("help wait", "enter")
+            await d.printed("The history holds the newest events only")
+            text = d.out.text
+            assert "``" not in text
+            assert "\n      since the previous command" not in text
+            assert "and wait counts" in text.replace("\n  ", " ")
 
     run(scenario)
 

@@ -65,11 +65,30 @@ def test_batch_validate_keep_going_and_force(qemu: Qemu) -> None:
     lines = done.stderr.splitlines()
     assert lines[0] == (
         "qmpsh: stdin:1: The command query-stauts has not been found; "
-        "did you mean 'query-stats' or 'query-status'?"
+        "did you mean 'query-status' or 'query-stats'?"
     )
     # the ! line went to QEMU as typed, and QEMU refused it itself
     assert lines[1].startswith("qmpsh: stdin:2: device_del: GenericError: Parameter")
     assert len(done.stdout.splitlines()) == 2  # device_del's error, query-name
+
+
+def test_batch_validate_names_a_misspelt_builtin(qemu: Qemu, tmp_path: Path) -> None:
+    log = tmp_path / "wire.jsonl"
+    script = "jbos\nwiat BLOCK_JOB_READY\nhlep query-status\nquery-status x\n"
+    done = qmpsh("--validate", "-k", "-l", str(log), str(qemu.sock), input=script)
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr.splitlines() == [
+        "qmpsh: stdin:1: The command jbos has not been found; did you mean 'jobs'?",
+        "qmpsh: stdin:2: The command wiat has not been found; did you mean 'wait'?",
+        "qmpsh: stdin:3: The command hlep has not been found; did you mean 'help'?",
+        # a known command: the parser's own words
+        "qmpsh: stdin:4:14: expected name=value, got 'x'",
+    ]
+    assert done.stdout == ""
+    assert sent(log)[-1] == "query-qmp-schema"  # nothing after the schema
+    # without --validate there is no schema to know the names by
+    plain = qmpsh("-c", "wiat BLOCK_JOB_READY", str(qemu.sock))
+    assert plain.stderr == "qmpsh: -c:1:6: expected name=value, got 'BLOCK_JOB_READY'\n"
 
 
 def test_batch_validate_types_values_by_schema(qemu: Qemu) -> None:
@@ -126,12 +145,23 @@ def test_help_for_a_command_an_event_and_a_variant(qemu: Qemu) -> None:
     assert "lazy-refcounts" in out  # the qcow2 variant's members
 
 
+def test_help_for_a_builtin_is_plain_wrapped_text(qemu: Qemu) -> None:
+    done = qmpsh("-c", "help wait", str(qemu.sock))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "wait EVENT [FIELD=VALUE ...] [--timeout SECONDS]: built-in"
+    assert "``" not in done.stdout
+    assert all(len(line) <= 80 for line in lines)
+    assert all(not line or line[:3] == "  " + line[2:3].strip() for line in lines[1:])
+    assert "and wait counts" in done.stdout
+
+
 def test_help_errors(qemu: Qemu) -> None:
     done = qmpsh("-c", "help query-stauts", str(qemu.sock))
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stderr == (
         "qmpsh: help: no command, event or built-in named 'query-stauts'; "
-        "did you mean 'query-stats' or 'query-status'?\n"
+        "did you mean 'query-status' or 'query-stats'?\n"
         "qmpsh: -c:1: help failed\n"
     )
     keys = qmpsh("-c", "help keys", str(qemu.sock))

@@ -101,6 +101,67 @@ def test_builtin_and_keys_help() -> None:
     ]
 
 
+BUILTINS = sorted(builtins.load_all())
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+@pytest.mark.parametrize("width", [40, 61, 80, 132])
+def test_every_builtin_help_reads_as_plain_text(name: str, width: int) -> None:
+    """No reStructuredText markup, no docstring indentation, and every line
+    within the width: the docstring is re-wrapped, paragraph by paragraph."""
+    lines = helptext.builtin_help(builtins.REGISTRY[name], width)
+    assert lines[0].startswith(f"{name} ")
+    for line in lines:
+        assert len(line) <= width, line
+        assert "``" not in line, line
+        assert line == line.rstrip(), line
+    head = lines.index("")  # the usage and summary, then the text
+    for line in lines[head:]:
+        # body lines are indented by two, as the summary: nothing else
+        assert not line or (line.startswith("  ") and line[2] != " "), line
+    # paragraphs stay apart, and blank lines never pile up
+    assert "\n\n\n" not in "\n".join(lines)
+
+
+def test_builtin_docs_are_cleaned_when_registered() -> None:
+    for name, item in builtins.load_all().items():
+        assert item.doc == item.doc.strip(), name
+        for line in item.doc.splitlines():
+            assert not line.startswith(" "), f"{name}: {line!r}"
+
+
+def test_builtin_help_wraps_and_unquotes() -> None:
+    lines = helptext.builtin_help(builtins.REGISTRY["wait"], 80)
+    assert lines[:3] == [
+        "wait EVENT [FIELD=VALUE ...] [--timeout SECONDS]: built-in",
+        "  wait for an event that arrived since the previous command was sent",
+        "",
+    ]
+    text = "\n".join(lines)
+    # ``word`` shows as the word; ``several words`` between double quotes
+    assert "and wait counts" in text
+    assert "print it.  There is no race" in text  # sentences as in the source
+    assert "a glob (BLOCK_JOB_*)" in text
+    assert '"--timeout SECONDS" (default:' in text.replace("\n  ", " ")
+    # two paragraphs, each wrapped
+    second = [i for i, line in enumerate(lines) if "The history holds" in line]
+    assert second and lines[second[0]].startswith("  The history holds")
+    assert lines[second[0] - 1] == ""
+    long_usage = helptext.builtin_help(builtins.REGISTRY["commit"], 60)
+    # a long usage wraps between bracketed groups, never inside one
+    usage = long_usage[: [line[:3] for line in long_usage].index("  b")]
+    assert len(usage) > 1
+    assert all(line.count("[") == line.count("]") for line in usage)
+    assert all(line.startswith("       [") for line in usage[1:])
+
+
+def test_plain_text_of_docstring_markup() -> None:
+    assert helptext.plain("see ``filter``; ``help keys`` lists") == (
+        'see filter; "help keys" lists'
+    )
+    assert helptext.plain("no markup: `one` stays") == "no markup: `one` stays"
+
+
 def test_columns() -> None:
     words = [f"w{i}" for i in range(10)]
     lines = helptext.columns(words, 20)

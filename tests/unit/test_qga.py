@@ -62,6 +62,11 @@ def test_check_command() -> None:
         "CommandNotFound: this guest agent has no command query-status "
         "(guest-info lists them)"
     )
+    # a misspelt built-in is named as on a QEMU
+    assert check_command("jbos", commands, builtins.MODULES) == (
+        "CommandNotFound: this guest agent has no command jbos "
+        "(guest-info lists them); did you mean 'jobs'?"
+    )
     disabled = check_command("guest-exec", commands)
     assert disabled is not None and "guest-exec is disabled" in disabled
     # the agent's own refusal of that command is worded the same way

@@ -10,6 +10,8 @@ import pytest
 from qmpsh.redact import (
     REDACTED,
     is_secret_key,
+    placeholder_refusal,
+    placeholders,
     redact,
     redact_hmp,
     redact_line,
@@ -261,3 +263,75 @@ def test_history_hook_composes_with_the_writers_own_rule() -> None:
         f"set_password protocol=vnc password={R}"
     )
     assert hook("query-status") == "query-status"
+
+
+@pytest.mark.parametrize(
+    ("message", "found"),
+    [
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "secret", "id": "s1", "data": R}}, ["data"]),
+        ({"execute": "set_password", "arguments": {
+            "protocol": "vnc", "password": R}}, ["password"]),
+        ({"exec-oob": "change-vnc-password", "arguments": {"password": R}},
+         ["password"]),
+        ({"execute": "qom-set", "arguments": {
+            "path": "/objects/s", "property": "password", "value": R}}, ["value"]),
+        ({"execute": "transaction", "arguments": {"actions": [
+            {"type": "x", "data": {"password": "real"}},
+            {"type": "y", "data": {"password": R}}]}},
+         ["actions[1].data.password"]),
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "secret", "id": "s", "props": {"data": R}}}, ["props.data"]),
+        ({"execute": "human-monitor-command", "arguments": {
+            "command-line": f"set_password vnc {R}"}}, ["command-line"]),
+        # the real secret, or the placeholder where no secret goes: sent
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "secret", "id": "s1", "data": "xyz"}}, []),
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "secret", "id": R, "data": "xyz"}}, []),
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "memory-backend-ram", "id": "m", "data": R}}, []),
+        ({"execute": "object-add", "arguments": {
+            "qom-type": "secret", "id": "s1", "data": f"{R}2"}}, []),
+        ({"execute": "human-monitor-command", "arguments": {
+            "command-line": f"info {R}"}}, []),
+        ({"execute": "query-status"}, []),
+    ],
+)  # fmt: skip
+def test_placeholders(message: dict[str, Any], found: list[str]) -> None:
+    assert placeholders(message) == found
+
+
+def test_the_history_line_of_a_secret_is_refused_as_it_comes_back() -> None:
+    """What the history file writes for a secret is found again, for every
+    secret it knows: a recalled line never sends the placeholder."""
+    from qmpsh.parser import Request, parse
+
+    for typed in (
+        "object-add qom-type=secret id=s1 data=xyz",
+        "set_password protocol=vnc password=hunter2",
+        'human-monitor-command command-line="set_password vnc pw"',
+        "qom-set path=/objects/s property=passphrase value=pw",
+    ):
+        recalled = parse(redact_line(typed))
+        assert isinstance(recalled, Request), typed
+        assert placeholders(recalled.message), typed
+    refusal = placeholder_refusal(
+        {"execute": "object-add", "arguments": {"qom-type": "secret", "data": R}}
+    )
+    assert refusal == (
+        "data: this is the <redacted> placeholder from the history: "
+        "type the secret again"
+    )
+    two = {"execute": "x", "arguments": {"password": R, "new-password": R}}
+    assert placeholder_refusal(two) == (
+        "password, new-password: these hold the <redacted> placeholder from the "
+        "history: type the secrets again"
+    )
+    assert placeholder_refusal({"execute": "query-status"}) is None
+
+
+def test_batch_looks_for_the_same_placeholder() -> None:
+    from qmpsh.batch import PLACEHOLDER
+
+    assert PLACEHOLDER == REDACTED

@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
+from qmpsh.builtins import MODULES
 from qmpsh.schema import Schema
-from qmpsh.validate import check_request, split_force, suggest, validate
+from qmpsh.validate import (
+    check_request,
+    split_force,
+    suggest,
+    unknown_first_word,
+    validate,
+)
 from tests import corpus, schemas
 
 #: corpus examples this QEMU (7.2) refuses, and why.  Each was sent to the
@@ -233,6 +240,60 @@ def test_suggest() -> None:
     assert suggest("zzz", ["query-status"]) == ()
     # no close match, but the only name it starts
     assert suggest("query-cpu", ["query-cpus-fast", "quit"]) == ("query-cpus-fast",)
+
+
+def test_suggest_ranks_a_transposition_first() -> None:
+    # difflib alone puts query-stats first (a higher ratio); two adjacent
+    # letters swapped is the likelier typo
+    choices = ["query-stats", "query-status", "quit"]
+    assert suggest("query-stauts", choices) == ("query-status", "query-stats")
+    assert suggest("query-stauts", reversed(choices)) == ("query-status", "query-stats")
+    # a short word's transposition is offered even below the cutoff
+    assert suggest("ab", ["ba", "bb"]) == ("ba",)
+    assert suggest("jbos", ["jobs", "job-cancel"]) == ("jobs",)
+    # next to a transposition, only what difflib finds at least as close
+    assert suggest("wiat", ["watch", "wait"]) == ("wait",)
+    # nothing is a transposition of itself, nor of a word of another length
+    assert suggest("stop", ["stop"]) == ("stop",)
+    assert suggest("ab", ["bac"]) == ()
+    # one swap only: two swaps is just a near miss
+    assert suggest("badc", ["abcd"]) == ()
+
+
+def test_an_unknown_command_suggests_builtins_too(schema: Schema) -> None:
+    assert check_request({"execute": "jbos"}, schema, MODULES) == (
+        "The command jbos has not been found; did you mean 'jobs'?"
+    )
+    assert check_request({"execute": "jbos"}, schema) == (
+        "The command jbos has not been found"
+    )
+    problems = validate({"execute": "query-stauts"}, schema, MODULES)
+    assert problems[0].suggestions == ("query-status", "query-stats")
+
+
+@pytest.mark.parametrize(
+    ("line", "unknown"),
+    [
+        ("wiat BLOCK_JOB_READY", "wiat"),
+        ("hlep query-status", "hlep"),
+        ("  jbos --follow", "jbos"),
+        ("frobnicate x", "frobnicate"),
+        ("frobnicate", "frobnicate"),
+        # known: the parser's own message is the better one
+        ("query-status x", None),
+        ("device_del devce", None),
+        ("wait BLOCK_JOB_READY", None),  # a built-in (never parsed in practice)
+        # no command name to judge
+        ('{"execute": "wiat" x}', None),
+        ("transaction(\n wiat x\n)", None),
+        ("x=1 y", None),
+        ("", None),
+    ],
+)
+def test_the_unknown_first_word_of_a_line(
+    schema: Schema, line: str, unknown: str | None
+) -> None:
+    assert unknown_first_word(line, schema.commands, MODULES) == unknown
 
 
 def test_split_force() -> None:
