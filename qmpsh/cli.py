@@ -153,7 +153,8 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
     \b
     Exit codes: 0 ok, 1 error reply, 2 usage, 3 bad input line,
     4 cannot connect, 5 connection lost, 6 timeout, 7 QEMU launch
-    failed, 130 interrupted.
+    failed, 129 hung up (SIGHUP), 130 interrupted, 143 terminated
+    (SIGTERM).
     """
     if ctx.invoked_subcommand is None:
         return invoke.open_session(None, opts)
@@ -184,7 +185,9 @@ def wrap_cmd(ctx: click.Context, /, qemu_args: Sequence[str], **opts: Any) -> in
     Without QEMU ARGS, runs qemu-system-x86_64 -M none -nodefaults -display
     none.  ARGS that start with an option are added to that command line (a
     later -M wins); otherwise they are the whole command, program first.
-    qmpsh adds the -qmp option.
+    qmpsh adds the -qmp option.  Ctrl-D, the end of the input, SIGTERM and
+    SIGHUP all stop QEMU with SIGTERM (SIGKILL 5 s later) and remove its
+    socket's directory.
     """
     return invoke.wrap_session(qemu_args, merged_options(ctx, opts))
 

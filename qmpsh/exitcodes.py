@@ -23,5 +23,9 @@ class Exit(IntEnum):
     TIMEOUT = 6
     #: ``qmpsh wrap`` could not start QEMU, or QEMU exited early.
     LAUNCH_ERROR = 7
+    #: Hung up on (SIGHUP: the terminal closed), as shells report it.
+    HANGUP = 129
     #: Interrupted by Ctrl-C (SIGINT), as shells report it.
     INTERRUPTED = 130
+    #: Terminated (SIGTERM), as shells report it.
+    TERMINATED = 143

@@ -4,7 +4,10 @@ qmpsh listens on a unix socket in a fresh 0700 temp dir and starts QEMU with
 ``-qmp unix:SOCK`` (QEMU connects to us, as qmp-shell-wrap does), so there is
 no polling for a socket file: either QEMU connects, or it exits and we say
 why from what it printed.  QEMU runs in its own session (Ctrl-C at the shell
-does not reach it) and gets SIGKILL if qmpsh itself dies.
+does not reach it).  However the session ends (Ctrl-D, the end of the input,
+Ctrl-C, or SIGTERM and SIGHUP: see qmpsh.stopsignals), `Qemu.close` asks it
+to quit and removes the directory; only if qmpsh is killed outright
+(SIGKILL) does QEMU get SIGKILL too (PR_SET_PDEATHSIG), the directory left.
 """
 
 from __future__ import annotations
@@ -58,15 +61,15 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 class Qemu:
     """A QEMU child process connected to a `Connection` in accept mode.
 
-    A session `Target`: `open` starts QEMU, `close` stops it.
+    A session `Target`: `open` makes the private directory and starts QEMU,
+    `close` stops it and removes the directory (so that nothing is made
+    before the session's signal handlers are in place).
     """
 
     def __init__(self, command: Sequence[str], timeout: float = 30.0) -> None:
         self.command = list(command)
         self.timeout = timeout
-        self.dir = Path(tempfile.mkdtemp(prefix="qmpsh-wrap-"))
-        self.socket = self.dir / "qmp.sock"
-        self.stderr_path = self.dir / "qemu.stderr"
+        self.dir: Path | None = None
         self.proc: asyncio.subprocess.Process | None = None
 
     async def open(self, conn: Connection) -> None:
@@ -78,9 +81,16 @@ class Qemu:
                 f"cannot start QEMU: {program!r} was not found (install "
                 "qemu-system-x86, or give the QEMU command after --)"
             )
-        await conn.listen(UnixAddress(str(self.socket)))
-        argv = [*self.command, "-qmp", f"unix:{self.socket}"]
-        with open(self.stderr_path, "wb") as err:
+        try:
+            self.dir = Path(tempfile.mkdtemp(prefix="qmpsh-wrap-"))
+        except OSError as exc:
+            raise LaunchFailed(
+                f"cannot make a directory for the socket: {exc.strerror}"
+            ) from None
+        sock = self.dir / "qmp.sock"
+        await conn.listen(UnixAddress(str(sock)))
+        argv = [*self.command, "-qmp", f"unix:{sock}"]
+        with open(self.dir / "qemu.stderr", "wb") as err:
             try:
                 self.proc = await asyncio.create_subprocess_exec(
                     *argv,
@@ -113,8 +123,10 @@ class Qemu:
         raise LaunchFailed(self._exit_text(exited.result()))
 
     def _exit_text(self, status: int) -> str:
+        assert self.dir is not None
         try:
-            lines = self.stderr_path.read_text(errors="replace").strip().splitlines()
+            text = (self.dir / "qemu.stderr").read_text(errors="replace")
+            lines = text.strip().splitlines()
         except OSError:
             lines = []
         said = f": {lines[0]}" if lines else ""
@@ -122,7 +134,8 @@ class Qemu:
         return f"QEMU exited with {how} before connecting{said}"
 
     async def close(self, grace: float = 5.0) -> None:
-        """Stop QEMU (SIGTERM, then SIGKILL) and remove the temp dir."""
+        """Stop QEMU (SIGTERM, then SIGKILL after *grace* seconds) and
+        remove the temp dir."""
         proc = self.proc
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -133,4 +146,5 @@ class Qemu:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -30,7 +30,11 @@ EXIT_STATUS: dict[Exit, str] = {
     "(or the server sent what cannot be read).",
     Exit.TIMEOUT: "A reply did not come within --timeout, or wait/wait-job timed out.",
     Exit.LAUNCH_ERROR: "qmpsh wrap could not start QEMU, or QEMU exited early.",
+    Exit.HANGUP: "Hung up on (SIGHUP: the terminal closed); the session ended "
+    "as with Ctrl-D (qmpsh wrap stops its QEMU).",
     Exit.INTERRUPTED: "Interrupted (Ctrl-C).",
+    Exit.TERMINATED: "Terminated (SIGTERM); the session ended as with Ctrl-D "
+    "(qmpsh wrap stops its QEMU).",
 }
 
 ENVIRONMENT: tuple[tuple[str, str], ...] = (

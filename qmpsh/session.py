@@ -8,6 +8,7 @@ the translation of errors into one line and an exit code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator
 from typing import NamedTuple, Protocol
@@ -20,6 +21,7 @@ from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.linehandler import LineHandler
 from qmpsh.settings import Settings
+from qmpsh.stopsignals import STOP_SIGNALS, StopOnSignal
 
 
 class Inputs(NamedTuple):
@@ -84,10 +86,24 @@ def run(settings: Settings, inputs: Inputs, target: Target) -> int:
 
 
 async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
-    try:
-        return await _session(settings, inputs, target)
-    finally:
-        await target.close()
+    """The session, then the target closed, whatever happened.  SIGTERM and
+    SIGHUP cancel the session but not the closing (`qmpsh.stopsignals`)."""
+    session = asyncio.ensure_future(_session(settings, inputs, target))
+    with StopOnSignal(session.cancel) as stop:
+        try:
+            code = await session
+        except (asyncio.CancelledError, OSError):
+            # cancelled by the signal, or writing to a terminal that hung up
+            if stop.signum is None:
+                raise
+        finally:
+            await target.close()
+    if stop.signum is None:
+        return code
+    code, said = STOP_SIGNALS[stop.signum]
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        StreamConsole().err(said)
+    return int(code)
 
 
 async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:

@@ -232,6 +232,58 @@ class GuestAgent(Process):
         self.spawn(argv, [self.sock])
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is *pid*."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
+class WrappedQemu:
+    """The QEMU that a running ``qmpsh wrap`` (process *parent*) started.
+
+    Its private directory, and its stderr held open, so that what QEMU said
+    can be read after qmpsh has removed the directory.
+    """
+
+    def __init__(self, parent: int) -> None:
+        self.parent = parent
+        self.pid = 0
+        self.dir = Path()
+        wait_for(self._found, what="the QEMU of qmpsh wrap")
+        self._stderr = open(self.dir / "qemu.stderr", "rb")  # noqa: SIM115
+
+    def _found(self) -> bool:
+        """Whether the child has been found: one running with ``-qmp unix:``
+        (not the forked qmpsh before its exec)."""
+        for pid in children(self.parent):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            for arg in argv:
+                if arg.startswith(b"unix:") and b"/qmpsh-wrap-" in arg:
+                    self.pid = pid
+                    self.dir = Path(arg.decode().removeprefix("unix:")).parent
+                    return True
+        return False
+
+    def said(self) -> str:
+        """What QEMU printed so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def stopped_by_qmpsh(self) -> bool:
+        """Whether QEMU said it was asked to quit (SIGTERM) by qmpsh: a clean
+        shutdown, where SIGKILL (PR_SET_PDEATHSIG) leaves it silent."""
+        return f"terminating on signal 15 from pid {self.parent}" in self.said()
+
+    def close(self) -> None:
+        self._stderr.close()
+
+
 def qmpsh(
     *args: str,
     input: str | bytes | None = None,

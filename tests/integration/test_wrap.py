@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -12,12 +14,15 @@ from pathlib import Path
 import pytest
 
 from qmpsh.exitcodes import Exit
-from tests.procs import ROOT, need, qmpsh
+from tests.procs import ROOT, WrappedQemu, children, need, qmpsh, wait_for
 
 
 @pytest.fixture(autouse=True)
 def _qemu_installed() -> None:
     need("qemu-system-x86_64")
+
+
+QMPSH_WRAP = (sys.executable, "-m", "qmpsh", "wrap")
 
 
 def _wrap_dirs() -> set[str]:
@@ -84,19 +89,6 @@ def test_extra_options_join_the_default_line() -> None:
     assert json.loads(done.stdout).startswith("pc-q35")
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
 def test_qemu_stopped_after_the_session() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
@@ -109,11 +101,152 @@ def test_qemu_stopped_after_the_session() -> None:
     proc.stdin.write(b"query-status\n")
     proc.stdin.flush()
     assert b"running" in proc.stdout.readline()  # QEMU is up and answering
-    children = _children(proc.pid)
-    assert len(children) == 1
-    cmdline = Path(f"/proc/{children[0]}/cmdline").read_bytes()
+    [qemu] = children(proc.pid)
+    cmdline = Path(f"/proc/{qemu}/cmdline").read_bytes()
     assert b"qemu-system-x86_64" in cmdline and b"qmpsh-wrap-" in cmdline
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0
     with pytest.raises(ProcessLookupError):
-        os.kill(children[0], 0)
+        os.kill(qemu, 0)
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, 128 + signal.SIGTERM, "qmpsh: terminated (SIGTERM)"),
+        (signal.SIGHUP, 128 + signal.SIGHUP, "qmpsh: hung up (SIGHUP)"),
+        (signal.SIGINT, Exit.INTERRUPTED, "qmpsh: interrupted"),
+    ],
+)
+def test_a_signal_stops_qemu_cleanly(signum: int, code: int, said: str) -> None:
+    """Killed while reading commands, qmpsh stops QEMU as at the end of its
+    input (SIGTERM, waited for) and removes the socket's directory."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qmpsh", "wrap"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"query-status\n")
+    proc.stdin.flush()
+    assert b"running" in proc.stdout.readline()  # QEMU is up and answering
+    qemu = WrappedQemu(proc.pid)
+    try:
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == code, err
+        assert err.decode() == said + "\n"
+        assert qemu.stopped_by_qmpsh(), qemu.said()
+        assert not qemu.dir.exists()
+    finally:
+        qemu.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigterm_while_qemu_starts(tmp_path: Path) -> None:
+    """Before QEMU has connected, the signal stops the launch the same way;
+    more signals while QEMU is shutting down do not cut that short.
+
+    The "QEMU" is a shell that never connects, says when it is asked to
+    quit, and takes until the test lets it go."""
+    go = tmp_path / "go"
+    stand_in = (
+        'trap \'echo stopping >&2; while [ ! -e "$0" ]; do sleep 0.01; done; '
+        "echo stopped >&2; exit 0' TERM; "
+        "echo ready >&2; while :; do sleep 0.01; done"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [*QMPSH_WRAP, "-c", "query-status", "--", "sh", "-c", stand_in, str(go)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    qemu: WrappedQemu | None = None
+    try:
+        qemu = wrapped = WrappedQemu(proc.pid)
+        wait_for(lambda: "ready" in wrapped.said(), what="the stand-in", proc=proc)
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "stopping" in wrapped.said(), what="SIGTERM", proc=proc)
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGHUP)
+        go.touch()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == Exit.TERMINATED, err
+        assert (out, err) == (b"", b"qmpsh: terminated (SIGTERM)\n")
+        assert qemu.said() == "ready\nstopping\nstopped\n"
+        assert not qemu.dir.exists()
+    finally:
+        go.touch()
+        if qemu is not None:
+            qemu.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_sigkill_still_takes_qemu_along() -> None:
+    """The last resort: qmpsh killed outright, QEMU gets SIGKILL too
+    (PR_SET_PDEATHSIG); only then does the directory stay."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qmpsh", "wrap"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"query-status\n")
+    proc.stdin.flush()
+    assert b"running" in proc.stdout.readline()
+    qemu = WrappedQemu(proc.pid)
+    try:
+        proc.kill()
+        proc.wait(timeout=30)
+        wait_for(lambda: not running(qemu.pid), what="QEMU to die")
+        assert qemu.said() == ""  # no clean shutdown: it was killed
+    finally:
+        qemu.close()
+        shutil.rmtree(qemu.dir, ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    """Whether *pid* exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_an_ignored_hangup_stays_ignored() -> None:
+    """Started with SIGHUP ignored (``nohup``), qmpsh carries on."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        QMPSH_WRAP,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(b"query-status\n")
+        proc.stdin.flush()
+        assert b"running" in proc.stdout.readline()
+        proc.send_signal(signal.SIGHUP)
+        proc.stdin.write(b"query-name\n")  # answered: still there
+        proc.stdin.flush()
+        assert proc.stdout.readline() == b'{"return": {}}\n'
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
