@@ -61,7 +61,8 @@ def pane_title(count: int, height: int, shown: int | None = None) -> str:
         what = f"newest {height} of {shown} matching, {count} in all"
     else:
         what = f"{shown} of {count} shown"
-    return f"── events ({what}) · F4 hides · Alt-Up/Down resizes "
+    # F4 goes pane -> inline -> off (see qmpsh.keys): from the pane, inline
+    return f"── events ({what}) · F4 moves them inline · Alt-Up/Down resizes "
 
 
 _UNSET = object()

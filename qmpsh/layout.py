@@ -4,7 +4,7 @@
 
     (qemu 7.2 none-machine) query-status        <- prompt and input
     error or hint under the input               <- only when there is one
-    ── events (2) · F4 hides · Alt-Up/Down resizes ─────────
+    ── events (2) · F4 moves them inline · Alt-Up/Down resizes ──
     10:41:07.512 STOP                            <- newest events
     10:41:09.020 RESUME
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...

@@ -96,6 +96,12 @@ def test_the_pane_takes_the_newest_events_the_filter_keeps() -> None:
     assert newest(log, resume, 0) == []
 
 
+def test_the_pane_title_says_what_f4_does_from_the_pane() -> None:
+    # F4 cycles pane -> inline -> off: from the pane it moves events inline
+    assert " · F4 moves them inline · " in pane_title(2, 5)
+    assert "hides" not in pane_title(2, 5)
+
+
 def test_the_pane_title_says_what_the_filter_hides() -> None:
     assert pane_title(120, 5, 3).startswith("── events (3 of 120 shown) · F4")
     assert pane_title(120, 5, 0).startswith("── events (0 of 120 shown)")
