@@ -1,8 +1,12 @@
-"""The screen's layout in a real terminal (tmux) that is small: the event
-pane gives way to the input."""
+"""The screen's layout in a real terminal (tmux) that is small or narrow:
+the event pane gives way to the input, the toolbar drops whole fields."""
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from qmpsh.toolbar import SEP
@@ -103,3 +107,54 @@ def test_a_pane_height_taller_than_the_screen_in_the_config(
     screen.send("query-status")
     screen.keys("Enter")
     screen.wait('{"return": {"status": "running"')
+
+
+WHOLE = {
+    "connected",
+    "F1 keys",
+    "emacs",
+    "compact · quiet · events:pane · emacs",
+    "compact · events:pane · emacs",
+    "events:pane · emacs",
+}
+RUNNING = re.compile(r". qom-get \d+\.\ds")
+CANCELS = re.compile(r". qom-get \d+\.\ds \(Ctrl-C cancels\)")
+
+
+def shows(*fields: str | re.Pattern[str]) -> Callable[[str], bool]:
+    """Whether the toolbar has these fields, exactly (after a resize, the
+    screen is cut at once and redrawn a moment later: wait for the redraw)."""
+
+    def check(screen: str) -> bool:
+        shown = toolbar(screen)
+        return len(shown) == len(fields) and all(
+            want == got if isinstance(want, str) else want.fullmatch(got)
+            for want, got in zip(fields, shown, strict=True)
+        )
+
+    return check
+
+
+def test_a_narrow_toolbar_drops_whole_fields_keeping_state_spinner_and_f1(
+    screen: Screen, qemu: Qemu
+) -> None:
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen.resize(width=70)
+    # the QEMU version (in the prompt too) and two toggles went, not F1
+    text = screen.wait(lambda s: toolbar(s)[-2:] == ["emacs", "F1 keys"])
+    fields = toolbar(text)
+    assert fields[0] == "connected" and "QEMU 7.2" not in " ".join(fields)
+    assert all(f in WHOLE or f.endswith("qmp0.sock") for f in fields), fields
+    os.kill(qemu.pid, signal.SIGSTOP)
+    try:
+        screen.send("qom-get path=/machine property=type")
+        screen.keys("Enter")
+        screen.resize(width=60)
+        screen.wait(shows("connected", CANCELS, "F1 keys"))
+        screen.resize(width=40)  # the Ctrl-C hint goes before F1 keys
+        screen.wait(shows("connected", RUNNING, "F1 keys"))
+        screen.keys("C-c")
+        screen.wait("qom-get: cancelled;")  # wrapped at 40 columns
+    finally:
+        os.kill(qemu.pid, signal.SIGCONT)
