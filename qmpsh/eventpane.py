@@ -61,7 +61,27 @@ def pane_title(count: int, height: int, shown: int | None = None) -> str:
         what = f"newest {height} of {shown} matching, {count} in all"
     else:
         what = f"{shown} of {count} shown"
-    return f"── events ({what}) · F4 hides · Alt-Up/Down resizes "
+    # F4 goes pane -> inline -> off (see qmpsh.keys): from the pane, inline
+    return f"── events ({what}) · F4 moves them inline · Alt-Up/Down resizes "
+
+
+#: the screen rows the layout always needs besides the pane: one input line
+#: and the toolbar
+BASE_ROWS = 2
+
+
+def pane_room(rows: int, others: int) -> int:
+    """How many event lines the pane may show on a screen *rows* high, when
+    the rest of the layout (input, hint or message, live area, toolbar) takes
+    *others* rows now; 0: no pane (its title neither).
+
+    The pane gives way first: it takes what is left under its title line,
+    and never more than leaves a third of the screen above the layout for
+    replies and warnings (that bound does not move while a hint or message
+    line comes and goes under a one-line input)."""
+    most = rows - rows // 3 - BASE_ROWS - 1
+    left = rows - others - 1
+    return max(0, min(most, left))
 
 
 _UNSET = object()

@@ -4,13 +4,15 @@
 
     (qemu 7.2 none-machine) query-status        <- prompt and input
     error or hint under the input               <- only when there is one
-    ── events (2) · F4 hides · Alt-Up/Down resizes ─────────
+    ── events (2) · F4 moves them inline · Alt-Up/Down resizes ──
     10:41:07.512 STOP                            <- newest events
     10:41:09.020 RESUME
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...
 
 Replies are not part of the layout: they are printed above it (see
-`qmpsh.printer`).
+`qmpsh.printer`).  On a short screen the event pane gives way first, down
+to nothing (`qmpsh.eventpane.pane_room`): the input, a message and the
+toolbar stay.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from prompt_toolkit.layout import (
     VSplit,
     Window,
 )
+from prompt_toolkit.layout.containers import to_container
 from prompt_toolkit.layout.controls import BufferControl
 from prompt_toolkit.layout.dimension import Dimension
 from prompt_toolkit.layout.menus import CompletionsMenu
@@ -48,7 +51,7 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.widgets import SearchToolbar
 
-from qmpsh.eventpane import newest, pane_lines, pane_title
+from qmpsh.eventpane import newest, pane_lines, pane_room, pane_title
 from qmpsh.lexer import ShorthandLexer
 from qmpsh.shell import Shell, continuation
 
@@ -179,13 +182,48 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         filter=Condition(lambda: shell.message is not None),
     )
 
+    bar = Window(
+        FormattedTextControl(toolbar),
+        style="class:bottom-toolbar",
+        height=1,
+        wrap_lines=False,
+    )
+    live = ConditionalContainer(
+        Window(
+            FormattedTextControl(lambda: ANSI(shell.live_text or "")),
+            dont_extend_height=True,
+            wrap_lines=False,
+        ),
+        filter=Condition(lambda: shell.live_text is not None),
+    )
+    others = [
+        to_container(c) for c in (live, input_window, search, hint_bar, message, bar)
+    ]
+    rows_for: list[Any] = [None, 0]  # (render, size) -> event lines shown
+
+    def pane_rows() -> int:
+        """The event lines the pane shows in this redraw: its height, or
+        less when the screen is short of room (see `pane_room`)."""
+        if shell.app is None:
+            return shell.toggles.pane_height
+        size = shell.app.output.get_size()
+        key = (shell.app.render_counter, size)
+        if rows_for[0] != key:
+            taken = sum(
+                c.preferred_height(size.columns, size.rows).preferred for c in others
+            )
+            shell.pane_room = pane_room(size.rows, taken)
+            rows_for[:] = [key, min(shell.toggles.pane_height, shell.pane_room)]
+        shown: int = rows_for[1]
+        return shown
+
     def pane_head() -> StyleAndTextTuples:
         count, shown = shell.event_counts()
-        title = pane_title(count, shell.toggles.pane_height, shown)
+        title = pane_title(count, pane_rows(), shown)
         return [("class:events.title", title)]
 
     def pane_body() -> StyleAndTextTuples:
-        height = shell.toggles.pane_height
+        height = pane_rows()
         count, shown = shell.event_counts()
         events = newest(shell.ctx.events, shell.shown, height) if shown else []
         return pane_lines(events, height, count - shown)
@@ -205,26 +243,12 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
                 ),
                 Window(
                     FormattedTextControl(pane_body),
-                    height=lambda: Dimension.exact(shell.toggles.pane_height),
+                    height=lambda: Dimension.exact(pane_rows()),
                     wrap_lines=False,
                 ),
             ]
         ),
-        filter=Condition(lambda: shell.toggles.events == "pane"),
-    )
-    bar = Window(
-        FormattedTextControl(toolbar),
-        style="class:bottom-toolbar",
-        height=1,
-        wrap_lines=False,
-    )
-    live = ConditionalContainer(
-        Window(
-            FormattedTextControl(lambda: ANSI(shell.live_text or "")),
-            dont_extend_height=True,
-            wrap_lines=False,
-        ),
-        filter=Condition(lambda: shell.live_text is not None),
+        filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
     )
     body = HSplit([live, input_window, search, hint_bar, message, pane, bar])
     root = FloatContainer(

@@ -62,8 +62,14 @@ class Toggles:
         ]
         return self.events
 
-    def resize(self, delta: int) -> int:
-        self.pane_height = max(1, min(PANE_MAX, self.pane_height + delta))
+    def resize(self, delta: int, room: int | None = None) -> int:
+        """Make the pane *delta* lines taller (or shorter); the new height.
+        *room*: the most lines the screen has for the pane (None: no bound
+        but PANE_MAX); a pane taller than that shows *room* lines, so it
+        resizes from there, and does not grow past it."""
+        top = PANE_MAX if room is None else min(PANE_MAX, room)
+        base = min(self.pane_height, max(top, 1))
+        self.pane_height = max(1, min(top, base + delta))
         return self.pane_height
 
 
@@ -108,6 +114,9 @@ class Shell:
         self._ticker: asyncio.Task[None] | None = None
         self._redraw_due = False
         self._shown = ShownCount()
+        #: the most event lines the screen has room for (see
+        #: `qmpsh.eventpane.pane_room`), as of the last redraw; None before
+        self.pane_room: int | None = None
 
         self.link = Link(
             ctx.conn,
@@ -391,8 +400,16 @@ class Shell:
     def resize_pane(self, delta: int) -> None:
         if self.toggles.events != "pane":
             self.toggles.events = "pane"
+        elif delta > 0 and self._pane_full():
+            self.say("note", "no room for a taller event pane on this screen")
         else:
-            self.toggles.resize(delta)
+            self.toggles.resize(delta, self.pane_room)
+
+    def _pane_full(self) -> bool:
+        """Whether the pane shows all the lines the screen has room for."""
+        return self.pane_room is not None and (
+            self.toggles.pane_height >= self.pane_room
+        )
 
     def toggle_vi(self) -> None:
         self.toggles.vi = not self.toggles.vi

@@ -169,7 +169,7 @@ def test_filter_in_the_event_pane(term_for: list[Tmux], tmp_path: Path) -> None:
         vm.qmp({"execute": "stop"}, {"execute": "cont"})
         term.wait(r"^\d\d:\d\d:\d\d\.\d{3} RESUME$")
         # the title counts what the filter lets through, not the history
-        term.wait(r"^── events \(1 of 2 shown\) · F4 hides")
+        term.wait(r"^── events \(1 of 2 shown\) · F4 moves them inline")
         # wait sees the filtered-out STOP all the same: the history keeps it
         term.send("query-status")
         term.wait(r'"status": "running"')
@@ -179,6 +179,6 @@ def test_filter_in_the_event_pane(term_for: list[Tmux], tmp_path: Path) -> None:
         assert " STOP" not in term.screen().split("wait STOP")[0]
         term.wait(r"^── events \(1 of 3 shown\)")
         term.send("filter off")
-        term.wait(r"^── events \(3\) · F4 hides")
+        term.wait(r"^── events \(3\) · F4 moves them inline")
     finally:
         vm.kill()

@@ -97,6 +97,11 @@ class Screen:
     def qmpsh(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.start([sys.executable, "-m", "qmpsh", *args], env)
 
+    def resize(self, width: int = WIDTH, height: int = HEIGHT) -> None:
+        """Make the window *width* x *height*, as a user resizing the
+        terminal does (the program gets SIGWINCH)."""
+        self._run("resize-window", "-t", "main", "-x", str(width), "-y", str(height))
+
     def text(self) -> str:
         return self._run("capture-pane", "-p", "-t", "main")
 

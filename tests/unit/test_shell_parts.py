@@ -8,12 +8,12 @@ import pytest
 
 from qmpsh.danger import confirmation
 from qmpsh.eventlog import Event, EventLog
-from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_title
+from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
 from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
 from qmpsh.settings import Settings
-from qmpsh.shell import Toggles, continuation
+from qmpsh.shell import PANE_MAX, Toggles, continuation
 
 S = Settings()
 
@@ -94,6 +94,34 @@ def test_the_pane_takes_the_newest_events_the_filter_keeps() -> None:
     assert [e.message["data"]["n"] for e in newest(log, resume, 2)] == [6, 9]
     assert [e.message["data"]["n"] for e in newest(log, resume, 9)] == [0, 3, 6, 9]
     assert newest(log, resume, 0) == []
+
+
+def test_the_pane_title_says_what_f4_does_from_the_pane() -> None:
+    # F4 cycles pane -> inline -> off: from the pane it moves events inline
+    assert " · F4 moves them inline · " in pane_title(2, 5)
+    assert "hides" not in pane_title(2, 5)
+
+
+@pytest.mark.parametrize(
+    ("rows", "others", "room"),
+    [
+        (35, 2, 21),  # a third of the screen stays for replies
+        (24, 2, 13),
+        (12, 2, 5),  # the default pane still fits
+        (7, 2, 2),  # a small screen: the pane shrinks first
+        (5, 2, 1),
+        (4, 2, 0),  # then goes, title and all; input and toolbar stay
+        (3, 2, 0),
+        (1, 2, 0),
+        (35, 3, 21),  # a hint or message line is taken from the replies' third
+        (35, 20, 14),  # a tall input or live area: what is left under the title
+        (35, 40, 0),
+    ],
+)
+def test_the_pane_gives_way_on_a_short_screen(
+    rows: int, others: int, room: int
+) -> None:
+    assert pane_room(rows, others) == room
 
 
 def test_the_pane_title_says_what_the_filter_hides() -> None:
@@ -204,3 +232,14 @@ def test_toggles() -> None:
     assert t.resize(-100) == 1
     assert t.resize(+200) == 100  # as high as --pane-height may set it
     assert t.resize(-1) == 99
+
+
+def test_resizing_a_pane_the_screen_limits() -> None:
+    t = Toggles(pretty=False, verbose=False, events="pane", pane_height=40, vi=False)
+    # 40 wanted, 10 shown: shorter starts from what is shown
+    assert t.resize(-1, room=10) == 9
+    assert t.resize(+1, room=10) == 10
+    assert t.resize(+1, room=10) == 10  # no taller than the room
+    assert t.resize(-1, room=0) == 1  # never below one line
+    assert t.resize(+5) == 6  # no room known: only PANE_MAX bounds it
+    assert t.resize(+500, room=200) == PANE_MAX
