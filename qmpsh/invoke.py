@@ -126,7 +126,7 @@ def inputs(opts: dict[str, Any]) -> Any:
 
 def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
-    from qmpsh.address import AddressError, parse_address
+    from qmpsh.address import AddressError, from_environment, parse_address
     from qmpsh.session import Dial, run
 
     listen = opts.get("listen")
@@ -137,14 +137,15 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
-    if address_text is None:
-        address_text = os.environ.get("QMP_SOCKET") or None
-    if address_text is None:
-        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     try:
-        address = parse_address(address_text)
+        if address_text is None:
+            address = from_environment(os.environ)
+        else:
+            address = parse_address(address_text)
     except AddressError as err:
         raise UsageError(str(err)) from None
+    if address is None:
+        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
     return run(conf, ins, Dial(address, conf.connect_timeout))
