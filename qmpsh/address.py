@@ -15,6 +15,7 @@ port number; ``host:abc`` is refused rather than guessed to be a file name
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 _PORT_RE = re.compile(r"[0-9]{1,5}")  # not \d: int() reads other scripts' digits
@@ -101,3 +102,20 @@ def parse_address(text: str) -> Address:
     if not _HOST_RE.fullmatch(host):
         raise AddressError(f"bad host name {host!r} in {whole!r}: expected {_FORMS}")
     return TcpAddress(host, _port(port, whole))
+
+
+#: the environment variable that names the address when none is given
+ENV_VAR = "QMP_SOCKET"
+
+
+def from_environment(environ: Mapping[str, str]) -> Address | None:
+    """The address ``$QMP_SOCKET`` names in *environ*; None when it is unset
+    or empty.  A bad one raises `AddressError` naming the variable, since
+    the user typed no address."""
+    text = environ.get(ENV_VAR)
+    if not text:
+        return None
+    try:
+        return parse_address(text)
+    except AddressError as err:
+        raise AddressError(f"${ENV_VAR}: {err}") from None

@@ -27,8 +27,11 @@ class Line(NamedTuple):
         return f"{self.source}:{self.number}"
 
 
-async def lines_from(texts: Iterable[str], source: str) -> AsyncIterator[Line]:
-    number = 0
+async def lines_from(
+    texts: Iterable[str], source: str, numbered: int = 0
+) -> AsyncIterator[Line]:
+    """The lines of *texts* (``-c`` values), numbered on from *numbered*."""
+    number = numbered
     for text in texts:
         for part in text.split("\n"):
             number += 1

@@ -20,7 +20,7 @@ from qmpsh import __version__, invoke
 from qmpsh.addrcomplete import complete_address
 from qmpsh.entry import usage_error
 from qmpsh.exitcodes import Exit
-from qmpsh.options import ALL, EVENT_FILTER, UsageError, click_options
+from qmpsh.options import ALL, EVENT_FILTER, ORDERED, UsageError, click_options
 
 if TYPE_CHECKING:
     from qmpsh.eventfilter import EventFilter
@@ -37,6 +37,29 @@ def session_options(func: F) -> F:
     for option in reversed(click_options(ALL)):
         func = option(func)
     return func
+
+
+def input_order(
+    command: click.Command, ctx: click.Context, args: list[str]
+) -> tuple[str, ...]:
+    """The dest of each use of -c and -f in *args*, in turn (see
+    `qmpsh.options.ORDERED`): click gathers each option's values apart, and
+    only its parser sees how they interleave."""
+    try:
+        _, _, used = command.make_parser(ctx).parse_args(args=list(args))
+    except click.UsageError:
+        return ()  # the real reading reports it
+    return tuple(str(p.name) for p in used if p.name in ORDERED)
+
+
+class OrderedCommand(click.Command):
+    """A command whose ``input_order`` parameter says how -c and -f interleave."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        order = input_order(self, ctx, args)
+        rest = super().parse_args(ctx, args)
+        ctx.params["input_order"] = order
+        return rest
 
 
 #: subcommands defined in their own modules, imported only when used:
@@ -56,6 +79,12 @@ class AddressGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_SUBCOMMANDS})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        order = input_order(self, ctx, args)  # of the options before ADDRESS
+        rest = super().parse_args(ctx, args)
+        ctx.params["input_order"] = order
+        return rest
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = LAZY_SUBCOMMANDS.get(cmd_name)
@@ -161,7 +190,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
     return 0
 
 
-@cli.command("open", hidden=True)
+@cli.command("open", cls=OrderedCommand, hidden=True)
 @click.argument("address", shell_complete=complete_address)
 @session_options
 @click.pass_context
@@ -172,6 +201,7 @@ def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
 
 @cli.command(
     "wrap",
+    cls=OrderedCommand,
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
 @session_options

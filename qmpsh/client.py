@@ -150,6 +150,9 @@ class Connection:
         self, address: Address, timeout: float = DEFAULT_CONNECT_TIMEOUT
     ) -> None:
         """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
+        # a guest agent is expected (-N), or answered here before (the shell
+        # reconnecting): the failures are worded for one
+        was_agent = self.agent is not None and self.address == address
         self.address = address
         self._set_state("connecting")
         self.agent = None
@@ -165,15 +168,17 @@ class Connection:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            sock = await open_socket(address, timeout)
+            sock = await open_socket(
+                address, timeout, agent=was_agent or not self.negotiate
+            )
             if self.negotiate:  # no greeting may mean a guest agent (qmpsh.qga)
-                sock = await self._detect(sock, address, left(), timeout)
+                sock = await self._detect(sock, address, left(), timeout, was_agent)
         except ConnectFailed:
             self._set_state("idle")
             raise
         await self._start_session(sock, left(), total=timeout)
         if self.agent is not None and self.agent.needed:
-            await self._first_sync(timeout)
+            await self._first_sync(address, timeout)
 
     @property
     def guest_agent(self) -> bool:
@@ -181,7 +186,12 @@ class Connection:
         return self.agent is not None
 
     async def _detect(
-        self, sock: socket.socket, address: Address, timeout: float, total: float
+        self,
+        sock: socket.socket,
+        address: Address,
+        timeout: float,
+        total: float,
+        was_agent: bool,
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
         from qmpsh.detect import detect
@@ -194,6 +204,7 @@ class Connection:
             total,
             (lambda d, data: log.write(d, data, valid=False)) if log else None,
             self._session_error,
+            was_agent,
         )
         if agent:  # in step already: the probe was a sync round
             from qmpsh.qga import AgentSync
@@ -204,14 +215,22 @@ class Connection:
             self._client.negotiate = False
         return sock
 
-    async def _first_sync(self, timeout: float) -> None:
+    async def _first_sync(self, address: Address, timeout: float) -> None:
         try:
             await self._resync(timeout)
+        except CommandTimeout:
+            from qmpsh.detect import agent_silent_text
+
+            await self.close()
+            self._set_state("idle")
+            raise ConnectFailed(
+                agent_silent_text(address, _sync_wait(timeout))
+            ) from None
         except QmpshError as err:
             await self.close()
             self._set_state("idle")
             raise ConnectFailed(
-                f"{self.address} is not a guest agent in step with us: {err.message}"
+                f"{address} is not a guest agent in step with us: {err.message}"
             ) from None
 
     async def listen(self, address: Address) -> None:
@@ -343,7 +362,7 @@ class Connection:
         from qmpsh.qga import SyncError
 
         assert self.agent is not None
-        wait = AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
+        wait = _sync_wait(timeout)
         try:
             await self.agent.resync(
                 self.send_raw, lambda msg: self._execute_now(msg, wait)
@@ -431,6 +450,11 @@ class Connection:
             raise ConnectionLost(
                 f"could not pass the descriptor: {os_text(err)}"
             ) from None
+
+
+def _sync_wait(timeout: float | None) -> float:
+    """How long a guest-sync-delimited round waits for its answer."""
+    return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
 
 
 def _command_name(message: dict[str, Any]) -> str:

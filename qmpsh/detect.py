@@ -20,6 +20,36 @@ from qmpsh.qga import Log, probe
 #: how long to wait for a greeting before asking whether it is a guest agent
 AGENT_GREETING_WAIT = 0.5
 
+#: why a guest agent's socket stays silent
+_AGENT_SILENT = (
+    "another client probably holds it (qemu-ga serves one client at a time), "
+    "or no agent runs in the guest"
+)
+
+
+def silent_text(address: Address, seconds: float, agent: bool = False) -> str:
+    """Neither a greeting nor an answer to the agent probe came; *agent*: a
+    guest agent answered at this address before (a reconnection)."""
+    head = f"connected to {address} but no QMP greeting came within {seconds:g} s"
+    if agent:
+        return (
+            f"{head}, and the guest agent did not answer guest-sync-delimited: "
+            f"{_AGENT_SILENT}"
+        )
+    return (
+        f"{head}, and no guest agent answered guest-sync-delimited: the monitor "
+        "is busy, another client probably holds it (QEMU serves one QMP client "
+        "at a time)"
+    )
+
+
+def agent_silent_text(address: Address, seconds: float) -> str:
+    """A guest agent (-N) did not answer the first guest-sync-delimited."""
+    return (
+        f"connected to {address} but the guest agent did not answer "
+        f"guest-sync-delimited within {seconds:g} s: {_AGENT_SILENT}"
+    )
+
 
 async def detect(
     sock: socket.socket,
@@ -28,10 +58,12 @@ async def detect(
     total: float,
     log: Log | None,
     why: Callable[[BaseException], str],
+    was_agent: bool = False,
 ) -> tuple[socket.socket, bool]:
     """``(socket, is_agent)``.  An agent's socket is in step already (the
     probe was a sync round); a slow QEMU's is a new one, since the old one
-    has our probe.  *why* words a connection failure."""
+    has our probe.  *why* words a connection failure; *was_agent*: a guest
+    agent answered at this address before, so silence is worded for one."""
     try:
         kind = await probe(sock, min(AGENT_GREETING_WAIT, timeout / 2), timeout, log)
     except OSError as err:  # reset by the server, for one
@@ -44,9 +76,4 @@ async def detect(
         return await open_socket(address, timeout), False
     if kind == "closed":
         raise ConnectFailed(why(EOFError()))
-    raise ConnectFailed(
-        f"connected to {address} but no QMP greeting came within "
-        f"{total:g} s, and no guest agent answered "
-        "guest-sync-delimited: the monitor is busy, another client probably "
-        "holds it (QEMU serves one QMP client at a time)"
-    )
+    raise ConnectFailed(silent_text(address, total, was_agent))

@@ -24,25 +24,41 @@ def os_text(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
-async def open_socket(address: Address, timeout: float) -> socket.socket:
-    """A connected, non-blocking socket, or `ConnectFailed` saying why not."""
+def no_socket_text(path: str, agent: bool = False) -> str:
+    """Why there is nothing at *path*, with the option that would make the
+    socket: QEMU's -qmp, or for a guest agent (*agent*) qemu-ga's own or
+    the chardev of QEMU's virtio-serial port."""
+    if agent:
+        return (
+            f"no socket at {path} (is qemu-ga running with -m unix-listen -p "
+            f"{path}, or QEMU with -chardev socket,path={path},server=on,wait=off "
+            "for the guest agent's virtio-serial port?)"
+        )
+    return (
+        f"no socket at {path} (is QEMU running with "
+        f"-qmp unix:{path},server=on,wait=off?)"
+    )
+
+
+async def open_socket(
+    address: Address, timeout: float, agent: bool = False
+) -> socket.socket:
+    """A connected, non-blocking socket, or `ConnectFailed` saying why not;
+    *agent*: a guest agent is expected (-N), which the messages name."""
     loop = asyncio.get_running_loop()
     if isinstance(address, UnixAddress):
         path = address.path
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            raise ConnectFailed(
-                f"no socket at {path} (is QEMU running with "
-                f"-qmp unix:{path},server=on,wait=off?)"
-            ) from None
+            raise ConnectFailed(no_socket_text(path, agent)) from None
         except OSError as err:
             raise ConnectFailed(f"cannot reach {path}: {os_text(err)}") from None
         if not stat.S_ISSOCK(st.st_mode):
             raise ConnectFailed(f"{path} exists but is not a socket")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.setblocking(False)
-        await _connect_unix(loop, sock, address, timeout)
+        await _connect_unix(loop, sock, address, timeout, agent)
         return sock
     assert isinstance(address, TcpAddress)
     try:
@@ -57,7 +73,7 @@ async def open_socket(address: Address, timeout: float) -> socket.socket:
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
         try:
-            await _connect_sock(loop, sock, sockaddr, address, timeout)
+            await _connect_sock(loop, sock, sockaddr, address, timeout, agent)
         except ConnectFailed as err:
             last = err
             continue
@@ -72,6 +88,7 @@ async def _connect_sock(
     target: Any,
     address: Address,
     timeout: float,
+    agent: bool,
 ) -> None:
     try:
         await asyncio.wait_for(loop.sock_connect(sock, target), timeout)
@@ -82,14 +99,15 @@ async def _connect_sock(
         ) from None
     except OSError as err:
         sock.close()
-        raise _connect_error(err, address) from None
+        raise _connect_error(err, address, agent) from None
 
 
-def _connect_error(err: OSError, address: Address) -> ConnectFailed:
+def _connect_error(err: OSError, address: Address, agent: bool) -> ConnectFailed:
     if err.errno == errno.ECONNREFUSED:
         if isinstance(address, UnixAddress):
+            who = "qemu-ga or QEMU" if agent else "QEMU"
             return ConnectFailed(
-                f"nothing is listening on {address} (QEMU has exited and "
+                f"nothing is listening on {address} ({who} has exited and "
                 "left its socket file behind?)"
             )
         return ConnectFailed(f"connection refused by {address}")
@@ -101,6 +119,7 @@ async def _connect_unix(
     sock: socket.socket,
     address: UnixAddress,
     timeout: float,
+    agent: bool,
 ) -> None:
     """Connect a non-blocking unix socket, waiting while the server is busy.
 
@@ -118,13 +137,17 @@ async def _connect_unix(
         except BlockingIOError:
             if loop.time() + delay >= deadline:
                 sock.close()
+                busy = (
+                    "the guest agent is busy (qemu-ga serves one client at a time"
+                    if agent
+                    else "the monitor is busy (QEMU serves one QMP client at a time"
+                )
                 raise ConnectFailed(
-                    f"timed out connecting to {address} after {timeout:g} s: the "
-                    "monitor is busy (QEMU serves one QMP client at a time and "
-                    "its queue of waiting clients stayed full)"
+                    f"timed out connecting to {address} after {timeout:g} s: "
+                    f"{busy} and its queue of waiting clients stayed full)"
                 ) from None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
         except OSError as err:
             sock.close()
-            raise _connect_error(err, address) from None
+            raise _connect_error(err, address, agent) from None

@@ -9,8 +9,8 @@ Exit codes: 0 when ``--count`` events were printed; without ``--count``,
 0 when the timeout came after at least one event or QEMU closed the
 connection; 6 (timeout) when the timeout came before ``--count`` events, or
 before any event without ``--count``; 5 when the connection ended before
-``--count`` events; 4 when it cannot connect; 2 for bad options; 130 on
-Ctrl-C.  A reader that goes away (``| head -1``) ends it quietly with 0.
+``--count`` events; 4 when it cannot connect; 2 for bad options, or when
+ADDRESS is a guest agent (it sends no events); 130 on Ctrl-C.  A reader that goes away (``| head -1``) ends it quietly with 0.
 """
 
 from __future__ import annotations
@@ -90,21 +90,21 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
 
     \b
     Exit codes: 0 done (--count reached, or listening ended after an event),
-    2 usage, 4 cannot connect, 5 connection closed before --count events,
+    2 usage (or ADDRESS is a guest agent, which sends no events), 4 cannot
+    connect, 5 connection closed before --count events,
     6 timeout before --count events (or before any, without --count),
     130 interrupted.
     """
-    from qmpsh.address import AddressError, parse_address
+    from qmpsh.address import AddressError, from_environment, parse_address
     from qmpsh.settings import build_settings
 
     opts = merged_options(ctx, opts)
-    address = address or os.environ.get("QMP_SOCKET") or None
-    if address is None:
-        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     try:
-        where = parse_address(address)
+        where = parse_address(address) if address else from_environment(os.environ)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
+    if where is None:
+        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     flt = click_event_filter(opts)
     settings = build_settings(
         {
@@ -201,6 +201,12 @@ class Listener:
         conn.on_state(on_state)
         try:
             await conn.connect(address, s.connect_timeout)
+            if conn.guest_agent:  # nothing would ever be printed
+                return _fail(
+                    f"{address} is a guest agent, which sends no events: "
+                    "qmpsh events listens to a QEMU monitor",
+                    Exit.USAGE,
+                )
             return await self._outcome(done)
         except QmpshError as err:
             return _fail(err.message, err.exit_code)

@@ -11,7 +11,8 @@ class Exit(IntEnum):
     #: QEMU answered a command with an error reply (or, in batch mode, the
     #: output could not be written).
     COMMAND_ERROR = 1
-    #: Bad command-line options or arguments (click's own convention).
+    #: Bad command-line options or arguments (click's own convention), or a
+    #: file that cannot be opened (-f, -l, --pass-fd/--add-fd, getfd/add-fd).
     USAGE = 2
     #: A line of input could not be parsed (or was refused before sending).
     PARSE_ERROR = 3

@@ -13,7 +13,9 @@ FILE is opened read-only unless ``--mode`` says ``rw`` (read-write),
 missing); ``fd:N`` sends qmpsh's own descriptor N as it is, e.g. one a
 shell opened with ``3<>disk.img``.  The reply is printed as any reply is.
 The command-line options ``--pass-fd NAME=FILE`` and ``--add-fd [ID=]FILE``
-run these built-ins before anything else.
+run these built-ins before anything else (``qmpsh.session``: silently in
+batch mode).  A FILE that cannot be opened is a usage error (exit 2) with
+one line naming it and the OS's reason, from an option or a line alike.
 """
 
 from __future__ import annotations
@@ -121,23 +123,28 @@ def _typed(key: str, value: str) -> Any:
     return value
 
 
-def cli_lines(pass_fds: tuple[str, ...], add_fds: tuple[str, ...]) -> list[str]:
-    """Built-in lines for ``--pass-fd NAME=FILE`` and ``--add-fd [ID=]FILE``;
-    raises `FdArgsError` for a malformed option value."""
+def cli_lines(
+    pass_fds: tuple[str, ...], add_fds: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """``(option, built-in line)`` for each ``--pass-fd NAME=FILE`` and
+    ``--add-fd [ID=]FILE`` (the option as written, to name it in a
+    message); raises `FdArgsError` for a malformed option value."""
     lines = []
     for spec in pass_fds:
         name, eq, path = spec.partition("=")
         if not eq or not name or not path:
             raise FdArgsError(f"--pass-fd takes NAME=FILE, not {spec!r}")
-        lines.append(f"getfd {shlex.quote(path)} fdname={shlex.quote(name)}")
+        line = f"getfd {shlex.quote(path)} fdname={shlex.quote(name)}"
+        lines.append((f"--pass-fd {spec}", line))
     for spec in add_fds:
         ident, eq, path = spec.partition("=")
         if eq and ident.isdigit() and path:
-            lines.append(f"add-fd {shlex.quote(path)} fdset-id={ident}")
+            line = f"add-fd {shlex.quote(path)} fdset-id={ident}"
         elif spec:
-            lines.append(f"add-fd {shlex.quote(spec)}")
+            line = f"add-fd {shlex.quote(spec)}"
         else:
             raise FdArgsError("--add-fd takes [FDSET-ID=]FILE")
+        lines.append((f"--add-fd {spec}", line))
     return lines
 
 

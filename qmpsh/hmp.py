@@ -23,6 +23,10 @@ _ENTRY = re.compile(r"[a-z][\w-]*(?:\|[\w?-]+)*(?:\s|\Z)")
 #: output that HMP prints when a command failed
 _FAILURE_PREFIXES = ("Error: ", "unknown command: ")
 
+#: the last line of HMP's output when it refused a command's arguments (the
+#: cause is on the line before: ``device_del: string expected``)
+_TRY_HELP = re.compile(r'Try "help [^"\n]*" for more information')
+
 
 @dataclass(frozen=True)
 class HmpEntry:
@@ -132,11 +136,22 @@ def output_text(value: Any) -> str:
 
 
 def failure(text: str) -> str | None:
-    """The first line of *text* when it is HMP reporting a failure
-    (``Error: ...``, ``unknown command: ...``), else None."""
-    first = text.lstrip("\n").split("\n", 1)[0]
-    if first.startswith(_FAILURE_PREFIXES):
-        return first
+    """The line that says why, when *text* (HMP output, ``\\n`` line ends) is
+    HMP reporting a failure, else None.
+
+    A failure starts with ``Error: ...`` or ``unknown command: ...`` (that
+    line is returned), or ends with ``Try "help CMD" for more information``,
+    QEMU's way of refusing a command's arguments (the line before it, the
+    cause, is returned).  Text that QEMU prints without either mark cannot
+    be told from normal output and is not a failure.
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return None
+    if lines[0].startswith(_FAILURE_PREFIXES):
+        return lines[0]
+    if _TRY_HELP.fullmatch(lines[-1].strip()):
+        return lines[-2] if len(lines) > 1 else lines[-1]
     return None
 
 

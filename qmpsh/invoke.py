@@ -80,15 +80,36 @@ def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
     )
 
 
+def ordered_sources(
+    commands: Sequence[str], files: Sequence[str], order: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """``("-c", TEXT)`` and ``("-f", PATH)`` in command-line order.
+
+    *order* names the option of each use in turn (``commands`` or
+    ``files``, as both readings of the command line record it in
+    ``input_order``); when it does not account for every value, -c texts
+    come before -f files.
+    """
+    plain = ["commands"] * len(commands) + ["files"] * len(files)
+    if sorted(order) != plain:
+        order = plain
+    texts, paths = iter(commands), iter(files)
+    return tuple(
+        ("-c", next(texts)) if name == "commands" else ("-f", next(paths))
+        for name in order
+    )
+
+
 def inputs(opts: dict[str, Any]) -> Any:
     from qmpsh.session import Inputs
 
-    commands = tuple(opts.get("commands") or ())
-    files = tuple(opts.get("files") or ())
-    interactive = (
-        not commands and not files and sys.stdin.isatty() and sys.stdout.isatty()
+    sources = ordered_sources(
+        tuple(opts.get("commands") or ()),
+        tuple(opts.get("files") or ()),
+        tuple(opts.get("input_order") or ()),
     )
-    startup: tuple[str, ...] = ()
+    interactive = not sources and sys.stdin.isatty() and sys.stdout.isatty()
+    startup: tuple[tuple[str, str], ...] = ()
     if opts.get("pass_fds") or opts.get("add_fds"):
         from qmpsh.fdpass import FdArgsError, cli_lines
 
@@ -100,12 +121,12 @@ def inputs(opts: dict[str, Any]) -> Any:
             )
         except FdArgsError as err:
             raise UsageError(str(err)) from None
-    return Inputs(commands, files, interactive, startup=startup)
+    return Inputs(sources, interactive, startup=startup)
 
 
 def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
-    from qmpsh.address import AddressError, parse_address
+    from qmpsh.address import AddressError, from_environment, parse_address
     from qmpsh.session import Dial, run
 
     listen = opts.get("listen")
@@ -116,14 +137,15 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
-    if address_text is None:
-        address_text = os.environ.get("QMP_SOCKET") or None
-    if address_text is None:
-        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     try:
-        address = parse_address(address_text)
+        if address_text is None:
+            address = from_environment(os.environ)
+        else:
+            address = parse_address(address_text)
     except AddressError as err:
         raise UsageError(str(err)) from None
+    if address is None:
+        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
     return run(conf, ins, Dial(address, conf.connect_timeout))

@@ -21,7 +21,8 @@ EXIT_STATUS: dict[Exit, str] = {
     Exit.OK: "Every command succeeded.",
     Exit.COMMAND_ERROR: "QEMU answered a command with an error (or, in batch "
     "mode, the output could not be written).",
-    Exit.USAGE: "Bad options or address.",
+    Exit.USAGE: "Bad options or address, or a file that cannot be opened "
+    "(-f, -l, --pass-fd, --add-fd, a getfd or add-fd line).",
     Exit.PARSE_ERROR: "A line could not be parsed (or is not UTF-8), "
     "or --validate refused it.",
     Exit.CONNECT_ERROR: "Could not connect: no socket, refused, busy or timed out, "

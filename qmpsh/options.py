@@ -77,8 +77,8 @@ class Opt(NamedTuple):
 FLOAT_POSITIVE = Num(float, 0, min_open=True)
 
 SESSION: tuple[Opt, ...] = (
-    Opt("commands", ("-c", "--command"), "Run CMD and exit (repeatable; lines of one CMD run in turn).", "multi", "CMD"),
-    Opt("files", ("-f", "--file"), "Run the commands in FILE and exit (repeatable).", "multi", "FILE", Path()),
+    Opt("commands", ("-c", "--command"), "Run CMD and exit (repeatable; lines of one CMD run in turn; -c and -f run in the order given).", "multi", "CMD"),
+    Opt("files", ("-f", "--file"), "Run the commands in FILE (- reads stdin) and exit (repeatable).", "multi", "FILE", Path()),
     Opt("pretty", ("-p", "--pretty"), "Indent JSON output."),
     Opt("verbose", ("-v", "--verbose"), "Echo each request before its reply."),
     Opt("return_value", ("-r", "--return-value"), 'Print only the "return" value of each reply.'),
@@ -125,6 +125,10 @@ ALL: tuple[Opt, ...] = (*SESSION, *EVENT_FILTER, PRINT_EVENTS)
 #: first words that are subcommands, not addresses (``./wrap`` for a file)
 SUBCOMMANDS = ("open", "wrap", "qom", "events")
 
+#: options whose uses run in command-line order (-c and -f interleave):
+#: both readings add ``input_order``, the dest of each use in turn
+ORDERED = ("commands", "files")
+
 
 def defaults(options: Sequence[Opt] = ALL) -> dict[str, Any]:
     """What click gives for options that were not used."""
@@ -147,6 +151,7 @@ def fast_parse(argv: Sequence[str]) -> tuple[str | None, dict[str, Any]] | None:
         if each.negative:
             by_flag[each.negative] = each
     opts = defaults()
+    opts["input_order"] = ()
     address: str | None = None
     i = 0
     while i < len(argv):
@@ -200,6 +205,8 @@ def _store(opts: dict[str, Any], opt: Opt, text: str) -> bool:
         return False
     if opt.kind == "multi":
         opts[opt.dest] = (*opts[opt.dest], value)
+        if opt.dest in ORDERED:
+            opts["input_order"] = (*opts["input_order"], opt.dest)
     else:
         opts[opt.dest] = value
     return True

@@ -62,15 +62,16 @@ Job = Callable[[Any], Awaitable[None]]
 
 def address_of(opts: dict[str, Any]) -> Address:
     """The address of ``--socket`` (or $QMP_SOCKET); a usage error if none."""
-    from qmpsh.address import AddressError, parse_address
+    from qmpsh.address import AddressError, from_environment, parse_address
 
-    text = opts.get("socket") or os.environ.get("QMP_SOCKET")
-    if not text:
-        raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
+    text = opts.get("socket")
     try:
-        return parse_address(text)
+        address = parse_address(text) if text else from_environment(os.environ)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
+    if address is None:
+        raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
+    return address
 
 
 def run_with_connection(opts: dict[str, Any], job: Job) -> int:

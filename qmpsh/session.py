@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sys
 from collections.abc import AsyncIterator
 from typing import NamedTuple, Protocol
 
 from qmpsh.address import Address
-from qmpsh.builtins import Context
+from qmpsh.builtins import Console, Context
 from qmpsh.client import Connection
 from qmpsh.errors import QmpshError
 from qmpsh.eventlog import EventLog
@@ -23,16 +24,20 @@ from qmpsh.linehandler import LineHandler
 from qmpsh.settings import Settings
 from qmpsh.stopsignals import STOP_SIGNALS, StopOnSignal
 
+#: one batch input: ``("-c", TEXT)`` or ``("-f", PATH)`` (``-`` is stdin)
+Source = tuple[str, str]
+
 
 class Inputs(NamedTuple):
-    """Where commands come from: ``-c`` texts, ``-f`` files, else stdin."""
+    """Where commands come from: ``-c`` texts and ``-f`` files in the order
+    given, else stdin."""
 
-    commands: tuple[str, ...] = ()
-    files: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
     #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
     interactive: bool = False
-    #: built-in lines run first, in every mode (--pass-fd, --add-fd)
-    startup: tuple[str, ...] = ()
+    #: ``(option, built-in line)`` run first, in every mode (--pass-fd,
+    #: --add-fd); in batch mode they print nothing unless they fail
+    startup: tuple[tuple[str, str], ...] = ()
 
 
 class StreamConsole:
@@ -45,6 +50,19 @@ class StreamConsole:
         sys.stdout.flush()
         sys.stderr.write(f"qmpsh: {text}\n")
         sys.stderr.flush()
+
+
+class QuietConsole:
+    """A `Console` that drops normal output and passes diagnostics on."""
+
+    def __init__(self, inner: Console) -> None:
+        self.inner = inner
+
+    def out(self, text: str) -> None:
+        pass
+
+    def err(self, text: str) -> None:
+        self.inner.err(text)
 
 
 def fail(message: str, code: Exit) -> int:
@@ -156,23 +174,31 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
             wirelog.close()
 
 
-async def _startup(ctx: Context, lines: tuple[str, ...]) -> int:
-    """Run the start-up built-ins; the first failure ends the session."""
+async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
+    """Run the start-up built-ins; the first failure ends the session, with
+    one line naming the option it came from.  In batch mode they print
+    nothing on stdout, which holds one reply per command of the input."""
     from qmpsh.builtins import lookup
 
-    for line in lines:
-        found = lookup(line)
-        if found is None:
-            return fail(f"start-up: not a built-in: {line}", Exit.USAGE)
-        builtin, rest = found
-        try:
-            code = await builtin.run(ctx, rest)
-        except QmpshError as err:
-            return fail(f"{builtin.name}: {err.message}", err.exit_code)
-        except ValueError as err:
-            return fail(f"{builtin.name}: {err}", Exit.PARSE_ERROR)
-        if code != Exit.OK:
-            return code
+    console = ctx.console
+    if not ctx.interactive:
+        ctx.console = QuietConsole(console)
+    try:
+        for option, line in steps:
+            found = lookup(line)
+            if found is None:
+                return fail(f"{option}: not a built-in: {line}", Exit.USAGE)
+            builtin, rest = found
+            try:
+                code = await builtin.run(ctx, rest)
+            except QmpshError as err:
+                return fail(f"{option}: {err.message}", err.exit_code)
+            except ValueError as err:
+                return fail(f"{option}: {err}", Exit.PARSE_ERROR)
+            if code != Exit.OK:
+                return code
+    finally:
+        ctx.console = console
     sys.stdout.flush()
     return Exit.OK
 
@@ -191,15 +217,23 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
     from qmpsh.batchinput import Line, lines_from, lines_from_bytes, lines_from_fd
 
     sources: list[AsyncIterator[Line]] = []
-    if inputs.commands:
-        sources.append(lines_from(inputs.commands, "-c"))
-    for path in inputs.files:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as err:
-            return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
-        sources.append(lines_from_bytes(data, path))
+    numbered = 0  # -c lines are numbered across every -c
+    for kind, group in itertools.groupby(inputs.sources, key=lambda s: s[0]):
+        values = [value for _, value in group]
+        if kind == "-c":  # consecutive -c texts: one source, as before
+            sources.append(lines_from(values, "-c", numbered))
+            numbered += sum(text.count("\n") + 1 for text in values)
+            continue
+        for path in values:
+            if path == "-":
+                sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as err:
+                return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
+            sources.append(lines_from_bytes(data, path))
     if not sources:
         sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
 

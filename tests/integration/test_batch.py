@@ -311,3 +311,62 @@ def test_the_history_placeholder_is_never_sent_as_a_secret(qemu: Qemu) -> None:
         assert done.returncode == Exit.PARSE_ERROR, flags
         assert done.stdout == "" and "placeholder" in done.stderr
     assert "s4" not in objects(qemu)
+
+
+def test_commands_and_files_run_in_command_line_order(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    """-c and -f interleave as given (on click's reading too: `open` takes
+    the command line past the fast path); -c lines are numbered across
+    every -c."""
+    machine = tmp_path / "machine.qmp"
+    machine.write_text("qom-get path=/machine property=type\n")
+    version = tmp_path / "version.qmp"
+    version.write_text("query-version\n")
+    for first in ([], ["open"]):
+        args = [
+            *first,
+            str(qemu.sock),
+            "-r",
+            "-f",
+            str(machine),
+            "-c",
+            "query-name",
+            "-f",
+            str(version),
+            "-c",
+            "qom-get path=/machine property=type\nnosuch",
+            "-c",
+            "query-name",
+        ]
+        done = qmpsh(*args)
+        assert done.returncode == Exit.COMMAND_ERROR, done.stderr
+        out = lines(done.stdout)
+        assert out[:2] == ["none-machine", {}]
+        assert out[2]["qemu"]["major"] >= 7
+        assert out[3:] == ["none-machine"]  # stopped at nosuch
+        assert done.stderr.startswith("qmpsh: -c:3: nosuch: CommandNotFound"), (
+            done.stderr
+        )
+
+
+def test_file_dash_is_stdin(qemu: Qemu, tmp_path: Path) -> None:
+    done = qmpsh(
+        str(qemu.sock),
+        "-r",
+        "-c",
+        "query-name",
+        "-f",
+        "-",
+        "-c",
+        "qom-get path=/machine property=type",
+        input="query-name\nnosuch\n",
+    )
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert lines(done.stdout) == [{}, {}]
+    assert done.stderr.startswith("qmpsh: stdin:2: nosuch: CommandNotFound")
+    done = qmpsh(
+        str(qemu.sock), "-f", "-", input="qom-get path=/machine property=type\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert lines(done.stdout) == [{"return": "none-machine"}]

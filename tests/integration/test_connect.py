@@ -110,6 +110,40 @@ def test_bad_addresses() -> None:
         assert phrase in done.stderr and done.stderr.count("\n") == 1
 
 
+def test_a_bad_qmp_socket_variable_is_named() -> None:
+    """The address came from the environment: the message says so, in
+    every command that reads it."""
+    for args in ((), ("events",), ("qom", "get", "/machine.type")):
+        done = qmpsh(*args, input=STATUS, env={"QMP_SOCKET": "bad:port"})
+        assert done.returncode == Exit.USAGE, args
+        assert done.stderr.startswith(
+            "qmpsh: $QMP_SOCKET: bad port 'port' in 'bad:port'"
+        ), done.stderr
+        assert done.stderr.count("\n") == 1
+    # an address given on the command line is not the variable's
+    done = qmpsh("bad:port", input=STATUS, env={"QMP_SOCKET": "/x.sock"})
+    assert done.stderr.startswith("qmpsh: bad port 'port' in 'bad:port'")
+
+
+def test_a_missing_agent_socket_suggests_an_agent(tmp_path: Path) -> None:
+    path = tmp_path / "qga.sock"
+    done = qmpsh("-N", str(path), input=STATUS)
+    assert done.returncode == Exit.CONNECT_ERROR
+    assert done.stderr == (
+        f"qmpsh: no socket at {path} (is qemu-ga running with -m unix-listen "
+        f"-p {path}, or QEMU with -chardev socket,path={path},server=on,wait=off "
+        "for the guest agent's virtio-serial port?)\n"
+    )
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(path))  # the file stays, nobody listens
+    done = qmpsh("-N", str(path), input=STATUS)
+    assert done.returncode == Exit.CONNECT_ERROR
+    assert done.stderr == (
+        f"qmpsh: nothing is listening on {path} (qemu-ga or QEMU has exited "
+        "and left its socket file behind?)\n"
+    )
+
+
 def test_monitor_held_by_another_client(qemu: Qemu) -> None:
     """QEMU serves one client per monitor: a second one gets no greeting."""
     with socket.socket(socket.AF_UNIX) as holder:

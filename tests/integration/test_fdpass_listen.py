@@ -102,10 +102,10 @@ def test_inherited_descriptor_and_cli_options(qemu: Qemu, tmp_path: Path) -> Non
             preexec_fn=lambda: os.dup2(handle.fileno(), 3),
         )
         assert done.returncode == 0, done.stderr
-        named, added, sets = (json.loads(line) for line in done.stdout.splitlines())
-        assert added["fdset-id"] == 3 and named == {}
-        assert sets == [{"fds": [{"fd": added["fd"]}], "fdset-id": 3}]
-        assert _qemu_fd_target(qemu, added["fd"]) == str(data)
+        # the options print nothing: one line, the reply to the one command
+        (sets,) = (json.loads(line) for line in done.stdout.splitlines())
+        assert sets == [{"fds": [{"fd": sets[0]["fds"][0]["fd"]}], "fdset-id": 3}]
+        assert _qemu_fd_target(qemu, sets[0]["fds"][0]["fd"]) == str(data)
 
 
 def test_fd_errors_are_one_line(qemu: Qemu, tmp_path: Path) -> None:
@@ -134,6 +134,51 @@ def test_fd_errors_are_one_line(qemu: Qemu, tmp_path: Path) -> None:
     done = qmpsh(str(qemu.sock), "--pass-fd", "nameonly", "-c", "query-name")
     assert done.returncode == Exit.USAGE and "NAME=FILE" in done.stderr
     assert _fdsets(qemu) == []
+
+
+def test_fd_options_print_nothing_in_batch_and_fail_in_one_line(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    data = tmp_path / "f"
+    data.write_text("")
+    with _watching(qemu):
+        done = qmpsh(
+            str(qemu.sock),
+            "-H",
+            "-v",
+            "--pass-fd",
+            f"mine={data}",
+            "--add-fd",
+            f"4={data}",
+            "-c",
+            "info status",
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[1:] == ["VM status: running"]
+        assert [s["fdset-id"] for s in _fdsets(qemu)] == [4]
+    # an error reply: stderr names the option, nothing runs after it
+    done = qmpsh(str(qemu.sock), "--pass-fd", f"1x={data}", "-c", "query-name")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"qmpsh: --pass-fd 1x={data}: GenericError: ")
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_file_that_cannot_be_opened_is_exit_2(qemu: Qemu, tmp_path: Path) -> None:
+    """The same code and one line naming the file and the OS error, from an
+    option or from a line."""
+    missing = tmp_path / "nosuch.txt"
+    why = f"cannot open {missing} for reading: No such file or directory"
+    for args, line in (
+        (("--pass-fd", f"x={missing}"), f"--pass-fd x={missing}: {why}"),
+        (("--add-fd", f"{missing}"), f"--add-fd {missing}: {why}"),
+        (("-c", f"add-fd {missing}"), f"-c:1: add-fd: {why}"),
+        (("-c", f"getfd {missing} fdname=x"), f"-c:1: getfd: {why}"),
+    ):
+        done = qmpsh(str(qemu.sock), *args, "-c", "query-name")
+        assert done.returncode == Exit.USAGE, (args, done.stderr)
+        assert done.stdout == ""
+        assert done.stderr == f"qmpsh: {line}\n"
 
 
 def _start_qemu_client(sock: Path, log: Path) -> subprocess.Popen[bytes]:

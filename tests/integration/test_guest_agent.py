@@ -78,6 +78,58 @@ def test_held_qemu_monitor_is_not_mistaken_for_an_agent(qemu: Qemu) -> None:
     assert took < 20
 
 
+def test_an_agent_held_by_another_client_is_said_as_such(qga: GuestAgent) -> None:
+    """qemu-ga serves one client at a time: with -N the message says so in
+    the agent's terms, not as a busy QEMU monitor."""
+    with socket.socket(socket.AF_UNIX) as holder:
+        holder.connect(str(qga.sock))
+        done = qmpsh("-N", str(qga.sock), "--connect-timeout", "1", "-c", "guest-ping")
+    assert done.returncode == Exit.CONNECT_ERROR
+    assert done.stderr == (
+        f"qmpsh: connected to {qga.sock} but the guest agent did not answer "
+        "guest-sync-delimited within 1 s: another client probably holds it "
+        "(qemu-ga serves one client at a time), or no agent runs in the guest\n"
+    )
+
+
+def test_an_agent_once_detected_is_said_as_such_when_held(qga: GuestAgent) -> None:
+    """Connecting again to what was a guest agent (the shell reconnecting):
+    a silent socket is worded for the agent."""
+    from qmpsh.errors import ConnectFailed
+
+    async def main() -> str:
+        conn = Connection()
+        address = UnixAddress(str(qga.sock))
+        await conn.connect(address, 10)
+        assert conn.guest_agent
+        await conn.close()
+        conn.reset()
+        with socket.socket(socket.AF_UNIX) as holder:
+            holder.connect(str(qga.sock))
+            with pytest.raises(ConnectFailed) as failed:
+                await conn.connect(address, 1)
+        return failed.value.message
+
+    message = asyncio.run(main())
+    assert message == (
+        f"connected to {qga.sock} but no QMP greeting came within 1 s, and the "
+        "guest agent did not answer guest-sync-delimited: another client "
+        "probably holds it (qemu-ga serves one client at a time), or no agent "
+        "runs in the guest"
+    )
+
+
+def test_events_refuses_a_guest_agent(qga: GuestAgent) -> None:
+    """An agent sends no events: listening to one could never print."""
+    done = qmpsh("events", str(qga.sock), "--timeout", "20")
+    assert done.returncode == Exit.USAGE  # refused, not Exit.TIMEOUT
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"qmpsh: {qga.sock} is a guest agent, which sends no events: "
+        "qmpsh events listens to a QEMU monitor\n"
+    )
+
+
 def test_command_list_from_guest_info(qga: GuestAgent) -> None:
     async def main() -> tuple[AgentCommand, ...]:
         conn = Connection(negotiate=False)

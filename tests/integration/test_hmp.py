@@ -87,6 +87,28 @@ def test_unknown_command_fails_keep_going_goes_on(q35: Qemu) -> None:
     assert done.stdout.endswith(_version(q35) + "\n")
 
 
+def test_refused_arguments_fail(q35: Qemu) -> None:
+    """QEMU refuses bad arguments with a cause and 'Try "help X" ...': exit 1."""
+    for line, cause in (
+        ("device_del", "device_del: string expected"),
+        ("info block -z", "block: unsupported option -z"),
+        ("info version extra", "version: extraneous characters at the end of line"),
+        ("memsave", "unexpected end of expression"),
+        ("sendkey", "sendkey: string expected"),
+        ("boot_set", "boot_set: string expected"),
+    ):
+        done = qmpsh("-H", str(q35.sock), "-c", line, "-c", "info version")
+        assert done.returncode == Exit.COMMAND_ERROR, (line, done.stdout)
+        help_word = (
+            line.split()[0] if line.split()[0] != "info" else " ".join(line.split()[:2])
+        )
+        assert done.stdout == f'{cause}\nTry "help {help_word}" for more information\n'
+        assert done.stderr == f"qmpsh: -c:1: {line}: {cause}\n"
+    done = qmpsh("-H", "-k", str(q35.sock), "-c", "sendkey", "-c", "info version")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout.endswith(_version(q35) + "\n")
+
+
 def test_verbose_and_pretty_echo_the_request(q35: Qemu) -> None:
     done = qmpsh("-H", "-v", str(q35.sock), "-c", "info version")
     first, second = done.stdout.splitlines()

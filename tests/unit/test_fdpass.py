@@ -55,9 +55,9 @@ def test_modes() -> None:
 
 def test_cli_lines() -> None:
     assert cli_lines(("n=/a b",), ("2=/c", "/d")) == [
-        "getfd '/a b' fdname=n",
-        "add-fd /c fdset-id=2",
-        "add-fd /d",
+        ("--pass-fd n=/a b", "getfd '/a b' fdname=n"),
+        ("--add-fd 2=/c", "add-fd /c fdset-id=2"),
+        ("--add-fd /d", "add-fd /d"),
     ]
     with pytest.raises(FdArgsError, match="NAME=FILE"):
         cli_lines(("noequals",), ())

@@ -136,6 +136,26 @@ def test_failure() -> None:
     assert hmp.failure("") is None
 
 
+def test_failure_of_arguments() -> None:
+    """QEMU refuses a command's arguments with a cause, then a line that
+    points to help; the cause is the failure."""
+    for output, cause in (
+        (
+            'device_del: string expected\nTry "help device_del" for more information',
+            "device_del: string expected",
+        ),
+        (
+            'block: unsupported option -z\nTry "help info block" for more information\n',
+            "block: unsupported option -z",
+        ),
+        ('Try "help x" for more information', 'Try "help x" for more information'),
+    ):
+        assert hmp.failure(output) == cause
+    # the hint must be the whole last line: normal output that mentions it passes
+    assert hmp.failure('Try "help x" for more information\nVM status: running') is None
+    assert hmp.failure('echo: Try "help x" for more information.') is None
+
+
 def test_request() -> None:
     assert hmp.request("info version") == {
         "execute": "human-monitor-command",

@@ -66,6 +66,8 @@ AGREE = [
     ["--pass-fd", "a=/dev/null", "--add-fd", "1=/dev/null", "SOCK"],
     ["--listen", "/tmp/l.sock"],
     ["-f", "script.qmp", "-f", "other.qmp", "SOCK"],
+    ["-f", "a.qmp", "-c", "x", "SOCK", "-f", "b.qmp", "-c", "y"],
+    ["--file=a.qmp", "-pcx", "-f", "-", "SOCK", "--command", "y", "-f", "a.qmp"],
     ["-", "-p"],
 ]
 
@@ -126,3 +128,22 @@ def test_every_option_is_in_the_help() -> None:
 
 def test_defaults_cover_every_option() -> None:
     assert set(defaults()) == {o.dest for o in ALL}
+
+
+def test_inputs_keep_the_command_line_order() -> None:
+    parsed = fast_parse(["-f", "a", "-c", "x", "SOCK", "-f", "-", "-c", "y"])
+    assert parsed is not None
+    order = parsed[1]["input_order"]
+    assert order == ("files", "commands", "files", "commands")
+    assert invoke.ordered_sources(("x", "y"), ("a", "-"), order) == (
+        ("-f", "a"),
+        ("-c", "x"),
+        ("-f", "-"),
+        ("-c", "y"),
+    )
+    # an order that does not account for every value: -c first, as before
+    assert invoke.ordered_sources(("x",), ("a",), ()) == (("-c", "x"), ("-f", "a"))
+    assert invoke.ordered_sources(("x",), ("a",), ("files",)) == (
+        ("-c", "x"),
+        ("-f", "a"),
+    )
