@@ -24,7 +24,8 @@ EXIT_STATUS: dict[Exit, str] = {
     Exit.USAGE: "Bad options or address, or a file that cannot be opened "
     "(-f, -l, --pass-fd, --add-fd, a getfd or add-fd line).",
     Exit.PARSE_ERROR: "A line could not be parsed (or is not UTF-8), "
-    "or --validate refused it.",
+    "or it was refused before sending: by --validate, or for a secret that is "
+    "the history's <redacted> placeholder.",
     Exit.CONNECT_ERROR: "Could not connect: no socket, refused, busy or timed out, "
     "no greeting.",
     Exit.CONNECTION_LOST: "The connection was lost during the session "
