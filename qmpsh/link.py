@@ -130,10 +130,16 @@ class Link:
         self.on_change()
 
     async def probe(self) -> None:
-        """Learn the machine type and the command list (cheap, best effort)."""
+        """Learn the machine type and the command list (cheap, best effort).
+
+        After a reconnection the server may be another one (a storage
+        daemon where a q35 QEMU was): what it cannot tell is forgotten, not
+        kept from the old one."""
         conn = self.conn
         self.target.version = conn.version
         self.target.agent = conn.guest_agent
+        self.target.machine = ""
+        self.target.commands = None
         if not conn.version:
             return
         machine, commands = await asyncio.gather(

@@ -29,7 +29,7 @@ from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from qmpsh.toolbar import SEP, fit, make_toolbar, toolbar_fields
 from qmpsh.wirelog import WireLog
-from tests.procs import Qemu, qmpsh, raw_qmp, wait_for
+from tests.procs import Process, Qemu, need, qmpsh, raw_qmp, wait_for
 from tests.replkit import Driver, shell
 
 PLAIN = Settings(color="never", history_import="")
@@ -143,6 +143,45 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
     ]
     # the late reply did arrive, and was dropped by id
     assert any(r["return"] == "none-machine" for r in replies)
+
+
+def test_the_prompt_follows_the_server_after_reconnecting(tmp_path: Path) -> None:
+    """Reconnected to a storage daemon on the socket a q35 QEMU had: the
+    prompt no longer names the machine the old server had."""
+    first = Qemu(tmp_path / "vm", machine=("-M", "q35", "-S"))
+    daemon = Process(tmp_path / "qsd")
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(first.sock)), 10).open
+        async with shell(await connected(first.sock), settings, reopen=reopen) as d:
+            assert d.repl.shell.prompt() == "(qemu 7.2 pc-q35-7.2-machine) "
+            first.kill()
+            await d.printed("connection lost: ")
+            argv = [
+                need("qemu-storage-daemon"),
+                "--chardev",
+                f"socket,path={first.sock},server=on,wait=off,id=m0",
+                "--monitor",
+                "chardev=m0",
+            ]
+            await asyncio.to_thread(daemon.spawn, argv, [first.sock])
+            await d.printed("reconnected to QEMU 7.2", timeout=60)
+            target = d.repl.shell.link.target
+            # the probe has asked the daemon (which has no query-name)
+            await d.until(
+                lambda: (
+                    target.commands is not None and "query-name" not in target.commands
+                ),
+                "the new server's commands",
+            )
+            assert d.repl.shell.prompt() == "(qemu 7.2) "
+
+    try:
+        run(scenario)
+    finally:
+        daemon.kill()
+        first.kill()
 
 
 def test_events_never_tear_a_reply(qemu: Qemu) -> None:
