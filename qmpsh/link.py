@@ -60,7 +60,8 @@ class Link:
         self.on_change = on_change
         self.on_back = on_back
         self.target = Target(conn.version, agent=conn.guest_agent)
-        #: set while a ``quit`` is under way: losing the connection is expected
+        #: set while a quit (QMP ``quit``, HMP ``q``/``quit``, however it was
+        #: sent) is under way: losing the connection is expected
         self.quitting = False
         self.reconnector = (
             Reconnector(conn, reopen, retries, retry_delay, on_change, self._done)

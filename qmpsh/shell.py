@@ -20,8 +20,8 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins import Context
-from qmpsh.danger import confirmation
-from qmpsh.errors import ConnectionLost, QmpshError
+from qmpsh.danger import confirmation, is_quit, quit_refused
+from qmpsh.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.eventpane import ShownCount
 from qmpsh.exitcodes import Exit
@@ -117,6 +117,8 @@ class Shell:
         #: the most event lines the screen has room for (see
         #: `qmpsh.eventpane.pane_room`), as of the last redraw; None before
         self.pane_room: int | None = None
+        #: the dangerous commands the user said yes to in the running job
+        self._confirmed: set[str] = set()
 
         self.link = Link(
             ctx.conn,
@@ -152,28 +154,44 @@ class Shell:
     # -- ShellApi ----------------------------------------------------------
 
     async def vet(self, message: dict[str, Any]) -> None:
+        """Ask first when *message* is a dangerous command (once per job: a
+        ``watch`` asks before its first run only)."""
         s = self.settings
         if s.confirm:
             what = confirmation(message, s.confirm_commands, s.confirm_hmp)
-            if what is not None and not await self.confirm(
-                f"Send {what} to {self.link.server()}? [y/N] "
-            ):
+            if what is None or what in self._confirmed:
+                return
+            if not await self.confirm(f"Send {what} to {self.link.server()}? [y/N] "):
                 raise Declined(what)
+            self._confirmed.add(what)
 
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
-        s = self.settings
         await self.vet(message)
         if self.toggles.verbose:
             self.printer.block(self._json(message))
         self.ctx.mark = self.ctx.events.seq
-        quitting = message.get("execute") == "quit"
+        return await self._deliver(message)
+
+    async def gate(self, message: dict[str, Any]) -> dict[str, Any]:
+        """`qmpsh.builtins.Context.gate`: a request a built-in sends for the
+        user (``hmp``, ``watch``, HMP mode) is vetted as a typed one is."""
+        await self.vet(message)
+        return await self._deliver(message)
+
+    async def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a vetted request.  After a quit, losing the connection is
+        expected, unless the server refused it or Ctrl-C stopped it."""
+        quitting = is_quit(message)
         self.link.quitting = quitting  # the connection may close before the reply
         try:
-            reply = await self.ctx.conn.execute(message, s.timeout)
+            reply = await self.ctx.conn.execute(message, self.settings.timeout)
         except asyncio.CancelledError:
             self.link.quitting = False
             raise
-        if quitting and "return" not in reply:
+        except (BadRequest, NotConnected):
+            self.link.quitting = False  # not sent
+            raise
+        if quitting and quit_refused(reply):
             self.link.quitting = False
         return reply
 
@@ -314,6 +332,7 @@ class Shell:
         self.running = run.label or "command"
         self.running_since = time.monotonic()
         cancelled = run.cancelled or f"{self.running}: cancelled"
+        self._confirmed = set()
 
         async def go() -> None:
             try:

@@ -130,6 +130,27 @@ def test_quit_is_confirmed_and_ctrl_d_leaves(screen: Screen, qemu: Qemu) -> None
     assert screen.wait_exit() == 0
 
 
+def test_hmp_quit_is_confirmed_and_is_a_quit(screen: Screen, qemu: Qemu) -> None:
+    """Through the ``hmp`` built-in: the same question as ``quit``, and QEMU
+    quitting is said as such (no reconnecting to a QEMU that is gone)."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen.send("hmp q")
+    screen.keys("Enter")
+    screen.wait("Send HMP q to QEMU 7.2")
+    screen.send("n")
+    screen.wait("HMP q was not sent")
+    assert qemu.alive()
+    screen.send("hmp q")
+    screen.keys("Enter")
+    screen.wait("Send HMP q to QEMU 7.2")
+    screen.send("y")
+    text = screen.wait("QEMU has quit: Ctrl-D leaves the shell (F6 reconnects)")
+    assert "connection lost" not in text
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
+
+
 def test_no_color_means_no_colour(screen: Screen, qemu: Qemu) -> None:
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait(PROMPT)
