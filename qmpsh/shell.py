@@ -26,6 +26,7 @@ from qmpsh.eventlog import Event
 from qmpsh.eventpane import ShownCount
 from qmpsh.exitcodes import Exit
 from qmpsh.hooks import Declined, Hooks, LineMode, Problem, Run
+from qmpsh.late import stopped_waiting
 from qmpsh.link import Link
 from qmpsh.parser import Incomplete
 from qmpsh.printer import Printer
@@ -117,8 +118,10 @@ class Shell:
         #: the most event lines the screen has room for (see
         #: `qmpsh.eventpane.pane_room`), as of the last redraw; None before
         self.pane_room: int | None = None
-        #: the dangerous commands the user said yes to in the running job
+        #: for the running job: the dangerous commands the user said yes to,
+        #: and the line for a request left waiting for its reply by Ctrl-C
         self._confirmed: set[str] = set()
+        self._left: str | None = None
 
         self.link = Link(
             ctx.conn,
@@ -180,13 +183,15 @@ class Shell:
 
     async def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a vetted request.  After a quit, losing the connection is
-        expected, unless the server refused it or Ctrl-C stopped it."""
+        expected, unless the server refused it.  On Ctrl-C the server may
+        still run the request: the job's note says so (see `start`), and a
+        quit stays expected."""
         quitting = is_quit(message)
         self.link.quitting = quitting  # the connection may close before the reply
         try:
             reply = await self.ctx.conn.execute(message, self.settings.timeout)
         except asyncio.CancelledError:
-            self.link.quitting = False
+            self._left = stopped_waiting(message, self.ctx.conn.guest_agent)
             raise
         except (BadRequest, NotConnected):
             self.link.quitting = False  # not sent
@@ -333,12 +338,14 @@ class Shell:
         self.running_since = time.monotonic()
         cancelled = run.cancelled or f"{self.running}: cancelled"
         self._confirmed = set()
+        self._left = None
 
         async def go() -> None:
             try:
                 await job(self)
             except asyncio.CancelledError:
-                self.printer.note(cancelled)
+                # a request already sent cannot be cancelled: say so
+                self.printer.note(self._left or cancelled)
             except Declined as what:
                 self.printer.note(f"{what} was not sent")
             except ConnectionLost as err:
