@@ -5,7 +5,8 @@ The subclass overrides the library's extension points: ``_do_recv`` and
 to the loop under floods), the ``_cb_*`` logging hooks (the base class
 formats every message for a debug log nobody reads), event dispatch (into
 the bounded `EventLog` rather than the library's unbounded default
-listener), unroutable replies (named in a warning), and negotiation
+listener), unroutable replies (a late one says how its request went, see
+`qmpsh.late`; another is named in a warning), and negotiation
 (events that come before the answer to ``qmp_capabilities`` are kept).
 
 It is also the one place that uses the library's private interface
@@ -41,8 +42,9 @@ class CutMessage(EOFError):
 #: messages read between two yields to the event loop (see Adapter._do_recv)
 _YIELD_EVERY = 32
 
-#: how many ids of requests still awaiting a reply are remembered by name
-_NAMES_KEPT = 1024
+#: how many requests still awaiting a reply are remembered (by id), to say
+#: how a late reply went
+_SENT_KEPT = 1024
 
 
 class Adapter(QMPClient):
@@ -52,8 +54,8 @@ class Adapter(QMPClient):
         super().__init__(None, readbuflen)
         self._owner = owner
         self._received = 0
-        #: id -> command name, for requests sent and not yet answered
-        self._names: dict[str, Any] = {}
+        #: id -> request, for requests sent and not yet answered
+        self._sent: dict[str, dict[str, Any]] = {}
 
     def _cb_outbound(self, msg: Message) -> Message:
         return msg  # the base class formats every message for debug logging
@@ -104,11 +106,11 @@ class Adapter(QMPClient):
         if self._owner.wirelog is not None:
             self._owner.wirelog.write("out", data, message=obj)
         msg_id = obj.get("id")
-        if msg_id.__class__ is str:  # remembered to name a late reply
-            names = self._names
-            if len(names) >= _NAMES_KEPT:  # replies that never came
-                del names[next(iter(names))]
-            names[msg_id] = obj.get("execute") or obj.get("exec-oob")
+        if msg_id.__class__ is str:  # remembered to say how a late reply went
+            sent = self._sent
+            if len(sent) >= _SENT_KEPT:  # replies that never came
+                del sent[next(iter(sent))]
+            sent[msg_id] = obj
         assert self._writer is not None
         self._writer.write(data)
 
@@ -122,18 +124,20 @@ class Adapter(QMPClient):
             # qmp-spec: clients drop replies with an unknown id; a non-string
             # id (no request of ours has one) would not even be hashable
             if msg_id.__class__ is not str or msg_id not in self._pending:
-                self._dropped(msg_id)
+                self._dropped(msg_id, obj)
                 return
-            self._names.pop(msg_id, None)
+            self._sent.pop(msg_id, None)
         await super()._on_message(msg)
 
-    def _dropped(self, msg_id: object) -> None:
-        name = self._names.pop(msg_id, None) if isinstance(msg_id, str) else None
-        if name is not None:
-            self._owner.warn(
-                f"dropped a late reply to {name} (id {msg_id}): qmpsh had "
-                "stopped waiting for it"
-            )
+    def _dropped(self, msg_id: object, reply: dict[str, Any]) -> None:
+        """A reply nobody waits for: a late one is told in one line (how it
+        went; it is never taken for another request's reply), another is
+        dropped with a warning, as qmp-spec says."""
+        request = self._sent.pop(msg_id, None) if isinstance(msg_id, str) else None
+        if request is not None:
+            from qmpsh.late import late_reply
+
+            self._owner.warn(late_reply(request, reply))
         else:
             shown = (
                 clip(msg_id) if isinstance(msg_id, str) else clip(json.dumps(msg_id))

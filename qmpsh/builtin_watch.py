@@ -68,7 +68,8 @@ async def watch_cmd(ctx: Context, text: str) -> int:
     In batch mode each result is printed as one more JSON line; without
     ``--count`` it runs until qmpsh is interrupted, and it stops at an error
     reply (exit 1).  The watched command does not count as "the previous
-    command" for ``wait``."""
+    command" for ``wait``.  In the shell a dangerous command (``quit``,
+    ``system_reset``...) asks before the first run."""
     head, command = _split(text)
     found, extra = parse_options(
         head, {"--interval": True, "-n": True, "--count": True, "-c": True}
@@ -100,6 +101,7 @@ def _runner(ctx: Context, command: str) -> Run:
                 ctx.interactive,
                 ctx.mark,
                 ctx.state,
+                ctx.gate,
             )
             try:
                 code = await item.run(sub, rest)
@@ -114,7 +116,7 @@ def _runner(ctx: Context, command: str) -> Run:
         raise ValueError(f"{command!r} is not a complete command")
 
     async def run_request() -> tuple[str, str | None]:
-        reply = await ctx.conn.execute(request.message, ctx.settings.timeout)
+        reply = await ctx.send(request.message)  # the shell asks before a reset
         pretty = ctx.settings.pretty or ctx.interactive
         if is_error(reply):
             # the shell shows the error line; batch mode prints the reply

@@ -2,8 +2,11 @@
 
 A built-in is an async function registered with `builtin`; it gets a
 `Context` (the connection, settings, event history and somewhere to print)
-and the text after its name, and returns an exit code (0 for success).  The
-same registry serves the interactive shell and batch mode.
+and the text after its name, and returns an exit code (0 for success).  A
+request the user asked for goes out with `Context.send` (the shell confirms
+dangerous ones); what a built-in asks for its own needs, with
+``ctx.conn.execute``.  The same registry serves the interactive shell and
+batch mode.
 
 Feature modules register their built-ins when imported; `MODULES` says which
 module holds which built-in, so that a module is imported only when needed.
@@ -34,6 +37,10 @@ class Console(Protocol):
         """A diagnostic line (stderr, or in the error colour)."""
 
 
+#: how the shell sends a request the user asked for: see `Context.send`
+Gate = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
 class Context:
     """What a built-in (or a runner) works with, for one session."""
 
@@ -45,6 +52,7 @@ class Context:
         interactive: bool = False,
         mark: int = 0,
         state: dict[str, Any] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.conn = conn
         self.settings = settings
@@ -55,6 +63,22 @@ class Context:
         self.mark = mark
         #: state shared by built-ins for the session (toggles, caches...)
         self.state: dict[str, Any] = {} if state is None else state
+        #: set by the shell while it runs (None in batch mode): see `send`
+        self.gate = gate
+
+    async def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a request the user asked for (not one qmpsh makes for its
+        own needs) and return its reply, an error reply too.
+
+        In the shell this goes through its `gate`, as a command typed at
+        the prompt does: a dangerous command is confirmed first (a no
+        raises `qmpsh.hooks.Declined`) and a quit is expected to end the
+        connection.  Batch mode never asks.  Raises `QmpshError` as
+        `Connection.execute` does.
+        """
+        if self.gate is not None:
+            return await self.gate(message)
+        return await self.conn.execute(message, self.settings.timeout)
 
     @property
     def events(self) -> EventLog:

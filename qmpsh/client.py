@@ -406,8 +406,10 @@ class Connection:
                 self.lost_reason or "the connection was lost"
             ) from None
         except TimeoutError:
+            from qmpsh.late import timed_out
+
             raise CommandTimeout(
-                f"no reply to {_command_name(message)} within {timeout:g} s"
+                timed_out(message, timeout, self.agent is not None)
             ) from None
         except ValueError as err:  # the id is already in use
             raise BadRequest(str(err)) from None

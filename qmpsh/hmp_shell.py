@@ -83,7 +83,11 @@ class HmpShell:
         return outcome.code
 
     async def run_line(self, line: str) -> Outcome:
-        """Run one HMP line, print its output, and say how it went."""
+        """Run one HMP line, print its output, and say how it went.
+
+        The request goes out with `Context.send`: in the shell a dangerous
+        command (``q``, ``system_reset``...) is confirmed first (a no
+        raises `qmpsh.hooks.Declined`)."""
         text = line.strip()
         if not text:
             return Outcome()
@@ -101,7 +105,7 @@ class HmpShell:
         if self.ctx.settings.verbose:
             self.ctx.console.out(render_json(message, self.ctx.settings.pretty))
         self.ctx.mark = self.ctx.events.seq
-        reply = await self.ctx.conn.execute(message, self.ctx.settings.timeout)
+        reply = await self.ctx.send(message)  # the shell confirms `q` first
         if is_error(reply):
             return Outcome(Exit.COMMAND_ERROR, f"{text}: {error_line(reply)}")
         output = hmp.output_text(reply.get("return"))

@@ -107,7 +107,9 @@ Job = Callable[[ShellApi], Awaitable[int]]
 @dataclass(frozen=True)
 class Run:
     """Run *job*; *label* names it in the toolbar while it runs; *cancelled*
-    is said when Ctrl-C cancels it (default: ``LABEL: cancelled``)."""
+    is said when Ctrl-C cancels it (default: ``LABEL: cancelled``), unless
+    a request it sent was waiting for its reply: then the shell says that it
+    stopped waiting, since the server may still run it."""
 
     job: Job | None
     label: str = ""

@@ -62,8 +62,7 @@ class QmpLines:
         if isinstance(result, Incomplete):
             return result
         name = result.command or "request"
-        note = f"{name}: cancelled; a late reply will be dropped"
-        run = Run(self._request_job(result), name, note)
+        run = Run(self._request_job(result), name)
         if not self.ctx.conn.connected:
             why = self.ctx.conn.lost_reason or "the connection is closed"
             return Problem(f"not connected ({why}); the line is kept for later")

@@ -60,7 +60,8 @@ class Link:
         self.on_change = on_change
         self.on_back = on_back
         self.target = Target(conn.version, agent=conn.guest_agent)
-        #: set while a ``quit`` is under way: losing the connection is expected
+        #: set while a quit (QMP ``quit``, HMP ``q``/``quit``, however it was
+        #: sent) is under way: losing the connection is expected
         self.quitting = False
         self.reconnector = (
             Reconnector(conn, reopen, retries, retry_delay, on_change, self._done)
@@ -130,10 +131,16 @@ class Link:
         self.on_change()
 
     async def probe(self) -> None:
-        """Learn the machine type and the command list (cheap, best effort)."""
+        """Learn the machine type and the command list (cheap, best effort).
+
+        After a reconnection the server may be another one (a storage
+        daemon where a q35 QEMU was): what it cannot tell is forgotten, not
+        kept from the old one."""
         conn = self.conn
         self.target.version = conn.version
         self.target.agent = conn.guest_agent
+        self.target.machine = ""
+        self.target.commands = None
         if not conn.version:
             return
         machine, commands = await asyncio.gather(

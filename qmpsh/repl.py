@@ -88,8 +88,10 @@ class Repl:
         printer.block(_banner(shell, self.imported))
         saved_console: Console = ctx.console
         ctx.console = shell
-        # built-ins ask their questions on the shell's prompt line
+        # built-ins ask their questions on the shell's prompt line, and the
+        # requests they send for the user are vetted as typed ones are
         ctx.state["confirm"] = shell.confirm
+        saved_gate, ctx.gate = ctx.gate, shell.gate
         unsubscribe = ctx.events.subscribe(shell.on_event)
         forget_state = ctx.conn.on_state(shell.link.on_state)
 
@@ -112,6 +114,7 @@ class Repl:
             forget_state()
             shell.close()
             ctx.console = saved_console
+            ctx.gate = saved_gate
             ctx.state.pop("confirm", None)
             printer.finish()
         return int(code if code is not None else Exit.OK)

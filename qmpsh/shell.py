@@ -20,12 +20,13 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins import Context
-from qmpsh.danger import confirmation
-from qmpsh.errors import ConnectionLost, QmpshError
+from qmpsh.danger import confirmation, is_quit, quit_refused
+from qmpsh.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.eventpane import ShownCount
 from qmpsh.exitcodes import Exit
 from qmpsh.hooks import Declined, Hooks, LineMode, Problem, Run
+from qmpsh.late import stopped_waiting
 from qmpsh.link import Link
 from qmpsh.parser import Incomplete
 from qmpsh.printer import Printer
@@ -117,6 +118,10 @@ class Shell:
         #: the most event lines the screen has room for (see
         #: `qmpsh.eventpane.pane_room`), as of the last redraw; None before
         self.pane_room: int | None = None
+        #: for the running job: the dangerous commands the user said yes to,
+        #: and the line for a request left waiting for its reply by Ctrl-C
+        self._confirmed: set[str] = set()
+        self._left: str | None = None
 
         self.link = Link(
             ctx.conn,
@@ -152,28 +157,46 @@ class Shell:
     # -- ShellApi ----------------------------------------------------------
 
     async def vet(self, message: dict[str, Any]) -> None:
+        """Ask first when *message* is a dangerous command (once per job: a
+        ``watch`` asks before its first run only)."""
         s = self.settings
         if s.confirm:
             what = confirmation(message, s.confirm_commands, s.confirm_hmp)
-            if what is not None and not await self.confirm(
-                f"Send {what} to {self.link.server()}? [y/N] "
-            ):
+            if what is None or what in self._confirmed:
+                return
+            if not await self.confirm(f"Send {what} to {self.link.server()}? [y/N] "):
                 raise Declined(what)
+            self._confirmed.add(what)
 
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
-        s = self.settings
         await self.vet(message)
         if self.toggles.verbose:
             self.printer.block(self._json(message))
         self.ctx.mark = self.ctx.events.seq
-        quitting = message.get("execute") == "quit"
+        return await self._deliver(message)
+
+    async def gate(self, message: dict[str, Any]) -> dict[str, Any]:
+        """`qmpsh.builtins.Context.gate`: a request a built-in sends for the
+        user (``hmp``, ``watch``, HMP mode) is vetted as a typed one is."""
+        await self.vet(message)
+        return await self._deliver(message)
+
+    async def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a vetted request.  After a quit, losing the connection is
+        expected, unless the server refused it.  On Ctrl-C the server may
+        still run the request: the job's note says so (see `start`), and a
+        quit stays expected."""
+        quitting = is_quit(message)
         self.link.quitting = quitting  # the connection may close before the reply
         try:
-            reply = await self.ctx.conn.execute(message, s.timeout)
+            reply = await self.ctx.conn.execute(message, self.settings.timeout)
         except asyncio.CancelledError:
-            self.link.quitting = False
+            self._left = stopped_waiting(message, self.ctx.conn.guest_agent)
             raise
-        if quitting and "return" not in reply:
+        except (BadRequest, NotConnected):
+            self.link.quitting = False  # not sent
+            raise
+        if quitting and quit_refused(reply):
             self.link.quitting = False
         return reply
 
@@ -314,12 +337,15 @@ class Shell:
         self.running = run.label or "command"
         self.running_since = time.monotonic()
         cancelled = run.cancelled or f"{self.running}: cancelled"
+        self._confirmed = set()
+        self._left = None
 
         async def go() -> None:
             try:
                 await job(self)
             except asyncio.CancelledError:
-                self.printer.note(cancelled)
+                # a request already sent cannot be cancelled: say so
+                self.printer.note(self._left or cancelled)
             except Declined as what:
                 self.printer.note(f"{what} was not sent")
             except ConnectionLost as err:

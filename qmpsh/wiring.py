@@ -6,8 +6,9 @@ names the highlighting knows and the signature line under the input.
 
 Another mode (HMP, ``-H``) comes as a `qmpsh.linehandler.LineHandler`: every
 line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
-lines get the spinner, Ctrl-C and, for HMP, the confirmation of dangerous
-commands) and `HandlerCompleter` to a completer.
+lines get the spinner and Ctrl-C; the handler sends with
+`qmpsh.builtins.Context.send`, which the shell vets, so dangerous commands
+are confirmed) and `HandlerCompleter` to a completer.
 """
 
 from __future__ import annotations
@@ -109,12 +110,7 @@ class HandlerMode:
 
     def _job(self, text: str) -> Any:
         async def job(api: ShellApi) -> int:
-            await api.vet(
-                {
-                    "execute": "human-monitor-command",
-                    "arguments": {"command-line": text},
-                }
-            )
+            # the handler sends with ctx.send, which the shell vets
             return await self.handler.handle(text)
 
         return job

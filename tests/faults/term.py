@@ -161,9 +161,10 @@ class Term:
         return next(line for line in self.lines() if text in line)
 
     def input_line(self) -> str:
-        """What is typed after the prompt, on the line being edited."""
-        line = [x for x in self.screen.lines() if x.startswith(self.prompt)][-1]
-        return line[len(self.prompt) :].strip()
+        """What is typed after the prompt, on the line being edited ("" when
+        tmux caught the screen between two drawings, with no prompt line)."""
+        lines = [x for x in self.screen.lines() if x.startswith(self.prompt)]
+        return lines[-1][len(self.prompt) :].strip() if lines else ""
 
     def toolbar(self) -> str:
         return [x for x in self.screen.lines() if x.strip()][-1]

@@ -65,5 +65,5 @@ def test_late_replies_to_discarded_requests_are_not_warned_about(
         "requests already sent after it discarded)\n"
     )
     assert after == {"return": {"served": "query-uuid"}}
-    assert warnings == []  # no "dropped a late reply": discarded on purpose
+    assert warnings == []  # no "late reply" line: discarded on purpose
     assert server.errors == []

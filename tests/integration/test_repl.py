@@ -29,10 +29,14 @@ from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from qmpsh.toolbar import SEP, fit, make_toolbar, toolbar_fields
 from qmpsh.wirelog import WireLog
-from tests.procs import Qemu, qmpsh, raw_qmp, wait_for
+from tests.procs import Process, Qemu, need, qmpsh, raw_qmp, wait_for
 from tests.replkit import Driver, shell
 
 PLAIN = Settings(color="never", history_import="")
+#: what the shell says when Ctrl-C stops it waiting for a reply
+STOPPED = (
+    "stopped waiting (QEMU may still run it; its reply will be shown when it comes)"
+)
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -121,11 +125,11 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
                 assert "qom-get is still running" in d.repl.shell.message[1]  # type: ignore[index]
                 assert d.buffer_text == "query-name"
                 d.type("c-c")
-                await d.printed("qom-get: cancelled; a late reply will be dropped")
+                await d.printed(f"qom-get: {STOPPED}")
                 assert d.buffer_text == "query-name"
             finally:
                 os.kill(qemu.pid, signal.SIGCONT)
-            await d.printed("warning: dropped a late reply to qom-get")
+            await d.printed("warning: late reply to qom-get: ok\n")
             d.type("enter")
             await d.printed("query-name\n")
             await d.idle()
@@ -141,8 +145,90 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
     replies = [
         e["msg"] for e in lines if e["dir"] == "in" and "return" in e.get("msg", {})
     ]
-    # the late reply did arrive, and was dropped by id
+    # the late reply did arrive, and was set aside by id
     assert any(r["return"] == "none-machine" for r in replies)
+
+
+def test_a_command_left_pending_still_runs_and_its_late_reply_says_how(
+    qemu: Qemu,
+) -> None:
+    """QMP cannot take a command back: QEMU (frozen with SIGSTOP) runs it
+    when it goes on, so Ctrl-C only stops waiting, and the late reply's
+    outcome is one line when it comes, a success or an error."""
+    add = "object-add qom-type=memory-backend-ram id=mem0 size=1048576"
+
+    async def pending_then_ctrl_c(d: Driver, line: str, name: str) -> None:
+        said = f"{name}: {STOPPED}"
+        before = d.out.text.count(said)
+        os.kill(qemu.pid, signal.SIGSTOP)
+        try:
+            d.type(line, "enter")
+            await d.until(lambda: d.repl.shell.busy, "the command to be pending")
+            d.type("c-c")
+            await d.until(lambda: d.out.text.count(said) == before + 1, said)
+            assert "cancelled" not in d.out.text
+        finally:
+            os.kill(qemu.pid, signal.SIGCONT)
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            await pending_then_ctrl_c(d, add, "object-add")
+            await d.printed("warning: late reply to object-add: ok\n")
+            objects = qemu.qmp(
+                {"execute": "qom-list", "arguments": {"path": "/objects"}}
+            )
+            assert "mem0" in [p["name"] for p in objects[0]["return"]]
+            await pending_then_ctrl_c(d, add, "object-add")  # mem0 is there now
+            await d.printed("warning: late reply to object-add: GenericError: ")
+            late = d.out.text.split("warning: late reply to object-add: GenericError")
+            assert "'mem0'" in late[1].split("\n")[0]
+            # through the hmp built-in, named by its command line
+            await pending_then_ctrl_c(d, "hmp info status", "HMP info status")
+            await d.printed("warning: late reply to HMP info status: ok\n")
+            assert "VM status" not in d.out.text  # one line, not the output
+            d.type("query-name", "enter")
+            await d.printed('query-name\n{"return": {}}')
+
+    run(scenario)
+
+
+def test_the_prompt_follows_the_server_after_reconnecting(tmp_path: Path) -> None:
+    """Reconnected to a storage daemon on the socket a q35 QEMU had: the
+    prompt no longer names the machine the old server had."""
+    first = Qemu(tmp_path / "vm", machine=("-M", "q35", "-S"))
+    daemon = Process(tmp_path / "qsd")
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(first.sock)), 10).open
+        async with shell(await connected(first.sock), settings, reopen=reopen) as d:
+            assert d.repl.shell.prompt() == "(qemu 7.2 pc-q35-7.2-machine) "
+            first.kill()
+            await d.printed("connection lost: ")
+            argv = [
+                need("qemu-storage-daemon"),
+                "--chardev",
+                f"socket,path={first.sock},server=on,wait=off,id=m0",
+                "--monitor",
+                "chardev=m0",
+            ]
+            await asyncio.to_thread(daemon.spawn, argv, [first.sock])
+            await d.printed("reconnected to QEMU 7.2", timeout=60)
+            target = d.repl.shell.link.target
+            # the probe has asked the daemon (which has no query-name)
+            await d.until(
+                lambda: (
+                    target.commands is not None and "query-name" not in target.commands
+                ),
+                "the new server's commands",
+            )
+            assert d.repl.shell.prompt() == "(qemu 7.2) "
+
+    try:
+        run(scenario)
+    finally:
+        daemon.kill()
+        first.kill()
 
 
 def test_events_never_tear_a_reply(qemu: Qemu) -> None:

@@ -155,6 +155,6 @@ def test_a_narrow_toolbar_drops_whole_fields_keeping_state_spinner_and_f1(
         screen.resize(width=40)  # the Ctrl-C hint goes before F1 keys
         screen.wait(shows("connected", RUNNING, "F1 keys"))
         screen.keys("C-c")
-        screen.wait("qom-get: cancelled;")  # wrapped at 40 columns
+        screen.wait("qom-get: stopped waiting")  # wrapped at 40 columns
     finally:
         os.kill(qemu.pid, signal.SIGCONT)

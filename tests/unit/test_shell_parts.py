@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from qmpsh.danger import confirmation
+from qmpsh.danger import confirmation, is_quit, quit_refused
 from qmpsh.eventlog import Event, EventLog
 from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
 from qmpsh.link import Target
@@ -53,6 +53,33 @@ def test_confirmation(message: dict[str, object], expected: str | None) -> None:
 def test_confirmation_lists_are_configurable() -> None:
     assert confirmation({"execute": "stop"}, ["stop"], []) == "stop"
     assert confirmation({"execute": "quit"}, [], []) is None
+
+
+def _hmp(line: str) -> dict[str, object]:
+    return {"execute": "human-monitor-command", "arguments": {"command-line": line}}
+
+
+def test_what_is_a_quit() -> None:
+    for message in ({"execute": "quit"}, _hmp("q"), _hmp("  quit "), _hmp("q now")):
+        assert is_quit(message), message
+    for message in (
+        {"execute": "system_reset"},
+        {"exec-oob": "quit"},  # QEMU refuses it out of band
+        _hmp("info quit"),
+        _hmp("quitx"),
+        _hmp(""),
+        {"execute": "human-monitor-command"},
+        {"execute": "human-monitor-command", "arguments": "q"},
+    ):
+        assert not is_quit(message), message
+
+
+def test_a_quit_refused() -> None:
+    assert not quit_refused({"return": {}})  # QMP quit
+    assert not quit_refused({"return": ""})  # HMP q
+    assert quit_refused({"error": {"class": "GenericError", "desc": "no"}})
+    # HMP did not run it (``q now``)
+    assert quit_refused({"return": "quit|q: extraneous characters at the end\r\n"})
 
 
 def test_backoff_doubles_up_to_a_cap() -> None:
