@@ -96,7 +96,10 @@ class Driver:
         await self.until(lambda: needle in self.out.text, repr(needle), timeout)
 
     async def idle(self) -> None:
-        """Wait until no command runs and every key sent was handled."""
+        """Wait until no command runs and every key sent was handled (the
+        keys are read from the pipe by the app's loop: let it run first, so
+        that a command just submitted counts as running)."""
+        await asyncio.sleep(0.05)
         await self.until(lambda: not self.repl.shell.busy, "the command to finish")
         await asyncio.sleep(0.05)
 
