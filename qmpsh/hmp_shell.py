@@ -113,7 +113,9 @@ class HmpShell:
             self.ctx.console.out(output)
         failed = hmp.failure(output)
         if failed is not None:
-            return Outcome(Exit.COMMAND_ERROR, f"{text}: {failed}", shown=True)
+            # "sendkey: string expected" names the line already
+            said = failed if failed.startswith(f"{text}:") else f"{text}: {failed}"
+            return Outcome(Exit.COMMAND_ERROR, said, shown=True)
         return Outcome()
 
     def candidates(self, text_before_cursor: str) -> list[str]:

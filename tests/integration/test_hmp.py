@@ -103,7 +103,8 @@ def test_refused_arguments_fail(q35: Qemu) -> None:
             line.split()[0] if line.split()[0] != "info" else " ".join(line.split()[:2])
         )
         assert done.stdout == f'{cause}\nTry "help {help_word}" for more information\n'
-        assert done.stderr == f"qmpsh: -c:1: {line}: {cause}\n"
+        said = cause if cause.startswith(f"{line}:") else f"{line}: {cause}"
+        assert done.stderr == f"qmpsh: -c:1: {said}\n"  # the name once
     done = qmpsh("-H", "-k", str(q35.sock), "-c", "sendkey", "-c", "info version")
     assert done.returncode == Exit.COMMAND_ERROR
     assert done.stdout.endswith(_version(q35) + "\n")
