@@ -17,6 +17,7 @@ import click
 
 from qmpsh.addrcomplete import complete_address
 from qmpsh.exitcodes import Exit
+from qmpsh.options import finite_range
 
 if TYPE_CHECKING:
     from qmpsh.address import Address
@@ -40,13 +41,13 @@ def _connection_options(func: F) -> F:
             ),
             click.option(
                 "--timeout",
-                type=click.FloatRange(min=0, min_open=True),
+                type=finite_range(min=0, min_open=True),
                 metavar="SECONDS",
                 help="Give up on a reply after SECONDS (default: wait forever).",
             ),
             click.option(
                 "--connect-timeout",
-                type=click.FloatRange(min=0, min_open=True),
+                type=finite_range(min=0, min_open=True),
                 default=10.0,
                 metavar="SECONDS",
                 help="Give up connecting after SECONDS (default: 10).",
