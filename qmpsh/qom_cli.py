@@ -138,7 +138,8 @@ def get_cmd(path_prop: str, as_json: bool, **opts: Any) -> int:
     )
 
 
-@qom_group.command("set")
+# a VALUE may start with "-" (-1): an unknown option is taken as VALUE
+@qom_group.command("set", context_settings={"ignore_unknown_options": True})
 @_connection_options
 @click.option(
     "-v", "--verbose", is_flag=True, help="Print the qom-set request before sending it."
