@@ -1,5 +1,6 @@
 """Batch input: numbered lines from ``-c`` texts, a ``-f`` file or stdin.
 
+A UTF-8 byte-order mark at the start of stdin or a file is skipped.
 Bytes are decoded strictly: a line that is not UTF-8 keeps its place and
 carries the problem (and its column) for the runner to report, so that no
 line is lost or renumbered.  A pipe or socket is read without blocking the
@@ -13,6 +14,9 @@ import os
 import stat
 from collections.abc import AsyncIterator, Iterable
 from typing import NamedTuple
+
+#: the UTF-8 byte-order mark, skipped at the start of a script
+BOM = b"\xef\xbb\xbf"
 
 
 class Line(NamedTuple):
@@ -47,9 +51,9 @@ async def lines_from_fd(fd: int, source: str) -> AsyncIterator[Line]:
         *complete, pending = pending.split(b"\n")
         for raw in complete:
             number += 1
-            yield _decode(raw, source, number)
+            yield _decode(_skip_bom(raw) if number == 1 else raw, source, number)
     if pending:
-        yield _decode(pending, source, number + 1)
+        yield _decode(_skip_bom(pending) if not number else pending, source, number + 1)
 
 
 async def lines_from_bytes(data: bytes, source: str) -> AsyncIterator[Line]:
@@ -57,7 +61,13 @@ async def lines_from_bytes(data: bytes, source: str) -> AsyncIterator[Line]:
     if raws and not raws[-1]:
         raws.pop()
     for number, raw in enumerate(raws, 1):
-        yield _decode(raw, source, number)
+        yield _decode(_skip_bom(raw) if number == 1 else raw, source, number)
+
+
+def _skip_bom(raw: bytes) -> bytes:
+    """The first line without a UTF-8 byte-order mark (editors on Windows
+    start files with one; it is not part of the first command)."""
+    return raw.removeprefix(BOM)
 
 
 def _decode(raw: bytes, source: str, number: int) -> Line:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Collection
+
 from qmpsh.builtins import BuiltinError, Context, above_zero, builtin, split_args
 from qmpsh.eventfilter import (
     FILTER_WORDS,
@@ -69,10 +73,13 @@ def _show(ctx: Context, flt: EventFilter) -> None:
         )
 
 
+WAIT_USAGE = "EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]"
+
+
 @builtin(
     "wait",
     "wait for an event that arrived since the previous command was sent",
-    "EVENT [FIELD=VALUE ...] [--timeout SECONDS]",
+    WAIT_USAGE,
     options=("--timeout", *FILTER_WORDS),
 )
 async def wait_cmd(ctx: Context, text: str) -> int:
@@ -80,8 +87,11 @@ async def wait_cmd(ctx: Context, text: str) -> int:
     since the previous command was sent, and print it.  There is no race: an
     event that arrived between that command and ``wait`` counts; one from
     before the command does not.  Several waits after one command all look
-    back to that command.  EVENT may be a glob (``BLOCK_JOB_*``) or, with
-    ``--regex``, a regular expression (``--no-case`` ignores case); FIELD is
+    back to that command.  Several EVENTs mean any of them (``wait STOP
+    SHUTDOWN``).  EVENT may be a glob (``BLOCK_JOB_*``), ``'*'`` for any
+    event, or, with ``--regex``, a regular expression (``--no-case``
+    ignores case); a plain name is checked: QMP event names are upper case,
+    and once the schema is loaded, the name must be one of its events.  FIELD is
     a dotted path in the event's data (``device``, ``data.device``), also
     with ``!=`` or ``~=`` (regex).  ``--timeout SECONDS`` (default: the
     session's ``--timeout``, else forever) gives up with exit code 6 in
@@ -90,6 +100,9 @@ async def wait_cmd(ctx: Context, text: str) -> int:
     The history holds the newest events only (1000 by default): if more
     arrived since the command, the oldest are gone and a warning says so."""
     flt, extra = parse_words(split_args(text), {"--timeout": True, "-t": True})
+    problem = event_name_problem(flt, _known_events(ctx))
+    if problem is not None:
+        raise BuiltinError(problem, Exit.PARSE_ERROR)
     raw = extra.get("--timeout", extra.get("-t"))
     timeout = (
         above_zero(raw, "--timeout", what="a number of seconds")
@@ -124,3 +137,48 @@ def wanted(flt: EventFilter) -> str:
     if flt.fields:
         text += " with " + ", ".join(f.text for f in flt.fields)
     return text
+
+
+#: ``__com.redhat_`` in ``__com.redhat_SOME_EVENT`` (a downstream extension)
+_DOWNSTREAM = re.compile(r"__[\w.-]+?_")
+
+
+def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str | None:
+    """Why ``wait`` would wait for nothing that can come (one line), or None.
+
+    At least one EVENT is needed.  A plain name (no glob, no ``--regex`` or
+    ``--no-case``) must be upper case, as QMP event names are, and one of
+    *known* (the server's events, when its schema is loaded).
+    """
+    if not flt.include:
+        return f"which event? usage: wait {WAIT_USAGE} ('*' is any event)"
+    if flt.regex or flt.no_case:
+        return None
+    for name in flt.include:
+        if set("*?[") & set(name):
+            continue
+        if known is not None:
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name.upper(), known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            return f"the server has no event {name!r}{hint}"
+        found = _DOWNSTREAM.match(name)
+        bare = name[found.end() :] if found else name
+        if bare != bare.upper():
+            upper = name[: len(name) - len(bare)] + bare.upper()
+            return (
+                f"{name!r} is not an event name: QMP event names are upper case "
+                f"(did you mean {upper}?)"
+            )
+    return None
+
+
+def _known_events(ctx: Context) -> Collection[str] | None:
+    """The server's event names, when its schema is loaded (not waited for)."""
+    from qmpsh.schema_service import STATE_KEY as SCHEMA
+    from qmpsh.schema_service import SchemaService
+
+    service = ctx.state.get(SCHEMA)
+    schema = service.schema if isinstance(service, SchemaService) else None
+    return schema.events if schema is not None and schema.events else None

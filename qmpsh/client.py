@@ -26,6 +26,7 @@ from qemu.qmp.protocol import ConnectError
 
 from qmpsh.adapter import Adapter
 from qmpsh.address import Address, UnixAddress
+from qmpsh.deepjson import dumps, non_finite
 from qmpsh.dial import open_socket, os_text
 from qmpsh.errors import (
     BadRequest,
@@ -88,6 +89,10 @@ class Connection:
         self._client = self._new_client()
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
+        #: custom ids of requests awaiting a reply -> done when it came
+        self._ids_in_flight: dict[str, asyncio.Future[None]] = {}
+        #: custom ids whose reply may still come late, for this session
+        self._ids_unanswered: set[str] = set()
 
     def _new_client(self) -> Adapter:
         client = Adapter(self, self.read_limit)
@@ -281,6 +286,7 @@ class Connection:
 
     def _started(self) -> None:
         self.greeting = self._client.greeting_object()
+        self._ids_unanswered.clear()  # late replies went with the old session
         self.lost_reason = ""
         self.reader_failure = None
         self._closing = False
@@ -383,15 +389,42 @@ class Connection:
     async def _execute_now(
         self, message: dict[str, Any], timeout: float | None = None
     ) -> dict[str, Any]:
-        auto = "id" not in message
-        if not auto:
-            given = message["id"]
-            # qemu.qmp refuses its own prefix anywhere in an id (an assert)
-            if not isinstance(given, str) or AUTO_ID_PREFIX in given:
-                raise BadRequest(
-                    f"a custom id must be a string without {AUTO_ID_PREFIX!r} "
-                    f"in it, not {clip(repr(given))}"
-                )
+        bad = non_finite(message)
+        if bad is not None:
+            raise BadRequest(
+                f"cannot send {_json_number(bad)}: JSON has no such number "
+                "(QEMU would refuse the request)"
+            )
+        if "id" not in message:
+            return await self._request(message, timeout, auto=True)
+        given = message["id"]
+        problem = custom_id_problem(given)
+        if problem is not None:
+            raise BadRequest(problem)
+        # an id still in flight is waited for: its reply must not be taken
+        # for this request's (qemu.qmp would refuse the id meanwhile)
+        while (earlier := self._ids_in_flight.get(given)) is not None:
+            await asyncio.shield(earlier)
+        if given in self._ids_unanswered:
+            raise BadRequest(
+                f"the id {_json_clip(given)} was given to a request that got no "
+                "reply (it timed out or was cancelled): its late reply would be "
+                "taken for this one's; use another id"
+            )
+        done = asyncio.get_running_loop().create_future()
+        self._ids_in_flight[given] = done
+        try:
+            return await self._request(message, timeout, auto=False)
+        except (CommandTimeout, asyncio.CancelledError):
+            self._ids_unanswered.add(given)
+            raise
+        finally:
+            del self._ids_in_flight[given]
+            done.set_result(None)
+
+    async def _request(
+        self, message: dict[str, Any], timeout: float | None, auto: bool
+    ) -> dict[str, Any]:
         if self.state != "connected":
             raise NotConnected(self._not_connected_text())
         try:
@@ -457,6 +490,37 @@ class Connection:
 def _sync_wait(timeout: float | None) -> float:
     """How long a guest-sync-delimited round waits for its answer."""
     return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
+
+
+def custom_id_problem(given: object) -> str | None:
+    """Why *given* cannot be a request's id here (one line), or None.
+
+    QMP allows any JSON value as an id, but qemu.qmp, which routes the
+    replies, takes strings only, and keeps its own prefix to itself.
+    """
+    if not isinstance(given, str):
+        return (
+            "a custom id must be a string (qmpsh matches replies to requests "
+            f"by string ids), not {_json_clip(given)}"
+        )
+    if AUTO_ID_PREFIX in given:
+        return (
+            f'a custom id must not contain "{AUTO_ID_PREFIX}" (qmpsh\'s own '
+            f"ids use it), not {_json_clip(given)}"
+        )
+    return None
+
+
+def _json_clip(value: object, limit: int = 40) -> str:
+    text = dumps(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _json_number(value: float) -> str:
+    """How ``json`` would spell a NaN or an infinity."""
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 def _command_name(message: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ session), and `dumps` writes any value, however deep, as compact JSON.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 #: the deepest nesting of a whole message that QEMU's JSON parser accepts
@@ -31,6 +32,22 @@ def depth(value: Any) -> int:
         deepest = max(deepest, level)
         stack.extend((child, level + 1) for child in items)
     return deepest
+
+
+def non_finite(value: Any) -> float | None:
+    """The first NaN or infinity inside *value*, or None: JSON has no such
+    number (``json`` would write ``NaN``/``Infinity``, which QEMU refuses)."""
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                return node
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return None
 
 
 def dumps(value: Any, *, ensure_ascii: bool = False) -> str:

@@ -26,6 +26,7 @@ import click
 from qmpsh.addrcomplete import complete_address
 from qmpsh.cli import click_event_filter, event_filter_options, merged_options
 from qmpsh.exitcodes import Exit
+from qmpsh.options import finite_range
 from qmpsh.render import highlight_json, render_json
 
 
@@ -49,7 +50,7 @@ def _options(func: Any) -> Any:
     "-t",
     "--timeout",
     "listen_timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=finite_range(min=0, min_open=True),
     metavar="SECONDS",
     help="Stop listening after SECONDS (exit 6 if fewer than --count events, or "
     "none, came).",
@@ -69,7 +70,7 @@ def _options(func: Any) -> Any:
 )
 @click.option(
     "--connect-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=finite_range(min=0, min_open=True),
     metavar="SECONDS",
     help="Give up connecting, or waiting for the greeting, after SECONDS "
     "(default: 10).",

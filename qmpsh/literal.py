@@ -14,6 +14,7 @@ from typing import Any
 
 from qmpsh.deepjson import MAX_DEPTH
 
+_INF = float("inf")
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WORDS: dict[str, object] = {
     "true": True,
@@ -52,7 +53,7 @@ def parse_number(text: str) -> int | float | None:
     try:
         if any(c in text for c in ".eE"):
             value = float(text)
-            return value if value not in (float("inf"), float("-inf")) else None
+            return value if value not in (_INF, -_INF) else None
         return int(text)
     except ValueError:  # more digits than int() will convert
         return None
@@ -61,7 +62,12 @@ def parse_number(text: str) -> int | float | None:
 def parse_literal(text: str) -> Any:
     """Parse a whole JSON-or-Python value from *text*."""
     try:
-        return json.loads(text, parse_constant=_refuse, object_pairs_hook=_unique_keys)
+        return json.loads(
+            text,
+            parse_constant=_refuse,
+            parse_float=_finite,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError):
         pass  # the scanner below gives the error a position, or accepts Python
 
@@ -74,6 +80,14 @@ def parse_literal(text: str) -> Any:
 
 def _refuse(word: str) -> Any:
     raise ValueError(word)
+
+
+def _finite(word: str) -> float:
+    """A float, but not the infinity ``json`` makes of ``1e400``."""
+    value = float(word)
+    if value in (_INF, -_INF):
+        raise ValueError(word)
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -263,7 +277,11 @@ class _Scanner:
         if not word:
             raise LiteralError(f"value expected, found {_show(text, pos)}", pos)
         if _NUMBER_RE.fullmatch(word):
-            raise LiteralError("number out of range", pos)
+            raise LiteralError(
+                f"{clip(word)} is out of range for a number: the largest is "
+                "about 1.8e308",
+                pos,
+            )
         raise LiteralError(
             f"{clip(word)} is not a value (strings need quotes inside {{}} and [])",
             pos,

@@ -14,6 +14,8 @@ readings agree.
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -33,6 +35,8 @@ class Num(NamedTuple):
 
     def convert(self, text: str) -> Any:
         value = self.cast(text)
+        if not math.isfinite(value):  # nan and inf: no number of anything
+            raise ValueError(text)
         if self.min is not None and (
             value < self.min or (self.min_open and value == self.min)
         ):
@@ -248,4 +252,31 @@ def _click_type(kind: Num | Choice | Path) -> Any:
         lo = None if kind.min is None else int(kind.min)
         hi = None if kind.max is None else int(kind.max)
         return click.IntRange(min=lo, max=hi, min_open=kind.min_open)
-    return click.FloatRange(min=kind.min, max=kind.max, min_open=kind.min_open)
+    return finite_range(kind.min, kind.max, kind.min_open)
+
+
+def finite_range(
+    min: float | None = None, max: float | None = None, min_open: bool = False
+) -> Any:
+    """click's FloatRange, refusing ``nan`` and ``inf`` (which it lets through:
+    a timeout of nan seconds would time out at once)."""
+    return _finite_range_type()(min=min, max=max, min_open=min_open)
+
+
+@functools.cache
+def _finite_range_type() -> Any:
+    import click
+
+    class FiniteFloatRange(click.FloatRange):
+        def convert(
+            self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+        ) -> Any:
+            number = super().convert(value, param, ctx)
+            if not math.isfinite(number):
+                wanted = f" in the range {self._describe_range()}"
+                if self.min is None and self.max is None:
+                    wanted = ""
+                self.fail(f"{value!r} is not a finite number{wanted}.", param, ctx)
+            return number
+
+    return FiniteFloatRange

@@ -15,6 +15,7 @@ with the position of the problem.  The grammar::
       block-dirty-bitmap-add node=drive0 name=bitmap1
       block-dirty-bitmap-clear node=drive0 name=bitmap0
     ) completion-mode=grouped                       # -> "properties"
+    transaction(block-dirty-bitmap-clear node=drive0 name=bitmap0)   # one line
 
 Values: quoted text is always a string (double quotes take JSON escapes,
 single quotes take ``\\'``); ``{...}``/``[...]`` is JSON or Python's
@@ -30,12 +31,13 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
 from qmpsh.deepjson import MAX_DEPTH, depth
-from qmpsh.literal import LiteralError, clip, parse_literal, parse_number
+from qmpsh.literal import LiteralError, clip, parse_literal, parse_number, scan_string
 from qmpsh.words import (
     NeedMore,
     ParseError,
     Word,
     match_brackets,
+    scan_word,
     skip_blank,
     split_statements,
 )
@@ -195,7 +197,7 @@ def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
     except NeedMore as more:
         return Incomplete(more.what, more.offset)
     first = statements[0]
-    if first[0].raw == TRANSACTION_OPEN and first[0].key is None:
+    if first[0].raw.startswith(TRANSACTION_OPEN) and first[0].key is None:
         return _parse_transaction(text, statements, typer)
     if len(statements) > 1:
         raise ParseError(
@@ -226,10 +228,9 @@ def _parse_transaction(
     actions: list[dict[str, Any]] = []
     builder = _Builder(text, typer, "transaction", {"actions": actions})
     properties: dict[str, Any] = {}
-    words = iter([(i, w) for i, stmt in enumerate(statements) for w in stmt][1:])
     current: tuple[int, dict[str, Any]] | None = None  # (statement, data)
     closed_at: int | None = None
-    for stmt_no, word in words:
+    for stmt_no, word in _transaction_words(text, statements):
         if closed_at is not None:
             if stmt_no != closed_at:
                 raise ParseError(
@@ -244,13 +245,7 @@ def _parse_transaction(
             closed_at = stmt_no
             continue
         if current is None or current[0] != stmt_no:
-            if word.key is not None:
-                raise ParseError(
-                    "each transaction line starts with an action name, "
-                    f"not {clip(word.raw)}",
-                    word.start,
-                    text,
-                )
+            _need_action(word, text)
             data: dict[str, Any] = {}
             actions.append({"type": word.raw, "data": data})
             current = (stmt_no, data)
@@ -265,12 +260,92 @@ def _parse_transaction(
     return Request({"execute": "transaction", "arguments": arguments})
 
 
+def _transaction_words(
+    text: str, statements: list[list[Word]]
+) -> list[tuple[int, Word]]:
+    """The words after ``transaction(``, each with its statement's number.
+
+    Words may be glued to the parentheses: ``transaction(a x=1)`` reads as
+    ``transaction( a x=1 )``.  A ``)`` at the end of a word closes the
+    transaction unless it closes a ``(`` of the same word (``f=/a(1)``);
+    quote a value that ends in an unmatched ``)``.
+    """
+    opener = statements[0][0]
+    words = [(0, w) for w in statements[0][1:]]
+    rest = opener.start + len(TRANSACTION_OPEN)
+    if rest < opener.end:
+        words.insert(0, (0, scan_word(text, rest)))
+    for i, stmt in enumerate(statements[1:], 1):
+        words += [(i, w) for w in stmt]
+    out: list[tuple[int, Word]] = []
+    for stmt_no, word in words:
+        if word.raw != TRANSACTION_CLOSE and _unmatched_close(word.raw):
+            close = word.end - 1
+            out.append((stmt_no, scan_word(text[:close], word.start)))
+            out.append((stmt_no, Word(close, word.end, TRANSACTION_CLOSE)))
+        else:
+            out.append((stmt_no, word))
+    return out
+
+
+def _unmatched_close(raw: str) -> bool:
+    """Whether *raw* ends with a ``)`` that closes no ``(`` of its own
+    (parentheses inside quotes do not count)."""
+    if not raw.endswith(")"):
+        return False
+    depth = 0
+    i = 0
+    last = len(raw) - 1
+    while i < last:
+        ch = raw[i]
+        if ch in "\"'":
+            try:
+                _, i = scan_string(raw, i)
+            except LiteralError:
+                return False
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        i += 1
+    return depth == 0
+
+
+def _need_action(word: Word, text: str) -> None:
+    """The first word of a transaction line must name an action."""
+    if word.key is None and _COMMAND_RE.fullmatch(word.raw):
+        return
+    if word.key is None and word.raw.startswith(TRANSACTION_OPEN):
+        problem = "transactions do not nest: close this one with ')' first"
+    elif word.raw[:1] in "{[":
+        problem = (
+            "a transaction line is an action in shorthand (NAME name=value...), "
+            f"not JSON: {clip(word.raw)}"
+        )
+    else:
+        problem = (
+            f"each transaction line starts with an action name, not {clip(word.raw)}"
+        )
+    raise ParseError(problem, word.start, text)
+
+
 def _need_pair(word: Word, text: str, where: str = "") -> None:
     if word.key is None:
         hint = f" {where}" if where else ""
         raise ParseError(
-            f"expected name=value{hint}, got {clip(word.raw)}", word.start, text
+            f"expected name=value{hint}, got {clip(word.raw)}{_lone_cr(text, word.start)}",
+            word.start,
+            text,
         )
+
+
+def _lone_cr(text: str, pos: int) -> str:
+    """A hint when a carriage return split the line: alone, it is not a line
+    break (only LF and CR LF are), so two commands became one."""
+    if "\r" in text[text.rfind("\n", 0, pos) + 1 : pos]:
+        return " (a carriage return \\r alone does not end a line)"
+    return ""
 
 
 def _parse_raw(text: str, start: int) -> Request:

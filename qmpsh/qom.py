@@ -34,6 +34,8 @@ UNREADABLE = "property could not be read"
 _INT_TYPE = re.compile(r"(u?)int(8|16|32|64)?(?:_t)?")
 _TRUE = ("true", "on", "yes")
 _FALSE = ("false", "off", "no")
+#: words starting with a "u" that sounds like "you": a uint8, a uuid
+_YOU = ("ui", "uni", "us", "ut", "uu")
 
 
 class QomError(ValueError):
@@ -187,7 +189,7 @@ def typed_value(qom_type: str, text: str) -> Any:
     """
     kind = qom_type.strip()
     if kind.startswith("child<"):
-        raise QomError(f"a {kind} property is a child object and cannot be set")
+        raise QomError(f"{a(kind)} property is a child object and cannot be set")
     if kind == "bool":
         word = text.strip().lower()
         if word in _TRUE:
@@ -205,7 +207,7 @@ def typed_value(qom_type: str, text: str) -> Any:
     if kind in ("number", "double", "float"):
         number = parse_number(text.strip())
         if number is None:
-            raise QomError(f"a {kind} property takes a number, not {text!r}")
+            raise QomError(f"{a(kind)} property takes a number, not {text!r}")
         return number
     if kind in ("str", "string") or kind.startswith("link<"):
         return text
@@ -213,8 +215,15 @@ def typed_value(qom_type: str, text: str) -> Any:
         try:
             return parse_literal(text.strip())
         except LiteralError as err:
-            raise QomError(f"bad value for a {kind} property: {err.message}") from None
+            raise QomError(f"bad value for {a(kind)} property: {err.message}") from None
     return text
+
+
+def a(word: str) -> str:
+    """*word* with its indefinite article: ``an int``, ``a uint8``, ``a bool``."""
+    first = word[:1].lower()
+    vowel = first in "aeio" or (first == "u" and not word.lower().startswith(_YOU))
+    return f"{'an' if vowel else 'a'} {word}"
 
 
 def _integer(kind: str, text: str, *, unsigned: bool, bits: int) -> int:
@@ -222,13 +231,13 @@ def _integer(kind: str, text: str, *, unsigned: bool, bits: int) -> int:
     try:
         value = int(word, 16) if word.startswith(("0x", "-0x")) else int(word, 10)
     except ValueError:
-        raise QomError(f"a {kind} property takes an integer, not {text!r}") from None
+        raise QomError(f"{a(kind)} property takes an integer, not {text!r}") from None
     low, high = (
         (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
     )
     if not low <= value <= high:
         raise QomError(
-            f"{value} is out of range for a {kind} property ({low} to {high})"
+            f"{value} is out of range for {a(kind)} property ({low} to {high})"
         )
     return value
 

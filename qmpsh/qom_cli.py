@@ -17,6 +17,7 @@ import click
 
 from qmpsh.addrcomplete import complete_address
 from qmpsh.exitcodes import Exit
+from qmpsh.options import finite_range
 
 if TYPE_CHECKING:
     from qmpsh.address import Address
@@ -40,13 +41,13 @@ def _connection_options(func: F) -> F:
             ),
             click.option(
                 "--timeout",
-                type=click.FloatRange(min=0, min_open=True),
+                type=finite_range(min=0, min_open=True),
                 metavar="SECONDS",
                 help="Give up on a reply after SECONDS (default: wait forever).",
             ),
             click.option(
                 "--connect-timeout",
-                type=click.FloatRange(min=0, min_open=True),
+                type=finite_range(min=0, min_open=True),
                 default=10.0,
                 metavar="SECONDS",
                 help="Give up connecting after SECONDS (default: 10).",
@@ -137,7 +138,8 @@ def get_cmd(path_prop: str, as_json: bool, **opts: Any) -> int:
     )
 
 
-@qom_group.command("set")
+# a VALUE may start with "-" (-1): an unknown option is taken as VALUE
+@qom_group.command("set", context_settings={"ignore_unknown_options": True})
 @_connection_options
 @click.option(
     "-v", "--verbose", is_flag=True, help="Print the qom-set request before sending it."

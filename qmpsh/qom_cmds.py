@@ -38,11 +38,13 @@ async def run_get(
     path_prop: str,
     as_json: bool = False,
     timeout: float | None = None,
+    pretty: bool = False,
 ) -> None:
-    """Print a property: plain like QEMU's qom-get, or as JSON."""
+    """Print a property: plain like QEMU's qom-get, or as JSON (indented
+    with *pretty*)."""
     path, prop = qom.split_path_prop(path_prop)
     value = await qom_get(conn, path, prop, timeout)
-    lines = [render_json(value)] if as_json else qom.get_lines(value)
+    lines = [render_json(value, pretty)] if as_json else qom.get_lines(value)
     for line in lines:
         out(line)
 
@@ -108,11 +110,9 @@ async def qom_cmd(ctx: Context, text: str) -> int:
     s = ctx.settings
     out = ctx.console.out
     try:
-        if verb == "get" and rest and len(rest) <= 2:
-            flags = rest[1:]
-            if flags not in ([], ["--json"]):
-                raise BuiltinError(f"get: unexpected {flags[0]!r}", Exit.PARSE_ERROR)
-            await run_get(ctx.conn, out, rest[0], bool(flags), s.timeout)
+        if verb == "get" and rest:
+            as_json, path_prop = _get_args(rest)
+            await run_get(ctx.conn, out, path_prop, as_json, s.timeout, s.pretty)
         elif verb == "set" and len(rest) == 2:
 
             def echo(message: dict[str, Any]) -> None:
@@ -138,3 +138,17 @@ async def qom_cmd(ctx: Context, text: str) -> int:
     except qom.QomError as err:
         raise BuiltinError(str(err), Exit.PARSE_ERROR) from None
     return Exit.OK
+
+
+def _get_args(words: list[str]) -> tuple[bool, str]:
+    """``qom get``'s words (``--json`` anywhere): (as JSON, PATH.PROPERTY)."""
+    flags = [w for w in words if w.startswith("-")]
+    paths = [w for w in words if not w.startswith("-")]
+    for flag in flags:
+        if flag != "--json":
+            raise BuiltinError(
+                f"get: unknown option {flag!r} (get takes --json)", Exit.PARSE_ERROR
+            )
+    if len(paths) != 1:
+        raise BuiltinError(f"expected {USAGE}", Exit.PARSE_ERROR)
+    return bool(flags), paths[0]

@@ -106,8 +106,8 @@ def render_value(value: Any) -> str:
 def _bare_ok(text: str) -> bool:
     if not text or text[0] in "{[#" or text.lower() in _WORDS:
         return False
-    if _UNSAFE_CHARS.intersection(text):
-        return False
+    if _UNSAFE_CHARS.intersection(text) or text.endswith(")"):
+        return False  # a ")" at the end may close a transaction
     # anything that starts like a number is quoted, so that a schema-aware
     # reading (sizes such as 1M, integers with leading zeros) keeps it a string
     return not _NUMBERISH.match(text)

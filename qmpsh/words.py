@@ -111,7 +111,8 @@ def scan_value(text: str, pos: int) -> tuple[Any, str | None, int]:
     n = len(text)
     if pos < n and text[pos] in "{[":
         end = match_brackets(text, pos)
-        if end < n and text[end] not in _WS:
+        # a ``)`` may follow: it is a word of its own (closing a transaction)
+        if end < n and text[end] not in _WS and text[end] != ")":
             raise ParseError(
                 f"unexpected {text[end]!r} after the closing {text[end - 1]!r}",
                 end,

@@ -149,7 +149,10 @@ def test_help_for_a_builtin_is_plain_wrapped_text(qemu: Qemu) -> None:
     done = qmpsh("-c", "help wait", str(qemu.sock))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "wait EVENT [FIELD=VALUE ...] [--timeout SECONDS]: built-in"
+    assert (
+        lines[0]
+        == "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]: built-in"
+    )
     assert "``" not in done.stdout
     assert all(len(line) <= 80 for line in lines)
     assert all(not line or line[:3] == "  " + line[2:3].strip() for line in lines[1:])

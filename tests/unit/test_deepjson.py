@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qmpsh.deepjson import MAX_DEPTH, depth, dumps
+from qmpsh.deepjson import MAX_DEPTH, depth, dumps, non_finite
 from qmpsh.render import render_json
 
 JSON = st.recursive(
@@ -49,3 +49,21 @@ def test_far_deeper_than_the_recursion_limit() -> None:
     # render never raises: it falls back to the iterative writer
     assert render_json(nested(levels), pretty=True) == text
     assert MAX_DEPTH == 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ({"a": [1, 2.5, "inf", None]}, None),
+        ({"a": [1, {"b": float("inf")}]}, float("inf")),
+        ([float("-inf")], float("-inf")),
+        (nested(2000), None),
+    ],
+)
+def test_non_finite(value: Any, found: float | None) -> None:
+    assert non_finite(value) == found
+
+
+def test_non_finite_finds_nan() -> None:
+    got = non_finite({"execute": "x", "arguments": {"a": (1, float("nan"))}})
+    assert got is not None and got != got

@@ -45,6 +45,11 @@ def test_values(text: str, value: object) -> None:
         ("['x]", 4, "unterminated"),
         ("['\\z']", 2, "unknown escape"),
         ('"\\u12"', 1, "four hex digits"),
+        # json.loads reads these as infinity, which JSON cannot carry
+        ("[1e400]", 1, "'1e400' is out of range for a number"),
+        ('{"a": [2, -1E400]}', 10, "'-1E400' is out of range"),
+        ("{'a': 1e400}", 6, "out of range"),
+        ("[" + "9" * 5000 + "]", 1, "out of range"),
     ],
 )
 def test_errors(text: str, offset: int, phrase: str) -> None:
@@ -52,6 +57,12 @@ def test_errors(text: str, offset: int, phrase: str) -> None:
         parse_literal(text)
     assert info.value.offset == offset
     assert phrase in info.value.message
+
+
+@pytest.mark.parametrize("text", ["[1e-400]", "[1.7976931348623157e308]", "[-0.0]"])
+def test_extreme_finite_numbers_are_values(text: str) -> None:
+    (value,) = parse_literal(text)
+    assert value == float(text[1:-1])
 
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:

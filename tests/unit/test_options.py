@@ -98,6 +98,10 @@ def test_fast_path_agrees_with_click(
         ["--timeout", "-1", "SOCK"],
         ["--timeout", "0", "SOCK"],
         ["--timeout", "soon", "SOCK"],
+        ["--timeout", "nan", "SOCK"],
+        ["--timeout", "inf", "SOCK"],
+        ["--connect-timeout", "NaN", "SOCK"],
+        ["--retry-delay", "1e400", "SOCK"],
         ["--color", "purple", "SOCK"],
         ["--pane-height", "101", "SOCK"],
         ["--read-limit", "10", "SOCK"],
@@ -147,3 +151,25 @@ def test_inputs_keep_the_command_line_order() -> None:
         ("-c", "x"),
         ("-f", "a"),
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--timeout", "nan", "SOCK"],
+        ["--timeout", "inf", "SOCK"],
+        ["--connect-timeout", "nan", "SOCK"],
+        ["--retry-delay", "inf", "SOCK"],
+        ["events", "-t", "nan", "SOCK"],
+        ["events", "--connect-timeout", "inf", "SOCK"],
+        ["qom", "get", "--timeout", "nan", "-s", "SOCK", "/machine.type"],
+        ["qom", "list", "--connect-timeout", "nan", "-s", "SOCK"],
+    ],
+)
+def test_not_a_finite_number_is_a_usage_error(argv: list[str]) -> None:
+    """click's FloatRange lets nan (never below a minimum) and inf through."""
+    from click.testing import CliRunner
+
+    done = CliRunner().invoke(cli.cli, argv)
+    assert done.exit_code == 2, done.output
+    assert "is not a finite number in the range x>" in done.output

@@ -122,6 +122,45 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
         ),
     ),
     ("transaction actions=[]", msg("transaction", actions=[])),
+    # the parentheses may touch the words: the same as the spaced form
+    ("transaction()", msg("transaction", actions=[])),
+    (
+        "transaction() completion-mode=grouped",
+        {
+            "execute": "transaction",
+            "arguments": {"actions": [], "properties": {"completion-mode": "grouped"}},
+        },
+    ),
+    ("transaction(a)", msg("transaction", actions=[{"type": "a", "data": {}}])),
+    (
+        "transaction(a x=1 l=[1]) completion-mode=grouped",
+        msg(
+            "transaction",
+            actions=[{"type": "a", "data": {"x": 1, "l": [1]}}],
+            properties={"completion-mode": "grouped"},
+        ),
+    ),
+    (
+        "transaction(a x=1\n b y={'z': 2})",
+        msg(
+            "transaction",
+            actions=[
+                {"type": "a", "data": {"x": 1}},
+                {"type": "b", "data": {"y": {"z": 2}}},
+            ],
+        ),
+    ),
+    (
+        "transaction(\n a s='x)'\n)",
+        msg("transaction", actions=[{"type": "a", "data": {"s": "x)"}}]),
+    ),
+    (
+        'transaction(a f=/tmp/a(1) g="(")',
+        msg(
+            "transaction", actions=[{"type": "a", "data": {"f": "/tmp/a(1)", "g": "("}}]
+        ),
+    ),
+    ("x f=a) g=(b)", msg("x", f="a)", g="(b)")),
     ("x l=[1,\n 2]", msg("x", l=[1, 2])),
     ('x s="multi\nline"', msg("x", s="multi\nline")),
 ]
@@ -171,6 +210,16 @@ ERRORS: list[tuple[str, int, int, str]] = [
     ("transaction( a ) b", 1, 18, "expected name=value"),
     ("transaction(\n a\n)\nb", 4, 1, "after the transaction"),
     ("x\ny", 2, 1, "one command per line"),
+    ("x a=[1e400]", 1, 6, "out of range for a number"),
+    ('{"execute": "x", "arguments": {"a": 1e400}}', 1, 37, "out of range"),
+    ("x a=[1])", 1, 8, "expected name=value, got ')'"),
+    ("query-name\rquery-status", 1, 12, "a carriage return \\r alone"),
+    ("transaction(\n a\n transaction(\n)", 3, 2, "transactions do not nest"),
+    ("transaction(transaction( a ) )", 1, 13, "transactions do not nest"),
+    ('transaction(\n {"execute": "x"}\n)', 2, 2, "not JSON"),
+    ("transaction(\n [1]\n)", 2, 2, "not JSON"),
+    ("transaction())", 1, 14, "after ')'"),
+    ("transaction(a=1)", 1, 1, "starts with a command name"),
 ]
 
 
@@ -194,6 +243,9 @@ def test_errors(text: str, line: int, column: int, phrase: str) -> None:
         ("x l=[1,", "bracket"),
         ('x o={"a": "}', "quote"),
         ('{"execute": "x",', "bracket"),
+        ("transaction(a x=1", "transaction"),
+        ("transaction(a f=/tmp/a(1)", "transaction"),
+        ("transaction(a", "transaction"),
     ],
 )
 def test_incomplete(text: str, what: str) -> None:
@@ -213,6 +265,22 @@ def test_accumulator_multi_line_transaction() -> None:
     assert isinstance(result, Request)
     assert result.message["arguments"]["actions"] == [{"type": "a", "data": {"x": 1}}]
     assert not acc.pending
+
+
+def test_accumulator_drops_a_nested_transaction_line() -> None:
+    acc = Accumulator()
+    assert isinstance(acc.feed("transaction(a x=1"), Incomplete)
+    for bad in ("transaction(", '{"execute": "query-status"}'):
+        with pytest.raises(ParseError) as info:
+            acc.feed(bad)
+        assert (info.value.line, info.value.column) == (2, 1)
+        assert acc.pending
+    result = acc.feed("b y=2)")
+    assert isinstance(result, Request)
+    assert result.message["arguments"]["actions"] == [
+        {"type": "a", "data": {"x": 1}},
+        {"type": "b", "data": {"y": 2}},
+    ]
 
 
 def test_accumulator_finish_reports_open_construct() -> None:

@@ -78,7 +78,9 @@ PIECES = st.sampled_from(
         "x",
         "blockdev-add",
         "transaction(",
+        "transaction()",
         ")",
+        "x)",
         "(",
         " ",
         "  ",
@@ -189,7 +191,7 @@ def check_parse(text: str) -> None:
         return
     assert result is None or isinstance(result, Request | Incomplete)
     if isinstance(result, Request):
-        json.dumps(result.message)  # it can be sent
+        json.dumps(result.message, allow_nan=False)  # it can be sent
         assert result.command or result.raw
 
 

@@ -193,7 +193,10 @@ def test_typed_value(kind: str, text: str, value: Any) -> None:
     [
         ("bool", "maybe", "takes true or false"),
         ("bool", "1", "takes true or false"),
-        ("int", "x", "takes an integer"),
+        ("int", "x", "an int property takes an integer, not 'x'"),
+        ("int64", "1.5", "an int64 property takes an integer"),
+        ("uint16", "x", "a uint16 property takes an integer"),
+        ("OnOffAuto", "{'a': ", "bad value for an OnOffAuto property"),
         ("int", "1.5", "takes an integer"),
         ("uint8", "256", "out of range for a uint8 property (0 to 255)"),
         ("uint32", "-1", "out of range"),
@@ -215,3 +218,53 @@ def test_typed_value_refuses(kind: str, text: str, message: str) -> None:
         typed_value(kind, text)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("word", "phrase"),
+    [
+        ("int", "an int"),
+        ("int8", "an int8"),
+        ("uint64", "a uint64"),
+        ("bool", "a bool"),
+        ("size", "a size"),
+        ("enum", "an enum"),
+        ("OnOffAuto", "an OnOffAuto"),
+        ("unsigned", "an unsigned"),
+        ("uuid", "a uuid"),
+        ("child<container>", "a child<container>"),
+    ],
+)
+def test_article(word: str, phrase: str) -> None:
+    assert qom.a(word) == phrase
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["/machine.smp"], (False, "/machine.smp")),
+        (["/machine.smp", "--json"], (True, "/machine.smp")),
+        (["--json", "/machine.smp"], (True, "/machine.smp")),
+    ],
+)
+def test_qom_get_arguments(words: list[str], expected: tuple[bool, str]) -> None:
+    from qmpsh.qom_cmds import _get_args
+
+    assert _get_args(words) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "phrase"),
+    [
+        (["--jsn", "/machine.smp"], "unknown option '--jsn'"),
+        (["/a.b", "/c.d"], "expected get PATH.PROPERTY"),
+        (["--json"], "expected get PATH.PROPERTY"),
+    ],
+)
+def test_qom_get_bad_arguments(words: list[str], phrase: str) -> None:
+    from qmpsh.builtins import BuiltinError
+    from qmpsh.qom_cmds import _get_args
+
+    with pytest.raises(BuiltinError) as info:
+        _get_args(words)
+    assert phrase in info.value.message

@@ -69,6 +69,13 @@ def test_corpus_round_trip() -> None:
             },
             "transaction(\n) completion-mode=grouped",
         ),
+        (
+            {
+                "execute": "transaction",
+                "arguments": {"actions": [{"type": "t", "data": {"a": "x)"}}]},
+            },
+            'transaction(\n  t a="x)"\n)',
+        ),
     ],
 )
 def test_shapes(message: dict[str, Any], text: str) -> None:
@@ -97,6 +104,9 @@ def test_shapes(message: dict[str, Any], text: str) -> None:
         "é",
         "\n",
         "a\\b",
+        "a)",
+        ")",
+        "f(1)",
         "\x00",
         1,
         -2.5,
@@ -108,5 +118,7 @@ def test_shapes(message: dict[str, Any], text: str) -> None:
 )
 def test_values_round_trip(value: Any) -> None:
     roundtrip({"execute": "x", "arguments": {"v": value}})
+    action = {"type": "t", "data": {"v": value}}
+    roundtrip({"execute": "transaction", "arguments": {"actions": [action]}})
     if isinstance(value, str):
         assert render_value(value)  # never empty
