@@ -153,9 +153,7 @@ class BatchRunner:
         forced = False
         #: the command being read holds the history's secret placeholder
         marked = False
-        async for line in lines:
-            if self.stopping:
-                return
+        async for line in self._until_stopped(lines):
             last = line
             if line.bad is not None:
                 message, column = line.bad
@@ -193,6 +191,15 @@ class BatchRunner:
             acc.finish()
         except ParseError as err:
             await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+
+    async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
+        """*lines* until the run stops.  Looked at before reading the next
+        line: a line that failed (refused, a built-in that failed) ends the
+        run at once, even while stdin stays open with nothing more to say."""
+        async for line in lines:
+            yield line
+            if self.stopping:
+                return
 
     def _refusal(self, request: Request, marked: bool) -> str | None:
         """Why *request* is not sent (one line), or None: a secret that is
@@ -275,23 +282,38 @@ class BatchRunner:
                 self._arrived.clear()
                 await self._arrived.wait()
             sent = self.pending[0]
+            if self.settings.verbose:
+                self._echo(sent)
+                if self.stopping:  # the echo could not be written
+                    return
             try:
                 reply = await sent.reply
             except QmpshError as err:
+                if self.stopping:  # meanwhile; `sent` was discarded
+                    return
                 fatal = not isinstance(err, CommandTimeout)
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()
                 self._report(err.exit_code, f"{where}: {err.message}", fatal)
                 continue
+            if self.stopping:  # meanwhile (the output failed); `sent` was discarded
+                return
             self.pending.popleft()
             self._slots.release()
             self._show(sent, reply)
 
+    def _echo(self, sent: _Sent) -> None:
+        """``-v``: the request, once the replies before it are printed and
+        before its own outcome (a reply, a timeout, a lost connection), so
+        that one that never gets an answer is shown too.  Flushed when its
+        reply is still to come."""
+        self._print(render_json(sent.request.message, self.settings.pretty))
+        if not sent.reply.done():
+            self._flush()
+
     def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
         s = self.settings
-        if s.verbose:
-            self._print(render_json(sent.request.message, s.pretty))
         failed = is_error(reply)
         if not (failed and s.return_value):
             self._print(
@@ -355,6 +377,9 @@ class BatchRunner:
             self._halt()
 
     def _halt(self) -> None:
+        """Stop reading and printing.  The reader is cancelled, unless this
+        is the reader itself (a refused line, a failed built-in): it then
+        stops before reading another line (see _until_stopped)."""
         if self.stopping:
             return
         self.stopping = True

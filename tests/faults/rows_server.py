@@ -310,6 +310,29 @@ def timeout_stop(p: Probe) -> tuple[str, str]:
     return line, str(done.returncode)
 
 
+@row(
+    "timeout-verbose",
+    AREA,
+    "server never answers (`--timeout 0.5 -v`)",
+    beside="timeout-stop",
+)
+def timeout_verbose(p: Probe) -> tuple[str, str]:
+    async def script(peer: Peer) -> None:
+        await peer.negotiate()
+        await peer.hold()
+
+    with FaultServer(p.tmp, script) as server:
+        done = p.batch(str(server.path), "--timeout", "0.5", "-v", "-c", "stop")
+    line = one_line(done.stderr)
+    assert line == (
+        "qmpsh: -c:1: stop: no reply to stop within 0.5 s (QEMU may still run it)"
+    )
+    assert replies(done.stdout) == [{"execute": "stop"}]  # the echo, all the same
+    assert done.returncode == Exit.TIMEOUT
+    p.log_matches(server)
+    return f"the request echoed on stdout; {line}", str(done.returncode)
+
+
 @row("ctrl-c", AREA, "Ctrl-C (SIGINT) while a command waits for its reply")
 def ctrl_c(p: Probe) -> tuple[str, str]:
     async def script(peer: Peer) -> None:
