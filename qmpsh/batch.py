@@ -16,8 +16,6 @@ cannot be written stops the run: quietly when the reader went away
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +28,7 @@ from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
+from qmpsh.output import OutputError, discard_output, failure
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.render import error_line, highlight_json, is_error, render_json, render_reply
 
@@ -259,11 +258,13 @@ class BatchRunner:
         except ValueError as err:  # bad arguments, e.g. an open quote
             self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
             return
-        except OSError as err:  # writing its output (stdout), or its own
-            if self._flush():
-                self._report(
-                    Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
-                )
+        except OutputError as err:  # writing its output (stdout)
+            self._output_failed(err)
+            return
+        except OSError as err:  # its own, e.g. a file it opens
+            self._report(
+                Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
+            )
             return
         if not self._flush():
             return
@@ -358,10 +359,10 @@ class BatchRunner:
             return
         self.output_lost = True
         discard_output(self.out)
-        if isinstance(err, BrokenPipeError):
+        message = failure(err)
+        if message is None:
             self._halt()
         else:
-            message = f"cannot write the output: {os_text(err)}"
             self._report(Exit.COMMAND_ERROR, message, fatal=True)
 
     # -- stopping ------------------------------------------------------------
@@ -404,12 +405,3 @@ def _ignore(future: asyncio.Future[Any]) -> None:
     """Retrieve a discarded request's outcome, so that asyncio keeps quiet."""
     if not future.cancelled():
         future.exception()
-
-
-def discard_output(stream: TextIO) -> None:
-    """Point *stream*'s descriptor at /dev/null: what is still buffered, and
-    later writes, go nowhere (nor raise again, at exit)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)

@@ -24,7 +24,12 @@ from typing import Any
 import click
 
 from qmpsh.addrcomplete import complete_address
-from qmpsh.cli import click_event_filter, event_filter_options, merged_options
+from qmpsh.cli import (
+    QmpshCommand,
+    click_event_filter,
+    event_filter_options,
+    merged_options,
+)
 from qmpsh.exitcodes import Exit
 from qmpsh.options import finite_range
 from qmpsh.render import highlight_json, render_json
@@ -36,7 +41,7 @@ def _options(func: Any) -> Any:
     return func
 
 
-@click.command("events")
+@click.command("events", cls=QmpshCommand)
 @click.argument("address", required=False, shell_complete=complete_address)
 @_options
 @click.option(
