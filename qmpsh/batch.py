@@ -16,8 +16,6 @@ cannot be written stops the run: quietly when the reader went away
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +28,7 @@ from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.eventlog import Event
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
+from qmpsh.output import OutputError, discard_output, failure
 from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.render import error_line, highlight_json, is_error, render_json, render_reply
 
@@ -153,9 +152,7 @@ class BatchRunner:
         forced = False
         #: the command being read holds the history's secret placeholder
         marked = False
-        async for line in lines:
-            if self.stopping:
-                return
+        async for line in self._until_stopped(lines):
             last = line
             if line.bad is not None:
                 message, column = line.bad
@@ -193,6 +190,15 @@ class BatchRunner:
             acc.finish()
         except ParseError as err:
             await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+
+    async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
+        """*lines* until the run stops.  Looked at before reading the next
+        line: a line that failed (refused, a built-in that failed) ends the
+        run at once, even while stdin stays open with nothing more to say."""
+        async for line in lines:
+            yield line
+            if self.stopping:
+                return
 
     def _refusal(self, request: Request, marked: bool) -> str | None:
         """Why *request* is not sent (one line), or None: a secret that is
@@ -252,11 +258,13 @@ class BatchRunner:
         except ValueError as err:  # bad arguments, e.g. an open quote
             self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
             return
-        except OSError as err:  # writing its output (stdout), or its own
-            if self._flush():
-                self._report(
-                    Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
-                )
+        except OutputError as err:  # writing its output (stdout)
+            self._output_failed(err)
+            return
+        except OSError as err:  # its own, e.g. a file it opens
+            self._report(
+                Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
+            )
             return
         if not self._flush():
             return
@@ -275,23 +283,38 @@ class BatchRunner:
                 self._arrived.clear()
                 await self._arrived.wait()
             sent = self.pending[0]
+            if self.settings.verbose:
+                self._echo(sent)
+                if self.stopping:  # the echo could not be written
+                    return
             try:
                 reply = await sent.reply
             except QmpshError as err:
+                if self.stopping:  # meanwhile; `sent` was discarded
+                    return
                 fatal = not isinstance(err, CommandTimeout)
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()
                 self._report(err.exit_code, f"{where}: {err.message}", fatal)
                 continue
+            if self.stopping:  # meanwhile (the output failed); `sent` was discarded
+                return
             self.pending.popleft()
             self._slots.release()
             self._show(sent, reply)
 
+    def _echo(self, sent: _Sent) -> None:
+        """``-v``: the request, once the replies before it are printed and
+        before its own outcome (a reply, a timeout, a lost connection), so
+        that one that never gets an answer is shown too.  Flushed when its
+        reply is still to come."""
+        self._print(render_json(sent.request.message, self.settings.pretty))
+        if not sent.reply.done():
+            self._flush()
+
     def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
         s = self.settings
-        if s.verbose:
-            self._print(render_json(sent.request.message, s.pretty))
         failed = is_error(reply)
         if not (failed and s.return_value):
             self._print(
@@ -336,10 +359,10 @@ class BatchRunner:
             return
         self.output_lost = True
         discard_output(self.out)
-        if isinstance(err, BrokenPipeError):
+        message = failure(err)
+        if message is None:
             self._halt()
         else:
-            message = f"cannot write the output: {os_text(err)}"
             self._report(Exit.COMMAND_ERROR, message, fatal=True)
 
     # -- stopping ------------------------------------------------------------
@@ -355,6 +378,9 @@ class BatchRunner:
             self._halt()
 
     def _halt(self) -> None:
+        """Stop reading and printing.  The reader is cancelled, unless this
+        is the reader itself (a refused line, a failed built-in): it then
+        stops before reading another line (see _until_stopped)."""
         if self.stopping:
             return
         self.stopping = True
@@ -379,12 +405,3 @@ def _ignore(future: asyncio.Future[Any]) -> None:
     """Retrieve a discarded request's outcome, so that asyncio keeps quiet."""
     if not future.cancelled():
         future.exception()
-
-
-def discard_output(stream: TextIO) -> None:
-    """Point *stream*'s descriptor at /dev/null: what is still buffered, and
-    later writes, go nowhere (nor raise again, at exit)."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)

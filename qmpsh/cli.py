@@ -11,16 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from qmpsh import __version__, invoke
 from qmpsh.addrcomplete import complete_address
-from qmpsh.entry import usage_error
+from qmpsh.entry import interrupted, usage_error
 from qmpsh.exitcodes import Exit
 from qmpsh.options import ALL, EVENT_FILTER, ORDERED, UsageError, click_options
+from qmpsh.output import output_failed
 
 if TYPE_CHECKING:
     from qmpsh.eventfilter import EventFilter
@@ -39,6 +40,57 @@ def session_options(func: F) -> F:
     return func
 
 
+def _emit(ctx: click.Context, text: str) -> NoReturn:
+    """Print *text* (help, the version, a completion script) and exit: 0, or
+    as `qmpsh.output` says when stdout cannot be written (never a traceback)."""
+    try:
+        click.echo(text, nl=False, color=ctx.color)
+    except OSError as err:
+        ctx.exit(output_failed(err))
+    ctx.exit(0)
+
+
+def _print_completion(ctx: click.Context, param: Any, shell: str | None) -> None:
+    if shell is None or ctx.resilient_parsing:
+        return
+    from qmpsh.shellcomplete import script
+
+    _emit(ctx, script(shell))
+
+
+def _print_version(ctx: click.Context, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _emit(ctx, f"qmpsh, version {__version__}\n")
+
+
+def _print_help(ctx: click.Context, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _emit(ctx, ctx.get_help() + "\n")
+
+
+def _own_help(option: click.Option | None) -> click.Option | None:
+    """click's --help option, printing through `_emit`."""
+    if option is not None:
+        option.callback = _print_help
+    return option
+
+
+class QmpshCommand(click.Command):
+    """A subcommand whose --help goes through `_emit`."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _own_help(super().get_help_option(ctx))
+
+
+class QmpshGroup(click.Group):
+    """A group whose --help, and its commands', go through `_emit`."""
+
+    command_class = QmpshCommand
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _own_help(super().get_help_option(ctx))
+
+
 def input_order(
     command: click.Command, ctx: click.Context, args: list[str]
 ) -> tuple[str, ...]:
@@ -52,7 +104,7 @@ def input_order(
     return tuple(str(p.name) for p in used if p.name in ORDERED)
 
 
-class OrderedCommand(click.Command):
+class OrderedCommand(QmpshCommand):
     """A command whose ``input_order`` parameter says how -c and -f interleave."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -70,7 +122,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
 }
 
 
-class AddressGroup(click.Group):
+class AddressGroup(QmpshGroup):
     """A group whose first word, when it is no subcommand, is the address.
 
     Subcommands listed in `LAZY_SUBCOMMANDS` are imported on first use, so
@@ -140,22 +192,21 @@ def click_event_filter(opts: dict[str, Any]) -> EventFilter | None:
         raise click.UsageError(str(err)) from None
 
 
-def _print_completion(ctx: click.Context, param: Any, shell: str | None) -> None:
-    if shell is None or ctx.resilient_parsing:
-        return
-    from qmpsh.shellcomplete import script
-
-    click.echo(script(shell), nl=False)
-    ctx.exit(0)
-
-
 @click.group(
     cls=AddressGroup,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @session_options
-@click.version_option(__version__, "-V", "--version", prog_name="qmpsh")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--completion",
     type=click.Choice(["bash", "zsh", "fish"]),
@@ -244,10 +295,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as err:
         sys.stderr.write(f"qmpsh: {err.format_message()}\n")
         code = err.exit_code
-    except click.Abort:
-        sys.stderr.write("qmpsh: interrupted\n")
-        code = Exit.INTERRUPTED
-    except KeyboardInterrupt:
-        sys.stderr.write("qmpsh: interrupted\n")
-        code = Exit.INTERRUPTED
+    except (click.Abort, KeyboardInterrupt):
+        # (click has printed a blank line before its Abort: the subcommands
+        # that wait catch Ctrl-C themselves, for the same line as batch mode)
+        code = interrupted()
     sys.exit(int(code or 0))

@@ -282,6 +282,12 @@ class Connection:
         except ConnectError as err:
             self._set_state("idle")
             raise ConnectFailed(self._session_error(err.exc)) from None
+        except AssertionError:
+            # qemu.qmp asserts that the session runs once it is set up: the
+            # server hung up right after the negotiation (QEMU killed then).
+            # The session did start, and is lost at once: the watcher says why.
+            if self._client.runstate == Runstate.RUNNING:
+                raise
         self._started()
 
     def _started(self) -> None:

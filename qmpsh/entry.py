@@ -19,6 +19,15 @@ def usage_error(message: str) -> int:
     return int(Exit.USAGE)
 
 
+def interrupted() -> int:
+    """Ctrl-C: ``qmpsh: interrupted`` and 130, the same for every command
+    (and no blank line before it: what draws on the terminal, such as
+    wait-job's progress bar, clears its line for it)."""
+    sys.stderr.write("qmpsh: interrupted\n")
+    sys.stderr.flush()
+    return int(Exit.INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     from qmpsh.options import UsageError, fast_parse
 
@@ -36,6 +45,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     except UsageError as err:
         code = usage_error(str(err))
     except KeyboardInterrupt:
-        sys.stderr.write("qmpsh: interrupted\n")
-        code = Exit.INTERRUPTED
+        code = interrupted()
     sys.exit(int(code or 0))

@@ -2,15 +2,19 @@
 
 For piping into other tools: one event per line, flushed as it arrives,
 filtered like everywhere else (qmpsh.eventfilter).  It ends after
-``--count`` events, after ``--timeout`` seconds, when QEMU closes the
-connection, or on Ctrl-C.
+``--count`` events, after ``--timeout`` seconds, when the connection ends,
+when stdout cannot be written, or on Ctrl-C.
 
-Exit codes: 0 when ``--count`` events were printed; without ``--count``,
-0 when the timeout came after at least one event or QEMU closed the
-connection; 6 (timeout) when the timeout came before ``--count`` events, or
-before any event without ``--count``; 5 when the connection ended before
-``--count`` events; 4 when it cannot connect; 2 for bad options, or when
-ADDRESS is a guest agent (it sends no events); 130 on Ctrl-C.  A reader that goes away (``| head -1``) ends it quietly with 0.
+Exit codes (`ending`): 0 when ``--count`` events were printed; without
+``--count``, 0 when the timeout came after at least one event or QEMU quit
+(a SHUTDOWN event, then the connection closed); 6 (timeout) when the
+timeout came before ``--count`` events, or before any event without
+``--count``; 5 when the connection ended before ``--count`` events, or
+with no SHUTDOWN before it (QEMU killed: a crash is not a clean end); 4
+when it cannot connect; 2 for bad options, or when ADDRESS is a guest agent
+(it sends no events); 1 when stdout cannot be written (`qmpsh.output`; a
+reader that goes away, ``| head -1``, ends it quietly with 0); 130 on
+Ctrl-C.  What the connection warns about is said on stderr.
 """
 
 from __future__ import annotations
@@ -24,7 +28,12 @@ from typing import Any
 import click
 
 from qmpsh.addrcomplete import complete_address
-from qmpsh.cli import click_event_filter, event_filter_options, merged_options
+from qmpsh.cli import (
+    QmpshCommand,
+    click_event_filter,
+    event_filter_options,
+    merged_options,
+)
 from qmpsh.exitcodes import Exit
 from qmpsh.options import finite_range
 from qmpsh.render import highlight_json, render_json
@@ -36,7 +45,7 @@ def _options(func: Any) -> Any:
     return func
 
 
-@click.command("events")
+@click.command("events", cls=QmpshCommand)
 @click.argument("address", required=False, shell_complete=complete_address)
 @_options
 @click.option(
@@ -87,14 +96,15 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
 
     Each event is printed (and flushed) as it arrives, for piping into other
     tools; the filter options choose which.  Without --count or --timeout it
-    runs until QEMU closes the connection or Ctrl-C.
+    runs until the connection ends or Ctrl-C.
 
     \b
-    Exit codes: 0 done (--count reached, or listening ended after an event),
-    2 usage (or ADDRESS is a guest agent, which sends no events), 4 cannot
-    connect, 5 connection closed before --count events,
-    6 timeout before --count events (or before any, without --count),
-    130 interrupted.
+    Exit codes: 0 done (--count reached; without it, the timeout after an
+    event, or QEMU quit: SHUTDOWN, then the connection closed), 1 output
+    not written, 2 usage (or ADDRESS is a guest agent, which sends no
+    events), 4 cannot connect, 5 connection lost (before --count events, or
+    with no SHUTDOWN before it: QEMU killed), 6 timeout before --count
+    events (or before any, without --count), 130 interrupted.
     """
     from qmpsh.address import AddressError, from_environment, parse_address
     from qmpsh.settings import build_settings
@@ -122,7 +132,12 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
         timeout=opts.get("listen_timeout"),
         timestamp=bool(opts.get("timestamp")),
     )
-    return asyncio.run(listener.run(where))
+    try:
+        return asyncio.run(listener.run(where))
+    except KeyboardInterrupt:
+        from qmpsh.entry import interrupted
+
+        return interrupted()
 
 
 def iso_time(seconds: float) -> str:
@@ -145,21 +160,29 @@ class Listener:
         self.timeout = timeout
         self.timestamp = timestamp
         self.printed = 0
+        #: a SHUTDOWN event came: QEMU is quitting, the end that follows is clean
+        self.shutdown = False
+        #: why stdout could not be written, if it could not
+        self.output_error: OSError | None = None
         self.color = settings.use_color(sys.stdout.isatty())
 
     async def run(self, address: Any) -> int:
         from qmpsh.client import Connection
         from qmpsh.errors import QmpshError
         from qmpsh.eventlog import Event, EventLog
+        from qmpsh.output import OutputError, output_failed
         from qmpsh.wirelog import WireLog
 
         s = self.settings
         try:
-            wirelog = WireLog(s.logfile) if s.logfile else None
+            wirelog = WireLog(s.logfile, warn=_warn) if s.logfile else None
         except OSError as err:
             return _fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
         events = EventLog(16)
         conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
+        # what the connection warns about (a listener that failed, a dropped
+        # reply...) is said, as in the shell and batch mode
+        conn.on_warning(_warn)
         loop = asyncio.get_running_loop()
         #: set with None when done printing, or with why the connection ended
         done: asyncio.Future[str | None] = loop.create_future()
@@ -169,26 +192,37 @@ class Listener:
             if not done.done():
                 done.set_result(None)
 
+        def output_failed_with(err: OSError) -> None:
+            if self.output_error is None:
+                self.output_error = err
+            stop()
+
         def flush() -> None:
             nonlocal flush_due
             flush_due = False
-            if not self._flush():
-                stop()
+            try:
+                self._flush()
+            except OutputError as err:
+                output_failed_with(err)
 
         def on_event(event: Event) -> None:
             # Printed here, as the reader hands each event over: no queue that
             # could grow under a flood (a slow reader of our stdout slows our
             # reading of the socket instead), and one flush per burst.
             nonlocal flush_due
+            if event.name == "SHUTDOWN":
+                self.shutdown = True
             if done.done() or not (
                 s.event_filter is None or s.event_filter.matches(event.message)
             ):
                 return
-            if not self._write(event):
-                stop()
+            try:
+                self._write(event)
+            except OutputError as err:
+                output_failed_with(err)
                 return
             if self.count is not None and self.printed >= self.count:
-                flush()  # may stop already: the reader has gone
+                flush()  # may stop already: the output failed
                 stop()
             elif not flush_due:
                 flush_due = True
@@ -208,65 +242,89 @@ class Listener:
                     "qmpsh events listens to a QEMU monitor",
                     Exit.USAGE,
                 )
-            return await self._outcome(done)
+            code, message = await self._outcome(done)
+            flush()
+            if self.output_error is not None:
+                return output_failed(self.output_error)
+            return _fail(message, code) if message is not None else int(code)
         except QmpshError as err:
             return _fail(err.message, err.exit_code)
         finally:
-            self._flush()
             await conn.close()
             if wirelog is not None:
                 wirelog.close()
 
-    async def _outcome(self, done: asyncio.Future[str | None]) -> int:
+    async def _outcome(
+        self, done: asyncio.Future[str | None]
+    ) -> tuple[Exit, str | None]:
         try:
             lost = await asyncio.wait_for(asyncio.shield(done), self.timeout)
         except TimeoutError:
-            if self.count is None and self.printed:
-                return Exit.OK
-            got = (
-                f"only {self.printed} of {self.count} events"
-                if self.count and self.printed
-                else "no event"
-            )
-            return _fail(f"{got} came within {self.timeout:g} s", Exit.TIMEOUT)
-        if lost is None or self.count is None:
-            return Exit.OK
-        return _fail(
-            f"{lost} after {self.printed} of {self.count} events",
-            Exit.CONNECTION_LOST,
+            return ending(self.printed, self.count, self.timeout, timed_out=True)
+        return ending(
+            self.printed, self.count, self.timeout, lost=lost, shutdown=self.shutdown
         )
 
-    def _write(self, event: Any) -> bool:
-        """Print one event; False when the reader has gone (broken pipe)."""
+    def _write(self, event: Any) -> None:
+        """Print one event; an `OutputError` when stdout cannot be written."""
+        from qmpsh.output import write
+
         message = event.message
         if self.timestamp:
             message = {"time": iso_time(event.time), **message}
         text = render_json(message, self.settings.pretty)
         if self.color:
             text = highlight_json(text, self.settings.style)
-        try:
-            sys.stdout.write(text + "\n")
-        except BrokenPipeError:
-            self._drop_stdout()
-            return False
+        write(text + "\n")
         self.printed += 1
-        return True
 
-    def _flush(self) -> bool:
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            self._drop_stdout()
-            return False
-        return True
+    def _flush(self) -> None:
+        from qmpsh.output import flush
 
-    def _drop_stdout(self) -> None:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        if self.output_error is None:
+            flush()
+
+
+def ending(
+    printed: int,
+    count: int | None,
+    timeout: float | None,
+    *,
+    timed_out: bool = False,
+    lost: str | None = None,
+    shutdown: bool = False,
+) -> tuple[Exit, str | None]:
+    """How listening ended, as the exit code and the line to say (None:
+    nothing).  *printed* events were printed of *count* (None: no
+    --count); *timed_out*: --timeout came; *lost*: why the connection
+    ended, if it did; *shutdown*: a SHUTDOWN event came before that."""
+    if timed_out:
+        if count is None and printed:
+            return Exit.OK, None
+        got = f"only {printed} of {count} events" if count and printed else "no event"
+        return Exit.TIMEOUT, f"{got} came within {timeout:g} s"
+    if lost is None:  # --count reached
+        return Exit.OK, None
+    if count is not None:
+        return Exit.CONNECTION_LOST, f"{lost} after {printed} of {count} events"
+    if shutdown:  # QEMU said it was quitting: listening ended as it should
+        return Exit.OK, None
+    events = f"{printed} event{'' if printed == 1 else 's'}"
+    return (
+        Exit.CONNECTION_LOST,
+        f"{lost} after {events}, with no SHUTDOWN event before it",
+    )
+
+
+def _warn(text: str) -> None:
+    sys.stderr.write(f"qmpsh: warning: {text}\n")
+    sys.stderr.flush()
 
 
 def _fail(message: str, code: Exit) -> int:
-    sys.stdout.flush()
+    from qmpsh.output import settle
+
+    settle()
     sys.stderr.write(f"qmpsh: {message}\n")
     sys.stderr.flush()
     return int(code)

@@ -8,8 +8,8 @@ from enum import IntEnum
 
 class Exit(IntEnum):
     OK = 0
-    #: QEMU answered a command with an error reply (or, in batch mode, the
-    #: output could not be written).
+    #: QEMU answered a command with an error reply (or the output could not
+    #: be written: qmpsh.output).
     COMMAND_ERROR = 1
     #: Bad command-line options or arguments (click's own convention), or a
     #: file that cannot be opened (-f, -l, --pass-fd/--add-fd, getfd/add-fd).

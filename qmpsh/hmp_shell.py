@@ -21,14 +21,12 @@ indents that JSON, ``-l`` logs the wire as always.  ``-r`` changes nothing
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qmpsh import hmp
 from qmpsh.builtins import BuiltinError, Context, builtin
-from qmpsh.dial import os_text
 from qmpsh.errors import CommandTimeout, QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.render import error_line, is_error, render_json
@@ -240,13 +238,9 @@ async def run_batch(ctx: Context, lines: AsyncIterator[Line]) -> int:
             try:
                 code = await shell.handle(line.text, line.where)
             except OSError as err:  # stdout cannot be written
-                from qmpsh.batch import discard_output
+                from qmpsh.output import output_failed
 
-                discard_output(sys.stdout)
-                if isinstance(err, BrokenPipeError):  # the reader went away
-                    return int(status)
-                ctx.console.err(f"cannot write the output: {os_text(err)}")
-                return int(Exit.COMMAND_ERROR)
+                return output_failed(err, status)
             except QmpshError as err:
                 ctx.console.err(f"{line.where}: {line.text.strip()}: {err.message}")
                 if status == Exit.OK:

@@ -19,8 +19,8 @@ from qmpsh.exitcodes import Exit
 #: EXIT STATUS: code -> meaning (a test checks the codes against Exit)
 EXIT_STATUS: dict[Exit, str] = {
     Exit.OK: "Every command succeeded.",
-    Exit.COMMAND_ERROR: "QEMU answered a command with an error (or, in batch "
-    "mode, the output could not be written).",
+    Exit.COMMAND_ERROR: "QEMU answered a command with an error (or the output "
+    "could not be written).",
     Exit.USAGE: "Bad options or address, or a file that cannot be opened "
     "(-f, -l, --pass-fd, --add-fd, a getfd or add-fd line).",
     Exit.PARSE_ERROR: "A line could not be parsed (or is not UTF-8), "

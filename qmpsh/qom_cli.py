@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from qmpsh.addrcomplete import complete_address
+from qmpsh.cli import QmpshGroup
 from qmpsh.exitcodes import Exit
 from qmpsh.options import finite_range
 
@@ -26,7 +27,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    from qmpsh.output import write
+
+    write(line + "\n")
 
 
 def _connection_options(func: F) -> F:
@@ -79,7 +82,9 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     """Connect to ``--socket`` (or $QMP_SOCKET), run *job(conn)*, disconnect;
     return the exit code, having printed one line on failure."""
     from qmpsh.client import Connection
+    from qmpsh.entry import interrupted
     from qmpsh.errors import QmpshError
+    from qmpsh.output import OutputError, flush, output_failed
     from qmpsh.qom import QomError
 
     address = address_of(opts)
@@ -89,6 +94,9 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
         try:
             await conn.connect(address, opts["connect_timeout"])
             await job(conn)
+            flush()
+        except OutputError as err:  # a reader that went away, a full disk
+            return output_failed(err)
         except QmpshError as err:
             return fail(err.message, err.exit_code)
         except QomError as err:
@@ -100,17 +108,21 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     try:
         return asyncio.run(main())
     except KeyboardInterrupt:
-        return fail("interrupted", Exit.INTERRUPTED)
+        return interrupted()
 
 
 def fail(message: str, code: int) -> int:
     """Say *message* on stderr (one line, after what stdout holds); *code*."""
-    sys.stdout.flush()
+    from qmpsh.output import settle
+
+    settle()
     sys.stderr.write(f"qmpsh: {message}\n")
     return int(code)
 
 
-@click.group("qom", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    "qom", cls=QmpshGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 def qom_group() -> None:
     """Query and change QOM objects, as QEMU's qom-* scripts do.
 

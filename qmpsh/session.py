@@ -17,10 +17,12 @@ from typing import NamedTuple, Protocol
 from qmpsh.address import Address
 from qmpsh.builtins import Console, Context
 from qmpsh.client import Connection
+from qmpsh.entry import interrupted
 from qmpsh.errors import QmpshError
 from qmpsh.eventlog import EventLog
 from qmpsh.exitcodes import Exit
 from qmpsh.linehandler import LineHandler
+from qmpsh.output import write
 from qmpsh.settings import Settings
 from qmpsh.stopsignals import STOP_SIGNALS, StopOnSignal
 
@@ -44,7 +46,7 @@ class StreamConsole:
     """A `Console` writing to stdout and stderr."""
 
     def out(self, text: str) -> None:
-        sys.stdout.write(text + "\n")
+        write(text + "\n")  # an OutputError, unlike a built-in's own I/O errors
 
     def err(self, text: str) -> None:
         sys.stdout.flush()
@@ -100,7 +102,7 @@ def run(settings: Settings, inputs: Inputs, target: Target) -> int:
     try:
         return asyncio.run(_main(settings, inputs, target))
     except KeyboardInterrupt:
-        return fail("interrupted", Exit.INTERRUPTED)
+        return interrupted()
 
 
 async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:

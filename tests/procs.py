@@ -310,3 +310,40 @@ def qmpsh(
         done.stdout.decode(errors="replace"),
         done.stderr.decode(errors="replace"),
     )
+
+
+def qmpsh_unwritable(
+    stdout: str,
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m qmpsh ARGS`` with a stdout that cannot be written: "full"
+    (/dev/full: no space left on device) or "gone" (a pipe whose reader has
+    already closed it, as ``| head -1`` does: every write is a broken pipe).
+    Captures stderr; stdout is ""."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env.pop("PYTHONUNBUFFERED", None)  # buffered, as users have it
+    data = input.encode() if isinstance(input, str) else input
+    if stdout == "full":
+        out = os.open("/dev/full", os.O_WRONLY)
+    else:
+        assert stdout == "gone", stdout
+        read_end, out = os.pipe()
+        os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "qmpsh", *args],
+            input=data if data is not None else b"",
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            timeout=timeout,
+            cwd=ROOT,
+        )
+    finally:
+        os.close(out)
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, "", done.stderr.decode(errors="replace")
+    )

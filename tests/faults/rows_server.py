@@ -310,6 +310,29 @@ def timeout_stop(p: Probe) -> tuple[str, str]:
     return line, str(done.returncode)
 
 
+@row(
+    "timeout-verbose",
+    AREA,
+    "server never answers (`--timeout 0.5 -v`)",
+    beside="timeout-stop",
+)
+def timeout_verbose(p: Probe) -> tuple[str, str]:
+    async def script(peer: Peer) -> None:
+        await peer.negotiate()
+        await peer.hold()
+
+    with FaultServer(p.tmp, script) as server:
+        done = p.batch(str(server.path), "--timeout", "0.5", "-v", "-c", "stop")
+    line = one_line(done.stderr)
+    assert line == (
+        "qmpsh: -c:1: stop: no reply to stop within 0.5 s (QEMU may still run it)"
+    )
+    assert replies(done.stdout) == [{"execute": "stop"}]  # the echo, all the same
+    assert done.returncode == Exit.TIMEOUT
+    p.log_matches(server)
+    return f"the request echoed on stdout; {line}", str(done.returncode)
+
+
 @row("ctrl-c", AREA, "Ctrl-C (SIGINT) while a command waits for its reply")
 def ctrl_c(p: Probe) -> tuple[str, str]:
     async def script(peer: Peer) -> None:
@@ -511,3 +534,57 @@ def library_lost(p: Probe) -> tuple[str, str]:
     p.saw(message)
     p.nothing_lost()
     return "ConnectionLost: " + p.shown(message), "-"
+
+
+# -- qmpsh events --------------------------------------------------------------
+
+
+@row(
+    "events-cut",
+    AREA,
+    "`qmpsh events`: the server closes the connection after an event, with no "
+    "SHUTDOWN before it (as when QEMU is killed)",
+)
+def events_cut(p: Probe) -> tuple[str, str]:
+    async def script(peer: Peer) -> None:
+        await peer.negotiate()
+        await peer.send(event("STOP"))
+        peer.close()
+
+    with FaultServer(p.tmp, script) as server:
+        done = p.batch("events", str(server.path))
+    line = one_line(done.stderr)
+    assert line == (
+        f"qmpsh: {server.path} closed the connection after 1 event, "
+        "with no SHUTDOWN event before it"
+    )
+    assert replies(done.stdout) == [event("STOP")]
+    assert done.returncode == Exit.CONNECTION_LOST
+    p.log_matches(server)
+    return "the event, then " + p.shown(line), str(done.returncode)
+
+
+@row(
+    "events-shutdown",
+    AREA,
+    "`qmpsh events`: a reply with an unknown id, SHUTDOWN, then the server "
+    "closes the connection",
+    beside="events-cut",
+)
+def events_shutdown(p: Probe) -> tuple[str, str]:
+    shutdown = event("SHUTDOWN", guest=False, reason="host-qmp-quit")
+
+    async def script(peer: Peer) -> None:
+        await peer.negotiate()
+        await peer.send({"return": {}, "id": "nobody"})
+        await peer.send(shutdown)
+        peer.close()
+
+    with FaultServer(p.tmp, script) as server:
+        done = p.batch("events", str(server.path))
+    warnings = lines_of(done.stderr)
+    assert warnings == ["qmpsh: warning: dropped a reply with an unknown id 'nobody'"]
+    assert replies(done.stdout) == [shutdown]
+    assert done.returncode == Exit.OK
+    p.log_matches(server)
+    return "the event; " + warnings[0] + "; a normal end", str(done.returncode)

@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from qmpsh.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
 
@@ -370,3 +372,80 @@ def test_file_dash_is_stdin(qemu: Qemu, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert lines(done.stdout) == [{"return": "none-machine"}]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("x a=1 a=2", Exit.PARSE_ERROR),  # refused by the parser
+        ("wait STOP --timeout 0.3", Exit.TIMEOUT),  # built-ins that fail
+        ("hmp nosuch", Exit.COMMAND_ERROR),
+        ("qom get /machine.nosuch", Exit.COMMAND_ERROR),
+        ("wait-job nosuch", Exit.COMMAND_ERROR),
+    ],
+)
+def test_a_failed_line_ends_the_run_while_stdin_stays_open(
+    qemu: Qemu, line: str, code: Exit
+) -> None:
+    """A script feeding qmpsh through a pipe: the run ends at the failure,
+    not at the next line, and lets go of the monitor (QEMU serves one
+    client per socket) for the next qmpsh."""
+    import subprocess
+    import sys
+
+    from tests.procs import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qmpsh", str(qemu.sock)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdin is not None and proc.stderr is not None
+    try:
+        proc.stdin.write(f"query-name\n{line}\n".encode())
+        proc.stdin.flush()  # and stdin stays open
+        assert proc.wait(timeout=30) == code
+        assert proc.stderr.read().decode().startswith("qmpsh: stdin:2")
+        done = qmpsh("--connect-timeout", "10", "-c", "query-name", str(qemu.sock))
+        assert (done.returncode, done.stdout) == (0, '{"return": {}}\n'), done.stderr
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+
+
+def test_keep_going_reads_on_after_a_failed_line(qemu: Qemu) -> None:
+    from tests.faults.driver import Batch
+
+    batch = Batch("-k", str(qemu.sock))
+    try:
+        batch.send("x a=1 a=2", "wait STOP --timeout 0.1", "query-name")
+        assert json.loads(batch.read_line()) == {"return": {}}  # it read on
+        code, rest, err = batch.finish()
+        assert (code, rest) == (Exit.PARSE_ERROR, "")  # the first failure's code
+        assert err.count("\n") == 2, err
+    finally:
+        batch.close()
+
+
+def test_verbose_echoes_each_request_before_its_outcome(qemu: Qemu) -> None:
+    """Echo, then reply, per command, in input order, pipelined or not; the
+    echo of a request that gets no reply is there too."""
+    script = "query-status\nquery-name\nstop\nquery-kvm\ncont\nquit\nquery-name\n"
+    done = qmpsh("-v", str(qemu.sock), input=script)
+    out = lines(done.stdout)
+    assert [m.get("execute") for m in out[0::2]] == [
+        "query-status",
+        "query-name",
+        "stop",
+        "query-kvm",
+        "cont",
+        "quit",
+        "query-name",  # QEMU quit before answering it
+    ]
+    assert all("return" in m for m in out[1::2])
+    assert done.returncode == Exit.CONNECTION_LOST
+    assert done.stderr.startswith("qmpsh: stdin:7: query-name: ")

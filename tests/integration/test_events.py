@@ -452,6 +452,87 @@ def test_events_subcommand_count_reached_as_the_reader_goes(
     assert not [n for n in notes if n.startswith("lost ")], notes  # qmpsh ended it
 
 
+def test_events_subcommand_into_a_full_disk(qemu: Qemu, tmp_path: Path) -> None:
+    """Not only a broken pipe: any output error ends it, with one line."""
+    log = tmp_path / "w.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PYTHONUNBUFFERED", None)
+    command = ["events", str(qemu.sock), "-n", "1", "-l", str(log)]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qmpsh", *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+    try:
+        wait_for(lambda: log.exists() and '"return"' in log.read_text(), what="connect")
+        stop_cont(qemu)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == Exit.COMMAND_ERROR
+    assert err == "qmpsh: cannot write the output: no space left on device\n"
+
+
+def test_events_subcommand_says_its_warnings(qemu: Qemu) -> None:
+    """What the connection warns about is said, not swallowed (here: the
+    wire log on a full disk)."""
+    done = qmpsh("events", str(qemu.sock), "-l", "/dev/full", "-t", "0.2")
+    assert done.returncode == Exit.TIMEOUT
+    assert done.stderr == (
+        "qmpsh: warning: cannot write /dev/full: no space left on device; "
+        "going on without it\n"
+        "qmpsh: no event came within 0.2 s\n"
+    )
+
+
+def test_events_subcommand_interrupted(qemu: Qemu, tmp_path: Path) -> None:
+    """Ctrl-C: the same one line as batch mode, no blank line before it."""
+    import signal
+
+    listener = Listener(qemu.sock, log=tmp_path / "w.log")
+    listener.proc.send_signal(signal.SIGINT)
+    code, out, err = listener.finish()
+    assert (code, out, err) == (Exit.INTERRUPTED, "", "qmpsh: interrupted\n")
+
+
+def test_events_subcommand_when_qemu_is_killed(tmp_path: Path) -> None:
+    """QEMU killed (no SHUTDOWN event before the end): the connection-lost
+    code and one line, even without --count."""
+    vm = Qemu(tmp_path / "vm", monitors=2)
+    try:
+        listener = Listener(vm.sock, "-t", "60", log=tmp_path / "w.log")
+        vm.kill()
+        code, out, err = listener.finish()
+    finally:
+        vm.kill()
+    assert (code, out) == (Exit.CONNECTION_LOST, "")
+    assert err == (
+        f"qmpsh: {vm.sock} closed the connection after 0 events, "
+        "with no SHUTDOWN event before it\n"
+    )
+
+
+def test_events_subcommand_when_qemu_quits(tmp_path: Path) -> None:
+    """QEMU quitting says so (SHUTDOWN) before it closes the connection:
+    a normal end without --count, even when the filter hides SHUTDOWN."""
+    vm = Qemu(tmp_path / "vm", monitors=2)
+    try:
+        listener = Listener(vm.sock, "-e", "STOP", log=tmp_path / "w.log")
+        stop_cont(vm)
+        assert vm.proc is not None
+        vm.proc.terminate()  # QEMU's SIGTERM: SHUTDOWN, then it exits
+        code, out, err = listener.finish()
+    finally:
+        vm.kill()
+    assert (code, err) == (0, "")
+    assert [m["event"] for m in lines(out)] == ["STOP"]
+
+
 # -- watch ---------------------------------------------------------------------
 
 

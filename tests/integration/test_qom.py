@@ -240,3 +240,46 @@ def test_builtin_in_the_shell(q35: Qemu, ref: Reference) -> None:
     done = qmpsh(str(q35.sock), "-k", input="qom bogus\nquery-name\n")
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stdout == '{"return": {}}\n' and "expected get PATH" in done.stderr
+
+
+FULL = "qmpsh: cannot write the output: no space left on device\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tree", "/"),
+        ("get", "/machine.type"),
+        ("list", "/machine"),
+        ("set", "-v", "/machine.dump-guest-core", "false"),
+    ],
+    ids=["tree", "get", "list", "set -v"],
+)
+def test_subcommand_output_that_cannot_be_written(
+    q35: Qemu, args: tuple[str, ...]
+) -> None:
+    """A full disk: one line, exit 1.  A reader that went away (``| head
+    -1``): quietly, the status so far (0: 1 means an error reply here)."""
+    from tests.procs import qmpsh_unwritable
+
+    command = ("qom", args[0], "-s", str(q35.sock), *args[1:])
+    done = qmpsh_unwritable("full", *command)
+    assert (done.returncode, done.stderr) == (Exit.COMMAND_ERROR, FULL)
+    done = qmpsh_unwritable("gone", *command)
+    assert (done.returncode, done.stderr) == (Exit.OK, "")
+
+
+@pytest.mark.parametrize("stdout", ["full", "gone"])
+def test_builtin_output_that_cannot_be_written(q35: Qemu, stdout: str) -> None:
+    """``qmpsh -c 'qom tree /' SOCK | head -1`` ends the run quietly with the
+    status so far, as batch mode does for replies; a full disk: one line."""
+    from tests.procs import qmpsh_unwritable
+
+    # the tree of q35 is far larger than stdout's buffer: its writes fail
+    done = qmpsh_unwritable(stdout, "-c", "qom tree /", "-c", "cont", str(q35.sock))
+    if stdout == "gone":
+        assert (done.returncode, done.stderr) == (Exit.OK, "")
+    else:
+        assert (done.returncode, done.stderr) == (Exit.COMMAND_ERROR, FULL)
+    # the run ended there: the next line was never sent
+    assert q35.qmp({"execute": "query-status"})[0]["return"]["status"] == "prelaunch"

@@ -88,3 +88,39 @@ def test_help_option_prints_usage(path: list[str], command: click.Command) -> No
     assert result.output.startswith(f"Usage: {' '.join(['qmpsh', *path])} ")
     assert "Options:" in result.output
     assert "-h, --help" in result.output
+
+
+@pytest.mark.parametrize("stdout", ["full", "gone"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("-V",),
+        ("--completion", "bash"),
+        ("qom", "--help"),
+        ("qom", "tree", "-h"),
+        ("events", "--help"),
+        ("wrap", "--help"),
+    ],
+    ids=" ".join,
+)
+def test_output_that_cannot_be_written(args: tuple[str, ...], stdout: str) -> None:
+    """Help, the version and the completion script: one line on a full disk
+    (exit 1), nothing when the reader went away (exit 0); no traceback."""
+    from tests.procs import qmpsh_unwritable
+
+    done = qmpsh_unwritable(stdout, *args)
+    if stdout == "full":
+        assert (done.returncode, done.stderr) == (
+            1,
+            "qmpsh: cannot write the output: no space left on device\n",
+        )
+    else:
+        assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_version_text() -> None:
+    from qmpsh import __version__
+
+    result = CliRunner().invoke(cli, ["-V"], prog_name="qmpsh")
+    assert (result.exit_code, result.output) == (0, f"qmpsh, version {__version__}\n")
