@@ -25,18 +25,20 @@ def _qemu_installed() -> None:
 QMPSH_WRAP = (sys.executable, "-m", "qmpsh", "wrap")
 
 
-def _wrap_dirs() -> set[str]:
-    import tempfile
-
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("qmpsh-wrap-")}
-
-
-def test_default_machine() -> None:
-    before = _wrap_dirs()
-    done = qmpsh("wrap", "-r", "-c", "qom-get path=/machine property=type")
+def test_default_machine(tmp_path: Path) -> None:
+    # a temp dir of its own: other runs may make and remove theirs meanwhile
+    private = tmp_path / "tmp"
+    private.mkdir()
+    done = qmpsh(
+        "wrap",
+        "-r",
+        "-c",
+        "qom-get path=/machine property=type",
+        env={"TMPDIR": str(private)},
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == "none-machine"
-    assert _wrap_dirs() == before  # the socket's temp dir is gone
+    assert list(private.iterdir()) == []  # the socket's temp dir is gone
 
 
 def test_custom_command_line_and_stdin() -> None:
