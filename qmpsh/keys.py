@@ -6,6 +6,10 @@ table, acting on a `qmpsh.shell.Shell`.  prompt_toolkit's own emacs/vi
 editing, history search and suggestion keys come on top (some are listed
 here for the user, with no action of ours).  Alt-letter keys are bound in
 emacs mode only: in vi mode Escape followed by a letter means something else.
+
+While a question is asked (`qmpsh.shell.Shell.confirm`), the question has
+the keyboard focus, so none of prompt_toolkit's editing keys reach the
+input; every key goes to `answer_for`.
 """
 
 from __future__ import annotations
@@ -90,6 +94,36 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+def default_answer(question: str) -> bool | None:
+    """What Enter answers to *question*: its default, as its ``[y/N]``
+    (no) or ``[Y/n]`` (yes) shows; None for ``[y/n]`` (no default)."""
+    tail = question.rstrip()
+    if tail.endswith("[y/N]"):
+        return False
+    if tail.endswith("[Y/n]"):
+        return True
+    return None
+
+
+def answer_for(key: str, question: str) -> bool | None:
+    """What pressing *key* (a character, or a prompt_toolkit key name such
+    as ``c-m``) answers to *question*; None when the key does not answer.
+
+    y is yes and n is no; Enter gives the default; with a default of no,
+    any other key is no too (the safe answer); without a default, only y
+    or n answer.  (Escape, Ctrl-C and Ctrl-D decline any question: see
+    `make_key_bindings`.)
+    """
+    if key in ("y", "Y"):
+        return True
+    if key in ("n", "N"):
+        return False
+    default = default_answer(question)
+    if key in ("c-m", "c-j"):  # Enter (Ctrl-J: Enter on some terminals)
+        return default
+    return False if default is False else None
+
+
 def describe_keys() -> list[tuple[str, str]]:
     """(keys, what they do) for every key the shell documents."""
     return [(k.label, k.description) for k in KEYS]
@@ -105,6 +139,7 @@ def keys_text() -> str:
 def make_key_bindings(shell: Shell) -> KeyBindings:
     from prompt_toolkit.filters import Condition, Filter, emacs_mode, is_searching
     from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
 
     kb = KeyBindings()
     asking = Condition(lambda: shell.question is not None)
@@ -141,7 +176,11 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
 
     @kb.add("<any>", filter=asking)
     def _answer(event: KeyPressEvent) -> None:
-        shell.answer(event.data in ("y", "Y"))
+        key = event.key_sequence[0].key
+        name = key.value if isinstance(key, Keys) else key
+        yes = answer_for(name, shell.question or "")
+        if yes is not None:
+            shell.answer(yes)
 
     @kb.add("escape", filter=asking, eager=True)
     def _no(event: KeyPressEvent) -> None:

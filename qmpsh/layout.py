@@ -9,10 +9,11 @@
     10:41:09.020 RESUME
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...
 
-Replies are not part of the layout: they are printed above it (see
-`qmpsh.printer`).  On a short screen the event pane gives way first, down
-to nothing (`qmpsh.eventpane.pane_room`): the input, a message and the
-toolbar stay.
+While a question is asked, it takes the input's place (and the keyboard
+focus: see `qmpsh.shell.Shell.confirm`).  Replies are not part of the
+layout: they are printed above it (see `qmpsh.printer`).  On a short screen
+the event pane gives way first, down to nothing
+(`qmpsh.eventpane.pane_room`): the input, a message and the toolbar stay.
 """
 
 from __future__ import annotations
@@ -114,13 +115,9 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
     buffer = shell.buffer
     search = SearchToolbar()
 
+    asking = Condition(lambda: shell.question is not None)
+
     def prefix(line: int, wrap: int) -> StyleAndTextTuples:
-        if shell.question is not None:
-            return (
-                [("class:prompt.question", shell.question)]
-                if line == 0 and not wrap
-                else []
-            )
         width = len(shell.prompt())
         if wrap:
             return [("", " " * width)]
@@ -146,6 +143,21 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         dont_extend_height=True,
         height=lambda: Dimension(min=8) if buffer.complete_state else Dimension(),
     )
+
+    question_window = Window(
+        FormattedTextControl(
+            lambda: [
+                ("class:prompt.question", shell.question or ""),
+                ("[SetCursorPosition]", ""),
+            ],
+            focusable=True,
+        ),
+        dont_extend_height=True,
+        wrap_lines=True,
+    )
+    shell.question_window = question_window
+    question = ConditionalContainer(question_window, filter=asking)
+    entry = ConditionalContainer(input_window, filter=~asking)
 
     last: list[Any] = [None, []]  # (text, width) -> fragments, for one redraw
 
@@ -197,7 +209,7 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         filter=Condition(lambda: shell.live_text is not None),
     )
     others = [
-        to_container(c) for c in (live, input_window, search, hint_bar, message, bar)
+        to_container(c) for c in (live, question, entry, search, hint_bar, message, bar)
     ]
     rows_for: list[Any] = [None, 0]  # (render, size) -> event lines shown
 
@@ -250,7 +262,18 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         ),
         filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
     )
-    body = HSplit([live, input_window, search, hint_bar, message, pane, bar])
+    body = HSplit(
+        [
+            live,
+            question,
+            entry,
+            search,
+            hint_bar,
+            message,
+            pane,
+            bar,
+        ]
+    )
     root = FloatContainer(
         body,
         floats=[

@@ -18,6 +18,7 @@ from typing import Any
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.layout import Window
 
 from qmpsh.builtins import Context
 from qmpsh.danger import confirmation, is_quit, quit_refused
@@ -107,7 +108,12 @@ class Shell:
         self.live_text: str | None = None
         #: the question on the prompt line, while one is asked
         self.question: str | None = None
+        #: the window showing the question (the layout sets it): it takes the
+        #: keyboard focus while a question is asked, so that no key edits the
+        #: input then
+        self.question_window: Window | None = None
         self._answer: asyncio.Future[bool] | None = None
+        self._focused: Window | None = None
         self.task: asyncio.Task[None] | None = None
         self.running = ""
         self.running_since = 0.0
@@ -249,19 +255,38 @@ class Shell:
 
     async def confirm(self, question: str) -> bool:
         loop = asyncio.get_running_loop()
-        self._answer = loop.create_future()
+        answer: asyncio.Future[bool] = loop.create_future()
+        self._answer = answer
         self.question = question
+        self._focus_question()
         self.invalidate()
         try:
-            return await self._answer
+            return await answer
         finally:
-            self.question = None
-            self._answer = None
-            self.invalidate()
+            if self._answer is answer:
+                self._close_question()
 
     def answer(self, yes: bool) -> None:
+        """Answer the question; the keys typed after the answer go to the
+        input at once, even before the job asking has gone on."""
         if self._answer is not None and not self._answer.done():
             self._answer.set_result(yes)
+            self._close_question()
+
+    def _focus_question(self) -> None:
+        if self.app is None or self.question_window is None:
+            return
+        layout = self.app.layout
+        self._focused = layout.current_window
+        layout.focus(self.question_window)
+
+    def _close_question(self) -> None:
+        self.question = None
+        self._answer = None
+        focused, self._focused = self._focused, None
+        if self.app is not None and focused is not None:
+            self.app.layout.focus(focused)
+        self.invalidate()
 
     def _json(self, value: Any) -> str:
         text = render_json(value, self.toggles.pretty)

@@ -300,6 +300,46 @@ def test_dangerous_commands_are_confirmed(qemu: Qemu) -> None:
     run(scenario)
 
 
+async def asked(d: Driver) -> None:
+    await d.until(lambda: d.repl.shell.question is not None, "the question")
+
+
+def test_enter_at_a_confirmation_answers_no_and_leaves_the_input_alone(
+    qemu: Qemu,
+) -> None:
+    """Enter takes the default of a [y/N] question; no key typed at a
+    question reaches the input (it used to collect Enter as new lines)."""
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("system_reset", "enter")
+            await asked(d)
+            d.type("enter", "enter")
+            await d.printed("system_reset was not sent\n")
+            await d.idle()
+            assert d.repl.shell.question is None and d.buffer_text == ""
+            d.type("query-status", "enter")
+            await d.printed('(qemu 7.2 none-machine) query-status\n{"return": {')
+            # the habit: y, then Enter
+            d.type("system_reset", "enter")
+            await asked(d)
+            d.type("y", "enter")
+            await d.printed('system_reset\n{"return": {}}')
+            await d.idle()
+            assert d.buffer_text == ""
+            d.type("query-name", "enter")
+            await d.printed('(qemu 7.2 none-machine) query-name\n{"return": {}}')
+            assert "... " not in d.out.text
+        assert parse_entries(history_path().read_text()) == [
+            "system_reset",
+            "query-status",
+            "system_reset",
+            "query-name",
+        ]
+
+    run(scenario)
+
+
 def test_no_confirmation_when_turned_off(qemu: Qemu) -> None:
     async def scenario() -> None:
         settings = PLAIN.replace(confirm=False)

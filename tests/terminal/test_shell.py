@@ -154,6 +154,41 @@ def test_hmp_quit_is_confirmed_and_is_a_quit(screen: Screen, qemu: Qemu) -> None
     assert screen.wait_exit() == 0
 
 
+def test_enter_at_a_confirmation_answers_its_default(
+    screen: Screen, qemu: Qemu, private_dirs: Path
+) -> None:
+    """Enter at a [y/N] question is no; it used to go into the hidden input
+    as new lines, which then came out as continuation lines."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen.send("system_reset")
+    screen.keys("Enter")
+    screen.wait("Send system_reset to QEMU 7.2")
+    screen.keys("Enter", "Enter")
+    screen.wait("system_reset was not sent")
+    screen.send("query-status")
+    screen.keys("Enter")
+    screen.wait(PROMPT + ' query-status\n{"return": {"status": "running"')
+    # the habit: y, then Enter
+    screen.send("system_reset")
+    screen.keys("Enter")
+    screen.wait("Send system_reset to QEMU 7.2")
+    screen.keys("y", "Enter")
+    screen.wait(PROMPT + ' system_reset\n{"return": {}}')
+    screen.send("query-name")
+    screen.keys("Enter")
+    text = screen.wait(PROMPT + ' query-name\n{"return": {}}')
+    assert "... " not in text
+    assert input_line(screen) == PROMPT
+    history = private_dirs / "state" / "qmpsh" / "history"
+    assert parse_entries(history.read_text()) == [
+        "system_reset",
+        "query-status",
+        "system_reset",
+        "query-name",
+    ]
+
+
 def test_no_color_means_no_colour(screen: Screen, qemu: Qemu) -> None:
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait(PROMPT)
