@@ -40,15 +40,15 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key(
         "Enter",
-        "run the line; inside transaction( or an open quote or bracket, "
-        "start a continuation line",
+        "run the line (while a command runs: queue it, to run after); inside "
+        "transaction( or an open quote or bracket, start a continuation line",
         (("enter",),),
         "submit",
     ),
     Key("Alt-Enter", "insert a new line", (("escape", "enter"),), "newline"),
     Key(
         "Ctrl-C",
-        "clear the line, or cancel the running command",
+        "clear the line, or cancel the running command and drop the queued lines",
         (("c-c",),),
         "interrupt",
     ),

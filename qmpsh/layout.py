@@ -4,6 +4,7 @@
 
     (qemu 7.2 none-machine) query-status        <- prompt and input
     error or hint under the input               <- only when there is one
+    queued (1): query-name (Ctrl-C drops them)  <- lines waiting for a command
     ── events (2) · F4 moves them inline · Alt-Up/Down resizes ──
     10:41:07.512 STOP                            <- newest events
     10:41:09.020 RESUME
@@ -54,7 +55,7 @@ from prompt_toolkit.widgets import SearchToolbar
 
 from qmpsh.eventpane import newest, pane_lines, pane_room, pane_title
 from qmpsh.lexer import ShorthandLexer
-from qmpsh.shell import Shell, continuation
+from qmpsh.shell import Shell, continuation, queued_note
 
 UI_STYLE = {
     "prompt": "bold",
@@ -193,6 +194,16 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         ),
         filter=Condition(lambda: shell.message is not None),
     )
+    queued = ConditionalContainer(
+        Window(
+            FormattedTextControl(
+                lambda: [("class:message.note", queued_note(shell.queue))]
+            ),
+            dont_extend_height=True,
+            wrap_lines=False,
+        ),
+        filter=Condition(lambda: bool(shell.queue)),
+    )
 
     bar = Window(
         FormattedTextControl(toolbar),
@@ -209,7 +220,8 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         filter=Condition(lambda: shell.live_text is not None),
     )
     others = [
-        to_container(c) for c in (live, question, entry, search, hint_bar, message, bar)
+        to_container(c)
+        for c in (live, question, entry, search, hint_bar, message, queued, bar)
     ]
     rows_for: list[Any] = [None, 0]  # (render, size) -> event lines shown
 
@@ -270,6 +282,7 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
             search,
             hint_bar,
             message,
+            queued,
             pane,
             bar,
         ]

@@ -116,7 +116,7 @@ class QmpLines:
             return Incomplete("command")
         if len(runs) < 2:
             return None
-        run = Run(_in_turn([r.job for r in runs if r.job]), f"{len(runs)} commands")
+        run = Run(in_turn([r.job for r in runs if r.job]), f"{len(runs)} commands")
         if warned is not None:
             return Problem(warned.message, warned.offset, force=run)
         return run
@@ -145,7 +145,9 @@ def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
     return job
 
 
-def _in_turn(jobs: list[Job]) -> Job:
+def in_turn(jobs: list[Job]) -> Job:
+    """One job running *jobs* one after the other; the last failure's code."""
+
     async def job(api: ShellApi) -> int:
         code = 0
         for one in jobs:

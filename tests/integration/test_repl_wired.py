@@ -345,3 +345,38 @@ def test_hmp_mode_after_reconnecting_to_another_qemu(tmp_path: Path) -> None:
         run(scenario)
     finally:
         first.kill()
+
+
+def paste(text: str) -> str:
+    """*text* as a terminal sends a paste (bracketed paste mode)."""
+    return f"\x1b[200~{text}\x1b[201~"
+
+
+def test_hmp_lines_typed_ahead_or_pasted_run_in_turn(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(
+            await connected(qemu.sock), wired=True, handler=shell_for
+        ) as d:
+            # as typed fast, or pasted without bracketed paste: they used to
+            # run into one line (info versioninfo name...)
+            d.type("info version\rinfo name\rinfo status\r")
+            await d.printed(
+                "(qemu) info name\n(qemu) info status\nVM status: running\n"
+            )
+            await d.idle()
+            first = d.out.text.split("(qemu) info version\n", 1)[1]
+            assert first.split("\n")[1:] == [
+                "(qemu) info name",
+                "(qemu) info status",
+                "VM status: running",
+                "",
+            ]
+            assert d.buffer_text == ""
+            # a bracketed paste of several lines: each is one HMP command
+            d.type(paste("info name\ninfo status\n"), "enter")
+            await d.printed(
+                "(qemu) info name\n   ... info status\nVM status: running\n"
+            )
+            assert "extraneous characters" not in d.out.text
+
+    run(scenario)

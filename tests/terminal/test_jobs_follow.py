@@ -155,7 +155,7 @@ def test_commit_asks_before_completing_the_active_layer(
     assert qsd.jobs()[0]["ready"]
     # no default: Enter does not answer, and no key typed reaches the input
     term.run("send-keys", "Enter", "Tab", "Enter")
-    term.send("y", enter=False)
+    term.send("y")  # and Enter: it leaves no warning under the input
     term.wait(r"^top: commit completed \(\d")
     assert qsd.jobs() == []
     term.wait(PROMPT + r"\n─")  # an empty input line, the pane under it

@@ -189,6 +189,29 @@ def test_enter_at_a_confirmation_answers_its_default(
     ]
 
 
+def test_lines_pasted_without_bracketed_paste_run_in_turn(
+    screen: Screen, qemu: Qemu
+) -> None:
+    """tmux's paste-buffer without -p sends the lines as typed, each with
+    Enter, faster than the first reply: they used to run into one line."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen._run("set-buffer", "-b", "lines", "query-status\nquery-name\nquery-kvm\n")
+    screen._run("paste-buffer", "-b", "lines", "-t", "main")
+    text = screen.wait(PROMPT + ' query-kvm\n{"return": {"enabled": false')
+    assert (
+        PROMPT
+        + ' query-status\n{"return": {"status": "running", "singlestep": false, '
+        + '"running": true}}\n'
+        + PROMPT
+        + ' query-name\n{"return": {}}\n'
+        + PROMPT
+        + " query-kvm\n"
+    ) in text
+    assert "still running" not in text
+    assert input_line(screen) == PROMPT
+
+
 def test_no_color_means_no_colour(screen: Screen, qemu: Qemu) -> None:
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait(PROMPT)

@@ -1,4 +1,5 @@
-"""Pure parts of the shell: confirmations, backoff, the event pane, paging."""
+"""Pure parts of the shell: confirmations, backoff, the event pane, paging,
+the queue's notes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
 from qmpsh.settings import Settings
-from qmpsh.shell import PANE_MAX, Toggles, continuation
+from qmpsh.shell import (
+    PANE_MAX,
+    Toggles,
+    continuation,
+    dropped_note,
+    first_line,
+    queued_note,
+)
 
 S = Settings()
 
@@ -270,3 +278,14 @@ def test_resizing_a_pane_the_screen_limits() -> None:
     assert t.resize(-1, room=0) == 1  # never below one line
     assert t.resize(+5) == 6  # no room known: only PANE_MAX bounds it
     assert t.resize(+500, room=200) == PANE_MAX
+
+
+def test_notes_about_queued_lines() -> None:
+    assert first_line("query-status") == "query-status"
+    assert first_line("transaction(\n abort\n)") == "transaction( ..."
+    assert first_line("x" * 50) == "x" * 37 + "..."
+    assert queued_note(["query-name"]) == "queued (1): query-name (Ctrl-C drops them)"
+    assert dropped_note(["a", "b\nc", "d", "e", "f"]) == (
+        "dropped 5 queued lines: a; b ...; d; and 2 more"
+    )
+    assert dropped_note(["query-kvm"]) == "dropped 1 queued line: query-kvm"
