@@ -57,6 +57,13 @@ KEYS: tuple[Key, ...] = (
     Key("Ctrl-R", "search the history (again: older match; Enter takes it)"),
     Key("Right / Ctrl-E", "take the grey suggestion from the history"),
     Key("Tab", "complete (when completion is available)"),
+    Key(
+        "Escape",
+        "close the completion menu (emacs mode)",
+        (("escape",),),
+        "close_menu",
+        "emacs",
+    ),
     Key("F1 / Alt-H", "list these keys", (("f1",), ("escape", "h")), "show_keys"),
     Key(
         "F2 / Alt-P",
@@ -137,7 +144,13 @@ def keys_text() -> str:
 
 
 def make_key_bindings(shell: Shell) -> KeyBindings:
-    from prompt_toolkit.filters import Condition, Filter, emacs_mode, is_searching
+    from prompt_toolkit.filters import (
+        Condition,
+        Filter,
+        emacs_mode,
+        has_completions,
+        is_searching,
+    )
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.keys import Keys
 
@@ -148,6 +161,7 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "submit": ~asking & ~is_searching,
         "interrupt": ~is_searching,
         "quit": empty | asking,
+        "close_menu": ~asking & has_completions,
     }
     actions: dict[str, Callable[[KeyPressEvent], None]] = {
         "submit": lambda e: shell.submit(),
@@ -160,13 +174,17 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "cycle_events": lambda e: shell.cycle_events(),
         "toggle_vi": lambda e: shell.toggle_vi(),
         "reconnect_now": lambda e: shell.reconnect_now(),
+        "close_menu": lambda e: shell.buffer.cancel_completion(),
     }
     for key in KEYS:
         if not key.action:
             continue
         for sequence in key.sequences:
             base = filters.get(key.action, ~asking)
-            if sequence[0] == "escape" and sequence[1] not in ("enter", "up", "down"):
+            if key.only == "emacs" or (
+                sequence[0] == "escape"
+                and sequence[1:2] not in (("enter",), ("up",), ("down",))
+            ):
                 base = base & emacs_mode
             if key.action == "resize_pane":
                 delta = 1 if sequence[-1] == "up" else -1

@@ -476,7 +476,7 @@ class Shell:
         elif self.queue:
             self._drop_queue()
             self._next_queued()
-        elif self.buffer.text or self.message:
+        elif self.buffer.text or self.message or self.buffer.complete_state:
             self.buffer.reset()
             self.message = None
         else:

@@ -9,7 +9,8 @@ line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
 lines get the spinner, Ctrl-C and the queue; several lines, as pasted, run
 one after the other; the handler sends with `qmpsh.builtins.Context.send`,
 which the shell vets, so dangerous commands are confirmed) and
-`HandlerCompleter` to a completer.
+`HandlerCompleter` to a completer (its menu opens while typing, but on an
+empty line only for Tab).
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ class HandlerCompleter(Completer):
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterable[Completion]:
+        if not document.text.strip() and not complete_event.completion_requested:
+            # every command, unasked: e.g. the menu prompt_toolkit would open
+            # again on the empty prompt after a line typed fast
+            return
         word = document.get_word_before_cursor(WORD=True)
         for text in self.handler.candidates(document.text_before_cursor):
             yield Completion(text, -len(word))

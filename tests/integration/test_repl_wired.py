@@ -380,3 +380,35 @@ def test_hmp_lines_typed_ahead_or_pasted_run_in_turn(qemu: Qemu) -> None:
             assert "extraneous characters" not in d.out.text
 
     run(scenario)
+
+
+def test_hmp_completion_menu_only_for_tab_on_an_empty_line(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(
+            await connected(qemu.sock), wired=True, handler=shell_for
+        ) as d:
+            hmp = shell_for(d.repl.shell.ctx)
+            await d.until(lambda: hmp.candidates("info statu") != [], "the table")
+            buffer = d.repl.shell.buffer
+
+            def menu() -> list[str]:
+                state = buffer.complete_state
+                return [c.text for c in state.completions] if state else []
+
+            # typed fast: the menu used to open on the empty prompt after it
+            d.type("info status\r")
+            await d.printed("(qemu) info status\nVM status: running\n")
+            await d.idle()
+            assert menu() == []
+            # Tab opens the menu on an empty line; Escape closes it
+            d.type("tab")
+            await d.until(lambda: "balloon" in menu(), "the menu")
+            d.type("\x1b")
+            await d.until(lambda: buffer.complete_state is None, "no menu")
+            d.type("tab")  # and Ctrl-C closes it too
+            await d.until(lambda: "balloon" in menu(), "the menu")
+            d.type("c-c")
+            await d.until(lambda: buffer.complete_state is None, "no menu")
+            assert d.repl.shell.message is None
+
+    run(scenario)

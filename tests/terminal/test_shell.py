@@ -212,6 +212,22 @@ def test_lines_pasted_without_bracketed_paste_run_in_turn(
     assert input_line(screen) == PROMPT
 
 
+def test_hmp_no_completion_menu_on_the_empty_prompt(screen: Screen, qemu: Qemu) -> None:
+    screen.qmpsh("-H", str(qemu.sock))
+    screen.wait("(qemu)")
+    screen.send("balloo")  # the menu opens while typing, once the table is there
+    screen.wait(lambda s: any(line.strip() == "balloon" for line in s.splitlines()))
+    screen.keys("C-u")
+    screen.send("info status")
+    screen.keys("Enter")
+    text = screen.wait("(qemu) info status\nVM status: running\n(qemu)")
+    assert "announce_self" not in text  # it used to list every command here
+    screen.keys("Tab")  # asked for: every command
+    screen.wait("announce_self")
+    screen.keys("Escape")
+    screen.wait(lambda s: "announce_self" not in s)
+
+
 def test_no_color_means_no_colour(screen: Screen, qemu: Qemu) -> None:
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait(PROMPT)

@@ -1,11 +1,13 @@
 """Pure parts of the shell: confirmations, backoff, the event pane, paging,
-the queue's notes."""
+the queue's notes, HMP completion on an empty line."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 
 from qmpsh.danger import confirmation, is_quit, quit_refused
 from qmpsh.eventlog import Event, EventLog
@@ -22,6 +24,7 @@ from qmpsh.shell import (
     first_line,
     queued_note,
 )
+from qmpsh.wiring import HandlerCompleter
 
 S = Settings()
 
@@ -289,3 +292,30 @@ def test_notes_about_queued_lines() -> None:
         "dropped 5 queued lines: a; b ...; d; and 2 more"
     )
     assert dropped_note(["query-kvm"]) == "dropped 1 queued line: query-kvm"
+
+
+class Hmp:
+    def prompt(self) -> str:
+        return "(qemu) "
+
+    async def handle(self, line: str, where: str = "") -> int:
+        return 0
+
+    def candidates(self, text_before_cursor: str) -> list[str]:
+        return ["info", "quit"] if not text_before_cursor.strip() else ["status"]
+
+    def start_loading(self) -> None:
+        pass
+
+
+def test_hmp_completion_on_an_empty_line_only_when_asked() -> None:
+    completer = HandlerCompleter(Hmp())
+
+    def offered(text: str, tab: bool) -> list[str]:
+        event = CompleteEvent(text_inserted=not tab, completion_requested=tab)
+        return [c.text for c in completer.get_completions(Document(text), event)]
+
+    assert offered("", tab=False) == []  # e.g. after a line typed fast
+    assert offered("  ", tab=False) == []
+    assert offered("", tab=True) == ["info", "quit"]
+    assert offered("info sta", tab=False) == ["status"]
