@@ -7,10 +7,10 @@ names the highlighting knows and the signature line under the input.
 Another mode (HMP, ``-H``) comes as a `qmpsh.linehandler.LineHandler`: every
 line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
 lines get the spinner, Ctrl-C and the queue; several lines, as pasted, run
-one after the other; the handler sends with `qmpsh.builtins.Context.send`,
-which the shell vets, so dangerous commands are confirmed) and
-`HandlerCompleter` to a completer (its menu opens while typing, but on an
-empty line only for Tab).
+one after the other; while the connection is down they stay in the input;
+the handler sends with `qmpsh.builtins.Context.send`, which the shell vets,
+so dangerous commands are confirmed) and `HandlerCompleter` to a completer
+(its menu opens while typing, but on an empty line only for Tab).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from qmpsh.builtins import MODULES, Context
 from qmpsh.eventlog import Event
 from qmpsh.hooks import Check, Hooks, Problem, Run, ShellApi
 from qmpsh.linehandler import LineHandler
-from qmpsh.lines import in_turn
+from qmpsh.lines import in_turn, not_connected
 from qmpsh.parser import Request
 
 
@@ -110,6 +110,9 @@ class HandlerMode:
         lines = [line for line in text.split("\n") if line.strip()]
         if not lines:
             return Run(None)
+        down = not_connected(self.ctx.conn)
+        if down is not None:
+            return down
         if len(lines) == 1:
             return Run(self._job(lines[0]), lines[0].split()[0])
         # an HMP command is one line: several are several commands

@@ -432,6 +432,43 @@ def test_queued_lines_come_back_to_the_input_when_the_connection_is_lost(
     run(scenario)
 
 
+def test_builtins_that_need_the_connection_stay_while_it_is_down(
+    qemu: Qemu,
+) -> None:
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        conn = await connected(qemu.sock)
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        async with shell(conn, settings, reopen=reopen) as d:
+            qemu.kill()
+            await d.printed("connection lost: ")
+            d.type("jobs", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the reason")
+            assert d.repl.shell.message[1].startswith("not connected (")  # type: ignore[index]
+            assert d.buffer_text == "jobs"
+            assert "jobs: not connected" not in d.out.text
+            # the ones that do not need it still run
+            d.type("c-c", "help keys", "enter")
+            await d.printed("quit (on an empty line)")
+            d.type("events", "enter")
+            await d.printed("(qemu 7.2 none-machine) events\n")
+            d.type("jobs")
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                d.type("enter")
+                await d.printed(
+                    ") jobs\nno jobs\n"
+                )  # the prompt may lack the machine yet
+                await d.idle()
+                assert d.buffer_text == ""
+            finally:
+                again.kill()
+
+    run(scenario)
+
+
 def test_no_confirmation_when_turned_off(qemu: Qemu) -> None:
     async def scenario() -> None:
         settings = PLAIN.replace(confirm=False)

@@ -412,3 +412,32 @@ def test_hmp_completion_menu_only_for_tab_on_an_empty_line(qemu: Qemu) -> None:
             assert d.repl.shell.message is None
 
     run(scenario)
+
+
+def test_an_hmp_line_stays_in_the_input_while_disconnected(qemu: Qemu) -> None:
+    settings = Settings(color="never", history_import="", retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        conn = await connected(qemu.sock)
+        async with shell(
+            conn, settings, reopen=reopen, wired=True, handler=shell_for
+        ) as d:
+            qemu.kill()
+            await d.printed("connection lost: ")
+            d.type("info status", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the reason")
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error" and text.startswith("not connected (")
+            assert text.endswith("; the line is kept for later")
+            assert d.buffer_text == "info status"
+            assert "(qemu) info status" not in d.out.text  # not run, not echoed
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                d.type("enter")
+                await d.printed("(qemu) info status\nVM status: running\n")
+            finally:
+                again.kill()
+
+    run(scenario)

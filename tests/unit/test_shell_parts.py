@@ -1,5 +1,6 @@
 """Pure parts of the shell: confirmations, backoff, the event pane, paging,
-the queue's notes, HMP completion on an empty line."""
+the queue's notes, what a line is while the connection is down, HMP
+completion on an empty line."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from qmpsh.builtins import Context
+from qmpsh.client import Connection
 from qmpsh.danger import confirmation, is_quit, quit_refused
 from qmpsh.eventlog import Event, EventLog
 from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
+from qmpsh.hooks import Hooks, Problem, Run
+from qmpsh.lines import QmpLines
 from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
+from qmpsh.session import StreamConsole
 from qmpsh.settings import Settings
 from qmpsh.shell import (
     PANE_MAX,
@@ -24,7 +30,7 @@ from qmpsh.shell import (
     first_line,
     queued_note,
 )
-from qmpsh.wiring import HandlerCompleter
+from qmpsh.wiring import HandlerCompleter, HandlerMode
 
 S = Settings()
 
@@ -292,6 +298,26 @@ def test_notes_about_queued_lines() -> None:
         "dropped 5 queued lines: a; b ...; d; and 2 more"
     )
     assert dropped_note(["query-kvm"]) == "dropped 1 queued line: query-kvm"
+
+
+def offline() -> Context:
+    return Context(Connection(), Settings(), StreamConsole(), interactive=True)
+
+
+def test_lines_that_need_the_connection_stay_while_it_is_down() -> None:
+    ctx = offline()
+    lines = QmpLines(ctx, Hooks())
+    for text in ("query-status", "jobs", "hmp info status", "qom list /", "commit d"):
+        check = lines.check(text)
+        assert isinstance(check, Problem), text
+        assert check.message == (
+            "not connected (the connection is closed); the line is kept for later"
+        )
+    for text in ("events", "help keys", "filter off", "wait STOP"):
+        assert isinstance(lines.check(text), Run), text
+    hmp = HandlerMode(ctx, Hmp())
+    assert isinstance(hmp.check("info status"), Problem)
+    assert hmp.check("  \n") == Run(None)
 
 
 class Hmp:
