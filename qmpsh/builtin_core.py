@@ -12,6 +12,7 @@ from qmpsh.render import render_json
     "print the events received so far",
     "[--clear] [--all] [EVENT ...] [FIELD=VALUE ...]",
     options=("--clear", "--all", "--regex", "--no-case", "--exclude-event"),
+    offline=True,
 )
 async def events_cmd(ctx: Context, text: str) -> int:
     """Print the events held in memory (the newest ones, up to the history

@@ -25,6 +25,7 @@ from qmpsh.render import event_line, render_json
     "[off | [--add] [EVENT ...] [FIELD=VALUE ...] [--exclude-event EVENT] "
     "[--regex] [--no-case]]",
     options=("off", "--add", *FILTER_WORDS),
+    offline=True,
 )
 async def filter_cmd(ctx: Context, text: str) -> int:
     """Without arguments, show the event filter in force.  ``filter off``
@@ -81,6 +82,7 @@ WAIT_USAGE = "EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]"
     "wait for an event that arrived since the previous command was sent",
     WAIT_USAGE,
     options=("--timeout", *FILTER_WORDS),
+    offline=True,  # e.g. the SHUTDOWN that came before QEMU closed the socket
 )
 async def wait_cmd(ctx: Context, text: str) -> int:
     """Return when an event matching EVENT and every FIELD=VALUE has arrived

@@ -24,7 +24,12 @@ def _width(ctx: Context) -> int:
     return max(40, shutil.get_terminal_size((80, 24)).columns - 1)
 
 
-@builtin("help", "list commands, or describe a command, event or built-in", USAGE)
+@builtin(
+    "help",
+    "list commands, or describe a command, event or built-in",
+    USAGE,
+    offline=True,
+)
 async def help_cmd(ctx: Context, text: str) -> int:
     """Without a name: the server's commands by subject, then the built-ins.
     With a command or event name: its arguments (or data) as a tree, with

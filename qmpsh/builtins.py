@@ -112,6 +112,10 @@ class Builtin(NamedTuple):
     batch: bool = True
     #: argument words offered by completion
     options: tuple[str, ...] = ()
+    #: True for built-ins that work without the connection (the event
+    #: history, help): the shell runs them while it is down, and keeps the
+    #: line of any other one in the input for later
+    offline: bool = False
 
 
 REGISTRY: dict[str, Builtin] = {}
@@ -143,12 +147,15 @@ def builtin(
     *,
     batch: bool = True,
     options: tuple[str, ...] = (),
+    offline: bool = False,
 ) -> Callable[[Runner], Runner]:
     """Register the decorated coroutine function as the built-in *name*."""
 
     def register(run: Runner) -> Runner:
         doc = inspect.cleandoc(run.__doc__ or "")
-        REGISTRY[name] = Builtin(name, run, summary, usage, doc, batch, options)
+        REGISTRY[name] = Builtin(
+            name, run, summary, usage, doc, batch, options, offline
+        )
         return run
 
     return register

@@ -36,6 +36,9 @@ A line mode's `check` runs on Enter, synchronously: it returns
 (nothing is sent; the text stays), or a `Run` whose ``job`` coroutine gets a
 `ShellApi` and does the work.  The shell records the text in the history,
 echoes it, shows a spinner while the job runs and cancels it on Ctrl-C.
+Text entered while a job runs is queued and checked again when its turn
+comes (a `Problem` then puts it back into the input), so `check` must have
+no side effects.
 """
 
 from __future__ import annotations

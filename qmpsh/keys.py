@@ -6,6 +6,10 @@ table, acting on a `qmpsh.shell.Shell`.  prompt_toolkit's own emacs/vi
 editing, history search and suggestion keys come on top (some are listed
 here for the user, with no action of ours).  Alt-letter keys are bound in
 emacs mode only: in vi mode Escape followed by a letter means something else.
+
+While a question is asked (`qmpsh.shell.Shell.confirm`), the question has
+the keyboard focus, so none of prompt_toolkit's editing keys reach the
+input; every key goes to `answer_for`.
 """
 
 from __future__ import annotations
@@ -36,15 +40,15 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key(
         "Enter",
-        "run the line; inside transaction( or an open quote or bracket, "
-        "start a continuation line",
+        "run the line (while a command runs: queue it, to run after); inside "
+        "transaction( or an open quote or bracket, start a continuation line",
         (("enter",),),
         "submit",
     ),
     Key("Alt-Enter", "insert a new line", (("escape", "enter"),), "newline"),
     Key(
         "Ctrl-C",
-        "clear the line, or cancel the running command",
+        "clear the line, or cancel the running command and drop the queued lines",
         (("c-c",),),
         "interrupt",
     ),
@@ -53,6 +57,13 @@ KEYS: tuple[Key, ...] = (
     Key("Ctrl-R", "search the history (again: older match; Enter takes it)"),
     Key("Right / Ctrl-E", "take the grey suggestion from the history"),
     Key("Tab", "complete (when completion is available)"),
+    Key(
+        "Escape",
+        "close the completion menu (emacs mode)",
+        (("escape",),),
+        "close_menu",
+        "emacs",
+    ),
     Key("F1 / Alt-H", "list these keys", (("f1",), ("escape", "h")), "show_keys"),
     Key(
         "F2 / Alt-P",
@@ -90,6 +101,36 @@ KEYS: tuple[Key, ...] = (
 )
 
 
+def default_answer(question: str) -> bool | None:
+    """What Enter answers to *question*: its default, as its ``[y/N]``
+    (no) or ``[Y/n]`` (yes) shows; None for ``[y/n]`` (no default)."""
+    tail = question.rstrip()
+    if tail.endswith("[y/N]"):
+        return False
+    if tail.endswith("[Y/n]"):
+        return True
+    return None
+
+
+def answer_for(key: str, question: str) -> bool | None:
+    """What pressing *key* (a character, or a prompt_toolkit key name such
+    as ``c-m``) answers to *question*; None when the key does not answer.
+
+    y is yes and n is no; Enter gives the default; with a default of no,
+    any other key is no too (the safe answer); without a default, only y
+    or n answer.  (Escape, Ctrl-C and Ctrl-D decline any question: see
+    `make_key_bindings`.)
+    """
+    if key in ("y", "Y"):
+        return True
+    if key in ("n", "N"):
+        return False
+    default = default_answer(question)
+    if key in ("c-m", "c-j"):  # Enter (Ctrl-J: Enter on some terminals)
+        return default
+    return False if default is False else None
+
+
 def describe_keys() -> list[tuple[str, str]]:
     """(keys, what they do) for every key the shell documents."""
     return [(k.label, k.description) for k in KEYS]
@@ -103,8 +144,15 @@ def keys_text() -> str:
 
 
 def make_key_bindings(shell: Shell) -> KeyBindings:
-    from prompt_toolkit.filters import Condition, Filter, emacs_mode, is_searching
+    from prompt_toolkit.filters import (
+        Condition,
+        Filter,
+        emacs_mode,
+        has_completions,
+        is_searching,
+    )
     from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
 
     kb = KeyBindings()
     asking = Condition(lambda: shell.question is not None)
@@ -113,6 +161,7 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "submit": ~asking & ~is_searching,
         "interrupt": ~is_searching,
         "quit": empty | asking,
+        "close_menu": ~asking & has_completions,
     }
     actions: dict[str, Callable[[KeyPressEvent], None]] = {
         "submit": lambda e: shell.submit(),
@@ -125,13 +174,17 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "cycle_events": lambda e: shell.cycle_events(),
         "toggle_vi": lambda e: shell.toggle_vi(),
         "reconnect_now": lambda e: shell.reconnect_now(),
+        "close_menu": lambda e: shell.buffer.cancel_completion(),
     }
     for key in KEYS:
         if not key.action:
             continue
         for sequence in key.sequences:
             base = filters.get(key.action, ~asking)
-            if sequence[0] == "escape" and sequence[1] not in ("enter", "up", "down"):
+            if key.only == "emacs" or (
+                sequence[0] == "escape"
+                and sequence[1:2] not in (("enter",), ("up",), ("down",))
+            ):
                 base = base & emacs_mode
             if key.action == "resize_pane":
                 delta = 1 if sequence[-1] == "up" else -1
@@ -141,7 +194,11 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
 
     @kb.add("<any>", filter=asking)
     def _answer(event: KeyPressEvent) -> None:
-        shell.answer(event.data in ("y", "Y"))
+        key = event.key_sequence[0].key
+        name = key.value if isinstance(key, Keys) else key
+        yes = answer_for(name, shell.question or "")
+        if yes is not None:
+            shell.answer(yes)
 
     @kb.add("escape", filter=asking, eager=True)
     def _no(event: KeyPressEvent) -> None:

@@ -4,15 +4,17 @@
 
     (qemu 7.2 none-machine) query-status        <- prompt and input
     error or hint under the input               <- only when there is one
+    queued (1): query-name (Ctrl-C drops them)  <- lines waiting for a command
     ── events (2) · F4 moves them inline · Alt-Up/Down resizes ──
     10:41:07.512 STOP                            <- newest events
     10:41:09.020 RESUME
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...
 
-Replies are not part of the layout: they are printed above it (see
-`qmpsh.printer`).  On a short screen the event pane gives way first, down
-to nothing (`qmpsh.eventpane.pane_room`): the input, a message and the
-toolbar stay.
+While a question is asked, it takes the input's place (and the keyboard
+focus: see `qmpsh.shell.Shell.confirm`).  Replies are not part of the
+layout: they are printed above it (see `qmpsh.printer`).  On a short screen
+the event pane gives way first, down to nothing
+(`qmpsh.eventpane.pane_room`): the input, a message and the toolbar stay.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from prompt_toolkit.widgets import SearchToolbar
 
 from qmpsh.eventpane import newest, pane_lines, pane_room, pane_title
 from qmpsh.lexer import ShorthandLexer
-from qmpsh.shell import Shell, continuation
+from qmpsh.shell import Shell, continuation, queued_note
 
 UI_STYLE = {
     "prompt": "bold",
@@ -114,13 +116,9 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
     buffer = shell.buffer
     search = SearchToolbar()
 
+    asking = Condition(lambda: shell.question is not None)
+
     def prefix(line: int, wrap: int) -> StyleAndTextTuples:
-        if shell.question is not None:
-            return (
-                [("class:prompt.question", shell.question)]
-                if line == 0 and not wrap
-                else []
-            )
         width = len(shell.prompt())
         if wrap:
             return [("", " " * width)]
@@ -146,6 +144,21 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         dont_extend_height=True,
         height=lambda: Dimension(min=8) if buffer.complete_state else Dimension(),
     )
+
+    question_window = Window(
+        FormattedTextControl(
+            lambda: [
+                ("class:prompt.question", shell.question or ""),
+                ("[SetCursorPosition]", ""),
+            ],
+            focusable=True,
+        ),
+        dont_extend_height=True,
+        wrap_lines=True,
+    )
+    shell.question_window = question_window
+    question = ConditionalContainer(question_window, filter=asking)
+    entry = ConditionalContainer(input_window, filter=~asking)
 
     last: list[Any] = [None, []]  # (text, width) -> fragments, for one redraw
 
@@ -181,6 +194,16 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         ),
         filter=Condition(lambda: shell.message is not None),
     )
+    queued = ConditionalContainer(
+        Window(
+            FormattedTextControl(
+                lambda: [("class:message.note", queued_note(shell.queue))]
+            ),
+            dont_extend_height=True,
+            wrap_lines=False,
+        ),
+        filter=Condition(lambda: bool(shell.queue)),
+    )
 
     bar = Window(
         FormattedTextControl(toolbar),
@@ -197,7 +220,8 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         filter=Condition(lambda: shell.live_text is not None),
     )
     others = [
-        to_container(c) for c in (live, input_window, search, hint_bar, message, bar)
+        to_container(c)
+        for c in (live, question, entry, search, hint_bar, message, queued, bar)
     ]
     rows_for: list[Any] = [None, 0]  # (render, size) -> event lines shown
 
@@ -250,7 +274,19 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         ),
         filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
     )
-    body = HSplit([live, input_window, search, hint_bar, message, pane, bar])
+    body = HSplit(
+        [
+            live,
+            question,
+            entry,
+            search,
+            hint_bar,
+            message,
+            queued,
+            pane,
+            bar,
+        ]
+    )
     root = FloatContainer(
         body,
         floats=[

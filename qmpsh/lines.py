@@ -3,7 +3,9 @@
 `QmpLines.check` decides, on Enter, what the text in the input is: more to
 type (an open ``transaction(``, quote or bracket), a problem to show (the
 text stays in the input), or a job to run.  See `qmpsh.hooks`.  A line
-starting with ``!`` skips the validator hook (see `qmpsh.force`).
+starting with ``!`` skips the validator hook (see `qmpsh.force`).  While the
+connection is down, a request, or a built-in that needs the connection, is
+such a problem: the line stays for later.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from qmpsh import builtins
 from qmpsh.builtins import Builtin, Context
+from qmpsh.client import Connection
 from qmpsh.errors import QmpshError
 from qmpsh.exitcodes import Exit
 from qmpsh.force import split_force
@@ -48,7 +51,8 @@ class QmpLines:
         stripped = text.strip()
         found = builtins.lookup(text) if "\n" not in stripped else None
         if found is not None:
-            return Run(_builtin_job(self.ctx, *found), found[0].name)
+            down = None if found[0].offline else not_connected(self.ctx.conn)
+            return down or Run(_builtin_job(self.ctx, *found), found[0].name)
         forced, text = split_force(text)
         try:
             result = parse(text, self.hooks.typer)
@@ -63,9 +67,9 @@ class QmpLines:
             return result
         name = result.command or "request"
         run = Run(self._request_job(result), name)
-        if not self.ctx.conn.connected:
-            why = self.ctx.conn.lost_reason or "the connection is closed"
-            return Problem(f"not connected ({why}); the line is kept for later")
+        down = not_connected(self.ctx.conn)
+        if down is not None:
+            return down
         if self.hooks.validator is not None and not forced:
             problem = self.hooks.validator(text, result)
             if problem is not None:
@@ -116,7 +120,7 @@ class QmpLines:
             return Incomplete("command")
         if len(runs) < 2:
             return None
-        run = Run(_in_turn([r.job for r in runs if r.job]), f"{len(runs)} commands")
+        run = Run(in_turn([r.job for r in runs if r.job]), f"{len(runs)} commands")
         if warned is not None:
             return Problem(warned.message, warned.offset, force=run)
         return run
@@ -129,6 +133,15 @@ class QmpLines:
             return api.show_reply(reply, request.command)
 
         return job
+
+
+def not_connected(conn: Connection) -> Problem | None:
+    """Why a line that needs the connection stays in the input, or None
+    when connected."""
+    if conn.connected:
+        return None
+    why = conn.lost_reason or "the connection is closed"
+    return Problem(f"not connected ({why}); the line is kept for later")
 
 
 def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
@@ -145,7 +158,9 @@ def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
     return job
 
 
-def _in_turn(jobs: list[Job]) -> Job:
+def in_turn(jobs: list[Job]) -> Job:
+    """One job running *jobs* one after the other; the last failure's code."""
+
     async def job(api: ShellApi) -> int:
         code = 0
         for one in jobs:

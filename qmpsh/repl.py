@@ -22,7 +22,6 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import ConditionalKeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.bindings.auto_suggest import load_auto_suggest_bindings
-from prompt_toolkit.key_binding.defaults import load_key_bindings
 from prompt_toolkit.output import ColorDepth, Output, create_output
 from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.styles import (
@@ -157,14 +156,11 @@ def build_repl(
     asking = Condition(lambda: shell.question is not None)
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
+        # prompt_toolkit's editing keys come with the Application (active while
+        # the input has the focus: a question takes it, see Shell.confirm)
         key_bindings=merge_key_bindings(
             [
-                ConditionalKeyBindings(
-                    merge_key_bindings(
-                        [load_key_bindings(), load_auto_suggest_bindings()]
-                    ),
-                    ~asking,
-                ),
+                ConditionalKeyBindings(load_auto_suggest_bindings(), ~asking),
                 make_key_bindings(shell),
             ]
         ),

@@ -1,23 +1,26 @@
 """The interactive shell's state and behaviour, apart from how it is drawn.
 
 `Shell` is what the key bindings, the layout and the toolbar work on: the
-input buffer, the run-time toggles, the running job, the question being
-asked, the connection's state.  It implements `qmpsh.hooks.ShellApi` for
-jobs.  Layout, keys and toolbar are built from it by factories in their own
-modules; `qmpsh.repl` puts them together.
+input buffer, the run-time toggles, the running job and the lines queued
+behind it, the question being asked, the connection's state.  It implements
+`qmpsh.hooks.ShellApi` for jobs.  Layout, keys and toolbar are built from it
+by factories in their own modules; `qmpsh.repl` puts them together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection
+from collections import deque
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.layout import Window
 
 from qmpsh.builtins import Context
 from qmpsh.danger import confirmation, is_quit, quit_refused
@@ -107,8 +110,17 @@ class Shell:
         self.live_text: str | None = None
         #: the question on the prompt line, while one is asked
         self.question: str | None = None
+        #: the window showing the question (the layout sets it): it takes the
+        #: keyboard focus while a question is asked, so that no key edits the
+        #: input then
+        self.question_window: Window | None = None
         self._answer: asyncio.Future[bool] | None = None
+        self._focused: Window | None = None
         self.task: asyncio.Task[None] | None = None
+        #: lines entered while a command runs, to run after it in order
+        self.queue: deque[str] = deque()
+        #: queued lines that Ctrl-C dropped, to be said once the command ends
+        self._dropped: list[str] = []
         self.running = ""
         self.running_since = 0.0
         self._forceable: tuple[str, str] | None = None
@@ -249,19 +261,38 @@ class Shell:
 
     async def confirm(self, question: str) -> bool:
         loop = asyncio.get_running_loop()
-        self._answer = loop.create_future()
+        answer: asyncio.Future[bool] = loop.create_future()
+        self._answer = answer
         self.question = question
+        self._focus_question()
         self.invalidate()
         try:
-            return await self._answer
+            return await answer
         finally:
-            self.question = None
-            self._answer = None
-            self.invalidate()
+            if self._answer is answer:
+                self._close_question()
 
     def answer(self, yes: bool) -> None:
+        """Answer the question; the keys typed after the answer go to the
+        input at once, even before the job asking has gone on."""
         if self._answer is not None and not self._answer.done():
             self._answer.set_result(yes)
+            self._close_question()
+
+    def _focus_question(self) -> None:
+        if self.app is None or self.question_window is None:
+            return
+        layout = self.app.layout
+        self._focused = layout.current_window
+        layout.focus(self.question_window)
+
+    def _close_question(self) -> None:
+        self.question = None
+        self._answer = None
+        focused, self._focused = self._focused, None
+        if self.app is not None and focused is not None:
+            self.app.layout.focus(focused)
+        self.invalidate()
 
     def _json(self, value: Any) -> str:
         text = render_json(value, self.toggles.pretty)
@@ -270,44 +301,98 @@ class Shell:
     # -- Enter, Ctrl-C, Ctrl-D ---------------------------------------------
 
     def submit(self) -> None:
-        """Enter: run the text, continue it on a new line, or say what is wrong."""
+        """Enter: run the text, continue it on a new line, or say what is
+        wrong; while a command runs, queue the text to run after it."""
         text = self.buffer.text
-        if self.busy:
-            self.say(
-                "warning",
-                f"{self.running} is still running: Ctrl-C cancels it (the line is kept)",
-            )
+        if self.busy or self.queue:
+            self._enqueue(text)
             return
         check = self.handler.check(text)
         if isinstance(check, Incomplete):
-            self.buffer.cursor_position = len(text)
-            self.buffer.insert_text("\n")
+            self._continue_line()
             return
         if isinstance(check, Problem):
             if check.force is not None and self._forceable == (text, check.message):
                 self._accept(text, check.force)
                 return
-            hint = ""
-            if check.force is not None:
-                bang = ", or a leading !," if self.handler.mode == "qmp" else ""
-                hint = f" (Enter again{bang} sends it anyway)"
-            self.say("error", check.message + hint)
-            self._forceable = (text, check.message) if check.force is not None else None
-            if check.offset is not None:
-                self.buffer.cursor_position = min(check.offset, len(text))
+            self._show_problem(text, check)
             return
         self._accept(text, check)
 
+    def _continue_line(self) -> None:
+        self.buffer.cursor_position = len(self.buffer.text)
+        self.buffer.insert_text("\n")
+
+    def _show_problem(self, text: str, problem: Problem) -> None:
+        """Say why *text*, in the input, is not run (Enter again runs it
+        anyway when the problem allows it)."""
+        hint = ""
+        if problem.force is not None:
+            bang = ", or a leading !," if self.handler.mode == "qmp" else ""
+            hint = f" (Enter again{bang} sends it anyway)"
+        self.say("error", problem.message + hint)
+        self._forceable = (text, problem.message) if problem.force is not None else None
+        if problem.offset is not None:
+            self.buffer.cursor_position = min(problem.offset, len(text))
+
+    def _enqueue(self, text: str) -> None:
+        """Enter while a command runs: the text is queued as it is, to be
+        taken as if Enter were pressed on it when its turn comes (a blank
+        line is nothing to run; an unfinished command goes on to a new line
+        as always)."""
+        if not text.strip():
+            return
+        if isinstance(self.handler.check(text), Incomplete):
+            self._continue_line()
+            return
+        self.queue.append(text)
+        self.buffer.reset()
+        self.message = None
+        self.invalidate()
+
     def _accept(self, text: str, run: Run) -> None:
+        self.buffer.reset()
+        self.message = None
+        self._launch(text, run)
+
+    def _launch(self, text: str, run: Run) -> None:
+        """Echo *text*, keep it in the history and start its job."""
         kept = text.rstrip("\n")  # a paste's last newline is no line of its own
         self.printer.block(self.echo(kept))
         history = self.buffer.history
         if kept.strip() and history.get_strings()[-1:] != [kept]:
             history.append_string(kept)
-        self.buffer.reset()
-        self.message = None
         if run.job is not None:
             self.start(run)
+
+    def _next_queued(self) -> None:
+        """After a command: run the queued lines in turn.  One that cannot
+        run (not connected, a parse error, a refusal) comes back into the
+        input with the lines queued after it, before what is being typed,
+        and the reason under it; nothing more runs until Enter."""
+        if self._dropped:
+            self.printer.note(dropped_note(self._dropped))
+            self._dropped = []
+        while self.queue and not self.busy and self.app is not None:
+            text = self.queue.popleft()
+            check = self.handler.check(text)
+            if isinstance(check, Run):
+                self._launch(text, check)
+                continue
+            back = "\n".join([text, *self.queue])
+            self.queue.clear()
+            typed = self.buffer.document
+            combined = f"{back}\n{typed.text}" if typed.text else back
+            # the cursor stays where it was in what is being typed
+            cursor = len(combined) - len(typed.text) + typed.cursor_position
+            self.buffer.document = Document(combined, cursor)
+            if isinstance(check, Problem):
+                self._show_problem(combined, check)
+            self.invalidate()
+
+    def _drop_queue(self) -> None:
+        self._dropped.extend(self.queue)
+        self.queue.clear()
 
     def echo(self, text: str) -> str:
         """The prompt and the command as they looked, for the scrollback."""
@@ -370,6 +455,7 @@ class Shell:
                 self.invalidate()
 
         self.task = asyncio.ensure_future(go())
+        self.task.add_done_callback(lambda _: self._next_queued())
         self._ticker = asyncio.ensure_future(self._tick())
 
     async def _tick(self) -> None:
@@ -378,19 +464,26 @@ class Shell:
             self.invalidate()
 
     def interrupt(self) -> None:
-        """Ctrl-C: answer no, cancel the running job, or clear the input."""
+        """Ctrl-C: answer no or cancel the running job (and drop the queued
+        lines), or clear the input."""
         if self.question is not None:
+            self._drop_queue()
             self.answer(False)
         elif self.busy:
             assert self.task is not None
+            self._drop_queue()
             self.task.cancel()
-        elif self.buffer.text or self.message:
+        elif self.queue:
+            self._drop_queue()
+            self._next_queued()
+        elif self.buffer.text or self.message or self.buffer.complete_state:
             self.buffer.reset()
             self.message = None
         else:
             self.say("note", "Ctrl-D on an empty line quits")
 
     def quit(self) -> None:
+        self._drop_queue()
         if self.task is not None:
             self.task.cancel()
         if self.app is not None and self.app.is_running:
@@ -485,6 +578,32 @@ class Shell:
 
 def continuation(width: int) -> str:
     return "... ".rjust(max(width, 4))
+
+
+def first_line(text: str, width: int = 40) -> str:
+    """The first line of *text*, cut to *width*; ``...`` says what is left out."""
+    lines = text.strip().split("\n")
+    line = lines[0]
+    if len(line) > width:
+        return line[: width - 3] + "..."
+    return line + " ..." if len(lines) > 1 else line
+
+
+def listing(lines: Sequence[str], most: int = 3) -> str:
+    """The first lines of a few of *lines*, for one line of text."""
+    shown = "; ".join(first_line(text) for text in list(lines)[:most])
+    return shown + (f"; and {len(lines) - most} more" if len(lines) > most else "")
+
+
+def queued_note(lines: Sequence[str]) -> str:
+    """The line under the input while lines wait for the running command."""
+    return f"queued ({len(lines)}): {listing(lines)} (Ctrl-C drops them)"
+
+
+def dropped_note(lines: Sequence[str]) -> str:
+    """What Ctrl-C cost: the queued lines it dropped."""
+    count = f"{len(lines)} queued line{'s' if len(lines) != 1 else ''}"
+    return f"dropped {count}: {listing(lines)}"
 
 
 def _builtin_names() -> frozenset[str]:

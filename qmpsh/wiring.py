@@ -6,9 +6,11 @@ names the highlighting knows and the signature line under the input.
 
 Another mode (HMP, ``-H``) comes as a `qmpsh.linehandler.LineHandler`: every
 line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
-lines get the spinner and Ctrl-C; the handler sends with
-`qmpsh.builtins.Context.send`, which the shell vets, so dangerous commands
-are confirmed) and `HandlerCompleter` to a completer.
+lines get the spinner, Ctrl-C and the queue; several lines, as pasted, run
+one after the other; while the connection is down they stay in the input;
+the handler sends with `qmpsh.builtins.Context.send`, which the shell vets,
+so dangerous commands are confirmed) and `HandlerCompleter` to a completer
+(its menu opens while typing, but on an empty line only for Tab).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
 
 from qmpsh.builtins import MODULES, Context
 from qmpsh.eventlog import Event
-from qmpsh.hooks import Hooks, Problem, Run, ShellApi
+from qmpsh.hooks import Check, Hooks, Problem, Run, ShellApi
 from qmpsh.linehandler import LineHandler
+from qmpsh.lines import in_turn, not_connected
 from qmpsh.parser import Request
 
 
@@ -103,10 +106,19 @@ class HandlerMode:
     def prompt(self) -> str | None:
         return self.handler.prompt()
 
-    def check(self, text: str) -> Run:
-        if not text.strip():
+    def check(self, text: str) -> Check:
+        lines = [line for line in text.split("\n") if line.strip()]
+        if not lines:
             return Run(None)
-        return Run(self._job(text), text.split()[0])
+        down = not_connected(self.ctx.conn)
+        if down is not None:
+            return down
+        if len(lines) == 1:
+            return Run(self._job(lines[0]), lines[0].split()[0])
+        # an HMP command is one line: several are several commands
+        return Run(
+            in_turn([self._job(line) for line in lines]), f"{len(lines)} commands"
+        )
 
     def _job(self, text: str) -> Any:
         async def job(api: ShellApi) -> int:
@@ -125,6 +137,10 @@ class HandlerCompleter(Completer):
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterable[Completion]:
+        if not document.text.strip() and not complete_event.completion_requested:
+            # every command, unasked: e.g. the menu prompt_toolkit would open
+            # again on the empty prompt after a line typed fast
+            return
         word = document.get_word_before_cursor(WORD=True)
         for text in self.handler.candidates(document.text_before_cursor):
             yield Completion(text, -len(word))

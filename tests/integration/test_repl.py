@@ -120,13 +120,16 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
                 assert "qom-get" in toolbar_text(
                     d
                 ) and "Ctrl-C cancels" in toolbar_text(d)
-                d.type("query-name", "enter")  # typed ahead: kept, not sent
-                await d.until(lambda: d.repl.shell.message is not None, "a message")
-                assert "qom-get is still running" in d.repl.shell.message[1]  # type: ignore[index]
+                d.type("query-kvm", "enter")  # queued behind qom-get
+                d.type("query-name")  # typed ahead, not entered: it stays
+                await d.until(lambda: d.buffer_text == "query-name", "typing")
+                assert list(d.repl.shell.queue) == ["query-kvm"]
+                d.type("c-c")  # stops qom-get and drops what was queued
+                await d.printed(
+                    f"qom-get: {STOPPED}\ndropped 1 queued line: query-kvm\n"
+                )
                 assert d.buffer_text == "query-name"
-                d.type("c-c")
-                await d.printed(f"qom-get: {STOPPED}")
-                assert d.buffer_text == "query-name"
+                assert not d.repl.shell.queue
             finally:
                 os.kill(qemu.pid, signal.SIGCONT)
             await d.printed("warning: late reply to qom-get: ok\n")
@@ -136,6 +139,7 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
             after = d.out.text.split("query-name\n", 1)[1]
             assert after.strip() == '{"return": {}}'
             assert '"none-machine"' not in d.out.text  # the late reply is never shown
+            assert "none-machine) query-kvm" not in d.out.text  # dropped: never run
 
     run(scenario)
     log.close()
@@ -147,6 +151,8 @@ def test_ctrl_c_cancels_a_pending_command_without_desync(
     ]
     # the late reply did arrive, and was set aside by id
     assert any(r["return"] == "none-machine" for r in replies)
+    sent = [e["msg"].get("execute") for e in lines if e["dir"] == "out"]
+    assert "query-kvm" not in sent and sent[-1] == "query-name"
 
 
 def test_a_command_left_pending_still_runs_and_its_late_reply_says_how(
@@ -296,6 +302,169 @@ def test_dangerous_commands_are_confirmed(qemu: Qemu) -> None:
             await asyncio.to_thread(
                 wait_for, lambda: not qemu.alive(), 30, "QEMU to exit"
             )
+
+    run(scenario)
+
+
+async def asked(d: Driver) -> None:
+    await d.until(lambda: d.repl.shell.question is not None, "the question")
+
+
+def test_enter_at_a_confirmation_answers_no_and_leaves_the_input_alone(
+    qemu: Qemu,
+) -> None:
+    """Enter takes the default of a [y/N] question; no key typed at a
+    question reaches the input (it used to collect Enter as new lines)."""
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            d.type("system_reset", "enter")
+            await asked(d)
+            d.type("enter", "enter")
+            await d.printed("system_reset was not sent\n")
+            await d.idle()
+            assert d.repl.shell.question is None and d.buffer_text == ""
+            d.type("query-status", "enter")
+            await d.printed('(qemu 7.2 none-machine) query-status\n{"return": {')
+            # the habit: y, then Enter
+            d.type("system_reset", "enter")
+            await asked(d)
+            d.type("y", "enter")
+            await d.printed('system_reset\n{"return": {}}')
+            await d.idle()
+            assert d.buffer_text == ""
+            d.type("query-name", "enter")
+            await d.printed('(qemu 7.2 none-machine) query-name\n{"return": {}}')
+            assert "... " not in d.out.text
+        assert parse_entries(history_path().read_text()) == [
+            "system_reset",
+            "query-status",
+            "system_reset",
+            "query-name",
+        ]
+
+    run(scenario)
+
+
+def test_lines_entered_while_a_command_runs_run_after_it_in_order(
+    qemu: Qemu,
+) -> None:
+    """Typed ahead (or pasted without bracketed paste): each line is queued,
+    then echoed and run in turn; a queued dangerous command still asks.
+    QEMU is frozen with SIGSTOP so that the first command stays pending."""
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock)) as d:
+            os.kill(qemu.pid, signal.SIGSTOP)
+            try:
+                d.type("qom-get path=/machine property=type", "enter")
+                await d.until(lambda: d.repl.shell.busy, "the command to be pending")
+                # as a terminal sends a paste without bracketed paste mode
+                d.type("query-name\rsystem_reset\rquery-kvm\r")
+                d.type("query-st")  # typed ahead, not entered
+                await d.until(lambda: d.buffer_text == "query-st", "typing")
+                queued = ["query-name", "system_reset", "query-kvm"]
+                assert list(d.repl.shell.queue) == queued
+                assert d.repl.shell.message is None
+            finally:
+                os.kill(qemu.pid, signal.SIGCONT)
+            await asked(d)
+            assert d.repl.shell.question.startswith("Send system_reset")  # type: ignore[union-attr]
+            d.type("n")
+            await d.printed('query-kvm\n{"return": {"enabled": false')
+            await d.idle()
+            assert d.out.text.split("F1 lists the keys; Ctrl-D quits.\n")[1] == (
+                "(qemu 7.2 none-machine) qom-get path=/machine property=type\n"
+                '{"return": "none-machine"}\n'
+                "(qemu 7.2 none-machine) query-name\n"
+                '{"return": {}}\n'
+                "(qemu 7.2 none-machine) system_reset\n"
+                "system_reset was not sent\n"
+                "(qemu 7.2 none-machine) query-kvm\n"
+                '{"return": {"enabled": false, "present": true}}\n'
+            )
+            # the half-typed line is still there; no stale warning under it
+            assert d.buffer_text == "query-st" and d.repl.shell.message is None
+        assert parse_entries(history_path().read_text()) == [
+            "qom-get path=/machine property=type",
+            "query-name",
+            "system_reset",
+            "query-kvm",
+        ]
+
+    run(scenario)
+
+
+def test_queued_lines_come_back_to_the_input_when_the_connection_is_lost(
+    qemu: Qemu,
+) -> None:
+    """Lines queued behind a command that loses the connection are not lost:
+    they come back into the input, each on its own line, before what was
+    being typed, and run (in turn) once reconnected."""
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        conn = await connected(qemu.sock)
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        async with shell(conn, settings, reopen=reopen) as d:
+            os.kill(qemu.pid, signal.SIGSTOP)
+            d.type("query-status", "enter")
+            await d.until(lambda: d.repl.shell.busy, "the command to be pending")
+            d.type("query-name\rquery-kvm\rquery-uu")
+            await d.until(lambda: d.buffer_text == "query-uu", "typing")
+            qemu.kill()
+            await d.printed("connection lost: ")
+            await d.until(lambda: d.repl.shell.message is not None, "the reason")
+            assert d.buffer_text == "query-name\nquery-kvm\nquery-uu"
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error" and text.startswith("not connected (")
+            assert text.endswith("; the line is kept for later")
+            assert not d.repl.shell.queue
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                d.type("id", "enter")
+                await d.printed('query-uuid\n{"return": {}}\n{"return": {"enabled"')
+                await d.printed('{"return": {"UUID": "')
+            finally:
+                again.kill()
+
+    run(scenario)
+
+
+def test_builtins_that_need_the_connection_stay_while_it_is_down(
+    qemu: Qemu,
+) -> None:
+    settings = PLAIN.replace(retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        conn = await connected(qemu.sock)
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        async with shell(conn, settings, reopen=reopen) as d:
+            qemu.kill()
+            await d.printed("connection lost: ")
+            d.type("jobs", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the reason")
+            assert d.repl.shell.message[1].startswith("not connected (")  # type: ignore[index]
+            assert d.buffer_text == "jobs"
+            assert "jobs: not connected" not in d.out.text
+            # the ones that do not need it still run
+            d.type("c-c", "help keys", "enter")
+            await d.printed("quit (on an empty line)")
+            d.type("events", "enter")
+            await d.printed("(qemu 7.2 none-machine) events\n")
+            d.type("jobs")
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                d.type("enter")
+                await d.printed(
+                    ") jobs\nno jobs\n"
+                )  # the prompt may lack the machine yet
+                await d.idle()
+                assert d.buffer_text == ""
+            finally:
+                again.kill()
 
     run(scenario)
 

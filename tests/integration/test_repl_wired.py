@@ -345,3 +345,99 @@ def test_hmp_mode_after_reconnecting_to_another_qemu(tmp_path: Path) -> None:
         run(scenario)
     finally:
         first.kill()
+
+
+def paste(text: str) -> str:
+    """*text* as a terminal sends a paste (bracketed paste mode)."""
+    return f"\x1b[200~{text}\x1b[201~"
+
+
+def test_hmp_lines_typed_ahead_or_pasted_run_in_turn(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(
+            await connected(qemu.sock), wired=True, handler=shell_for
+        ) as d:
+            # as typed fast, or pasted without bracketed paste: they used to
+            # run into one line (info versioninfo name...)
+            d.type("info version\rinfo name\rinfo status\r")
+            await d.printed(
+                "(qemu) info name\n(qemu) info status\nVM status: running\n"
+            )
+            await d.idle()
+            first = d.out.text.split("(qemu) info version\n", 1)[1]
+            assert first.split("\n")[1:] == [
+                "(qemu) info name",
+                "(qemu) info status",
+                "VM status: running",
+                "",
+            ]
+            assert d.buffer_text == ""
+            # a bracketed paste of several lines: each is one HMP command
+            d.type(paste("info name\ninfo status\n"), "enter")
+            await d.printed(
+                "(qemu) info name\n   ... info status\nVM status: running\n"
+            )
+            assert "extraneous characters" not in d.out.text
+
+    run(scenario)
+
+
+def test_hmp_completion_menu_only_for_tab_on_an_empty_line(qemu: Qemu) -> None:
+    async def scenario() -> None:
+        async with shell(
+            await connected(qemu.sock), wired=True, handler=shell_for
+        ) as d:
+            hmp = shell_for(d.repl.shell.ctx)
+            await d.until(lambda: hmp.candidates("info statu") != [], "the table")
+            buffer = d.repl.shell.buffer
+
+            def menu() -> list[str]:
+                state = buffer.complete_state
+                return [c.text for c in state.completions] if state else []
+
+            # typed fast: the menu used to open on the empty prompt after it
+            d.type("info status\r")
+            await d.printed("(qemu) info status\nVM status: running\n")
+            await d.idle()
+            assert menu() == []
+            # Tab opens the menu on an empty line; Escape closes it
+            d.type("tab")
+            await d.until(lambda: "balloon" in menu(), "the menu")
+            d.type("\x1b")
+            await d.until(lambda: buffer.complete_state is None, "no menu")
+            d.type("tab")  # and Ctrl-C closes it too
+            await d.until(lambda: "balloon" in menu(), "the menu")
+            d.type("c-c")
+            await d.until(lambda: buffer.complete_state is None, "no menu")
+            assert d.repl.shell.message is None
+
+    run(scenario)
+
+
+def test_an_hmp_line_stays_in_the_input_while_disconnected(qemu: Qemu) -> None:
+    settings = Settings(color="never", history_import="", retries=50, retry_delay=0.1)
+
+    async def scenario() -> None:
+        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        conn = await connected(qemu.sock)
+        async with shell(
+            conn, settings, reopen=reopen, wired=True, handler=shell_for
+        ) as d:
+            qemu.kill()
+            await d.printed("connection lost: ")
+            d.type("info status", "enter")
+            await d.until(lambda: d.repl.shell.message is not None, "the reason")
+            kind, text = d.repl.shell.message  # type: ignore[misc]
+            assert kind == "error" and text.startswith("not connected (")
+            assert text.endswith("; the line is kept for later")
+            assert d.buffer_text == "info status"
+            assert "(qemu) info status" not in d.out.text  # not run, not echoed
+            again = await asyncio.to_thread(Qemu, qemu.dir, monitors=2)
+            try:
+                await d.printed("reconnected to QEMU 7.2", timeout=60)
+                d.type("enter")
+                await d.printed("(qemu) info status\nVM status: running\n")
+            finally:
+                again.kill()
+
+    run(scenario)

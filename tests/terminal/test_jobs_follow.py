@@ -153,9 +153,14 @@ def test_commit_asks_before_completing_the_active_layer(
         r"top is ready: complete it \(switch top over to the base image\)\? \[y/n\]"
     )
     assert qsd.jobs()[0]["ready"]
-    term.send("y")
+    # no default: Enter does not answer, and no key typed reaches the input
+    term.run("send-keys", "Enter", "Tab", "Enter")
+    term.send("y")  # and Enter: it leaves no warning under the input
     term.wait(r"^top: commit completed \(\d")
     assert qsd.jobs() == []
+    term.wait(PROMPT + r"\n─")  # an empty input line, the pane under it
+    screen = term.screen()
+    assert not re.search(r"^ *\.\.\.", screen, re.M), screen  # no continuation line
 
 
 def test_filter_in_the_event_pane(term_for: list[Tmux], tmp_path: Path) -> None:

@@ -154,6 +154,80 @@ def test_hmp_quit_is_confirmed_and_is_a_quit(screen: Screen, qemu: Qemu) -> None
     assert screen.wait_exit() == 0
 
 
+def test_enter_at_a_confirmation_answers_its_default(
+    screen: Screen, qemu: Qemu, private_dirs: Path
+) -> None:
+    """Enter at a [y/N] question is no; it used to go into the hidden input
+    as new lines, which then came out as continuation lines."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen.send("system_reset")
+    screen.keys("Enter")
+    screen.wait("Send system_reset to QEMU 7.2")
+    screen.keys("Enter", "Enter")
+    screen.wait("system_reset was not sent")
+    screen.send("query-status")
+    screen.keys("Enter")
+    screen.wait(PROMPT + ' query-status\n{"return": {"status": "running"')
+    # the habit: y, then Enter
+    screen.send("system_reset")
+    screen.keys("Enter")
+    screen.wait("Send system_reset to QEMU 7.2")
+    screen.keys("y", "Enter")
+    screen.wait(PROMPT + ' system_reset\n{"return": {}}')
+    screen.send("query-name")
+    screen.keys("Enter")
+    text = screen.wait(PROMPT + ' query-name\n{"return": {}}')
+    assert "... " not in text
+    assert input_line(screen) == PROMPT
+    history = private_dirs / "state" / "qmpsh" / "history"
+    assert parse_entries(history.read_text()) == [
+        "system_reset",
+        "query-status",
+        "system_reset",
+        "query-name",
+    ]
+
+
+def test_lines_pasted_without_bracketed_paste_run_in_turn(
+    screen: Screen, qemu: Qemu
+) -> None:
+    """tmux's paste-buffer without -p sends the lines as typed, each with
+    Enter, faster than the first reply: they used to run into one line."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    screen._run("set-buffer", "-b", "lines", "query-status\nquery-name\nquery-kvm\n")
+    screen._run("paste-buffer", "-b", "lines", "-t", "main")
+    text = screen.wait(PROMPT + ' query-kvm\n{"return": {"enabled": false')
+    assert (
+        PROMPT
+        + ' query-status\n{"return": {"status": "running", "singlestep": false, '
+        + '"running": true}}\n'
+        + PROMPT
+        + ' query-name\n{"return": {}}\n'
+        + PROMPT
+        + " query-kvm\n"
+    ) in text
+    assert "still running" not in text
+    assert input_line(screen) == PROMPT
+
+
+def test_hmp_no_completion_menu_on_the_empty_prompt(screen: Screen, qemu: Qemu) -> None:
+    screen.qmpsh("-H", str(qemu.sock))
+    screen.wait("(qemu)")
+    screen.send("balloo")  # the menu opens while typing, once the table is there
+    screen.wait(lambda s: any(line.strip() == "balloon" for line in s.splitlines()))
+    screen.keys("C-u")
+    screen.send("info status")
+    screen.keys("Enter")
+    text = screen.wait("(qemu) info status\nVM status: running\n(qemu)")
+    assert "announce_self" not in text  # it used to list every command here
+    screen.keys("Tab")  # asked for: every command
+    screen.wait("announce_self")
+    screen.keys("Escape")
+    screen.wait(lambda s: "announce_self" not in s)
+
+
 def test_no_color_means_no_colour(screen: Screen, qemu: Qemu) -> None:
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait(PROMPT)

@@ -33,3 +33,10 @@ def test_every_builtin_has_help() -> None:
     for name, item in builtins.load_all().items():
         assert item.summary, name
         assert item.doc, name
+
+
+def test_the_builtins_that_run_without_the_connection() -> None:
+    offline = {name for name, item in builtins.load_all().items() if item.offline}
+    # the event history and help: wait finds an event that came before QEMU
+    # closed the connection (e.g. SHUTDOWN)
+    assert offline == {"events", "filter", "wait", "help"}

@@ -7,12 +7,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.history import HistoryFile, history_path, parse_entries
-from qmpsh.keys import KEYS, describe_keys
+from qmpsh.hooks import Hooks, Run, ShellApi
+from qmpsh.keys import KEYS, answer_for, default_answer, describe_keys
 from qmpsh.settings import Settings
-from tests.replkit import shell
+from tests.replkit import Driver, shell
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -189,3 +191,107 @@ def test_qmp_shell_history_is_imported_once(private_dirs: Path) -> None:
 
     run(scenario)
     assert parse_entries(history_path().read_text()) == ["query-kvm"]
+
+
+@pytest.mark.parametrize(
+    ("question", "default"),
+    [
+        ("Send quit to QEMU 7.2? [y/N] ", False),
+        ("Go on? [Y/n]", True),
+        ("top is ready: complete it? [y/n] ", None),
+        ("Go on?", None),
+    ],
+)
+def test_enter_answers_the_default_the_question_shows(
+    question: str, default: bool | None
+) -> None:
+    assert default_answer(question) is default
+    assert answer_for("c-m", question) is default  # Enter
+    assert answer_for("c-j", question) is default
+    assert answer_for("y", question) is True and answer_for("Y", question) is True
+    assert answer_for("n", question) is False and answer_for("N", question) is False
+    # any other key: no where no is the default, else nothing
+    for key in ("x", "c-i", "c-h", "up", "<bracketed-paste>"):
+        assert answer_for(key, question) is (False if default is False else None)
+
+
+class Ask:
+    """A line mode whose job asks the question typed (after a gate opens)."""
+
+    mode = "test"
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    def prompt(self) -> str:
+        return "(test) "
+
+    def check(self, text: str) -> Run:
+        async def job(api: ShellApi) -> int:
+            await self.gate.wait()
+            yes = await api.confirm(f"{text} ")
+            api.out(f"answer: {yes}")
+            return 0
+
+        return Run(job if text.strip() else None, "ask")
+
+
+async def answered(d: Driver, answer: bool) -> None:
+    await d.printed(f"answer: {answer}\n")
+    await d.idle()
+    assert d.repl.shell.question is None
+
+
+def test_keys_typed_at_a_question_never_reach_the_input() -> None:
+    """prompt_toolkit's own keys (Enter, Tab, Backspace, Ctrl-J, the arrows)
+    used to edit the hidden input while a question was asked."""
+    mode = Ask()
+
+    async def scenario() -> None:
+        async with shell(hooks=Hooks(line_mode=mode)) as d:
+            mode.gate.clear()
+            d.type("Send it? [y/n]", "enter", "half")  # "half": typed ahead
+            await d.until(lambda: d.buffer_text == "half", "typing ahead")
+            mode.gate.set()
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            assert d.repl.shell.question == "Send it? [y/n] "
+            # no default: Enter and other keys do nothing, y answers
+            d.type("enter", "\n", "tab", "\x7f", "up", "x", "\x1b[200~y\x1b[201~")
+            d.type("y")
+            await answered(d, True)
+            assert d.buffer_text == "half"
+            d.type("\x15")  # Ctrl-U
+            await d.until(lambda: d.buffer_text == "", "an empty input")
+            # default no: Enter answers it, and the second Enter is no new line
+            d.type("Send it? [y/N]", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("enter", "enter")
+            await answered(d, False)
+            assert d.buffer_text == ""
+            d.type("Send it? [y/N]", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("tab")  # any key but y is no
+            await answered(d, False)
+            assert d.buffer_text == ""
+            d.type("Send it? [y/n]", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("c-d")  # declines any question
+            await answered(d, False)
+            assert d.out.text.count("(test) ") == 4  # no empty command was echoed
+
+    run(scenario)
+
+
+def test_keys_typed_right_after_the_answer_go_to_the_input() -> None:
+    mode = Ask()
+
+    async def scenario() -> None:
+        async with shell(hooks=Hooks(line_mode=mode)) as d:
+            d.type("Send it? [y/N]", "enter")
+            await d.until(lambda: d.repl.shell.question is not None, "the question")
+            d.type("nquery-name")  # in one read: the answer, then the next line
+            await answered(d, False)
+            assert d.buffer_text == "query-name"
+
+    run(scenario)

@@ -1,19 +1,36 @@
-"""Pure parts of the shell: confirmations, backoff, the event pane, paging."""
+"""Pure parts of the shell: confirmations, backoff, the event pane, paging,
+the queue's notes, what a line is while the connection is down, HMP
+completion on an empty line."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 
+from qmpsh.builtins import Context
+from qmpsh.client import Connection
 from qmpsh.danger import confirmation, is_quit, quit_refused
 from qmpsh.eventlog import Event, EventLog
 from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
+from qmpsh.hooks import Hooks, Problem, Run
+from qmpsh.lines import QmpLines
 from qmpsh.link import Target
 from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
+from qmpsh.session import StreamConsole
 from qmpsh.settings import Settings
-from qmpsh.shell import PANE_MAX, Toggles, continuation
+from qmpsh.shell import (
+    PANE_MAX,
+    Toggles,
+    continuation,
+    dropped_note,
+    first_line,
+    queued_note,
+)
+from qmpsh.wiring import HandlerCompleter, HandlerMode
 
 S = Settings()
 
@@ -270,3 +287,61 @@ def test_resizing_a_pane_the_screen_limits() -> None:
     assert t.resize(-1, room=0) == 1  # never below one line
     assert t.resize(+5) == 6  # no room known: only PANE_MAX bounds it
     assert t.resize(+500, room=200) == PANE_MAX
+
+
+def test_notes_about_queued_lines() -> None:
+    assert first_line("query-status") == "query-status"
+    assert first_line("transaction(\n abort\n)") == "transaction( ..."
+    assert first_line("x" * 50) == "x" * 37 + "..."
+    assert queued_note(["query-name"]) == "queued (1): query-name (Ctrl-C drops them)"
+    assert dropped_note(["a", "b\nc", "d", "e", "f"]) == (
+        "dropped 5 queued lines: a; b ...; d; and 2 more"
+    )
+    assert dropped_note(["query-kvm"]) == "dropped 1 queued line: query-kvm"
+
+
+def offline() -> Context:
+    return Context(Connection(), Settings(), StreamConsole(), interactive=True)
+
+
+def test_lines_that_need_the_connection_stay_while_it_is_down() -> None:
+    ctx = offline()
+    lines = QmpLines(ctx, Hooks())
+    for text in ("query-status", "jobs", "hmp info status", "qom list /", "commit d"):
+        check = lines.check(text)
+        assert isinstance(check, Problem), text
+        assert check.message == (
+            "not connected (the connection is closed); the line is kept for later"
+        )
+    for text in ("events", "help keys", "filter off", "wait STOP"):
+        assert isinstance(lines.check(text), Run), text
+    hmp = HandlerMode(ctx, Hmp())
+    assert isinstance(hmp.check("info status"), Problem)
+    assert hmp.check("  \n") == Run(None)
+
+
+class Hmp:
+    def prompt(self) -> str:
+        return "(qemu) "
+
+    async def handle(self, line: str, where: str = "") -> int:
+        return 0
+
+    def candidates(self, text_before_cursor: str) -> list[str]:
+        return ["info", "quit"] if not text_before_cursor.strip() else ["status"]
+
+    def start_loading(self) -> None:
+        pass
+
+
+def test_hmp_completion_on_an_empty_line_only_when_asked() -> None:
+    completer = HandlerCompleter(Hmp())
+
+    def offered(text: str, tab: bool) -> list[str]:
+        event = CompleteEvent(text_inserted=not tab, completion_requested=tab)
+        return [c.text for c in completer.get_completions(Document(text), event)]
+
+    assert offered("", tab=False) == []  # e.g. after a line typed fast
+    assert offered("  ", tab=False) == []
+    assert offered("", tab=True) == ["info", "quit"]
+    assert offered("info sta", tab=False) == ["status"]
