@@ -149,7 +149,7 @@ def history_full(p: Probe) -> tuple[str, str]:
                 "device; this session's commands are kept in memory only"
             ]
             term.screen.keys("Up")  # this session's commands are still there
-            term.wait(lambda _: term.input_line() == "cont")
+            term.wait_input("cont")
             term.screen.keys("C-u")
             code = term.quit()
     finally:

@@ -181,11 +181,11 @@ def _lost(
             pending.go()
             term.wait("connection lost: ")
             term.wait_toolbar("reconnecting")
-            assert term.input_line() == "query-na"
+            term.wait_input("query-na")
             back.go()
             term.wait("reconnected to QEMU 7.2.0")
             term.wait_toolbar("connected")
-            assert term.input_line() == "query-na"
+            term.wait_input("query-na")
             term.run("me", served("query-name"), before="query-na")
             assert term.history_entries() == ["query-status", "query-name"]
             code = term.quit()
@@ -330,7 +330,7 @@ def unknown_id_shell(p: Probe) -> tuple[str, str]:
                 term.line_with("warning: dropped a reply with an unknown id 'nobody'"),
                 term.line_with("warning: dropped a reply with an unknown id '[1]'"),
             ]
-            assert term.input_line() == "query-na"
+            term.wait_input("query-na")
             term.run("me", served("query-name"), before="query-na")
             assert term.history_entries() == ["query-status", "query-name"]
             code = term.quit()
@@ -381,7 +381,7 @@ def timeout_shell(p: Probe) -> tuple[str, str]:
             line = "no reply to query-status within 0.5 s (QEMU may still run it)"
             term.wait(line)
             term.wait_toolbar("connected")
-            assert term.input_line() == "query-na"
+            term.wait_input("query-na")
             text = term.run("me", served("query-name"), before="query-na")
             late = term.wait("warning: late reply to query-status: ok")
             assert '"late"' not in text and '"late"' not in late
@@ -423,7 +423,7 @@ def ctrl_c_shell(p: Probe) -> tuple[str, str]:
                 "will be shown when it comes)"
             )
             term.wait(line)
-            assert term.input_line() == "query-na"  # Ctrl-C stopped it, kept the line
+            term.wait_input("query-na")  # Ctrl-C stopped it, kept the line
             term.run("me", served("query-name"), before="query-na")
             term.wait("warning: late reply to query-status: ok")
             assert '"late"' not in term.everything()
@@ -542,7 +542,7 @@ def flood_shell(p: Probe) -> tuple[str, str]:
             term.wait(served("query-status"))
             text = term.wait(f' FLOOD {{"i":{FLOOD - 1}}}')
             pane = term.line_with("── events (")
-            assert term.input_line() == "query-na"
+            term.wait_input("query-na")
             term.run("me", served("query-name"), before="query-na")
             assert term.history_entries() == ["query-status", "query-name"]
             code = term.quit()

@@ -166,6 +166,11 @@ class Term:
         lines = [x for x in self.screen.lines() if x.startswith(self.prompt)]
         return lines[-1][len(self.prompt) :].strip() if lines else ""
 
+    def wait_input(self, text: str) -> None:
+        """Until the line being edited holds *text* (a single look could
+        catch the screen between two drawings)."""
+        self.wait(lambda _: self.input_line() == text)
+
     def toolbar(self) -> str:
         return [x for x in self.screen.lines() if x.strip()][-1]
 
@@ -183,7 +188,7 @@ class Term:
         """Type *text* (not Enter) after *before* (what the input holds) and
         wait until it shows in the input."""
         self.screen.send(text)
-        self.wait(lambda _: self.input_line() == before + text)
+        self.wait_input(before + text)
 
     def run(self, text: str, reply: str, before: str = "") -> str:
         """Type *text*, press Enter, wait for *reply*; the screen."""

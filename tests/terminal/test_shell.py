@@ -14,8 +14,16 @@ PROMPT = "(qemu 7.2 none-machine)"  # tmux drops trailing spaces
 
 
 def input_line(screen: Screen) -> str:
-    """The last line that starts with the prompt: the one being edited."""
-    return [line for line in screen.lines() if line.startswith(PROMPT)][-1]
+    """The last line that starts with the prompt: the one being edited ("" when
+    tmux caught the screen between two drawings)."""
+    lines = [line for line in screen.lines() if line.startswith(PROMPT)]
+    return lines[-1] if lines else ""
+
+
+def wait_input(screen: Screen, line: str) -> None:
+    """Until the line being edited is *line* (one look could catch the
+    screen between two drawings)."""
+    screen.wait(lambda _: input_line(screen) == line)
 
 
 def test_type_a_command_and_see_the_reply(
@@ -64,7 +72,7 @@ def test_events_appear_live_while_a_line_is_half_typed(
     assert lines[stop + 1].endswith(" RESUME")
     assert lines[stop][2] == ":" and lines[stop][8] == "." and lines[stop][12] == " "
     # nothing was entered or lost: the half-typed line is still there
-    assert input_line(screen) == PROMPT + " qom-get path=/mach"
+    wait_input(screen, PROMPT + " qom-get path=/mach")
     screen.send("ine property=type")
     screen.keys("Enter")
     screen.wait('{"return": "none-machine"}')
@@ -102,12 +110,12 @@ def test_lost_connection_then_reconnect(screen: Screen, qemu: Qemu) -> None:
     text = screen.wait("connection lost: ")
     assert "Traceback" not in text
     screen.wait(lambda s: " reconnecting " in s or " lost " in s)
-    assert input_line(screen) == PROMPT + " query-stat"
+    wait_input(screen, PROMPT + " query-stat")
     again = Qemu(qemu.dir, monitors=2)
     try:
         screen.wait("reconnected to QEMU 7.2", timeout=120)
         screen.wait(lambda s: any(x.startswith(" connected ") for x in s.splitlines()))
-        assert input_line(screen) == PROMPT + " query-stat"
+        wait_input(screen, PROMPT + " query-stat")
         screen.send("us")
         screen.keys("Enter")
         screen.wait('{"return": {"status": "running"')
@@ -179,7 +187,7 @@ def test_enter_at_a_confirmation_answers_its_default(
     screen.keys("Enter")
     text = screen.wait(PROMPT + ' query-name\n{"return": {}}')
     assert "... " not in text
-    assert input_line(screen) == PROMPT
+    wait_input(screen, PROMPT)
     history = private_dirs / "state" / "qmpsh" / "history"
     assert parse_entries(history.read_text()) == [
         "system_reset",
@@ -209,7 +217,7 @@ def test_lines_pasted_without_bracketed_paste_run_in_turn(
         + " query-kvm\n"
     ) in text
     assert "still running" not in text
-    assert input_line(screen) == PROMPT
+    wait_input(screen, PROMPT)
 
 
 def test_hmp_no_completion_menu_on_the_empty_prompt(screen: Screen, qemu: Qemu) -> None:
@@ -251,7 +259,7 @@ def test_signature_and_refusal_under_the_input(screen: Screen, qemu: Qemu) -> No
     screen.keys("Enter")
     text = screen.wait(lambda s: "sends it anyway)" in s.replace("\n", ""))
     assert "did you mean 'id'?" in text.replace("\n", "")
-    assert input_line(screen) == PROMPT + " device_del devce=x"
+    wait_input(screen, PROMPT + " device_del devce=x")
     screen.keys("Enter")
     screen.wait("GenericError: Parameter 'id' is missing")
 
