@@ -55,7 +55,8 @@ from prompt_toolkit.widgets import SearchToolbar
 
 from qmpsh.eventpane import newest, pane_lines, pane_room, pane_title
 from qmpsh.lexer import ShorthandLexer
-from qmpsh.shell import Shell, continuation, queued_note
+from qmpsh.shell import Shell, continuation
+from qmpsh.typeahead import queued_note
 
 UI_STYLE = {
     "prompt": "bold",

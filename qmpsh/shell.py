@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any
 
 from prompt_toolkit.application import Application
@@ -42,39 +41,11 @@ from qmpsh.render import (
     render_json,
     render_reply,
 )
+from qmpsh.toggles import Toggles
+from qmpsh.typeahead import dropped_note
 
-EVENT_MODES = ("pane", "inline", "off")
 #: seconds between two redraws for background changes (events, job progress)
 BACKGROUND_REDRAW = 0.05
-#: the tallest event pane: what --pane-height and the config file allow
-PANE_MAX = 100
-
-
-@dataclass
-class Toggles:
-    """What the user can switch at run time (starting from the settings)."""
-
-    pretty: bool
-    verbose: bool
-    events: str
-    pane_height: int
-    vi: bool
-
-    def cycle_events(self) -> str:
-        self.events = EVENT_MODES[
-            (EVENT_MODES.index(self.events) + 1) % len(EVENT_MODES)
-        ]
-        return self.events
-
-    def resize(self, delta: int, room: int | None = None) -> int:
-        """Make the pane *delta* lines taller (or shorter); the new height.
-        *room*: the most lines the screen has for the pane (None: no bound
-        but PANE_MAX); a pane taller than that shows *room* lines, so it
-        resizes from there, and does not grow past it."""
-        top = PANE_MAX if room is None else min(PANE_MAX, room)
-        base = min(self.pane_height, max(top, 1))
-        self.pane_height = max(1, min(top, base + delta))
-        return self.pane_height
 
 
 class Shell:
@@ -578,32 +549,6 @@ class Shell:
 
 def continuation(width: int) -> str:
     return "... ".rjust(max(width, 4))
-
-
-def first_line(text: str, width: int = 40) -> str:
-    """The first line of *text*, cut to *width*; ``...`` says what is left out."""
-    lines = text.strip().split("\n")
-    line = lines[0]
-    if len(line) > width:
-        return line[: width - 3] + "..."
-    return line + " ..." if len(lines) > 1 else line
-
-
-def listing(lines: Sequence[str], most: int = 3) -> str:
-    """The first lines of a few of *lines*, for one line of text."""
-    shown = "; ".join(first_line(text) for text in list(lines)[:most])
-    return shown + (f"; and {len(lines) - most} more" if len(lines) > most else "")
-
-
-def queued_note(lines: Sequence[str]) -> str:
-    """The line under the input while lines wait for the running command."""
-    return f"queued ({len(lines)}): {listing(lines)} (Ctrl-C drops them)"
-
-
-def dropped_note(lines: Sequence[str]) -> str:
-    """What Ctrl-C cost: the queued lines it dropped."""
-    count = f"{len(lines)} queued line{'s' if len(lines) != 1 else ''}"
-    return f"dropped {count}: {listing(lines)}"
 
 
 def _builtin_names() -> frozenset[str]:

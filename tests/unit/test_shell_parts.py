@@ -22,14 +22,9 @@ from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.reconnect import backoff
 from qmpsh.session import StreamConsole
 from qmpsh.settings import Settings
-from qmpsh.shell import (
-    PANE_MAX,
-    Toggles,
-    continuation,
-    dropped_note,
-    first_line,
-    queued_note,
-)
+from qmpsh.shell import continuation
+from qmpsh.toggles import PANE_MAX, Toggles
+from qmpsh.typeahead import dropped_note, first_line, queued_note
 from qmpsh.wiring import HandlerCompleter, HandlerMode
 
 S = Settings()
