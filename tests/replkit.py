@@ -10,12 +10,15 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from qmpsh.address import UnixAddress
 from qmpsh.builtins import Context
 from qmpsh.client import Connection
 from qmpsh.hooks import Hooks
@@ -24,6 +27,7 @@ from qmpsh.reconnect import Reopen
 from qmpsh.repl import Repl, build_repl
 from qmpsh.session import StreamConsole
 from qmpsh.settings import Settings
+from qmpsh.wirelog import WireLog
 from qmpsh.wiring import hooks_for
 
 KEYS = {
@@ -140,3 +144,15 @@ async def shell(
                 await asyncio.wait_for(task, 30)
             finally:
                 await ctx.conn.close()  # as the session does
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async test scenario to its end."""
+    asyncio.run(scenario())
+
+
+async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
+    """A `Connection` to the QMP socket *sock* (negotiated)."""
+    conn = Connection(wirelog=wirelog)
+    await conn.connect(UnixAddress(str(sock)))
+    return conn

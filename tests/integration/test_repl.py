@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
 from qmpsh.eventpane import pane_lines
 from qmpsh.history import history_path, parse_entries
 from qmpsh.hooks import Hooks, Problem, Run, ShellApi
@@ -30,23 +28,13 @@ from qmpsh.settings import Settings
 from qmpsh.toolbar import SEP, fit, make_toolbar, toolbar_fields
 from qmpsh.wirelog import WireLog
 from tests.procs import Process, Qemu, need, qmpsh, raw_qmp, wait_for
-from tests.replkit import Driver, shell
+from tests.replkit import Driver, connected, run, shell
 
 PLAIN = Settings(color="never", history_import="")
 #: what the shell says when Ctrl-C stops it waiting for a reply
 STOPPED = (
     "stopped waiting (QEMU may still run it; its reply will be shown when it comes)"
 )
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
-    conn = Connection(wirelog=wirelog)
-    await conn.connect(UnixAddress(str(sock)))
-    return conn
 
 
 def toolbar_text(d: Driver, hooks: Hooks | None = None, width: int = 0) -> str:

@@ -8,34 +8,21 @@ said as one ("QEMU has quit"), not taken for a lost connection.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
 from qmpsh.hmp_shell import shell_for
 from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from qmpsh.wirelog import WireLog
 from tests.procs import Qemu, qmpsh, wait_for
-from tests.replkit import Driver, shell
+from tests.replkit import Driver, connected, run, shell
 
 PLAIN = Settings(color="never", history_import="")
 #: reconnecting on: a quit taken for a lost connection would start it
 RETRYING = PLAIN.replace(retries=50, retry_delay=0.1)
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
-    conn = Connection(wirelog=wirelog)
-    await conn.connect(UnixAddress(str(sock)))
-    return conn
 
 
 def reopen(vm: Qemu) -> Any:

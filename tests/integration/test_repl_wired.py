@@ -4,15 +4,12 @@ server's schema in QMP mode, the HMP line handler in HMP mode."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from prompt_toolkit.document import Document
 
 from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
 from qmpsh.history import HistoryFile, history_path, keep_typed
 from qmpsh.hmp_shell import shell_for
 from qmpsh.layout import InputLexer
@@ -20,17 +17,7 @@ from qmpsh.redact import redacting
 from qmpsh.session import Dial
 from qmpsh.settings import Settings
 from tests.procs import GuestAgent, Qemu
-from tests.replkit import Driver, shell
-
-
-def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
-
-
-async def connected(sock: Path) -> Connection:
-    conn = Connection()
-    await conn.connect(UnixAddress(str(sock)))
-    return conn
+from tests.replkit import Driver, connected, run, shell
 
 
 async def schema_loaded(d: Driver) -> None:
