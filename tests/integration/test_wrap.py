@@ -25,6 +25,24 @@ def _qemu_installed() -> None:
 QMPSH_WRAP = (sys.executable, "-m", "qmpsh", "wrap")
 
 
+def _answering_wrap() -> subprocess.Popen[bytes]:
+    """``qmpsh wrap`` reading commands from a pipe, once QEMU has answered
+    a first one (so QEMU is up)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        list(QMPSH_WRAP),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"query-status\n")
+    proc.stdin.flush()
+    assert b"running" in proc.stdout.readline()
+    return proc
+
+
 def test_default_machine(tmp_path: Path) -> None:
     # a temp dir of its own: other runs may make and remove theirs meanwhile
     private = tmp_path / "tmp"
@@ -92,20 +110,11 @@ def test_extra_options_join_the_default_line() -> None:
 
 
 def test_qemu_stopped_after_the_session() -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qmpsh", "wrap"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"query-status\n")
-    proc.stdin.flush()
-    assert b"running" in proc.stdout.readline()  # QEMU is up and answering
+    proc = _answering_wrap()
     [qemu] = children(proc.pid)
     cmdline = Path(f"/proc/{qemu}/cmdline").read_bytes()
     assert b"qemu-system-x86_64" in cmdline and b"qmpsh-wrap-" in cmdline
+    assert proc.stdin is not None
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0
     with pytest.raises(ProcessLookupError):
@@ -123,18 +132,7 @@ def test_qemu_stopped_after_the_session() -> None:
 def test_a_signal_stops_qemu_cleanly(signum: int, code: int, said: str) -> None:
     """Killed while reading commands, qmpsh stops QEMU as at the end of its
     input (SIGTERM, waited for) and removes the socket's directory."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qmpsh", "wrap"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"query-status\n")
-    proc.stdin.flush()
-    assert b"running" in proc.stdout.readline()  # QEMU is up and answering
+    proc = _answering_wrap()
     qemu = WrappedQemu(proc.pid)
     try:
         proc.send_signal(signum)
@@ -196,17 +194,7 @@ def test_sigterm_while_qemu_starts(tmp_path: Path) -> None:
 def test_sigkill_still_takes_qemu_along() -> None:
     """The last resort: qmpsh killed outright, QEMU gets SIGKILL too
     (PR_SET_PDEATHSIG); only then does the directory stay."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qmpsh", "wrap"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(b"query-status\n")
-    proc.stdin.flush()
-    assert b"running" in proc.stdout.readline()
+    proc = _answering_wrap()
     qemu = WrappedQemu(proc.pid)
     try:
         proc.kill()
