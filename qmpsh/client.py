@@ -26,7 +26,8 @@ from qemu.qmp.protocol import ConnectError
 
 from qmpsh.adapter import Adapter
 from qmpsh.address import Address, UnixAddress
-from qmpsh.deepjson import dumps, non_finite
+from qmpsh.customids import CustomIds
+from qmpsh.deepjson import non_finite
 from qmpsh.dial import open_socket, os_text
 from qmpsh.errors import (
     BadRequest,
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024
-AUTO_ID_PREFIX = "__qmp#"
 #: how long a guest-sync-delimited round may take (without --timeout)
 AGENT_SYNC_TIMEOUT = 10.0
 
@@ -89,10 +89,7 @@ class Connection:
         self._client = self._new_client()
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
-        #: custom ids of requests awaiting a reply -> done when it came
-        self._ids_in_flight: dict[str, asyncio.Future[None]] = {}
-        #: custom ids whose reply may still come late, for this session
-        self._ids_unanswered: set[str] = set()
+        self._custom_ids = CustomIds()
 
     def _new_client(self) -> Adapter:
         client = Adapter(self, self.read_limit)
@@ -292,7 +289,7 @@ class Connection:
 
     def _started(self) -> None:
         self.greeting = self._client.greeting_object()
-        self._ids_unanswered.clear()  # late replies went with the old session
+        self._custom_ids.new_session()
         self.lost_reason = ""
         self.reader_failure = None
         self._closing = False
@@ -403,30 +400,8 @@ class Connection:
             )
         if "id" not in message:
             return await self._request(message, timeout, auto=True)
-        given = message["id"]
-        problem = custom_id_problem(given)
-        if problem is not None:
-            raise BadRequest(problem)
-        # an id still in flight is waited for: its reply must not be taken
-        # for this request's (qemu.qmp would refuse the id meanwhile)
-        while (earlier := self._ids_in_flight.get(given)) is not None:
-            await asyncio.shield(earlier)
-        if given in self._ids_unanswered:
-            raise BadRequest(
-                f"the id {_json_clip(given)} was given to a request that got no "
-                "reply (it timed out or was cancelled): its late reply would be "
-                "taken for this one's; use another id"
-            )
-        done = asyncio.get_running_loop().create_future()
-        self._ids_in_flight[given] = done
-        try:
+        async with self._custom_ids.use(message["id"]):
             return await self._request(message, timeout, auto=False)
-        except (CommandTimeout, asyncio.CancelledError):
-            self._ids_unanswered.add(given)
-            raise
-        finally:
-            del self._ids_in_flight[given]
-            done.set_result(None)
 
     async def _request(
         self, message: dict[str, Any], timeout: float | None, auto: bool
@@ -496,30 +471,6 @@ class Connection:
 def _sync_wait(timeout: float | None) -> float:
     """How long a guest-sync-delimited round waits for its answer."""
     return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
-
-
-def custom_id_problem(given: object) -> str | None:
-    """Why *given* cannot be a request's id here (one line), or None.
-
-    QMP allows any JSON value as an id, but qemu.qmp, which routes the
-    replies, takes strings only, and keeps its own prefix to itself.
-    """
-    if not isinstance(given, str):
-        return (
-            "a custom id must be a string (qmpsh matches replies to requests "
-            f"by string ids), not {_json_clip(given)}"
-        )
-    if AUTO_ID_PREFIX in given:
-        return (
-            f'a custom id must not contain "{AUTO_ID_PREFIX}" (qmpsh\'s own '
-            f"ids use it), not {_json_clip(given)}"
-        )
-    return None
-
-
-def _json_clip(value: object, limit: int = 40) -> str:
-    text = dumps(value)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _json_number(value: float) -> str:
