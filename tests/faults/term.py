@@ -17,7 +17,6 @@ import json
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,15 +145,7 @@ class Term:
         self, what: str | Callable[[str], object], timeout: float = TIMEOUT
     ) -> str:
         """Until the screen (scrollback included) shows *what*."""
-        check = (lambda s: what in s) if isinstance(what, str) else what
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.everything()
-            if check(text):
-                return text
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what!r}; screen:\n{text}")
-            time.sleep(0.05)
+        return self.screen.wait(what, timeout, capture=self.everything)
 
     def line_with(self, text: str) -> str:
         """The first line holding *text*."""

@@ -120,13 +120,16 @@ class Screen:
         self,
         what: str | Callable[[str], object],
         timeout: float = TIMEOUT,
+        capture: Callable[[], str] | None = None,
     ) -> str:
         """Wait until the screen shows *what* (text, or a predicate on the
-        screen's text); return the screen."""
+        screen's text); return the screen.  *capture* reads the screen
+        (default: the visible part, `text`)."""
         check = (lambda s: what in s) if isinstance(what, str) else what
+        read = capture or self.text
         deadline = time.monotonic() + timeout
         while True:
-            screen = self.text()
+            screen = read()
             if check(screen):
                 return screen
             if time.monotonic() > deadline:
