@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 from prompt_toolkit.completion import CompleteEvent  # noqa: E402
 from prompt_toolkit.document import Document  # noqa: E402
 
-from qmpsh import builtins  # noqa: E402
-from qmpsh.completion import QmpCompleter  # noqa: E402
-from qmpsh.live import LiveValues  # noqa: E402
-from qmpsh.schema_cache import SchemaCache  # noqa: E402
-from qmpsh.unparse import to_shorthand  # noqa: E402
+from qmpsh.builtins import registry as builtins  # noqa: E402
+from qmpsh.lang.unparse import to_shorthand  # noqa: E402
+from qmpsh.schema.cache import SchemaCache  # noqa: E402
+from qmpsh.shell.completion import QmpCompleter  # noqa: E402
+from qmpsh.shell.live_values import LiveValues  # noqa: E402
 from tests import corpus, schemas  # noqa: E402
 
 
@@ -118,9 +118,9 @@ def bench_cache_load(rounds: int) -> None:
 
 
 def bench_live() -> None:
-    from qmpsh.address import UnixAddress
-    from qmpsh.client import Connection
-    from qmpsh.schema_service import SchemaService
+    from qmpsh.schema.service import SchemaService
+    from qmpsh.wire.address import UnixAddress
+    from qmpsh.wire.connection import Connection
 
     with tempfile.TemporaryDirectory() as tmp:
         sock = Path(tmp) / "qmp.sock"

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 async def flood(mode: str, count: int) -> float:
     from prompt_toolkit.input import create_pipe_input
 
-    from qmpsh.builtins import Context
-    from qmpsh.client import Connection
-    from qmpsh.repl import build_repl
-    from qmpsh.session import StreamConsole
-    from qmpsh.settings import Settings
+    from qmpsh.builtins.registry import Context
+    from qmpsh.cli.session import StreamConsole
+    from qmpsh.core.settings import Settings
+    from qmpsh.shell.app import build_repl
+    from qmpsh.wire.connection import Connection
     from tests.replkit import Capture
 
     settings = Settings(color="never", history_import="", event_display=mode)

@@ -1,5 +1,5 @@
 """``python -m qmpsh``."""
 
-from qmpsh.entry import main
+from qmpsh.cli.main import main
 
 main()

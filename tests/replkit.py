@@ -18,17 +18,17 @@ from typing import Any
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from qmpsh.address import UnixAddress
-from qmpsh.builtins import Context
-from qmpsh.client import Connection
-from qmpsh.hooks import Hooks
-from qmpsh.linehandler import LineHandler
-from qmpsh.reconnect import Reopen
-from qmpsh.repl import Repl, build_repl
-from qmpsh.session import StreamConsole
-from qmpsh.settings import Settings
-from qmpsh.wirelog import WireLog
-from qmpsh.wiring import hooks_for
+from qmpsh.builtins.registry import Context
+from qmpsh.cli.session import StreamConsole
+from qmpsh.core.settings import Settings
+from qmpsh.shell.app import Repl, build_repl
+from qmpsh.shell.linehandler import LineHandler
+from qmpsh.shell.modes import hooks_for
+from qmpsh.shell.modes_api import Hooks
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.reconnect import Reopen
+from qmpsh.wire.wirelog import WireLog
 
 KEYS = {
     "enter": "\r",

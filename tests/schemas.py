@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qmpsh.schema import Schema
+from qmpsh.schema.model import Schema
 
 DATA = Path(__file__).resolve().parent / "data"
 SYSTEM = DATA / "qmp-schema-x86_64-7.2.json"

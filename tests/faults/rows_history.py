@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from qmpsh.exitcodes import Exit
-from qmpsh.history import parse_entries
+from qmpsh.core.exitcodes import Exit
+from qmpsh.shell.history import parse_entries
 from tests.faults.matrix import Probe, row
 from tests.faults.rows_input import qemu
 from tests.faults.rows_lost import SECRETS, mode

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.faults.matrix import Probe, lines_of, one_line, row
 from tests.procs import Qemu
 from tests.unit.test_properties import CATEGORIES

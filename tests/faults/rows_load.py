@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.faults.driver import Batch
 from tests.faults.matrix import Probe, row
 from tests.faults.rows_input import qemu

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.faults.driver import Batch
 from tests.faults.matrix import Probe, lines_of, one_line, row
 from tests.faults.rows_input import exchanged, qemu

@@ -11,11 +11,11 @@ import subprocess
 import sys
 from typing import Any
 
-from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
-from qmpsh.errors import ConnectionLost, QmpshError
-from qmpsh.eventlog import EventLog
-from qmpsh.exitcodes import Exit
+from qmpsh.core.errors import ConnectionLost, QmpshError
+from qmpsh.core.exitcodes import Exit
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.eventlog import EventLog
 from tests.faults.matrix import Probe, lines_of, one_line, row
 from tests.faults.server import GREETING, FaultServer, Peer
 from tests.procs import ROOT

@@ -17,8 +17,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from qmpsh.exitcodes import Exit
-from qmpsh.history import HistoryFile
+from qmpsh.core.exitcodes import Exit
+from qmpsh.shell.history import HistoryFile
 from tests.faults.matrix import Probe, row
 from tests.faults.rows_server import event
 from tests.faults.server import GREETING, FaultServer, Peer

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qmpsh.history import parse_entries
+from qmpsh.shell.history import parse_entries
 from tests.faults.matrix import Probe
 from tests.faults.server import Peer
 from tests.terminal.tmux import TIMEOUT, Screen

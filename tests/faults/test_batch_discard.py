@@ -12,14 +12,14 @@ import asyncio
 import io
 from pathlib import Path
 
-from qmpsh.address import UnixAddress
-from qmpsh.batch import BatchRunner
-from qmpsh.batchinput import lines_from
-from qmpsh.builtins import Context
-from qmpsh.client import Connection
-from qmpsh.exitcodes import Exit
-from qmpsh.session import StreamConsole
-from qmpsh.settings import Settings
+from qmpsh.batch.input import lines_from
+from qmpsh.batch.runner import BatchRunner
+from qmpsh.builtins.registry import Context
+from qmpsh.cli.session import StreamConsole
+from qmpsh.core.exitcodes import Exit
+from qmpsh.core.settings import Settings
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
 from tests.faults.server import FaultServer, Peer
 from tests.faults.term import Cue
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
-from qmpsh.errors import BadRequest, CommandTimeout
+from qmpsh.core.errors import BadRequest, CommandTimeout
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
 from tests.faults.server import FaultServer, Peer
 
 MINE = {"execute": "query-name", "id": "mine"}

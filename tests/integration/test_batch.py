@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
 
 
@@ -200,7 +200,7 @@ def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
     )
     assert done.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert "qmpsh.batch" in modules  # the probe sees our own imports
+    assert "qmpsh.batch.runner" in modules  # the probe sees our own imports
     assert not {m for m in modules if m.startswith(("prompt_toolkit", "pygments"))}
     assert not {m for m in modules if m == "click" or m.startswith("click.")}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.blockchain import Chain, MiB, StorageDaemon
 from tests.procs import qmpsh
 
@@ -218,9 +218,9 @@ def test_tracker_follows_a_job_and_feeds_the_toolbar(qsd: StorageDaemon) -> None
     """The JobTracker API the shell's toolbar uses, on a live connection."""
     import asyncio
 
-    from qmpsh.address import UnixAddress
-    from qmpsh.client import Connection
-    from qmpsh.jobtracker import JobTracker
+    from qmpsh.jobs.tracker import JobTracker
+    from qmpsh.wire.address import UnixAddress
+    from qmpsh.wire.connection import Connection
 
     async def scenario() -> tuple[list[str], str, str | None]:
         conn = Connection()

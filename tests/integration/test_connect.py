@@ -8,7 +8,7 @@ import struct
 import threading
 from pathlib import Path
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import GuestAgent, Qemu, qmpsh
 
 STATUS = "query-status\n"

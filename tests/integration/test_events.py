@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pytest
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.blockchain import StorageDaemon
 from tests.procs import ROOT, Qemu, qmpsh, wait_for
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
-from qmpsh.errors import CommandTimeout
-from qmpsh.exitcodes import Exit
-from qmpsh.qga import AgentCommand, guest_commands
-from qmpsh.wirelog import WireLog
+from qmpsh.core.errors import CommandTimeout
+from qmpsh.core.exitcodes import Exit
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.agent import AgentCommand, guest_commands
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.wirelog import WireLog
 from tests.procs import GuestAgent, Qemu, qmpsh
 
 
@@ -95,7 +95,7 @@ def test_an_agent_held_by_another_client_is_said_as_such(qga: GuestAgent) -> Non
 def test_an_agent_once_detected_is_said_as_such_when_held(qga: GuestAgent) -> None:
     """Connecting again to what was a guest agent (the shell reconnecting):
     a silent socket is worded for the agent."""
-    from qmpsh.errors import ConnectFailed
+    from qmpsh.core.errors import ConnectFailed
 
     async def main() -> str:
         conn = Connection()

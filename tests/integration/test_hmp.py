@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import ROOT, Qemu, qmpsh
 
 

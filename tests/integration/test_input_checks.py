@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
-from qmpsh.errors import BadRequest
-from qmpsh.exitcodes import Exit
+from qmpsh.core.errors import BadRequest
+from qmpsh.core.exitcodes import Exit
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
 from tests.procs import Qemu, qmpsh
 
 

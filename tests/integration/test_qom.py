@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
 
 

@@ -18,15 +18,15 @@ from typing import Any
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
-from qmpsh.address import UnixAddress
-from qmpsh.eventpane import pane_lines
-from qmpsh.history import history_path, parse_entries
-from qmpsh.hooks import Hooks, Problem, Run, ShellApi
-from qmpsh.parser import Request
-from qmpsh.session import Dial
-from qmpsh.settings import Settings
-from qmpsh.toolbar import SEP, fit, make_toolbar, toolbar_fields
-from qmpsh.wirelog import WireLog
+from qmpsh.cli.session import Dial
+from qmpsh.core.settings import Settings
+from qmpsh.lang.parser import Request
+from qmpsh.shell.eventpane import pane_lines
+from qmpsh.shell.history import history_path, parse_entries
+from qmpsh.shell.modes_api import Hooks, Problem, Run, ShellApi
+from qmpsh.shell.toolbar import SEP, fit, make_toolbar, toolbar_fields
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.wirelog import WireLog
 from tests.procs import Process, Qemu, need, qmpsh, raw_qmp, wait_for
 from tests.replkit import Driver, connected, run, shell
 

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from qmpsh.address import UnixAddress
-from qmpsh.hmp_shell import shell_for
-from qmpsh.session import Dial
-from qmpsh.settings import Settings
-from qmpsh.wirelog import WireLog
+from qmpsh.builtins.hmp import shell_for
+from qmpsh.cli.session import Dial
+from qmpsh.core.settings import Settings
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.wirelog import WireLog
 from tests.procs import Qemu, qmpsh, wait_for
 from tests.replkit import Driver, connected, run, shell
 

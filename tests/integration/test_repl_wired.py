@@ -1,4 +1,4 @@
-"""The shell with what the real session plugs in (`qmpsh.wiring`): the
+"""The shell with what the real session plugs in (`qmpsh.shell.modes`): the
 server's schema in QMP mode, the HMP line handler in HMP mode."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from prompt_toolkit.document import Document
 
-from qmpsh.address import UnixAddress
-from qmpsh.history import HistoryFile, history_path, keep_typed
-from qmpsh.hmp_shell import shell_for
-from qmpsh.layout import InputLexer
-from qmpsh.redact import redacting
-from qmpsh.session import Dial
-from qmpsh.settings import Settings
+from qmpsh.builtins.hmp import shell_for
+from qmpsh.cli.session import Dial
+from qmpsh.core.settings import Settings
+from qmpsh.lang.redact import redacting
+from qmpsh.shell.history import HistoryFile, history_path, keep_typed
+from qmpsh.shell.layout import InputLexer
+from qmpsh.wire.address import UnixAddress
 from tests.procs import GuestAgent, Qemu
 from tests.replkit import Driver, connected, run, shell
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
 from tests.terminal.tmux import Screen
 

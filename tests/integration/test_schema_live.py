@@ -14,16 +14,16 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from qmpsh import builtins
-from qmpsh.address import UnixAddress
-from qmpsh.client import Connection
-from qmpsh.completion import QmpCompleter
-from qmpsh.live import LiveValues
-from qmpsh.parser import Request, parse
-from qmpsh.schema import Schema
-from qmpsh.schema_cache import SchemaCache
-from qmpsh.schema_service import SchemaService
-from qmpsh.validate import Problem, validate
+from qmpsh.builtins import registry as builtins
+from qmpsh.lang.parser import Request, parse
+from qmpsh.schema.cache import SchemaCache
+from qmpsh.schema.model import Schema
+from qmpsh.schema.service import SchemaService
+from qmpsh.schema.validate import Problem, validate
+from qmpsh.shell.completion import QmpCompleter
+from qmpsh.shell.live_values import LiveValues
+from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.connection import Connection
 from tests import corpus, schemas
 from tests.procs import Qemu
 from tests.storage import StorageDaemon
@@ -394,10 +394,10 @@ def test_live_values_for_builtins_and_device_types(
 
 def test_reconnecting_loads_the_schema_again(qemu: Qemu, qsd: StorageDaemon) -> None:
     """After a reconnection (maybe to another server) the schema is reloaded."""
-    from qmpsh.builtins import Context
-    from qmpsh.schema_assist import SchemaAssist
-    from qmpsh.session import StreamConsole
-    from qmpsh.settings import Settings
+    from qmpsh.builtins.registry import Context
+    from qmpsh.cli.session import StreamConsole
+    from qmpsh.core.settings import Settings
+    from qmpsh.shell.assist import SchemaAssist
 
     async def run() -> tuple[bool, bool]:
         conn = Connection()

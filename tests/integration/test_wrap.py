@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.exitcodes import Exit
+from qmpsh.core.exitcodes import Exit
 from tests.procs import ROOT, WrappedQemu, children, need, qmpsh, wait_for
 
 

@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from qmpsh.toolbar import SEP
+from qmpsh.shell.toolbar import SEP
 from tests.procs import Qemu, raw_qmp
 from tests.terminal.tmux import HEIGHT, Screen
 

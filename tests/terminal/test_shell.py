@@ -6,7 +6,7 @@ import os
 import signal
 from pathlib import Path
 
-from qmpsh.history import parse_entries
+from qmpsh.shell.history import parse_entries
 from tests.procs import Qemu, need, raw_qmp
 from tests.terminal.tmux import Screen
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.address import AddressError, TcpAddress, UnixAddress, parse_address
+from qmpsh.wire.address import AddressError, TcpAddress, UnixAddress, parse_address
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_str_round_trips() -> None:
 
 
 def test_from_environment() -> None:
-    from qmpsh.address import from_environment
+    from qmpsh.wire.address import from_environment
 
     assert from_environment({}) is None
     assert from_environment({"QMP_SOCKET": ""}) is None

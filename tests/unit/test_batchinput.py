@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.batchinput import Line, lines_from_bytes, lines_from_fd
+from qmpsh.batch.input import Line, lines_from_bytes, lines_from_fd
 
 BOM = "\ufeff".encode()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from qmpsh import builtins
+from qmpsh.builtins import registry as builtins
 
 
 def test_module_table_matches_registrations() -> None:

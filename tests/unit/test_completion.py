@@ -9,11 +9,11 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.document import Document
 
-from qmpsh import builtins
-from qmpsh.completion import QmpCompleter, matches
-from qmpsh.live import LiveValues
-from qmpsh.schema import Schema
-from qmpsh.unparse import to_shorthand
+from qmpsh.builtins import registry as builtins
+from qmpsh.lang.unparse import to_shorthand
+from qmpsh.schema.model import Schema
+from qmpsh.shell.completion import QmpCompleter, matches
+from qmpsh.shell.live_values import LiveValues
 from tests import corpus, schemas
 
 

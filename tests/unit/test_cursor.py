@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.cursor import (
+from qmpsh.lang.cursor import (
     ActionName,
     ArgKey,
     ArgValue,
@@ -14,7 +14,7 @@ from qmpsh.cursor import (
     Where,
     locate,
 )
-from qmpsh.unparse import to_shorthand
+from qmpsh.lang.unparse import to_shorthand
 from tests import corpus
 
 BUILTINS = ("help", "events")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.customids import custom_id_problem
+from qmpsh.wire.customids import custom_id_problem
 
 
 @pytest.mark.parametrize("given", ["a", "", "my-id 1", "__qmp"])

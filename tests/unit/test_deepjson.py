@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qmpsh.deepjson import MAX_DEPTH, depth, dumps, non_finite
-from qmpsh.render import render_json
+from qmpsh.core.deepjson import MAX_DEPTH, depth, dumps, non_finite
+from qmpsh.core.render import render_json
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

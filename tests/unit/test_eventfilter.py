@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.eventfilter import (
+from qmpsh.core.eventfilter import (
     STATE_KEY,
     EventFilter,
     FieldMatch,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qmpsh.eventlog import Event, EventLog
+from qmpsh.wire.eventlog import Event, EventLog
 
 
 def test_ring_is_bounded_and_numbered() -> None:

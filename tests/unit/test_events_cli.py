@@ -1,4 +1,4 @@
-"""How ``qmpsh events`` ends: `qmpsh.events_cli.ending` (pure)."""
+"""How ``qmpsh events`` ends: `qmpsh.cli.events.ending` (pure)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import pytest
 
-from qmpsh.events_cli import ending
-from qmpsh.exitcodes import Exit
+from qmpsh.cli.events import ending
+from qmpsh.core.exitcodes import Exit
 
 CLOSED = "q.sock closed the connection"
 NO_SHUTDOWN = "with no SHUTDOWN event before it"

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from qmpsh.fdpass import MODES, FdArgsError, FdRequest, cli_lines, parse_args
+from qmpsh.builtins.fds import MODES, FdArgsError, FdRequest, cli_lines, parse_args
 
 
 def test_getfd() -> None:

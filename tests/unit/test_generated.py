@@ -1,6 +1,6 @@
 """The files written from the click definition are current, and sound.
 
-``python -m qmpsh.generate`` writes completions/ and docs/qmpsh.1; when a
+``python -m tools.generate`` writes completions/ and docs/qmpsh.1; when a
 help text or an option changes, these tests fail until it is run again.
 """
 
@@ -12,20 +12,22 @@ from pathlib import Path
 
 import click
 
-from qmpsh import __version__, cli, generate, manpage
-from qmpsh.exitcodes import Exit
+from qmpsh import __version__
+from qmpsh.cli import command as cli
+from qmpsh.core.exitcodes import Exit
 from tests.procs import ROOT, need
+from tools import generate, manpage
 
 
 def test_regenerating_changes_nothing() -> None:
-    assert generate.stale(ROOT) == [], "run: python -m qmpsh.generate"
+    assert generate.stale(ROOT) == [], "run: python -m tools.generate"
 
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "qmpsh.1").write_text("old\n")
-    run = [sys.executable, "-m", "qmpsh.generate", "--root", str(tmp_path)]
+    run = [sys.executable, "-m", "tools.generate", "--root", str(tmp_path)]
     done = subprocess.run([*run, "--check"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1
     assert "docs/qmpsh.1 is out of date" in done.stderr

@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from qmpsh.cli import cli
+from qmpsh.cli.command import cli
 
 
 def commands() -> list[tuple[list[str], click.Command]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh import builtins, helptext
-from qmpsh.schema import Schema
+from qmpsh.builtins import helptext
+from qmpsh.builtins import registry as builtins
+from qmpsh.schema.model import Schema
 from tests import schemas
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
-from qmpsh.history import (
+from qmpsh.shell.history import (
     HistoryFile,
     ShellHistory,
     history_path,

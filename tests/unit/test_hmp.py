@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh import hmp
+from qmpsh.lang import hmp
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # captured from qemu-system-x86_64 7.2 (-M q35): human-monitor-command "help"/"info"
@@ -199,7 +199,7 @@ def test_the_chosen_cpu_after_a_reconnection() -> None:
 
 
 def test_hmp_values_for_completion() -> None:
-    from qmpsh.live import hmp_values
+    from qmpsh.shell.live_values import hmp_values
 
     listing = (
         "info [subcommand] -- show various information about the system state\n"

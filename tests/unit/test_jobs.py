@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from qmpsh.eventlog import Event, EventLog
-from qmpsh.eventwait import missed
-from qmpsh.jobs import Job, JobBook
-from qmpsh.jobview import (
+from qmpsh.builtins.event_wait import missed
+from qmpsh.jobs.model import Job, JobBook
+from qmpsh.jobs.progress import bar, duration, human_bytes, percent
+from qmpsh.jobs.view import (
     job_json,
     outcome_json,
     outcome_line,
@@ -21,7 +21,7 @@ from qmpsh.jobview import (
     table,
     toolbar_text,
 )
-from qmpsh.progress import bar, duration, human_bytes, percent
+from qmpsh.wire.eventlog import Event, EventLog
 
 MiB = 1 << 20
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from prompt_toolkit.enums import EditingMode
 
-from qmpsh.history import HistoryFile, history_path, parse_entries
-from qmpsh.hooks import Hooks, Run, ShellApi
-from qmpsh.keys import KEYS, answer_for, default_answer, describe_keys
-from qmpsh.settings import Settings
+from qmpsh.core.settings import Settings
+from qmpsh.shell.bindings import KEYS, answer_for, default_answer, describe_keys
+from qmpsh.shell.history import HistoryFile, history_path, parse_entries
+from qmpsh.shell.modes_api import Hooks, Run, ShellApi
 from tests.replkit import Driver, shell
 
 

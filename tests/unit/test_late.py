@@ -1,10 +1,10 @@
-"""What qmpsh says about a request it stopped waiting for (qmpsh.late)."""
+"""What qmpsh says about a request it stopped waiting for (qmpsh.wire.late_replies)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qmpsh.late import late_reply, request_name, stopped_waiting, timed_out
+from qmpsh.wire.late_replies import late_reply, request_name, stopped_waiting, timed_out
 
 ADD = {"execute": "device_add", "arguments": {"driver": "virtio-net-pci"}}
 

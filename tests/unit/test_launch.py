@@ -1,4 +1,4 @@
-"""qmpsh.launch without starting QEMU: the private directory's lifetime."""
+"""qmpsh.wire.launch without starting QEMU: the private directory's lifetime."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.client import Connection
-from qmpsh.launch import LaunchFailed, Qemu
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.launch import LaunchFailed, Qemu
 
 
 def test_nothing_is_made_before_open(

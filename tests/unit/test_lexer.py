@@ -16,7 +16,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from qmpsh.lexer import ShorthandLexer, lex
+from qmpsh.lang.lexer import ShorthandLexer, lex
 from tests import corpus
 
 W = (Whitespace, " ")
@@ -177,7 +177,7 @@ def test_unfinished_input_lexes_to_its_end(text: str) -> None:
 
 
 def test_every_prefix_of_every_corpus_request_covers_the_text() -> None:
-    from qmpsh.unparse import to_shorthand
+    from qmpsh.lang.unparse import to_shorthand
 
     lexer = ShorthandLexer(commands=KNOWN)
     texts = [to_shorthand(request) for request in corpus.requests()]
@@ -191,7 +191,7 @@ def test_every_prefix_of_every_corpus_request_covers_the_text() -> None:
 
 def test_corpus_requests_lex_without_stray_words() -> None:
     """Every documented request, in shorthand, is names, keys and values."""
-    from qmpsh.unparse import to_shorthand
+    from qmpsh.lang.unparse import to_shorthand
 
     for request in corpus.requests():
         text = to_shorthand(request)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh import listen
-from qmpsh.errors import ConnectFailed
+from qmpsh.core.errors import ConnectFailed
+from qmpsh.wire import listen
 
 
 def stale_socket(tmp_path: Path) -> Path:
@@ -34,7 +34,7 @@ def test_stale_socket_that_cannot_be_removed_is_one_line(
     def refuse(target: str) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), target)
 
-    monkeypatch.setattr(os, "unlink", refuse)  # the os module qmpsh.listen uses
+    monkeypatch.setattr(os, "unlink", refuse)  # the os module qmpsh.wire.listen uses
     with pytest.raises(ConnectFailed) as info:
         listen.clear_stale_socket(str(path))
     assert info.value.message == (

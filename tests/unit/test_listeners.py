@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qmpsh.listeners import Listeners
+from qmpsh.core.listeners import Listeners
 
 
 def test_listeners_are_called_in_order_with_the_arguments() -> None:

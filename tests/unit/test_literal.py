@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.deepjson import MAX_DEPTH
-from qmpsh.literal import LiteralError, parse_literal, parse_number
+from qmpsh.core.deepjson import MAX_DEPTH
+from qmpsh.lang.literal import LiteralError, parse_literal, parse_number
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from qmpsh import cli, invoke
-from qmpsh.options import ALL, defaults, fast_parse
+from qmpsh.cli import command as cli
+from qmpsh.cli import invoke
+from qmpsh.cli.options import ALL, defaults, fast_parse
 
 
 def click_reading(

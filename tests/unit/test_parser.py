@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, parse
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, parse
 from tests import corpus
 
 
@@ -385,7 +385,7 @@ def test_corpus_requests_parse_from_their_json() -> None:
 
 def test_every_prefix_of_every_example_is_handled() -> None:
     """Any prefix gives a request, "more input", nothing, or a ParseError."""
-    from qmpsh.unparse import to_shorthand
+    from qmpsh.lang.unparse import to_shorthand
 
     for request in corpus.requests():
         for text in (to_shorthand(request), json.dumps(request)):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qmpsh.pretty import pretty
+from qmpsh.core.pretty import pretty
 from tests import corpus
 
 DATA = Path(__file__).resolve().parents[1] / "data"

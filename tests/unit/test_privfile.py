@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.privfile import AppendFile, make_private_dir, open_private
-from qmpsh.wirelog import WireLog
+from qmpsh.core.privfile import AppendFile, make_private_dir, open_private
+from qmpsh.wire.wirelog import WireLog
 
 
 def mode(path: Path) -> int:
@@ -27,7 +27,7 @@ def test_new_file_and_missing_parents_are_private(tmp_path: Path) -> None:
 
 
 def test_xdg_directories_are_created_private(tmp_path: Path) -> None:
-    from qmpsh.paths import private_dir
+    from qmpsh.core.paths import private_dir
 
     # Path.mkdir(parents=True) would make the missing "cache" 0755
     private_dir(tmp_path / "cache" / "qmpsh")

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qmpsh.batchinput import _decode
-from qmpsh.parser import Accumulator, Incomplete, ParseError, Request, parse
-from qmpsh.redact import REDACTED, is_secret_key, redact, redact_line
+from qmpsh.batch.input import _decode
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, parse
+from qmpsh.lang.redact import REDACTED, is_secret_key, redact, redact_line
 
 #: keep CI time modest: a few hundred examples per property, no deadline
 EXAMPLES = 300
@@ -302,7 +302,7 @@ def test_redact_any_arguments(command: str, arguments: Any) -> None:
 @SETTINGS
 @given(st.binary(max_size=200))
 def test_wire_log_keeps_any_bytes_as_json(tmp_path: Path, raw: bytes) -> None:
-    from qmpsh.wirelog import WireLog
+    from qmpsh.wire.wirelog import WireLog
 
     path = tmp_path / "wire.jsonl"
     path.unlink(missing_ok=True)
@@ -348,7 +348,7 @@ def _keys_of(
     schema: Any, type_name: str, prefix: str, depth: int
 ) -> list[tuple[str, Any]]:
     """(dotted name, type) of the members reachable from *type_name*."""
-    from qmpsh.schema import Object
+    from qmpsh.schema.model import Object
 
     typ = schema.type(type_name)
     if not isinstance(typ, Object) or depth > 2:
@@ -379,7 +379,7 @@ def _with_arguments() -> list[str]:
 @st.composite
 def _schema_line(draw: st.DrawFn) -> str:
     """A command of the real schema with its own argument names and values."""
-    from qmpsh.schema import Enum
+    from qmpsh.schema.model import Enum
 
     schema = _schema()
     name = draw(st.sampled_from(_with_arguments()))
@@ -404,8 +404,8 @@ SCHEMA_TEXT = st.one_of(_schema_line(), _schema_line(), TEXT)
 
 
 def check_validate(text: str) -> None:
-    from qmpsh.schema_typer import schema_typer
-    from qmpsh.validate import check_request, validate
+    from qmpsh.schema.typer import schema_typer
+    from qmpsh.schema.validate import check_request, validate
 
     schema = _schema()
     try:
@@ -425,8 +425,8 @@ def check_complete(text: str) -> None:
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from qmpsh.builtins import load_all
-    from qmpsh.completion import QmpCompleter
+    from qmpsh.builtins.registry import load_all
+    from qmpsh.shell.completion import QmpCompleter
 
     completer = QmpCompleter(_schema, builtins=load_all())
     for cursor in {0, len(text) // 2, len(text)}:
@@ -444,7 +444,7 @@ def test_validator_never_raises(text: str) -> None:
 @SETTINGS
 @given(st.sampled_from(["blockdev-add", "object-add", "transaction", "x"]), JSON)
 def test_validator_any_arguments(command: str, arguments: Any) -> None:
-    from qmpsh.validate import check_request
+    from qmpsh.schema.validate import check_request
 
     line = check_request({"execute": command, "arguments": arguments}, _schema())
     assert line is None or "\n" not in line

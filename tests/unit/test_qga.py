@@ -3,8 +3,9 @@ the check before sending and the help listing."""
 
 from __future__ import annotations
 
-from qmpsh import builtins, helptext
-from qmpsh.qga import (
+from qmpsh.builtins import helptext
+from qmpsh.builtins import registry as builtins
+from qmpsh.wire.agent import (
     AgentCommand,
     check_command,
     command_values,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from qmpsh import qom
-from qmpsh.qom import Node, Prop, QomError, Unreadable, typed_value
+from qmpsh.qom import model as qom
+from qmpsh.qom.model import Node, Prop, QomError, Unreadable, typed_value
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_article(word: str, phrase: str) -> None:
     ],
 )
 def test_qom_get_arguments(words: list[str], expected: tuple[bool, str]) -> None:
-    from qmpsh.qom_cmds import _get_args
+    from qmpsh.builtins.qom import _get_args
 
     assert _get_args(words) == expected
 
@@ -262,8 +262,8 @@ def test_qom_get_arguments(words: list[str], expected: tuple[bool, str]) -> None
     ],
 )
 def test_qom_get_bad_arguments(words: list[str], phrase: str) -> None:
-    from qmpsh.builtins import BuiltinError
-    from qmpsh.qom_cmds import _get_args
+    from qmpsh.builtins.qom import _get_args
+    from qmpsh.builtins.registry import BuiltinError
 
     with pytest.raises(BuiltinError) as info:
         _get_args(words)

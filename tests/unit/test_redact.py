@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.redact import (
+from qmpsh.lang.redact import (
     REDACTED,
     is_secret_key,
     placeholder_refusal,
@@ -305,7 +305,7 @@ def test_placeholders(message: dict[str, Any], found: list[str]) -> None:
 def test_the_history_line_of_a_secret_is_refused_as_it_comes_back() -> None:
     """What the history file writes for a secret is found again, for every
     secret it knows: a recalled line never sends the placeholder."""
-    from qmpsh.parser import Request, parse
+    from qmpsh.lang.parser import Request, parse
 
     for typed in (
         "object-add qom-type=secret id=s1 data=xyz",
@@ -332,6 +332,6 @@ def test_the_history_line_of_a_secret_is_refused_as_it_comes_back() -> None:
 
 
 def test_batch_looks_for_the_same_placeholder() -> None:
-    from qmpsh.batch import PLACEHOLDER
+    from qmpsh.batch.runner import PLACEHOLDER
 
     assert PLACEHOLDER == REDACTED

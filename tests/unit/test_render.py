@@ -3,14 +3,14 @@ from __future__ import annotations
 import json
 import time
 
-from qmpsh.eventlog import EventLog
-from qmpsh.render import (
+from qmpsh.core.render import (
     clock,
     error_line,
     event_line,
     highlight_json,
     render_reply,
 )
+from qmpsh.wire.eventlog import EventLog
 from tests import corpus
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qmpsh.schema import (
+from qmpsh.schema.model import (
     Alternate,
     Array,
     Builtin,

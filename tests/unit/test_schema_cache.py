@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from qmpsh.schema_cache import (
+from qmpsh.schema.cache import (
     SchemaCache,
     command_names,
     commands_digest,

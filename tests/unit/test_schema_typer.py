@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from qmpsh.parser import Request, parse
-from qmpsh.schema import Alternate, Builtin, Schema
-from qmpsh.schema_typer import bare_value, parse_int, schema_typer
-from qmpsh.unparse import to_shorthand
+from qmpsh.lang.parser import Request, parse
+from qmpsh.lang.unparse import to_shorthand
+from qmpsh.schema.model import Alternate, Builtin, Schema
+from qmpsh.schema.typer import bare_value, parse_int, schema_typer
 from tests import corpus, schemas
 
 

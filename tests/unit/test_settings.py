@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh import config
-from qmpsh.settings import Settings, build_settings
+from qmpsh.core import config
+from qmpsh.core.settings import Settings, build_settings
 
 
 def test_precedence_defaults_file_env_flags() -> None:

@@ -10,22 +10,22 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from qmpsh.builtins import Context
-from qmpsh.client import Connection
-from qmpsh.danger import confirmation, is_quit, quit_refused
-from qmpsh.eventlog import Event, EventLog
-from qmpsh.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
-from qmpsh.hooks import Hooks, Problem, Run
-from qmpsh.lines import QmpLines
-from qmpsh.link import Target
-from qmpsh.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
-from qmpsh.reconnect import backoff
-from qmpsh.session import StreamConsole
-from qmpsh.settings import Settings
-from qmpsh.shell import continuation
-from qmpsh.toggles import PANE_MAX, Toggles
-from qmpsh.typeahead import dropped_note, first_line, queued_note
-from qmpsh.wiring import HandlerCompleter, HandlerMode
+from qmpsh.builtins.registry import Context
+from qmpsh.cli.session import StreamConsole
+from qmpsh.core.settings import Settings
+from qmpsh.shell.danger import confirmation, is_quit, quit_refused
+from qmpsh.shell.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
+from qmpsh.shell.modes import HandlerCompleter, HandlerMode
+from qmpsh.shell.modes_api import Hooks, Problem, Run
+from qmpsh.shell.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
+from qmpsh.shell.qmp_mode import QmpLines
+from qmpsh.shell.state import continuation
+from qmpsh.shell.status import Target
+from qmpsh.shell.toggles import PANE_MAX, Toggles
+from qmpsh.shell.typeahead import dropped_note, first_line, queued_note
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.eventlog import Event, EventLog
+from qmpsh.wire.reconnect import backoff
 
 S = Settings()
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh import addrcomplete, shellcomplete
-from qmpsh.addrcomplete import Candidate, candidates
-from qmpsh.shellcomplete import bash_word, completions, split_line
+from qmpsh.cli import addrcomplete, shellcomplete
+from qmpsh.cli.addrcomplete import Candidate, candidates
+from qmpsh.cli.shellcomplete import bash_word, completions, split_line
 from tests.procs import ROOT
 
 BASH_BREAKS = " \t\n\"'><=;|&(:"

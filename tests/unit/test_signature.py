@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.schema import Schema
-from qmpsh.signature import fragments, signature
+from qmpsh.schema.model import Schema
+from qmpsh.schema.signature import fragments, signature
 from tests import schemas
 
 

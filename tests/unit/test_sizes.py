@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qmpsh.sizes import SizeError, parse_size
+from qmpsh.lang.sizes import SizeError, parse_size
 
 K, M, G = 1 << 10, 1 << 20, 1 << 30
 

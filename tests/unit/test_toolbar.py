@@ -5,7 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.formatted_text.utils import fragment_list_width
 
-from qmpsh.toolbar import (
+from qmpsh.shell.toolbar import (
     ADDRESS,
     ADDRESS_LONG,
     CANCEL_HINT,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from qmpsh.parser import Request, parse
-from qmpsh.unparse import render_value, to_shorthand
+from qmpsh.lang.parser import Request, parse
+from qmpsh.lang.unparse import render_value, to_shorthand
 from tests import corpus
 
 

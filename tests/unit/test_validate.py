@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from qmpsh.builtins import MODULES
-from qmpsh.schema import Schema
-from qmpsh.validate import (
+from qmpsh.builtins.registry import MODULES
+from qmpsh.schema.model import Schema
+from qmpsh.schema.validate import (
     check_request,
     split_force,
     suggest,

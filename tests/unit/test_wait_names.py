@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.builtin_events import event_name_problem
-from qmpsh.eventfilter import parse_words
+from qmpsh.builtins.events import event_name_problem
+from qmpsh.core.eventfilter import parse_words
 
 KNOWN = {"STOP", "RESUME", "SHUTDOWN", "BLOCK_JOB_COMPLETED"}
 

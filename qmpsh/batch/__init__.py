@@ -1,0 +1,5 @@
+"""Batch mode: numbered input lines from ``-c``, ``-f`` or stdin, run in order
+with exit codes a script can trust.
+
+May import every layer up to `qmpsh.builtins`; never `qmpsh.shell` or `qmpsh.cli`.
+"""

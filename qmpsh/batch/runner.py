@@ -1,0 +1,413 @@
+"""Batch mode: commands from stdin, ``-c`` or ``-f``; replies as JSON lines.
+
+No prompt, no banner, and no prompt_toolkit.  Requests are pipelined: a
+read-only command (``query-*`` and friends) is sent without waiting for the
+replies before it, up to ``max_inflight`` at a time, and replies are printed
+in input order.  A command that changes something waits for every earlier
+reply first and is waited for in turn, so that stopping at the first error
+never runs a later change.  With ``--keep-going`` everything is pipelined,
+since every command runs anyway.
+
+The exit status is the first failure's `Exit` code, or 0.  Output that
+cannot be written stops the run: quietly when the reader went away
+(``| head -1``), with one line for anything else (a full disk).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any, NamedTuple, TextIO
+
+from qmpsh.batch.input import Line
+from qmpsh.builtins.registry import BuiltinError, Context, lookup
+from qmpsh.core.errors import CommandTimeout, QmpshError
+from qmpsh.core.exitcodes import Exit
+from qmpsh.core.output import OutputError, discard_output, failure
+from qmpsh.core.render import (
+    error_line,
+    highlight_json,
+    is_error,
+    render_json,
+    render_reply,
+)
+from qmpsh.lang.force_prefix import split_force
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
+from qmpsh.wire.dial import os_text
+from qmpsh.wire.eventlog import Event
+
+#: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
+#: imported at start-up): a request with it is looked at before it goes
+PLACEHOLDER = "<redacted>"
+
+#: commands known to change nothing, safe to send ahead of earlier replies
+READ_ONLY = frozenset(
+    {
+        "qom-get",
+        "qom-list",
+        "qom-list-types",
+        "qom-list-properties",
+        "device-list-properties",
+        "query-qmp-schema",
+        "query-commands",
+    }
+)
+
+
+def read_only(request: Request) -> bool:
+    name = request.command
+    if "exec-oob" in request.message:
+        return False
+    return name.startswith("query-") or name in READ_ONLY
+
+
+class _Sent(NamedTuple):
+    line: Line
+    request: Request
+    reply: asyncio.Future[dict[str, Any]]
+
+
+class BatchRunner:
+    """Two tasks: a reader that parses and sends, a printer that prints replies.
+
+    They run side by side so that a reply is printed (and flushed) as soon as
+    it arrives even while the reader waits for more input: a script talking
+    to qmpsh through a pipe gets each answer before it sends the next line.
+    """
+
+    def __init__(
+        self, ctx: Context, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+    ) -> None:
+        self.ctx = ctx
+        self.out = out
+        self.err = err
+        self.settings = ctx.settings
+        self.color = ctx.settings.use_color(out.isatty())
+        self.status = Exit.OK
+        self.pending: deque[_Sent] = deque()
+        self.window = max(1, ctx.settings.max_inflight)
+        self.stopping = False
+        self.eof = False
+        #: stdout could not be written (see _output_failed)
+        self.output_lost = False
+        #: a flush of printed events is scheduled (see _print_event)
+        self._flush_due = False
+        #: schema-aware value typing, and a check before sending (--validate)
+        self.typer: Typer | None = None
+        self.check: Callable[[Request], str | None] | None = None
+        #: why a line that does not parse names no known command (--validate)
+        self.unknown: Callable[[str], str | None] | None = None
+
+    async def run(self, lines: AsyncIterator[Line]) -> int:
+        self._slots = asyncio.Semaphore(self.window)
+        self._arrived = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._reader = asyncio.ensure_future(self._read(lines))
+        printer = asyncio.ensure_future(self._print_replies())
+        unsubscribe = None
+        if self.settings.print_events:
+            from qmpsh.core.eventfilter import current
+
+            self._filter_in_force = current  # not imported per event
+            for event in self.ctx.events:  # those that came while connecting
+                self._print_event(event)
+            unsubscribe = self.ctx.events.subscribe(self._print_event)
+        try:
+            try:
+                await self._reader
+            except asyncio.CancelledError:
+                if not self.stopping:  # not us: Ctrl-C or the caller
+                    raise
+            self.eof = True
+            self._arrived.set()
+            await printer
+        finally:
+            if unsubscribe is not None:
+                unsubscribe()
+            printer.cancel()
+            self._discard()
+            self._flush()
+        return int(self.status)
+
+    def _print_event(self, event: Event) -> None:
+        """``--events``: an event that passes the filter, as it arrives.
+
+        It is flushed once the reader has handed over what it holds (a
+        flood makes one write per batch, not per event): an event that
+        comes while qmpsh waits for input must not wait for the next reply.
+        """
+        flt = self._filter_in_force(self.ctx.state, self.settings.event_filter)
+        if flt.matches(event.message):
+            self._print(render_json(event.message, self.settings.pretty))
+            if not self._flush_due:
+                self._flush_due = True
+                asyncio.get_running_loop().call_soon(self._flush_events)
+
+    def _flush_events(self) -> None:
+        self._flush_due = False
+        self._flush()
+
+    # -- the reader ----------------------------------------------------------
+
+    async def _read(self, lines: AsyncIterator[Line]) -> None:
+        acc = Accumulator(self.typer)
+        last: Line | None = None
+        forced = False
+        #: the command being read holds the history's secret placeholder
+        marked = False
+        async for line in self._until_stopped(lines):
+            last = line
+            if line.bad is not None:
+                message, column = line.bad
+                await self._refuse(f"{line.where}:{column}: {message}")
+                continue
+            text = line.text
+            if not acc.pending:
+                forced, text = split_force(text)
+                marked = False
+                found = lookup(text)
+                if found is not None:
+                    await self._barrier()
+                    await self._builtin(line, *found)
+                    continue
+            first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+            whole = f"{acc.buffer}\n{text}" if acc.pending else text
+            marked = marked or PLACEHOLDER in text
+            try:
+                result = acc.feed(text)
+            except ParseError as err:
+                unknown = self.unknown(whole) if self.unknown else None
+                if unknown is not None:
+                    await self._refuse(f"{line.source}:{first}: {unknown}")
+                    continue
+                where = f"{line.source}:{first + err.line - 1}:{err.column}"
+                await self._refuse(f"{where}: {err.message}")
+                continue
+            if result is not None and not isinstance(result, Incomplete):
+                refusal = None if forced else self._refusal(result, marked)
+                if refusal is not None:
+                    await self._refuse(f"{line.where}: {refusal}")
+                    continue
+                await self._send(line, result)
+        try:
+            acc.finish()
+        except ParseError as err:
+            await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+
+    async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
+        """*lines* until the run stops.  Looked at before reading the next
+        line: a line that failed (refused, a built-in that failed) ends the
+        run at once, even while stdin stays open with nothing more to say."""
+        async for line in lines:
+            yield line
+            if self.stopping:
+                return
+
+    def _refusal(self, request: Request, marked: bool) -> str | None:
+        """Why *request* is not sent (one line), or None: a secret that is
+        the history's placeholder (always; *marked*: its text holds one),
+        or what ``--validate`` finds."""
+        if marked:
+            from qmpsh.lang.redact import placeholder_refusal
+
+            refusal = placeholder_refusal(request.message)
+            if refusal is not None:
+                return refusal
+        return self.check(request) if self.check is not None else None
+
+    async def _refuse(self, message: str) -> None:
+        """A line that cannot be sent: report it after the replies before it."""
+        await self._barrier()
+        self._report(Exit.PARSE_ERROR, message)
+
+    async def _barrier(self) -> None:
+        """Wait until every reply so far is printed; stop if told to."""
+        await self._idle.wait()
+        if self.stopping:
+            raise asyncio.CancelledError
+
+    async def _send(self, line: Line, request: Request) -> None:
+        pipelined = self.settings.keep_going or read_only(request)
+        if not pipelined:
+            await self._barrier()
+        await self._slots.acquire()
+        if self.stopping:
+            raise asyncio.CancelledError
+        self.ctx.mark = self.ctx.events.seq
+        future = asyncio.ensure_future(
+            self.ctx.conn.execute(request.message, self.settings.timeout)
+        )
+        self.pending.append(_Sent(line, request, future))
+        self._idle.clear()
+        self._arrived.set()
+        if not pipelined:
+            await self._barrier()
+
+    async def _builtin(self, line: Line, builtin: Any, rest: str) -> None:
+        if not builtin.batch:
+            self._report(
+                Exit.PARSE_ERROR,
+                f"{line.where}: {builtin.name} only works interactively",
+            )
+            return
+        try:
+            code = await builtin.run(self.ctx, rest)
+        except QmpshError as err:
+            fatal = not isinstance(err, CommandTimeout | BuiltinError)
+            self._report(
+                err.exit_code, f"{line.where}: {builtin.name}: {err.message}", fatal
+            )
+            return
+        except ValueError as err:  # bad arguments, e.g. an open quote
+            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
+            return
+        except OutputError as err:  # writing its output (stdout)
+            self._output_failed(err)
+            return
+        except OSError as err:  # its own, e.g. a file it opens
+            self._report(
+                Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
+            )
+            return
+        if not self._flush():
+            return
+        if code != Exit.OK:
+            self._report(Exit(code), f"{line.where}: {builtin.name} failed")
+
+    # -- the printer ---------------------------------------------------------
+
+    async def _print_replies(self) -> None:
+        while True:
+            while not self.pending:
+                self._flush()
+                self._idle.set()
+                if self.eof or self.stopping:
+                    return
+                self._arrived.clear()
+                await self._arrived.wait()
+            sent = self.pending[0]
+            if self.settings.verbose:
+                self._echo(sent)
+                if self.stopping:  # the echo could not be written
+                    return
+            try:
+                reply = await sent.reply
+            except QmpshError as err:
+                if self.stopping:  # meanwhile; `sent` was discarded
+                    return
+                fatal = not isinstance(err, CommandTimeout)
+                where = f"{sent.line.where}: {sent.request.command or 'request'}"
+                self.pending.popleft()
+                self._slots.release()
+                self._report(err.exit_code, f"{where}: {err.message}", fatal)
+                continue
+            if self.stopping:  # meanwhile (the output failed); `sent` was discarded
+                return
+            self.pending.popleft()
+            self._slots.release()
+            self._show(sent, reply)
+
+    def _echo(self, sent: _Sent) -> None:
+        """``-v``: the request, once the replies before it are printed and
+        before its own outcome (a reply, a timeout, a lost connection), so
+        that one that never gets an answer is shown too.  Flushed when its
+        reply is still to come."""
+        self._print(render_json(sent.request.message, self.settings.pretty))
+        if not sent.reply.done():
+            self._flush()
+
+    def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        s = self.settings
+        failed = is_error(reply)
+        if not (failed and s.return_value):
+            self._print(
+                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
+            )
+        if failed:
+            text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
+            if self.ctx.conn.guest_agent:
+                from qmpsh.wire.agent import explain
+
+                better = explain(reply, sent.request.command)
+                if better is not None:
+                    text = f"{sent.line.where}: {sent.request.command}: {better}"
+            if not s.keep_going and self.pending:
+                n = len(self.pending)
+                text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
+            self._report(Exit.COMMAND_ERROR, text)
+
+    def _print(self, text: str) -> None:
+        if self.color:
+            text = highlight_json(text, self.settings.style)
+        try:
+            self.out.write(text + "\n")
+        except OSError as err:
+            self._output_failed(err)
+
+    def _flush(self) -> bool:
+        """Flush stdout; False when it cannot be written."""
+        if self.output_lost:
+            return False
+        try:
+            self.out.flush()
+        except OSError as err:
+            self._output_failed(err)
+            return False
+        return True
+
+    def _output_failed(self, err: OSError) -> None:
+        """Stdout cannot be written: stop.  A reader that went away ends the
+        run quietly, with the status so far; anything else is said."""
+        if self.output_lost:
+            return
+        self.output_lost = True
+        discard_output(self.out)
+        message = failure(err)
+        if message is None:
+            self._halt()
+        else:
+            self._report(Exit.COMMAND_ERROR, message, fatal=True)
+
+    # -- stopping ------------------------------------------------------------
+
+    def _report(self, code: Exit, message: str, fatal: bool = False) -> None:
+        """Say what failed; unless --keep-going (and not *fatal*), stop."""
+        self._flush()
+        self.err.write(f"qmpsh: {message}\n")
+        self.err.flush()
+        if self.status == Exit.OK:
+            self.status = code
+        if fatal or not self.settings.keep_going:
+            self._halt()
+
+    def _halt(self) -> None:
+        """Stop reading and printing.  The reader is cancelled, unless this
+        is the reader itself (a refused line, a failed built-in): it then
+        stops before reading another line (see _until_stopped)."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self._discard()
+        self._idle.set()
+        self._arrived.set()
+        if not self._reader.done() and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+
+    def _discard(self) -> None:
+        """Stop waiting for requests already sent after a failure.
+
+        They are not cancelled: their replies are on the way, and a reply to
+        a cancelled request would be dropped with a "late reply" warning.
+        They run on and their outcome is ignored (discarded on purpose).
+        """
+        while self.pending:
+            self.pending.popleft().reply.add_done_callback(_ignore)
+
+
+def _ignore(future: asyncio.Future[Any]) -> None:
+    """Retrieve a discarded request's outcome, so that asyncio keeps quiet."""
+    if not future.cancelled():
+        future.exception()

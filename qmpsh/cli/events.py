@@ -1,0 +1,330 @@
+"""``qmpsh events ADDRESS``: only listen, and print events as JSON lines.
+
+For piping into other tools: one event per line, flushed as it arrives,
+filtered like everywhere else (qmpsh.core.eventfilter).  It ends after
+``--count`` events, after ``--timeout`` seconds, when the connection ends,
+when stdout cannot be written, or on Ctrl-C.
+
+Exit codes (`ending`): 0 when ``--count`` events were printed; without
+``--count``, 0 when the timeout came after at least one event or QEMU quit
+(a SHUTDOWN event, then the connection closed); 6 (timeout) when the
+timeout came before ``--count`` events, or before any event without
+``--count``; 5 when the connection ended before ``--count`` events, or
+with no SHUTDOWN before it (QEMU killed: a crash is not a clean end); 4
+when it cannot connect; 2 for bad options, or when ADDRESS is a guest agent
+(it sends no events); 1 when stdout cannot be written (`qmpsh.core.output`; a
+reader that goes away, ``| head -1``, ends it quietly with 0); 130 on
+Ctrl-C.  What the connection warns about is said on stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import sys
+from typing import Any
+
+import click
+
+from qmpsh.cli.addrcomplete import complete_address
+from qmpsh.cli.command import (
+    QmpshCommand,
+    click_event_filter,
+    event_filter_options,
+    merged_options,
+)
+from qmpsh.cli.options import finite_range
+from qmpsh.core.exitcodes import Exit
+from qmpsh.core.render import highlight_json, render_json
+
+
+def _options(func: Any) -> Any:
+    for option in reversed(event_filter_options(short=True)):
+        func = option(func)
+    return func
+
+
+@click.command("events", cls=QmpshCommand)
+@click.argument("address", required=False, shell_complete=complete_address)
+@_options
+@click.option(
+    "-n",
+    "--count",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stop after N events (exit 6 if the timeout comes first).",
+)
+@click.option(
+    "-t",
+    "--timeout",
+    "listen_timeout",
+    type=finite_range(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop listening after SECONDS (exit 6 if fewer than --count events, or "
+    "none, came).",
+)
+@click.option(
+    "--timestamp",
+    is_flag=True,
+    help='Add a "time" member: the event\'s timestamp in ISO 8601 (UTC).',
+)
+@click.option("-p", "--pretty", is_flag=True, help="Indent the JSON.")
+@click.option(
+    "-l",
+    "--logfile",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Append every QMP message, both ways, to FILE as JSON lines.",
+)
+@click.option(
+    "--connect-timeout",
+    type=finite_range(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Give up connecting, or waiting for the greeting, after SECONDS "
+    "(default: 10).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    help="Colour output: auto (on a terminal, unless NO_COLOR is set), always or "
+    "never.",
+)
+@click.pass_context
+def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
+    """Listen to ADDRESS and print its events as JSON lines.
+
+    Each event is printed (and flushed) as it arrives, for piping into other
+    tools; the filter options choose which.  Without --count or --timeout it
+    runs until the connection ends or Ctrl-C.
+
+    \b
+    Exit codes: 0 done (--count reached; without it, the timeout after an
+    event, or QEMU quit: SHUTDOWN, then the connection closed), 1 output
+    not written, 2 usage (or ADDRESS is a guest agent, which sends no
+    events), 4 cannot connect, 5 connection lost (before --count events, or
+    with no SHUTDOWN before it: QEMU killed), 6 timeout before --count
+    events (or before any, without --count), 130 interrupted.
+    """
+    from qmpsh.core.settings import build_settings
+    from qmpsh.wire.address import AddressError, from_environment, parse_address
+
+    opts = merged_options(ctx, opts)
+    try:
+        where = parse_address(address) if address else from_environment(os.environ)
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
+    if where is None:
+        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    flt = click_event_filter(opts)
+    settings = build_settings(
+        {
+            "pretty": opts.get("pretty") or None,
+            "logfile": opts.get("logfile"),
+            "connect_timeout": opts.get("connect_timeout"),
+            "color": opts.get("color"),
+            "event_filter": flt,
+        }
+    )
+    listener = Listener(
+        settings,
+        count=opts.get("count"),
+        timeout=opts.get("listen_timeout"),
+        timestamp=bool(opts.get("timestamp")),
+    )
+    try:
+        return asyncio.run(listener.run(where))
+    except KeyboardInterrupt:
+        from qmpsh.cli.main import interrupted
+
+        return interrupted()
+
+
+def iso_time(seconds: float) -> str:
+    """``2026-01-02T03:04:05.678901+00:00``."""
+    stamp = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+    return stamp.isoformat(timespec="microseconds")
+
+
+class Listener:
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        count: int | None,
+        timeout: float | None,
+        timestamp: bool,
+    ) -> None:
+        self.settings = settings
+        self.count = count
+        self.timeout = timeout
+        self.timestamp = timestamp
+        self.printed = 0
+        #: a SHUTDOWN event came: QEMU is quitting, the end that follows is clean
+        self.shutdown = False
+        #: why stdout could not be written, if it could not
+        self.output_error: OSError | None = None
+        self.color = settings.use_color(sys.stdout.isatty())
+
+    async def run(self, address: Any) -> int:
+        from qmpsh.core.errors import QmpshError
+        from qmpsh.core.output import OutputError, output_failed
+        from qmpsh.wire.connection import Connection
+        from qmpsh.wire.eventlog import Event, EventLog
+        from qmpsh.wire.wirelog import WireLog
+
+        s = self.settings
+        try:
+            wirelog = WireLog(s.logfile, warn=_warn) if s.logfile else None
+        except OSError as err:
+            return _fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
+        events = EventLog(16)
+        conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
+        # what the connection warns about (a listener that failed, a dropped
+        # reply...) is said, as in the shell and batch mode
+        conn.on_warning(_warn)
+        loop = asyncio.get_running_loop()
+        #: set with None when done printing, or with why the connection ended
+        done: asyncio.Future[str | None] = loop.create_future()
+        flush_due = False
+
+        def stop() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def output_failed_with(err: OSError) -> None:
+            if self.output_error is None:
+                self.output_error = err
+            stop()
+
+        def flush() -> None:
+            nonlocal flush_due
+            flush_due = False
+            try:
+                self._flush()
+            except OutputError as err:
+                output_failed_with(err)
+
+        def on_event(event: Event) -> None:
+            # Printed here, as the reader hands each event over: no queue that
+            # could grow under a flood (a slow reader of our stdout slows our
+            # reading of the socket instead), and one flush per burst.
+            nonlocal flush_due
+            if event.name == "SHUTDOWN":
+                self.shutdown = True
+            if done.done() or not (
+                s.event_filter is None or s.event_filter.matches(event.message)
+            ):
+                return
+            try:
+                self._write(event)
+            except OutputError as err:
+                output_failed_with(err)
+                return
+            if self.count is not None and self.printed >= self.count:
+                flush()  # may stop already: the output failed
+                stop()
+            elif not flush_due:
+                flush_due = True
+                loop.call_soon(flush)
+
+        def on_state(state: str, reason: str) -> None:
+            if state == "lost" and not done.done():
+                done.set_result(reason or "the connection was lost")
+
+        events.subscribe(on_event)
+        conn.on_state(on_state)
+        try:
+            await conn.connect(address, s.connect_timeout)
+            if conn.guest_agent:  # nothing would ever be printed
+                return _fail(
+                    f"{address} is a guest agent, which sends no events: "
+                    "qmpsh events listens to a QEMU monitor",
+                    Exit.USAGE,
+                )
+            code, message = await self._outcome(done)
+            flush()
+            if self.output_error is not None:
+                return output_failed(self.output_error)
+            return _fail(message, code) if message is not None else int(code)
+        except QmpshError as err:
+            return _fail(err.message, err.exit_code)
+        finally:
+            await conn.close()
+            if wirelog is not None:
+                wirelog.close()
+
+    async def _outcome(
+        self, done: asyncio.Future[str | None]
+    ) -> tuple[Exit, str | None]:
+        try:
+            lost = await asyncio.wait_for(asyncio.shield(done), self.timeout)
+        except TimeoutError:
+            return ending(self.printed, self.count, self.timeout, timed_out=True)
+        return ending(
+            self.printed, self.count, self.timeout, lost=lost, shutdown=self.shutdown
+        )
+
+    def _write(self, event: Any) -> None:
+        """Print one event; an `OutputError` when stdout cannot be written."""
+        from qmpsh.core.output import write
+
+        message = event.message
+        if self.timestamp:
+            message = {"time": iso_time(event.time), **message}
+        text = render_json(message, self.settings.pretty)
+        if self.color:
+            text = highlight_json(text, self.settings.style)
+        write(text + "\n")
+        self.printed += 1
+
+    def _flush(self) -> None:
+        from qmpsh.core.output import flush
+
+        if self.output_error is None:
+            flush()
+
+
+def ending(
+    printed: int,
+    count: int | None,
+    timeout: float | None,
+    *,
+    timed_out: bool = False,
+    lost: str | None = None,
+    shutdown: bool = False,
+) -> tuple[Exit, str | None]:
+    """How listening ended, as the exit code and the line to say (None:
+    nothing).  *printed* events were printed of *count* (None: no
+    --count); *timed_out*: --timeout came; *lost*: why the connection
+    ended, if it did; *shutdown*: a SHUTDOWN event came before that."""
+    if timed_out:
+        if count is None and printed:
+            return Exit.OK, None
+        got = f"only {printed} of {count} events" if count and printed else "no event"
+        return Exit.TIMEOUT, f"{got} came within {timeout:g} s"
+    if lost is None:  # --count reached
+        return Exit.OK, None
+    if count is not None:
+        return Exit.CONNECTION_LOST, f"{lost} after {printed} of {count} events"
+    if shutdown:  # QEMU said it was quitting: listening ended as it should
+        return Exit.OK, None
+    events = f"{printed} event{'' if printed == 1 else 's'}"
+    return (
+        Exit.CONNECTION_LOST,
+        f"{lost} after {events}, with no SHUTDOWN event before it",
+    )
+
+
+def _warn(text: str) -> None:
+    sys.stderr.write(f"qmpsh: warning: {text}\n")
+    sys.stderr.flush()
+
+
+def _fail(message: str, code: Exit) -> int:
+    from qmpsh.core.output import settle
+
+    settle()
+    sys.stderr.write(f"qmpsh: {message}\n")
+    sys.stderr.flush()
+    return int(code)

@@ -1,0 +1,179 @@
+"""From parsed options to a running session (no click here).
+
+Both readings of the command line end here: click's (qmpsh.cli.command) and the
+fast path's (qmpsh.cli.options.fast_parse).  Option combinations that make no
+sense raise `qmpsh.cli.options.UsageError`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qmpsh.cli.options import UsageError
+
+if TYPE_CHECKING:
+    from qmpsh.core.eventfilter import EventFilter
+
+
+_FILTER_OPTIONS = (
+    "event_include",
+    "event_exclude",
+    "event_regex",
+    "event_no_case",
+    "event_match",
+)
+
+
+def event_filter(opts: dict[str, Any]) -> EventFilter | None:
+    if not any(opts.get(name) for name in _FILTER_OPTIONS):
+        return None
+    from qmpsh.core.eventfilter import from_options
+
+    try:
+        return from_options(opts)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
+    from qmpsh.core.settings import build_settings
+
+    if opts.get("hmp") and opts.get("skip_negotiation"):
+        raise UsageError(
+            "-H (HMP mode) needs a QEMU monitor, and -N is for the guest agent: "
+            "give one of them"
+        )
+    config = None
+    if interactive:  # the config file is the shell's; scripts ignore it
+        from qmpsh.core.config import shell_config
+
+        config = shell_config()
+    return build_settings(
+        {
+            "pretty": opts.get("pretty") or None,
+            "verbose": opts.get("verbose") or None,
+            "return_value": opts.get("return_value") or None,
+            "keep_going": opts.get("keep_going") or None,
+            "logfile": opts.get("logfile"),
+            "negotiate": False if opts.get("skip_negotiation") else None,
+            "hmp": opts.get("hmp") or None,
+            "timeout": opts.get("timeout"),
+            "connect_timeout": opts.get("connect_timeout"),
+            "color": opts.get("color"),
+            "max_inflight": opts.get("max_inflight"),
+            "validate": opts.get("validate"),
+            "event_filter": event_filter(opts),
+            "print_events": opts.get("print_events") or None,
+            "read_limit": opts.get("read_limit"),
+            "redact": False if opts.get("log_secrets") else None,
+            "event_display": opts.get("event_display"),
+            "event_pane_height": opts.get("event_pane_height"),
+            "key_mode": "vi" if opts.get("vi") else None,
+            "paging": False if opts.get("no_pager") else None,
+            "retries": opts.get("retries"),
+            "retry_delay": opts.get("retry_delay"),
+        },
+        config,
+    )
+
+
+def ordered_sources(
+    commands: Sequence[str], files: Sequence[str], order: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """``("-c", TEXT)`` and ``("-f", PATH)`` in command-line order.
+
+    *order* names the option of each use in turn (``commands`` or
+    ``files``, as both readings of the command line record it in
+    ``input_order``); when it does not account for every value, -c texts
+    come before -f files.
+    """
+    plain = ["commands"] * len(commands) + ["files"] * len(files)
+    if sorted(order) != plain:
+        order = plain
+    texts, paths = iter(commands), iter(files)
+    return tuple(
+        ("-c", next(texts)) if name == "commands" else ("-f", next(paths))
+        for name in order
+    )
+
+
+def inputs(opts: dict[str, Any]) -> Any:
+    from qmpsh.cli.session import Inputs
+
+    sources = ordered_sources(
+        tuple(opts.get("commands") or ()),
+        tuple(opts.get("files") or ()),
+        tuple(opts.get("input_order") or ()),
+    )
+    interactive = not sources and sys.stdin.isatty() and sys.stdout.isatty()
+    startup: tuple[tuple[str, str], ...] = ()
+    if opts.get("pass_fds") or opts.get("add_fds"):
+        from qmpsh.builtins.fds import FdArgsError, cli_lines
+
+        try:
+            startup = tuple(
+                cli_lines(
+                    tuple(opts.get("pass_fds") or ()), tuple(opts.get("add_fds") or ())
+                )
+            )
+        except FdArgsError as err:
+            raise UsageError(str(err)) from None
+    return Inputs(sources, interactive, startup=startup)
+
+
+def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
+    """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
+    from qmpsh.cli.session import Dial, run
+    from qmpsh.wire.address import AddressError, from_environment, parse_address
+
+    listen = opts.get("listen")
+    if listen is not None:
+        if address_text is not None:
+            raise UsageError(
+                f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
+                f"not both ({address_text!r} and --listen {listen!r})"
+            )
+        return _listen(listen, opts)
+    try:
+        if address_text is None:
+            address = from_environment(os.environ)
+        else:
+            address = parse_address(address_text)
+    except AddressError as err:
+        raise UsageError(str(err)) from None
+    if address is None:
+        raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    return run(conf, ins, Dial(address, conf.connect_timeout))
+
+
+def _listen(address_text: str, opts: dict[str, Any]) -> int:
+    from qmpsh.cli.session import run
+    from qmpsh.wire.address import AddressError, parse_address
+    from qmpsh.wire.listen import Listen
+
+    try:
+        address = parse_address(address_text)
+    except AddressError as err:
+        raise UsageError(f"--listen: {err}") from None
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
+    return run(conf, ins, target)
+
+
+def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
+    """``qmpsh wrap``: start QEMU, run, stop it."""
+    from qmpsh.cli.session import run
+    from qmpsh.wire.launch import Qemu, qemu_command
+
+    if opts.get("listen") is not None:
+        raise UsageError("wrap makes its own socket: --listen does not apply")
+    ins = inputs(opts)
+    conf = settings(opts, ins.interactive)
+    target = Qemu(qemu_command(list(qemu_args)), timeout=conf.connect_timeout * 3)
+    return run(conf, ins, target)

@@ -1,0 +1,256 @@
+"""Run one session: open the connection, hand it to the shell or to batch mode.
+
+This is the glue between the command line (which only gathers settings and
+inputs) and the runners; it owns the event loop's top level, the wire log and
+the translation of errors into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import sys
+from collections.abc import AsyncIterator
+from typing import NamedTuple, Protocol
+
+from qmpsh.builtins.registry import Console, Context
+from qmpsh.cli.main import interrupted
+from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
+from qmpsh.core.errors import QmpshError
+from qmpsh.core.exitcodes import Exit
+from qmpsh.core.output import write
+from qmpsh.core.settings import Settings
+from qmpsh.shell.linehandler import LineHandler
+from qmpsh.wire.address import Address
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.eventlog import EventLog
+
+#: one batch input: ``("-c", TEXT)`` or ``("-f", PATH)`` (``-`` is stdin)
+Source = tuple[str, str]
+
+
+class Inputs(NamedTuple):
+    """Where commands come from: ``-c`` texts and ``-f`` files in the order
+    given, else stdin."""
+
+    sources: tuple[Source, ...] = ()
+    #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
+    interactive: bool = False
+    #: ``(option, built-in line)`` run first, in every mode (--pass-fd,
+    #: --add-fd); in batch mode they print nothing unless they fail
+    startup: tuple[tuple[str, str], ...] = ()
+
+
+class StreamConsole:
+    """A `Console` writing to stdout and stderr."""
+
+    def out(self, text: str) -> None:
+        write(text + "\n")  # an OutputError, unlike a built-in's own I/O errors
+
+    def err(self, text: str) -> None:
+        sys.stdout.flush()
+        sys.stderr.write(f"qmpsh: {text}\n")
+        sys.stderr.flush()
+
+
+class QuietConsole:
+    """A `Console` that drops normal output and passes diagnostics on."""
+
+    def __init__(self, inner: Console) -> None:
+        self.inner = inner
+
+    def out(self, text: str) -> None:
+        pass
+
+    def err(self, text: str) -> None:
+        self.inner.err(text)
+
+
+def fail(message: str, code: Exit) -> int:
+    """Say *message* on stderr (after the output so far); return *code*."""
+    StreamConsole().err(message)
+    return int(code)
+
+
+class Target(Protocol):
+    """What a session talks to: opens the connection, cleans up after."""
+
+    async def open(self, conn: Connection) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Dial(NamedTuple):
+    """Connect to a server listening at an address."""
+
+    address: Address
+    timeout: float
+
+    async def open(self, conn: Connection) -> None:
+        await conn.connect(self.address, self.timeout)
+
+    async def close(self) -> None:
+        pass
+
+
+def run(settings: Settings, inputs: Inputs, target: Target) -> int:
+    """Open *target*, run the inputs, return the exit code."""
+    # json recurses once per level: leave room for the deepest message QEMU
+    # accepts (qmpsh.core.deepjson.MAX_DEPTH), wherever on the stack it is handled
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))
+    try:
+        return asyncio.run(_main(settings, inputs, target))
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
+    """The session, then the target closed, whatever happened.  SIGTERM and
+    SIGHUP cancel the session but not the closing (`qmpsh.cli.stopsignals`)."""
+    session = asyncio.ensure_future(_session(settings, inputs, target))
+    with StopOnSignal(session.cancel) as stop:
+        try:
+            code = await session
+        except (asyncio.CancelledError, OSError):
+            # cancelled by the signal, or writing to a terminal that hung up
+            if stop.signum is None:
+                raise
+        finally:
+            await target.close()
+    if stop.signum is None:
+        return code
+    code, said = STOP_SIGNALS[stop.signum]
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        StreamConsole().err(said)
+    return int(code)
+
+
+async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
+    console = StreamConsole()
+    ctx: Context | None = None
+
+    def warn(text: str) -> None:
+        # to the session's console: the shell's, above its prompt, while it runs
+        (ctx.console if ctx is not None else console).err(f"warning: {text}")
+
+    wirelog = None
+    if settings.logfile:
+        from qmpsh.wire.wirelog import WireLog
+
+        try:
+            wirelog = WireLog(settings.logfile, settings.redact, warn)
+        except OSError as err:
+            return fail(
+                f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
+            )
+
+    conn = Connection(
+        negotiate=settings.negotiate,
+        wirelog=wirelog,
+        events=EventLog(settings.event_history),
+        read_limit=settings.read_limit,
+    )
+    conn.on_warning(warn)
+    try:
+        await target.open(conn)
+    except QmpshError as err:
+        if wirelog is not None:
+            wirelog.close()
+        return fail(err.message, err.exit_code)
+    ctx = Context(conn, settings, console, interactive=inputs.interactive)
+    try:
+        code = await _startup(ctx, inputs.startup)
+        if code != Exit.OK:
+            return code
+        if inputs.interactive:
+            from qmpsh.shell.app import run_repl
+
+            # a dialled server can be dialled again after it went away
+            reopen = target.open if isinstance(target, Dial) else None
+            return await run_repl(ctx, _line_handler(ctx), reopen=reopen)
+        return await _batch(ctx, inputs)
+    finally:
+        await conn.close()
+        if wirelog is not None:
+            wirelog.close()
+
+
+async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
+    """Run the start-up built-ins; the first failure ends the session, with
+    one line naming the option it came from.  In batch mode they print
+    nothing on stdout, which holds one reply per command of the input."""
+    from qmpsh.builtins.registry import lookup
+
+    console = ctx.console
+    if not ctx.interactive:
+        ctx.console = QuietConsole(console)
+    try:
+        for option, line in steps:
+            found = lookup(line)
+            if found is None:
+                return fail(f"{option}: not a built-in: {line}", Exit.USAGE)
+            builtin, rest = found
+            try:
+                code = await builtin.run(ctx, rest)
+            except QmpshError as err:
+                return fail(f"{option}: {err.message}", err.exit_code)
+            except ValueError as err:
+                return fail(f"{option}: {err}", Exit.PARSE_ERROR)
+            if code != Exit.OK:
+                return code
+    finally:
+        ctx.console = console
+    sys.stdout.flush()
+    return Exit.OK
+
+
+def _line_handler(ctx: Context) -> LineHandler | None:
+    """What handles the REPL's lines instead of the QMP shorthand, if any."""
+    if ctx.settings.hmp:
+        from qmpsh.builtins.hmp import shell_for
+
+        return shell_for(ctx)
+    return None
+
+
+async def _batch(ctx: Context, inputs: Inputs) -> int:
+    from qmpsh.batch.input import Line, lines_from, lines_from_bytes, lines_from_fd
+    from qmpsh.batch.runner import BatchRunner
+
+    sources: list[AsyncIterator[Line]] = []
+    numbered = 0  # -c lines are numbered across every -c
+    for kind, group in itertools.groupby(inputs.sources, key=lambda s: s[0]):
+        values = [value for _, value in group]
+        if kind == "-c":  # consecutive -c texts: one source, as before
+            sources.append(lines_from(values, "-c", numbered))
+            numbered += sum(text.count("\n") + 1 for text in values)
+            continue
+        for path in values:
+            if path == "-":
+                sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError as err:
+                return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
+            sources.append(lines_from_bytes(data, path))
+    if not sources:
+        sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+
+    async def chain() -> AsyncIterator[Line]:
+        for source in sources:
+            async for item in source:
+                yield item
+
+    if ctx.settings.hmp:
+        from qmpsh.builtins.hmp import run_batch
+
+        return await run_batch(ctx, chain())
+    runner = BatchRunner(ctx)
+    if ctx.settings.validating(interactive=False):
+        from qmpsh.shell.assist import batch_checks
+
+        runner.typer, runner.check, runner.unknown = await batch_checks(ctx)
+    return await runner.run(chain())

@@ -1,0 +1,224 @@
+"""The interactive shell: a prompt_toolkit application on the session's loop.
+
+`run_repl` builds the pieces and runs them until Ctrl-D: the `Shell` (state
+and behaviour), the layout, the key bindings and the toolbar (factories in
+their own modules), the history file and the printer.  Other features plug
+in through `qmpsh.shell.modes_api.Hooks`.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import ConditionalKeyBindings, merge_key_bindings
+from prompt_toolkit.key_binding.bindings.auto_suggest import load_auto_suggest_bindings
+from prompt_toolkit.output import ColorDepth, Output, create_output
+from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.styles import (
+    BaseStyle,
+    Style,
+    merge_styles,
+    style_from_pygments_cls,
+)
+
+from qmpsh.builtins.registry import Console, Context
+from qmpsh.core.exitcodes import Exit
+from qmpsh.lang.redact import redacting
+from qmpsh.shell.bindings import make_key_bindings
+from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
+from qmpsh.shell.layout import UI_STYLE, build_layout
+from qmpsh.shell.linehandler import LineHandler
+from qmpsh.shell.modes_api import Hooks
+from qmpsh.shell.pager import pager_argv
+from qmpsh.shell.printer import Printer
+from qmpsh.shell.qmp_mode import QmpLines
+from qmpsh.shell.state import Shell
+from qmpsh.shell.toolbar import make_toolbar
+from qmpsh.wire.reconnect import Reopen
+
+
+async def run_repl(
+    ctx: Context,
+    handler: LineHandler | None = None,
+    *,
+    hooks: Hooks | None = None,
+    reopen: Reopen | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> int:
+    """Run the shell on *ctx* until the user quits; the exit code.
+
+    Lines go to *handler* when given (HMP mode), else they are QMP
+    shorthand.  *hooks* replace what `qmpsh.shell.modes.hooks_for` plugs in for
+    that mode.  *reopen* reconnects a lost connection (None: no
+    reconnecting).  *input* and *output* default to the terminal (tests
+    pass pipes).
+    """
+    if hooks is None:
+        from qmpsh.shell.modes import hooks_for
+
+        hooks = hooks_for(ctx, handler)
+    repl = build_repl(ctx, hooks, reopen=reopen, input=input, output=output)
+    return await repl.run()
+
+
+@dataclass
+class Repl:
+    shell: Shell
+    app: Application[int]
+    printer: Printer
+    imported: int
+    on_terminal: bool
+
+    async def run(self) -> int:
+        shell, app, printer = self.shell, self.app, self.printer
+        ctx = shell.ctx
+        await shell.link.probe()
+        printer.block(_banner(shell, self.imported))
+        saved_console: Console = ctx.console
+        ctx.console = shell
+        # built-ins ask their questions on the shell's prompt line, and the
+        # requests they send for the user are vetted as typed ones are
+        ctx.state["confirm"] = shell.confirm
+        saved_gate, ctx.gate = ctx.gate, shell.gate
+        unsubscribe = ctx.events.subscribe(shell.on_event)
+        forget_state = ctx.conn.on_state(shell.link.on_state)
+
+        def pre_run() -> None:
+            app.create_background_task(printer.run(app))  # type: ignore[arg-type]
+            # Everything built so far (modules, the UI, the schema) lives as
+            # long as the shell: keep it out of the collector's full passes,
+            # which otherwise pause typing for tens of ms under event floods.
+            gc.freeze()
+
+        try:
+            if self.on_terminal:
+                with patch_stdout(raw=True):
+                    code = await app.run_async(pre_run=pre_run)
+            else:
+                code = await app.run_async(pre_run=pre_run)
+        finally:
+            shell.app = None
+            unsubscribe()
+            forget_state()
+            shell.close()
+            ctx.console = saved_console
+            ctx.gate = saved_gate
+            ctx.state.pop("confirm", None)
+            printer.finish()
+        return int(code if code is not None else Exit.OK)
+
+
+def build_repl(
+    ctx: Context,
+    hooks: Hooks | None = None,
+    *,
+    reopen: Reopen | None = None,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> Repl:
+    """The shell and its application, ready to `Repl.run`."""
+    hooks = hooks or Hooks()
+    settings = ctx.settings
+    on_terminal = output is None
+    output = output or create_output()
+    color = settings.use_color(sys.stdout.isatty() if on_terminal else False)
+    printer = Printer(
+        output, color, pager_argv(settings.pager) if settings.paging else None
+    )
+
+    def warn(text: str) -> None:
+        printer.error(f"warning: {text}")
+
+    keep = redacting(keep_typed) if settings.redact else keep_typed
+    history = HistoryFile(history_path(), settings.history_size, keep, warn)
+    history.tighten()
+    imported = _import_history(history, settings.history_import)
+    buffer = Buffer(
+        multiline=True,
+        history=ShellHistory(history, warn),
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=hooks.completer,
+        complete_while_typing=hooks.complete_while_typing,
+    )
+    handler = hooks.line_mode or QmpLines(ctx, hooks)
+    shell = Shell(ctx, hooks, handler, printer, buffer, color, reopen)
+    asking = Condition(lambda: shell.question is not None)
+    app: Application[int] = Application(
+        layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
+        # prompt_toolkit's editing keys come with the Application (active while
+        # the input has the focus: a question takes it, see Shell.confirm)
+        key_bindings=merge_key_bindings(
+            [
+                ConditionalKeyBindings(load_auto_suggest_bindings(), ~asking),
+                make_key_bindings(shell),
+            ]
+        ),
+        style=_style(settings.style) if color else None,
+        include_default_pygments_style=False,
+        color_depth=None if color else ColorDepth.DEPTH_1_BIT,
+        editing_mode=EditingMode.VI if shell.toggles.vi else EditingMode.EMACS,
+        erase_when_done=True,
+        # background changes already redraw at most every 50 ms (Shell.
+        # redraw_soon); a keystroke should not wait for a busy loop to idle
+        max_render_postpone_time=0,
+        input=input,
+        output=output,
+    )
+    shell.app = app
+    if hooks.connect_redraw is not None:
+        hooks.connect_redraw(shell.redraw_soon)
+
+    # qemu.qmp logs dropped late replies as warnings; never print them over the UI
+    logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())
+    return Repl(shell, app, printer, imported, on_terminal)
+
+
+def _import_history(history: HistoryFile, source: str) -> int:
+    if not source:
+        return 0
+    try:
+        return history.import_file(Path(source).expanduser())
+    except OSError:
+        return 0
+
+
+def _banner(shell: Shell, imported: int) -> str:
+    conn = shell.ctx.conn
+    if conn.version:
+        what = f"QEMU {conn.version}"
+    elif conn.guest_agent:
+        what = "a guest agent"
+    else:
+        what = "a QMP server without a greeting"
+    if shell.link.target.machine:
+        what += f" ({shell.link.target.machine})"
+    lines = [
+        f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
+    ]
+    if imported:
+        lines.append(
+            f"qmpsh: imported {imported} commands from {shell.settings.history_import}"
+        )
+    return "\n".join(lines)
+
+
+def _style(name: str) -> BaseStyle:
+    from pygments.styles import get_style_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        pygments_style = style_from_pygments_cls(get_style_by_name(name))
+    except ClassNotFound:
+        pygments_style = style_from_pygments_cls(get_style_by_name("default"))
+    return merge_styles([pygments_style, Style.from_dict(UI_STYLE)])

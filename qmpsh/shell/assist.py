@@ -1,0 +1,133 @@
+"""What the interactive shell gets from the schema, in one object.
+
+`SchemaAssist.start(ctx)` begins loading the schema in the background and
+bundles the pieces a REPL wires in: the parser typer, the completer (with
+live values) and the check before sending.  The REPL never waits for the
+schema: until it is loaded, completion offers built-ins, values keep the
+schema-less rules and nothing is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from qmpsh.builtins.registry import MODULES, Context
+from qmpsh.lang.parser import Request, Typer
+from qmpsh.schema.service import SchemaService, service_for
+from qmpsh.schema.validate import check_request, unknown_first_word
+from qmpsh.shell.live_values import LiveValues
+
+
+@dataclass
+class SchemaAssist:
+    service: SchemaService
+    live: LiveValues
+    #: check requests before sending them
+    validating: bool = True
+
+    @classmethod
+    def start(cls, ctx: Context) -> SchemaAssist:
+        """Start loading the session's schema; must run inside the event loop."""
+        service = service_for(ctx)
+        service.start()
+        timeout = ctx.settings.timeout or 2.0
+        live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
+        assist = cls(service, live, ctx.settings.validating(ctx.interactive))
+        ctx.conn.on_state(assist.on_state)
+        return assist
+
+    def on_state(self, state: str, reason: str = "") -> None:
+        """A `Connection.on_state` listener: reconnected, maybe to another
+        QEMU, so load the schema again (from the cache if it is the same)."""
+        if state == "connected":
+            self.live.forget()
+            self.service.reset()
+            self.service.start()
+
+    @property
+    def typer(self) -> Typer:
+        return self.service.typer()
+
+    def completer(self) -> Any:
+        """A prompt_toolkit completer (imports prompt_toolkit)."""
+        from qmpsh.shell.completion import make_completer
+
+        return make_completer(self.service, self.live)
+
+    def check(self, request: Request) -> str | None:
+        """Why *request* should not go (one line), or None to send it: a
+        secret that is the history's ``<redacted>`` placeholder (always
+        checked), or what QEMU would refuse (when validating)."""
+        from qmpsh.lang.redact import placeholder_refusal
+
+        refusal = placeholder_refusal(request.message)
+        if refusal is not None or not self.validating:
+            return refusal
+        schema = self.service.verified_schema()
+        if schema is not None:
+            return check_request(request.message, schema, MODULES)
+        if self.service.agent_commands and request.command:
+            from qmpsh.wire.agent import check_command
+
+            agent = self.service.agent_commands
+            return check_command(request.command, agent, MODULES)
+        return None
+
+    def command_names(self) -> Collection[str] | None:
+        """The commands the server knows (None until known): the schema's,
+        or a guest agent's."""
+        schema = self.service.schema
+        if schema is not None:
+            return schema.commands
+        return self.service.agent_commands or None
+
+    def sent(self, request: Request) -> None:
+        """A request went out: live values may have changed."""
+        if not request.command.startswith("query-"):
+            self.live.forget()
+
+
+class BatchChecks(NamedTuple):
+    """What ``--validate`` gives batch mode (see `batch_checks`)."""
+
+    #: schema-aware values (None: the schema-less rules)
+    typer: Typer | None
+    #: why a request would be refused (one line), or None
+    check: Callable[[Request], str | None] | None
+    #: for a line that does not parse: why its first word is the problem
+    #: (a command nobody knows, said as `check` says it), or None
+    unknown: Callable[[str], str | None] | None
+
+
+async def batch_checks(ctx: Context) -> BatchChecks:
+    """For ``--validate`` in batch mode: load the schema first (from the
+    cache when it matches the server, one small round trip; else fetched),
+    then type values and check requests with it.  A guest agent has no
+    schema: its command names (guest-info) are checked, nothing is typed."""
+    service = service_for(ctx)
+    schema = await service.load()
+    commands: Collection[str]
+    if schema is None:
+        agent = service.agent_commands
+        if not agent:
+            return BatchChecks(None, None, None)
+        from qmpsh.wire.agent import check_command
+
+        def check(request: Request) -> str | None:
+            return check_command(request.command, agent, MODULES)
+
+        commands = agent
+    else:
+
+        def check(request: Request) -> str | None:
+            return check_request(request.message, schema, MODULES)
+
+        commands = schema.commands
+
+    def unknown(text: str) -> str | None:
+        name = unknown_first_word(text, commands, MODULES)
+        return None if name is None else check(Request({"execute": name}))
+
+    return BatchChecks(None if schema is None else service.typer(), check, unknown)

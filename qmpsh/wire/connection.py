@@ -1,0 +1,485 @@
+"""The connection to a QMP server, built on the QEMU project's ``qemu.qmp``.
+
+`Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
+does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
+offered), ids, routing replies to their requests, accept mode and fd passing.
+`qmpsh.wire.adapter` points the library's extension points at this class (wire
+log, bounded event history), `qmpsh.wire.dial` opens the socket, and
+`qmpsh.wire.detect_agent` tells a guest agent from QEMU and `qmpsh.wire.agent` holds the
+agent's synchronisation.  This module uses
+only the library's public interface and the adapter's methods.
+
+Errors come out as `qmpsh.core.errors.QmpshError` subclasses carrying one line of
+text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from qemu.qmp import ExecInterruptedError, Runstate, StateError
+from qemu.qmp.protocol import ConnectError
+
+from qmpsh.core.deepjson import non_finite
+from qmpsh.core.errors import (
+    BadRequest,
+    CommandTimeout,
+    ConnectFailed,
+    ConnectionLost,
+    NotConnected,
+    QmpshError,
+)
+from qmpsh.core.listeners import Listeners
+from qmpsh.lang.literal import clip
+from qmpsh.wire.adapter import Adapter
+from qmpsh.wire.address import Address, UnixAddress
+from qmpsh.wire.customids import CustomIds
+from qmpsh.wire.dial import open_socket, os_text
+from qmpsh.wire.eventlog import EventLog
+from qmpsh.wire.failures import Evidence, ended, session_error
+
+if TYPE_CHECKING:
+    from qmpsh.wire.agent import AgentSync
+    from qmpsh.wire.wirelog import WireLog
+
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_LIMIT = 10 * 1024 * 1024
+#: how long a guest-sync-delimited round may take (without --timeout)
+AGENT_SYNC_TIMEOUT = 10.0
+
+
+StateListener = Callable[[str, str], None]
+WarningListener = Callable[[str], None]
+
+
+class Connection:
+    """One QMP session: connect (or accept), execute, events, disconnect."""
+
+    def __init__(
+        self,
+        *,
+        negotiate: bool = True,
+        wirelog: WireLog | None = None,
+        events: EventLog | None = None,
+        read_limit: int = DEFAULT_READ_LIMIT,
+    ) -> None:
+        self.negotiate = negotiate
+        self.wirelog = wirelog
+        self.events = events if events is not None else EventLog()
+        self.events.on_error = self.warn
+        self.read_limit = read_limit
+        self.greeting: dict[str, Any] | None = None
+        self.address: Address | None = None
+        #: "idle", "connecting", "connected", "lost" or "closed"
+        self.state = "idle"
+        self.lost_reason = ""
+        self.last_bad_input: bytes | None = None
+        self.last_input: bytes | None = None
+        #: why the reader stopped, when it was the server's data
+        self.reader_failure: BaseException | None = None
+        self._state_listeners: Listeners[[str, str]] = Listeners()
+        self._warning_listeners: Listeners[[str]] = Listeners()
+        #: set when talking to a guest agent (-N, or detected)
+        self.agent: AgentSync | None = None
+        self._client = self._new_client()
+        self._watcher: asyncio.Task[None] | None = None
+        self._closing = False
+        self._custom_ids = CustomIds()
+
+    def _new_client(self) -> Adapter:
+        client = Adapter(self, self.read_limit)
+        client.await_greeting = self.negotiate
+        client.negotiate = self.negotiate
+        return client
+
+    # -- state -------------------------------------------------------------
+
+    def on_state(self, listener: StateListener) -> Callable[[], None]:
+        """Call ``listener(state, reason)`` whenever the state changes.
+
+        Returns the call that removes the listener again.
+        """
+        return self._state_listeners.add(listener)
+
+    def on_warning(self, listener: WarningListener) -> Callable[[], None]:
+        """Call ``listener(text)`` for something the user should know about
+        that is not an error of the current command (a dropped reply...).
+
+        Returns the call that removes the listener again.
+        """
+        return self._warning_listeners.add(listener)
+
+    def warn(self, text: str) -> None:
+        if self.wirelog is not None:
+            self.wirelog.note(text)
+        self._warning_listeners(text)
+
+    def _set_state(self, state: str, reason: str = "") -> None:
+        self.state = state
+        if self.wirelog is not None and state in ("connected", "lost", "closed"):
+            self.wirelog.note(f"{state} {self.address} {reason}".strip())
+        self._state_listeners(state, reason)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == "connected"
+
+    @property
+    def version(self) -> str:
+        """``7.2.22`` from the greeting, or "" without one."""
+        try:
+            qemu = self.greeting["QMP"]["version"]["qemu"]  # type: ignore[index]
+            return f"{qemu['major']}.{qemu['minor']}.{qemu['micro']}"
+        except (KeyError, TypeError):
+            return ""
+
+    @property
+    def capabilities(self) -> list[str]:
+        try:
+            caps = self.greeting["QMP"]["capabilities"]  # type: ignore[index]
+        except (KeyError, TypeError):
+            return []
+        return [c for c in caps if isinstance(c, str)]
+
+    # -- opening -----------------------------------------------------------
+
+    async def connect(
+        self, address: Address, timeout: float = DEFAULT_CONNECT_TIMEOUT
+    ) -> None:
+        """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
+        # a guest agent is expected (-N), or answered here before (the shell
+        # reconnecting): the failures are worded for one
+        was_agent = self.agent is not None and self.address == address
+        self.address = address
+        self._set_state("connecting")
+        self.agent = None
+        if not self.negotiate:
+            from qmpsh.wire.agent import AgentSync
+
+            self.agent = AgentSync()
+        # one budget for connecting, the agent probe and the greeting
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        def left() -> float:
+            return max(deadline - loop.time(), 0.001)
+
+        try:
+            sock = await open_socket(
+                address, timeout, agent=was_agent or not self.negotiate
+            )
+            if self.negotiate:  # no greeting may mean a guest agent (qmpsh.wire.agent)
+                sock = await self._detect(sock, address, left(), timeout, was_agent)
+        except ConnectFailed:
+            self._set_state("idle")
+            raise
+        await self._start_session(sock, left(), total=timeout)
+        if self.agent is not None and self.agent.needed:
+            await self._first_sync(address, timeout)
+
+    @property
+    def guest_agent(self) -> bool:
+        """Whether the server is a guest agent (-N, or detected)."""
+        return self.agent is not None
+
+    async def _detect(
+        self,
+        sock: socket.socket,
+        address: Address,
+        timeout: float,
+        total: float,
+        was_agent: bool,
+    ) -> socket.socket:
+        """The socket to start the session on, as QMP or as a guest agent."""
+        from qmpsh.wire.detect_agent import detect
+
+        log = self.wirelog
+        sock, agent = await detect(
+            sock,
+            address,
+            timeout,
+            total,
+            (lambda d, data: log.write(d, data, valid=False)) if log else None,
+            self._session_error,
+            was_agent,
+        )
+        if agent:  # in step already: the probe was a sync round
+            from qmpsh.wire.agent import AgentSync
+
+            self.agent = AgentSync()
+            self.agent.needed = False
+            self._client.await_greeting = False
+            self._client.negotiate = False
+        return sock
+
+    async def _first_sync(self, address: Address, timeout: float) -> None:
+        try:
+            await self._resync(timeout)
+        except CommandTimeout:
+            from qmpsh.wire.detect_agent import agent_silent_text
+
+            await self.close()
+            self._set_state("idle")
+            raise ConnectFailed(
+                agent_silent_text(address, _sync_wait(timeout))
+            ) from None
+        except QmpshError as err:
+            await self.close()
+            self._set_state("idle")
+            raise ConnectFailed(
+                f"{address} is not a guest agent in step with us: {err.message}"
+            ) from None
+
+    async def listen(self, address: Address) -> None:
+        """Listen on *address* for the server to connect to us (accept mode)."""
+        self.address = address
+        self._set_state("connecting")
+        try:
+            await self._client.start_server(address.target)
+        except (ConnectError, OSError) as err:
+            self._set_state("idle")
+            cause = err.exc if isinstance(err, ConnectError) else err
+            raise ConnectFailed(
+                f"cannot listen on {address}: {os_text(cause)}"
+            ) from None
+
+    async def accept(self, timeout: float | None = None) -> None:
+        """Wait for the server to connect to the address given to `listen`."""
+        try:
+            await asyncio.wait_for(self._client.accept(), timeout)
+        except TimeoutError:
+            self._set_state("idle")
+            raise ConnectFailed(
+                f"nothing connected to {self.address} within {timeout:g} s"
+            ) from None
+        except ConnectError as err:
+            self._set_state("idle")
+            raise ConnectFailed(self._session_error(err.exc)) from None
+        self._started()
+
+    async def _start_session(
+        self, sock: socket.socket, timeout: float, total: float | None = None
+    ) -> None:
+        try:
+            await asyncio.wait_for(self._client.connect(sock), timeout)
+        except TimeoutError:
+            self._set_state("idle")
+            sock.close()
+            raise ConnectFailed(
+                f"connected to {self.address} but no QMP greeting came within "
+                f"{total or timeout:g} s: the monitor is busy, another client "
+                "probably holds it (QEMU serves one QMP client at a time), or "
+                "it is a guest agent (use -N)"
+            ) from None
+        except ConnectError as err:
+            self._set_state("idle")
+            raise ConnectFailed(self._session_error(err.exc)) from None
+        except AssertionError:
+            # qemu.qmp asserts that the session runs once it is set up: the
+            # server hung up right after the negotiation (QEMU killed then).
+            # The session did start, and is lost at once: the watcher says why.
+            if self._client.runstate == Runstate.RUNNING:
+                raise
+        self._started()
+
+    def _started(self) -> None:
+        self.greeting = self._client.greeting_object()
+        self._custom_ids.new_session()
+        self.lost_reason = ""
+        self.reader_failure = None
+        self._closing = False
+        self._watcher = asyncio.ensure_future(self._watch())
+        self._set_state("connected")
+
+    def _evidence(self) -> Evidence:
+        return Evidence(
+            str(self.address), self.last_input, self.last_bad_input, self.read_limit
+        )
+
+    def _session_error(self, exc: BaseException) -> str:
+        return session_error(exc, self._evidence())
+
+    # -- losing ------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        client = self._client
+        while client.runstate == Runstate.RUNNING:
+            await client.runstate_changed()
+        if self._closing:
+            return
+        reason = await self._reap()
+        self.lost_reason = reason
+        self._set_state("lost", reason)
+
+    async def _reap(self) -> str:
+        """Finish a disconnect the server caused; say why it happened."""
+        failure: BaseException | None = None
+        try:
+            await self._client.disconnect()
+        except Exception as err:
+            failure = err
+        # what the reader saw explains more than a write to a closed socket
+        return ended(self.reader_failure or failure, self._evidence())
+
+    async def close(self) -> None:
+        """Disconnect (idempotent); never raises."""
+        self._closing = True
+        with contextlib.suppress(Exception):  # already reported, or moot now
+            await self._client.disconnect()
+
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+        if self.state != "idle":
+            self._set_state("closed")
+
+    def reset(self) -> None:
+        """Forget a lost session so that `connect` can be called again."""
+        self._client = self._new_client()
+        self._set_state("idle")
+
+    # -- commands ----------------------------------------------------------
+
+    async def execute(
+        self, message: dict[str, Any], timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send *message* and return the server's reply as a dict.
+
+        The id this class assigns is removed from the reply; one the caller
+        gave is kept.  Raises `NotConnected`, `ConnectionLost`,
+        `CommandTimeout` or `BadRequest`; an error reply is returned, not
+        raised.
+        """
+        if self.agent is None:
+            return await self._execute_now(message, timeout)
+        async with self.agent.lock:  # one request at a time to a guest agent
+            if self.agent.needed:
+                await self._resync(timeout)
+            try:
+                return await self._execute_now(message, timeout)
+            except CommandTimeout:
+                self.agent.needed = True  # its late reply may still come
+                raise
+
+    async def _resync(self, timeout: float | None) -> None:
+        """A guest-sync-delimited round (the caller holds the agent lock)."""
+        from qmpsh.wire.agent import SyncError
+
+        assert self.agent is not None
+        wait = _sync_wait(timeout)
+        try:
+            await self.agent.resync(
+                self.send_raw, lambda msg: self._execute_now(msg, wait)
+            )
+        except CommandTimeout:
+            raise CommandTimeout(
+                f"the guest agent did not answer guest-sync-delimited within "
+                f"{wait:g} s (busy with an earlier command, or not running?)"
+            ) from None
+        except SyncError as err:
+            raise ConnectionLost(str(err)) from None
+
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes that are not a message (the guest agent's 0xFF)."""
+        if self.state != "connected" or not self._client.send_bytes(data):
+            raise NotConnected(self._not_connected_text())
+
+    async def _execute_now(
+        self, message: dict[str, Any], timeout: float | None = None
+    ) -> dict[str, Any]:
+        bad = non_finite(message)
+        if bad is not None:
+            raise BadRequest(
+                f"cannot send {_json_number(bad)}: JSON has no such number "
+                "(QEMU would refuse the request)"
+            )
+        if "id" not in message:
+            return await self._request(message, timeout, auto=True)
+        async with self._custom_ids.use(message["id"]):
+            return await self._request(message, timeout, auto=False)
+
+    async def _request(
+        self, message: dict[str, Any], timeout: float | None, auto: bool
+    ) -> dict[str, Any]:
+        if self.state != "connected":
+            raise NotConnected(self._not_connected_text())
+        try:
+            call = self._client.request(message, assign_id=auto)
+            if timeout is None:
+                obj = await call
+            else:
+                obj = await asyncio.wait_for(call, timeout)
+        except (ExecInterruptedError, StateError):
+            await self._settle()
+            raise ConnectionLost(
+                self.lost_reason or "the connection was lost"
+            ) from None
+        except TimeoutError:
+            from qmpsh.wire.late_replies import timed_out
+
+            raise CommandTimeout(
+                timed_out(message, timeout, self.agent is not None)
+            ) from None
+        except ValueError as err:  # the id is already in use
+            raise BadRequest(str(err)) from None
+        except RecursionError:
+            raise BadRequest(
+                f"{_command_name(message)}: the request is nested too deeply to send"
+            ) from None
+        except (TypeError, AssertionError) as err:  # not JSON-serializable...
+            raise BadRequest(f"cannot send {clip(repr(message))}: {err}") from None
+        if auto:
+            obj.pop("id", None)
+        return obj
+
+    async def _settle(self) -> None:
+        """Let the watcher record why the connection went away."""
+        if self._watcher is not None and not self._watcher.done():
+            await asyncio.wait([self._watcher], timeout=5)
+
+    def _not_connected_text(self) -> str:
+        if self.state == "lost":
+            return f"not connected: {self.lost_reason}"
+        return "not connected"
+
+    async def send_fd_before(self, fd: int) -> None:
+        """Pass *fd* now, for the next command to consume (getfd, add-fd).
+
+        It goes out between two messages (`Adapter.send_fd_between_messages`).
+        Raises `BadRequest` on a connection that is not a unix socket.
+        """
+        if self.state != "connected":
+            raise NotConnected(self._not_connected_text())
+        if not isinstance(self.address, UnixAddress):
+            raise BadRequest(
+                f"passing a file descriptor needs a unix socket, and {self.address} "
+                "is TCP"
+            )
+        try:
+            await self._client.send_fd_between_messages(fd)
+        except OSError as err:
+            raise ConnectionLost(
+                f"could not pass the descriptor: {os_text(err)}"
+            ) from None
+
+
+def _sync_wait(timeout: float | None) -> float:
+    """How long a guest-sync-delimited round waits for its answer."""
+    return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
+
+
+def _json_number(value: float) -> str:
+    """How ``json`` would spell a NaN or an infinity."""
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _command_name(message: dict[str, Any]) -> str:
+    name = message.get("execute", message.get("exec-oob", "the request"))
+    return str(name)
