@@ -11,7 +11,7 @@ from typing import Any
 from qmpsh.core.exitcodes import Exit
 from tests.faults.matrix import Probe, lines_of, one_line, row
 from tests.procs import Qemu
-from tests.unit.test_properties import CATEGORIES
+from tests.unit.lang.test_properties import CATEGORIES
 
 AREA = "bad input"
 
@@ -192,7 +192,7 @@ def unicode(p: Probe) -> tuple[str, str]:
     "library",
 )
 def properties(p: Probe) -> tuple[str, str]:
-    from tests.unit import test_properties as props
+    from tests.unit.lang import test_properties as props
 
     runs = [
         props.test_parse_never_raises_anything_else,

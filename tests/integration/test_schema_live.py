@@ -27,7 +27,7 @@ from qmpsh.wire.connection import Connection
 from tests import corpus, schemas
 from tests.procs import Qemu
 from tests.storage import StorageDaemon
-from tests.unit.test_validate import EXPECTED_REFUSALS, ROWS
+from tests.unit.schema.test_validate import EXPECTED_REFUSALS, ROWS
 
 T = TypeVar("T")
 

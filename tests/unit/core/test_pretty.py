@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from qmpsh.core.pretty import pretty
 from tests import corpus
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

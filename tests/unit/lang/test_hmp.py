@@ -9,7 +9,7 @@ import pytest
 
 from qmpsh.lang import hmp
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 # captured from qemu-system-x86_64 7.2 (-M q35): human-monitor-command "help"/"info"
 HELP = (DATA / "hmp-help-7.2.txt").read_text()
 INFO = (DATA / "hmp-info-7.2.txt").read_text()
