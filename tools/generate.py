@@ -24,15 +24,16 @@ TARGETS: dict[str, str] = {
 
 
 def contents(what: str) -> str:
+    from qmpsh.cli.command import cli
+
     if what == "man":
         from qmpsh import __version__
-        from qmpsh.cli.command import cli
         from tools.manpage import render
 
         return render(cli, __version__)
     from qmpsh.cli.shellcomplete import script
 
-    return script(what)
+    return script(cli, what)
 
 
 def _changes(root: Path) -> dict[str, str]:

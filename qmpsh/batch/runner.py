@@ -33,9 +33,9 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
+from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
-from qmpsh.wire.dial import os_text
 from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
@@ -329,7 +329,7 @@ class BatchRunner:
         if failed:
             text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
             if self.ctx.conn.guest_agent:
-                from qmpsh.wire.agent import explain
+                from qmpsh.schema.agent import explain
 
                 better = explain(reply, sent.request.command)
                 if better is not None:

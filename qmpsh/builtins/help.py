@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from qmpsh.builtins import helptext
+from qmpsh.builtins.keytable import keys_text
 from qmpsh.builtins.registry import Context, builtin, load_all
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.parser import ParseError, Request, parse
+from qmpsh.schema.agent import AgentCommand
 from qmpsh.schema.service import service_for
 from qmpsh.schema.validate import Problem, suggest
-from qmpsh.shell.bindings import keys_text
-from qmpsh.wire.agent import AgentCommand
 
 USAGE = "[COMMAND|EVENT|BUILT-IN [KEY=VALUE ...] | keys]"
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from qmpsh.builtins.registry import Builtin
+from qmpsh.schema.agent import AgentCommand
 from qmpsh.schema.model import Alternate, Array, Enum, Member, Object, Schema, Type
-from qmpsh.wire.agent import AgentCommand
 
 #: (group title, words that put a command in it): the first match wins
 _GROUP_WORDS = (

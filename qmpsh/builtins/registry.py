@@ -125,7 +125,7 @@ REGISTRY: dict[str, Builtin] = {}
 #: completion), so batch start-up pays for none of them.  Add a row here when
 #: adding a built-in; `test_builtins` checks the table against the modules.
 MODULES: dict[str, str] = {
-    "events": "qmpsh.builtins.events_list",
+    "events": "qmpsh.builtins.events",
     "hmp": "qmpsh.builtins.hmp",
     "getfd": "qmpsh.builtins.fds",
     "add-fd": "qmpsh.builtins.fds",

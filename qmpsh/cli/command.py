@@ -19,8 +19,8 @@ from click.core import ParameterSource
 from qmpsh import __version__
 from qmpsh.cli import invoke
 from qmpsh.cli.addrcomplete import complete_address
-from qmpsh.cli.main import interrupted, usage_error
 from qmpsh.cli.options import ALL, EVENT_FILTER, ORDERED, UsageError, click_options
+from qmpsh.cli.problems import interrupted, usage_error
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import output_failed
 
@@ -56,7 +56,7 @@ def _print_completion(ctx: click.Context, param: Any, shell: str | None) -> None
         return
     from qmpsh.cli.shellcomplete import script
 
-    _emit(ctx, script(shell))
+    _emit(ctx, script(cli, shell))
 
 
 def _print_version(ctx: click.Context, param: Any, value: bool) -> None:

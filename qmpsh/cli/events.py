@@ -35,6 +35,7 @@ from qmpsh.cli.command import (
     merged_options,
 )
 from qmpsh.cli.options import finite_range
+from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import highlight_json, render_json
 
@@ -135,7 +136,7 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     try:
         return asyncio.run(listener.run(where))
     except KeyboardInterrupt:
-        from qmpsh.cli.main import interrupted
+        from qmpsh.cli.problems import interrupted
 
         return interrupted()
 
@@ -177,7 +178,7 @@ class Listener:
         try:
             wirelog = WireLog(s.logfile, warn=_warn) if s.logfile else None
         except OSError as err:
-            return _fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
+            return fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
         events = EventLog(16)
         conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
         # what the connection warns about (a listener that failed, a dropped
@@ -237,7 +238,7 @@ class Listener:
         try:
             await conn.connect(address, s.connect_timeout)
             if conn.guest_agent:  # nothing would ever be printed
-                return _fail(
+                return fail(
                     f"{address} is a guest agent, which sends no events: "
                     "qmpsh events listens to a QEMU monitor",
                     Exit.USAGE,
@@ -246,9 +247,9 @@ class Listener:
             flush()
             if self.output_error is not None:
                 return output_failed(self.output_error)
-            return _fail(message, code) if message is not None else int(code)
+            return fail(message, code) if message is not None else int(code)
         except QmpshError as err:
-            return _fail(err.message, err.exit_code)
+            return fail(err.message, err.exit_code)
         finally:
             await conn.close()
             if wirelog is not None:
@@ -319,12 +320,3 @@ def ending(
 def _warn(text: str) -> None:
     sys.stderr.write(f"qmpsh: warning: {text}\n")
     sys.stderr.flush()
-
-
-def _fail(message: str, code: Exit) -> int:
-    from qmpsh.core.output import settle
-
-    settle()
-    sys.stderr.write(f"qmpsh: {message}\n")
-    sys.stderr.flush()
-    return int(code)

@@ -11,21 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from qmpsh.core.exitcodes import Exit
-
-
-def usage_error(message: str) -> int:
-    sys.stderr.write(f"qmpsh: {message} (see qmpsh --help)\n")
-    return int(Exit.USAGE)
-
-
-def interrupted() -> int:
-    """Ctrl-C: ``qmpsh: interrupted`` and 130, the same for every command
-    (and no blank line before it: what draws on the terminal, such as
-    wait-job's progress bar, clears its line for it)."""
-    sys.stderr.write("qmpsh: interrupted\n")
-    sys.stderr.flush()
-    return int(Exit.INTERRUPTED)
+from qmpsh.cli.problems import interrupted, usage_error
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +17,7 @@ import click
 from qmpsh.cli.addrcomplete import complete_address
 from qmpsh.cli.command import QmpshGroup
 from qmpsh.cli.options import finite_range
+from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def address_of(opts: dict[str, Any]) -> Address:
 def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     """Connect to ``--socket`` (or $QMP_SOCKET), run *job(conn)*, disconnect;
     return the exit code, having printed one line on failure."""
-    from qmpsh.cli.main import interrupted
+    from qmpsh.cli.problems import interrupted
     from qmpsh.core.errors import QmpshError
     from qmpsh.core.output import OutputError, flush, output_failed
     from qmpsh.qom.model import QomError
@@ -109,15 +109,6 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
         return asyncio.run(main())
     except KeyboardInterrupt:
         return interrupted()
-
-
-def fail(message: str, code: int) -> int:
-    """Say *message* on stderr (one line, after what stdout holds); *code*."""
-    from qmpsh.core.output import settle
-
-    settle()
-    sys.stderr.write(f"qmpsh: {message}\n")
-    return int(code)
 
 
 @click.group(

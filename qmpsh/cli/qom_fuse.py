@@ -212,7 +212,7 @@ class QomFS(Operations):  # type: ignore[misc]
 
 def mount(mountpoint: str, address: Address, opts: dict[str, Any]) -> int:
     """Mount until unmounted or signalled; return the exit code."""
-    from qmpsh.cli.qom import fail
+    from qmpsh.cli.problems import fail
     from qmpsh.core.errors import QmpshError
     from qmpsh.core.exitcodes import Exit
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from typing import NamedTuple, Protocol
 
 from qmpsh.builtins.registry import Console, Context
-from qmpsh.cli.main import interrupted
+from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit

@@ -24,6 +24,7 @@ import os
 import re
 from typing import Any, ClassVar
 
+import click
 from click.shell_completion import (
     BashComplete,
     CompletionItem,
@@ -246,16 +247,12 @@ def register() -> None:
         add_completion_class(cls, name)
 
 
-def script(shell: str) -> str:
-    """The completion script for *shell* (one of `SHELLS`)."""
-    from qmpsh.cli.command import cli
-
-    return _CLASSES[shell](cli, {}, PROG, COMPLETE_VAR).source()
+def script(command: click.Command, shell: str) -> str:
+    """The completion script of *command* for *shell* (one of `SHELLS`)."""
+    return _CLASSES[shell](command, {}, PROG, COMPLETE_VAR).source()
 
 
-def completions(line: str) -> list[CompletionItem[Any]]:
+def completions(command: click.Command, line: str) -> list[CompletionItem[Any]]:
     """What Tab offers at the end of *line* (``qmpsh ...``): for tests."""
-    from qmpsh.cli.command import cli
-
     args, incomplete = split_line(line)
-    return Bash(cli, {}, PROG, COMPLETE_VAR).get_completions(args, incomplete)
+    return Bash(command, {}, PROG, COMPLETE_VAR).get_completions(args, incomplete)

@@ -193,7 +193,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[str]]:
     except FileNotFoundError:
         return {}, []
     except OSError as err:
-        from qmpsh.wire.dial import os_text  # only now: completion reads this file
+        from qmpsh.core.text import os_text
 
         return {}, [f"cannot read it: {os_text(err)}; using the defaults"]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -208,7 +208,7 @@ def shell_config(path: Path | None = None) -> dict[str, Any]:
     try:
         write_template(path)
     except OSError as err:
-        from qmpsh.wire.dial import os_text
+        from qmpsh.core.text import os_text
 
         sys.stderr.write(f"qmpsh: cannot write {path}: {os_text(err)}\n")
     values, warnings = load(path)

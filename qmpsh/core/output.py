@@ -20,7 +20,7 @@ import sys
 from typing import TextIO
 
 from qmpsh.core.exitcodes import Exit
-from qmpsh.wire.dial import os_text
+from qmpsh.core.text import os_text
 
 
 class OutputError(OSError):

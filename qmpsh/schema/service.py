@@ -26,9 +26,9 @@ from typing import Any, Protocol
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.listeners import Listeners
 from qmpsh.lang.parser import Typer
+from qmpsh.schema.agent import AgentCommand, parse_guest_info
 from qmpsh.schema.cache import SchemaCache, command_names, commands_digest, server_key
 from qmpsh.schema.model import Schema, SchemaError
-from qmpsh.wire.agent import AgentCommand, parse_guest_info
 
 #: the key of the session's `SchemaService` in `qmpsh.builtins.registry.Context.state`
 STATE_KEY = "schema"

@@ -69,7 +69,7 @@ class SchemaAssist:
         if schema is not None:
             return check_request(request.message, schema, MODULES)
         if self.service.agent_commands and request.command:
-            from qmpsh.wire.agent import check_command
+            from qmpsh.schema.agent import check_command
 
             agent = self.service.agent_commands
             return check_command(request.command, agent, MODULES)
@@ -113,7 +113,7 @@ async def batch_checks(ctx: Context) -> BatchChecks:
         agent = service.agent_commands
         if not agent:
             return BatchChecks(None, None, None)
-        from qmpsh.wire.agent import check_command
+        from qmpsh.schema.agent import check_command
 
         def check(request: Request) -> str | None:
             return check_command(request.command, agent, MODULES)

@@ -1,11 +1,11 @@
-"""The shell's keys: one table that both binds them and describes them.
+"""The shell's key bindings, made from the one key table.
 
-`describe_keys()` gives the (keys, description) rows for ``help keys``;
-`make_key_bindings(shell)` builds prompt_toolkit bindings from the same
-table, acting on a `qmpsh.shell.state.Shell`.  prompt_toolkit's own emacs/vi
-editing, history search and suggestion keys come on top (some are listed
-here for the user, with no action of ours).  Alt-letter keys are bound in
-emacs mode only: in vi mode Escape followed by a letter means something else.
+`make_key_bindings(shell)` builds prompt_toolkit bindings from
+`qmpsh.builtins.keytable.KEYS` (which also gives ``help keys`` its rows),
+acting on a `qmpsh.shell.state.Shell`.  prompt_toolkit's own emacs/vi
+editing, history search and suggestion keys come on top.  Alt-letter keys
+are bound in emacs mode only: in vi mode Escape followed by a letter means
+something else.
 
 While a question is asked (`qmpsh.shell.state.Shell.confirm`), the question has
 the keyboard focus, so none of prompt_toolkit's editing keys reach the
@@ -15,90 +15,14 @@ input; every key goes to `answer_for`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the table is read without prompt_toolkit (help keys)
+from qmpsh.builtins.keytable import KEYS
+
+if TYPE_CHECKING:
     from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
     from qmpsh.shell.state import Shell
-
-
-@dataclass(frozen=True)
-class Key:
-    #: as shown to the user
-    label: str
-    description: str
-    #: prompt_toolkit key sequences bound to the action (none: documentation only)
-    sequences: tuple[tuple[str, ...], ...] = ()
-    #: the Shell method to call
-    action: str = ""
-    #: "emacs" to bind only in emacs mode
-    only: str = ""
-
-
-KEYS: tuple[Key, ...] = (
-    Key(
-        "Enter",
-        "run the line (while a command runs: queue it, to run after); inside "
-        "transaction( or an open quote or bracket, start a continuation line",
-        (("enter",),),
-        "submit",
-    ),
-    Key("Alt-Enter", "insert a new line", (("escape", "enter"),), "newline"),
-    Key(
-        "Ctrl-C",
-        "clear the line, or cancel the running command and drop the queued lines",
-        (("c-c",),),
-        "interrupt",
-    ),
-    Key("Ctrl-D", "quit (on an empty line)", (("c-d",),), "quit"),
-    Key("Up / Down", "previous / next command from the history"),
-    Key("Ctrl-R", "search the history (again: older match; Enter takes it)"),
-    Key("Right / Ctrl-E", "take the grey suggestion from the history"),
-    Key("Tab", "complete (when completion is available)"),
-    Key(
-        "Escape",
-        "close the completion menu (emacs mode)",
-        (("escape",),),
-        "close_menu",
-        "emacs",
-    ),
-    Key("F1 / Alt-H", "list these keys", (("f1",), ("escape", "h")), "show_keys"),
-    Key(
-        "F2 / Alt-P",
-        "pretty / compact replies",
-        (("f2",), ("escape", "p")),
-        "toggle_pretty",
-    ),
-    Key(
-        "F3 / Alt-V",
-        "verbose: show each request as JSON",
-        (("f3",), ("escape", "v")),
-        "toggle_verbose",
-    ),
-    Key(
-        "F4 / Alt-N",
-        "events: in the pane, inline above the prompt, or off",
-        (("f4",), ("escape", "n")),
-        "cycle_events",
-    ),
-    Key(
-        "Alt-Up / Alt-Down",
-        "event pane taller / shorter",
-        (("escape", "up"), ("escape", "down")),
-        "resize_pane",
-    ),
-    Key(
-        "F5 / Alt-M", "emacs / vi editing keys", (("f5",), ("escape", "m")), "toggle_vi"
-    ),
-    Key(
-        "F6 / Alt-R",
-        "reconnect now (after the connection was lost)",
-        (("f6",), ("escape", "r")),
-        "reconnect_now",
-    ),
-)
 
 
 def default_answer(question: str) -> bool | None:
@@ -129,18 +53,6 @@ def answer_for(key: str, question: str) -> bool | None:
     if key in ("c-m", "c-j"):  # Enter (Ctrl-J: Enter on some terminals)
         return default
     return False if default is False else None
-
-
-def describe_keys() -> list[tuple[str, str]]:
-    """(keys, what they do) for every key the shell documents."""
-    return [(k.label, k.description) for k in KEYS]
-
-
-def keys_text() -> str:
-    """The key table as F1 and ``help keys`` print it."""
-    from qmpsh.builtins.helptext import keys_help
-
-    return "\n".join(keys_help(describe_keys()))
 
 
 def make_key_bindings(shell: Shell) -> KeyBindings:

@@ -426,7 +426,7 @@ def make_completer(service: Any, live: LiveValues | None = None) -> QmpCompleter
     `qmpsh.schema.service.SchemaService`), or a guest agent's command list,
     every built-in, live values."""
     from qmpsh.builtins.registry import load_all
-    from qmpsh.wire.agent import command_values
+    from qmpsh.schema.agent import command_values
 
     return QmpCompleter(
         lambda: service.schema,

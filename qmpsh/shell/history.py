@@ -31,7 +31,7 @@ from prompt_toolkit.history import History
 
 from qmpsh.core.paths import state_dir
 from qmpsh.core.privfile import Warn, make_private_dir, no_warning, open_private
-from qmpsh.wire.dial import os_text
+from qmpsh.core.text import os_text
 
 Keep = Callable[[str], str | None]
 

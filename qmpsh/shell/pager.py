@@ -8,7 +8,7 @@ import shlex
 import subprocess
 from collections.abc import Mapping
 
-from qmpsh.wire.dial import os_text
+from qmpsh.core.text import os_text
 
 DEFAULT_PAGER = "less -SRXF"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

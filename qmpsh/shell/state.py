@@ -188,7 +188,7 @@ class Shell:
         if is_error(reply):
             line = None
             if command and self.ctx.conn.guest_agent:
-                from qmpsh.wire.agent import explain
+                from qmpsh.schema.agent import explain
 
                 line = explain(reply, command)
             self.printer.error(line or error_line(reply))
@@ -509,7 +509,7 @@ class Shell:
             )
 
     def show_keys(self) -> None:
-        from qmpsh.shell.bindings import keys_text
+        from qmpsh.builtins.keytable import keys_text
 
         self.printer.block(keys_text())
 

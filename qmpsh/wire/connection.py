@@ -34,11 +34,12 @@ from qmpsh.core.errors import (
     QmpshError,
 )
 from qmpsh.core.listeners import Listeners
+from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import Adapter
 from qmpsh.wire.address import Address, UnixAddress
 from qmpsh.wire.customids import CustomIds
-from qmpsh.wire.dial import open_socket, os_text
+from qmpsh.wire.dial import open_socket
 from qmpsh.wire.eventlog import EventLog
 from qmpsh.wire.failures import Evidence, ended, session_error
 

@@ -15,13 +15,8 @@ import stat
 from typing import Any
 
 from qmpsh.core.errors import ConnectFailed
+from qmpsh.core.text import os_text
 from qmpsh.wire.address import Address, TcpAddress, UnixAddress
-
-
-def os_text(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror:
-        return err.strerror.lower() if err.strerror[0].isupper() else err.strerror
-    return str(err) or type(err).__name__
 
 
 def no_socket_text(path: str, agent: bool = False) -> str:

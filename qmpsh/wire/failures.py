@@ -10,9 +10,9 @@ from typing import NamedTuple
 from qemu.qmp.error import ProtocolError
 from qemu.qmp.qmp_client import NegotiationError
 
+from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import CutMessage
-from qmpsh.wire.dial import os_text
 
 
 class Evidence(NamedTuple):

@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass, field
 
 from qmpsh.core.errors import ConnectFailed
+from qmpsh.core.text import os_text
 from qmpsh.wire.address import Address, UnixAddress
 from qmpsh.wire.connection import Connection
-from qmpsh.wire.dial import os_text
 
 
 def clear_stale_socket(path: str) -> None:

@@ -15,8 +15,8 @@ import pytest
 
 from qmpsh.core.errors import CommandTimeout
 from qmpsh.core.exitcodes import Exit
+from qmpsh.schema.agent import AgentCommand, guest_commands
 from qmpsh.wire.address import UnixAddress
-from qmpsh.wire.agent import AgentCommand, guest_commands
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.wirelog import WireLog
 from tests.procs import GuestAgent, Qemu, qmpsh

@@ -16,6 +16,7 @@ import pytest
 
 from qmpsh.cli import addrcomplete, shellcomplete
 from qmpsh.cli.addrcomplete import Candidate, candidates
+from qmpsh.cli.command import cli
 from qmpsh.cli.shellcomplete import bash_word, completions, split_line
 from tests.procs import ROOT
 
@@ -52,7 +53,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def values(line: str) -> list[str]:
-    return [item.value for item in completions(line)]
+    return [item.value for item in completions(cli, line)]
 
 
 # -- reading the command line ---------------------------------------------
@@ -156,7 +157,7 @@ def test_config_file_addresses(private_dirs: Path) -> None:
 
 
 def test_first_word_offers_subcommands_and_sockets(tree: Path) -> None:
-    found = completions("qmpsh ")
+    found = completions(cli, "qmpsh ")
     assert [i.value for i in found] == [
         "events",
         "qom",
@@ -188,8 +189,8 @@ def test_options_and_their_values(tree: Path) -> None:
     assert values("qmpsh --color=al") == ["always"]
     assert values("qmpsh --show-events ") == ["pane", "inline", "off"]
     assert {"-c", "--command", "--completion", "--version"} <= set(values("qmpsh -"))
-    assert [i.type for i in completions("qmpsh -f ")] == ["file"]
-    assert [i.type for i in completions("qmpsh -l ")] == ["file"]
+    assert [i.type for i in completions(cli, "qmpsh -f ")] == ["file"]
+    assert [i.type for i in completions(cli, "qmpsh -l ")] == ["file"]
     assert values("qmpsh --completion ") == ["bash", "zsh", "fish"]
 
 
@@ -283,6 +284,6 @@ def test_completion_option_prints_the_scripts() -> None:
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-        assert done.stdout == shellcomplete.script(shell)
+        assert done.stdout == shellcomplete.script(cli, shell)
         assert "_QMPSH_COMPLETE=" in done.stdout
         assert "%(" not in done.stdout  # every placeholder filled

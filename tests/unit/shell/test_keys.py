@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from prompt_toolkit.enums import EditingMode
 
+from qmpsh.builtins.keytable import KEYS, describe_keys
 from qmpsh.core.settings import Settings
-from qmpsh.shell.bindings import KEYS, answer_for, default_answer, describe_keys
+from qmpsh.shell.bindings import answer_for, default_answer
 from qmpsh.shell.history import HistoryFile, history_path, parse_entries
 from qmpsh.shell.modes_api import Hooks, Run, ShellApi
 from tests.replkit import Driver, shell

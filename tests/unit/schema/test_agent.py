@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from qmpsh.builtins import helptext
 from qmpsh.builtins import registry as builtins
-from qmpsh.wire.agent import (
+from qmpsh.schema.agent import (
     AgentCommand,
     check_command,
     command_values,
