@@ -1,4 +1,5 @@
-"""Settings: defaults < config file < environment < flags; the config file."""
+"""Settings: defaults < config file < environment < flags; the config file;
+each setting declared once, and found everywhere its declaration says."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qmpsh.core import config
-from qmpsh.core.settings import Settings, build_settings
+from qmpsh.core.settings import DEFAULTS, SETTINGS, Settings, build_settings
 
 
 def test_precedence_defaults_file_env_flags() -> None:
@@ -109,3 +110,19 @@ def test_style_accepts_any_pygments_style(tmp_path: Path) -> None:
         {"style": "monokai", "confirm_commands": ("quit",)},
         [],
     )
+
+
+# -- one declaration per setting (qmpsh.core.settings) ----------------------
+
+
+def test_the_declarations_are_the_fields_of_settings() -> None:
+    """No setting is declared apart from its field: the table is `Settings`."""
+    assert [s.name for s in SETTINGS] == list(Settings._fields)
+    assert all(getattr(Settings(), s.name) == s.default for s in SETTINGS)
+    assert Settings() == DEFAULTS
+    # the defaults the wire layer uses are the settings' own
+    from qmpsh.wire import connection, eventlog
+
+    assert DEFAULTS.connect_timeout == connection.DEFAULT_CONNECT_TIMEOUT
+    assert DEFAULTS.read_limit == connection.DEFAULT_READ_LIMIT
+    assert DEFAULTS.event_history == eventlog.DEFAULT_HISTORY
