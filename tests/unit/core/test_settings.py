@@ -126,3 +126,17 @@ def test_the_declarations_are_the_fields_of_settings() -> None:
     assert DEFAULTS.connect_timeout == connection.DEFAULT_CONNECT_TIMEOUT
     assert DEFAULTS.read_limit == connection.DEFAULT_READ_LIMIT
     assert DEFAULTS.event_history == eventlog.DEFAULT_HISTORY
+
+
+def test_a_limit_holds_in_the_config_file_as_on_the_command_line() -> None:
+    """--retry-delay 99999 is refused as ``retry_delay = 99999`` is (the
+    command line's side: tests/unit/cli/test_options.py)."""
+    values, warnings = config.check({"retry_delay": 99999, "retries": 1001})
+    assert values == {}
+    assert warnings == [
+        "retry_delay: expected 0 to 3600, not 99999; using the default",
+        "retries: expected 0 to 1000, not 1001; using the default",
+    ]
+    assert config.check({"retry_delay": 3600, "retries": 1000})[1] == []
+    _, warnings = config.check({"retry_delay": float("inf")})
+    assert warnings == ["retry_delay: expected 0 to 3600, not inf; using the default"]
