@@ -1,8 +1,9 @@
 """The man page, docs/qmpsh.1, written from the click definition.
 
 `render` walks the command tree of qmpsh.cli.command (usage, help text, options of
-every command and subcommand) and adds the sections click knows nothing of
-(exit status, environment, files).  ``python -m tools.generate`` writes it;
+every command and subcommand) and adds the sections click knows nothing of:
+the config file's settings and the environment variables (from the
+settings' declarations, qmpsh.core.settings), exit status, files.  ``python -m tools.generate`` writes it;
 a test checks that the file in the repository is current.
 """
 
@@ -14,7 +15,9 @@ from collections.abc import Iterator
 
 import click
 
+from qmpsh.core.config import toml_value
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.settings import SETTINGS
 
 #: EXIT STATUS: code -> meaning (a test checks the codes against Exit)
 EXIT_STATUS: dict[Exit, str] = {
@@ -41,8 +44,8 @@ EXIT_STATUS: dict[Exit, str] = {
 
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("QMP_SOCKET", "The address used when none is given."),
-    ("NO_COLOR", "When set and not empty, no colour (--color=always still wins)."),
-    ("QMPSH_PAGER", "The pager for output taller than the screen (over $PAGER)."),
+    # the settings' variables (NO_COLOR, QMPSH_PAGER), as they declare them
+    *((s.env, s.env_help) for s in SETTINGS if s.env),
     ("PAGER", "The pager when neither QMPSH_PAGER nor the config file names one."),
     (
         "XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME",
@@ -155,6 +158,30 @@ def _walk(ctx: click.Context) -> Iterator[click.Context]:
         yield from _walk(sub_ctx)
 
 
+def configuration() -> list[str]:
+    """The CONFIGURATION section: every config-file key, at its default,
+    with its comment and its limits."""
+    out = [
+        ".SH CONFIGURATION",
+        ".PP\n"
+        + escape(
+            "The interactive shell reads these settings from "
+            "$XDG_CONFIG_HOME/qmpsh/config.toml (see FILES), shown here at their "
+            "defaults.  Later sources win: defaults < the file < the environment "
+            "< options.  A bad entry costs that setting and one warning line."
+        ),
+    ]
+    for s in SETTINGS:
+        if not s.config:
+            continue
+        text = s.config
+        if s.limits():
+            text += f"  From {s.limits()}."
+        value = escape(toml_value(s.default))
+        out.append(f".TP\n\\fB{escape(s.name)}\\fR = {value}\n{escape(text)}")
+    return out
+
+
 def render(cli: click.Group, version: str) -> str:
     root = click.Context(cli, info_name="qmpsh", **cli.context_settings)
     subs = list(_walk(root))
@@ -191,6 +218,7 @@ def render(cli: click.Group, version: str) -> str:
         if records:
             out.append(".PP\nOptions:")
             out.extend(_option_list(records))
+    out += configuration()
     out.append(".SH EXIT STATUS")
     for code, meaning in EXIT_STATUS.items():
         out.append(f".TP\n.B {int(code)}\n{escape(meaning)}")

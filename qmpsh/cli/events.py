@@ -34,14 +34,31 @@ from qmpsh.cli.command import (
     event_filter_options,
     merged_options,
 )
-from qmpsh.cli.options import finite_range
+from qmpsh.cli.options import (
+    click_options,
+    finite_range,
+    setting_option,
+    setting_values,
+)
 from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import highlight_json, render_json
+from qmpsh.core.settings import SETTING
 
 
 def _options(func: Any) -> Any:
     for option in reversed(event_filter_options(short=True)):
+        func = option(func)
+    return func
+
+
+#: the settings whose options (as ``qmpsh`` has them) it takes, besides -p
+SETTINGS_TAKEN = ("logfile", "connect_timeout", "color")
+
+
+def _settings_options(func: Any) -> Any:
+    opts = [setting_option(SETTING[name]) for name in SETTINGS_TAKEN]
+    for option in reversed(click_options(opts)):
         func = option(func)
     return func
 
@@ -71,26 +88,7 @@ def _options(func: Any) -> Any:
     help='Add a "time" member: the event\'s timestamp in ISO 8601 (UTC).',
 )
 @click.option("-p", "--pretty", is_flag=True, help="Indent the JSON.")
-@click.option(
-    "-l",
-    "--logfile",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Append every QMP message, both ways, to FILE as JSON lines.",
-)
-@click.option(
-    "--connect-timeout",
-    type=finite_range(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Give up connecting, or waiting for the greeting, after SECONDS "
-    "(default: 10).",
-)
-@click.option(
-    "--color",
-    type=click.Choice(["auto", "always", "never"]),
-    help="Colour output: auto (on a terminal, unless NO_COLOR is set), always or "
-    "never.",
-)
+@_settings_options
 @click.pass_context
 def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
     """Listen to ADDRESS and print its events as JSON lines.
@@ -118,15 +116,8 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     if where is None:
         raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     flt = click_event_filter(opts)
-    settings = build_settings(
-        {
-            "pretty": opts.get("pretty") or None,
-            "logfile": opts.get("logfile"),
-            "connect_timeout": opts.get("connect_timeout"),
-            "color": opts.get("color"),
-            "event_filter": flt,
-        }
-    )
+    given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
+    settings = build_settings({**given, "event_filter": flt})
     listener = Listener(
         settings,
         count=opts.get("count"),

@@ -1,7 +1,9 @@
 """From parsed options to a running session (no click here).
 
 Both readings of the command line end here: click's (qmpsh.cli.command) and the
-fast path's (qmpsh.cli.options.fast_parse).  Option combinations that make no
+fast path's (qmpsh.cli.options.fast_parse).  What the options set comes from
+the settings' declarations (`qmpsh.cli.options.setting_values`); only the
+event filter is made here, of its several options.  Option combinations that make no
 sense raise `qmpsh.cli.options.UsageError`.
 """
 
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from qmpsh.cli.options import UsageError
+from qmpsh.cli.options import UsageError, setting_values
 
 if TYPE_CHECKING:
     from qmpsh.core.eventfilter import EventFilter
@@ -51,33 +53,8 @@ def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
         from qmpsh.core.config import shell_config
 
         config = shell_config()
-    return build_settings(
-        {
-            "pretty": opts.get("pretty") or None,
-            "verbose": opts.get("verbose") or None,
-            "return_value": opts.get("return_value") or None,
-            "keep_going": opts.get("keep_going") or None,
-            "logfile": opts.get("logfile"),
-            "negotiate": False if opts.get("skip_negotiation") else None,
-            "hmp": opts.get("hmp") or None,
-            "timeout": opts.get("timeout"),
-            "connect_timeout": opts.get("connect_timeout"),
-            "color": opts.get("color"),
-            "max_inflight": opts.get("max_inflight"),
-            "validate": opts.get("validate"),
-            "event_filter": event_filter(opts),
-            "print_events": opts.get("print_events") or None,
-            "read_limit": opts.get("read_limit"),
-            "redact": False if opts.get("log_secrets") else None,
-            "event_display": opts.get("event_display"),
-            "event_pane_height": opts.get("event_pane_height"),
-            "key_mode": "vi" if opts.get("vi") else None,
-            "paging": False if opts.get("no_pager") else None,
-            "retries": opts.get("retries"),
-            "retry_delay": opts.get("retry_delay"),
-        },
-        config,
-    )
+    flags = {**setting_values(opts), "event_filter": event_filter(opts)}
+    return build_settings(flags, config)
 
 
 def ordered_sources(

@@ -1,67 +1,36 @@
-"""The session options, declared once: click builds them, and so does a fast path.
+"""The command-line options, declared once: click builds them, and so does a fast path.
 
-``qmpsh -c query-status SOCK`` must start no slower than qmp-shell, and
-importing click alone costs about as much as all of qmp-shell's own imports.
-So the options live in this click-free table: `click_options` turns it into
-click options for the full command line (help, subcommands, errors, shell
+Most options are settings' and come from their declarations
+(qmpsh.core.settings: flags, help, limits); the few others (the input,
+where to connect, the event filter) are declared here.  ``qmpsh -c
+query-status SOCK`` must start no slower than qmp-shell, and importing
+click alone costs about as much as all of qmp-shell's own imports.  So the
+options live in this click-free table: `click_options` turns it into click
+options for the full command line (help, subcommands, errors, shell
 completion), and `fast_parse` reads the plain shapes (options and one
 address) from the same table without importing click.  Anything the fast
 path does not fully understand (help, a subcommand, an unknown option, a
-value that does not convert) makes it step aside, so every error message
-still comes from click.  `tests/unit/test_options.py` checks that both
+value that does not convert or breaks a limit) makes it step aside, so
+every error message still comes from click.  `setting_values` says what the
+options given set.  `tests/unit/cli/test_options.py` checks that both
 readings agree.
 """
 
-from __future__ import annotations
+# (no ``from __future__ import annotations``: NamedTuple compiles each field
+# type given as text, at every start-up)
 
 import functools
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, NamedTuple
+
+from qmpsh.core.setting import Setting
+from qmpsh.core.settings import SETTINGS
 
 
 class UsageError(Exception):
     """Options that do not go together; exit code 2 with one line."""
-
-
-class Num(NamedTuple):
-    """A number option: int or float, with bounds."""
-
-    cast: type
-    min: float | None = None
-    min_open: bool = False
-    max: float | None = None
-
-    def convert(self, text: str) -> Any:
-        value = self.cast(text)
-        if not math.isfinite(value):  # nan and inf: no number of anything
-            raise ValueError(text)
-        if self.min is not None and (
-            value < self.min or (self.min_open and value == self.min)
-        ):
-            raise ValueError(text)
-        if self.max is not None and value > self.max:
-            raise ValueError(text)
-        return value
-
-
-class Choice(NamedTuple):
-    choices: tuple[str, ...]
-
-    def convert(self, text: str) -> str:
-        if text not in self.choices:
-            raise ValueError(text)
-        return text
-
-
-class Path(NamedTuple):
-    """A file name (not a directory)."""
-
-    def convert(self, text: str) -> str:
-        if os.path.isdir(text):
-            raise ValueError(text)
-        return text
 
 
 class Opt(NamedTuple):
@@ -71,41 +40,52 @@ class Opt(NamedTuple):
     #: "flag", "value", "multi" (repeatable value) or "bool" (--x/--no-x)
     kind: str = "flag"
     metavar: str = ""
-    type: Num | Choice | Path | None = None
     #: for kind "bool": the negative flag
     negative: str = ""
     #: short letters used only where asked for (``qmpsh events``)
     short: str = ""
+    #: the setting it sets, whose type and limits its value takes
+    setting: Setting | None = None
+    #: a file name (not a directory), for an option that is no setting's
+    file: bool = False
+
+    def convert(self, text: str) -> Any:
+        """The value of *text*; ValueError when it does not do."""
+        if self.setting is not None:
+            return self.setting.from_text(text)
+        if self.file and os.path.isdir(text):
+            raise ValueError(text)
+        return text
 
 
-FLOAT_POSITIVE = Num(float, 0, min_open=True)
+def setting_option(s: Setting) -> Opt:
+    """The option of the setting *s* (which has flags).
 
-SESSION: tuple[Opt, ...] = (
+    Its dest is the setting's name, but for a flag that does not turn the
+    setting on: that one's is its own name (``-N``, ``--skip-negotiation``:
+    ``skip_negotiation``), so the options read as given.
+    """
+    if s.negative:
+        kind = "bool"
+    elif s.takes_value():
+        kind = "value"
+    else:
+        kind = "flag"
+    dest = s.name
+    if kind == "flag" and s.flag_value() is not True:
+        dest = s.flags[-1].lstrip("-").replace("-", "_")
+    return Opt(dest, s.flags, s.help_text(), kind, s.metavar, s.negative, setting=s)
+
+
+INPUTS: tuple[Opt, ...] = (
     Opt("commands", ("-c", "--command"), "Run CMD and exit (repeatable; lines of one CMD run in turn; -c and -f run in the order given).", "multi", "CMD"),
-    Opt("files", ("-f", "--file"), "Run the commands in FILE (- reads stdin) and exit (repeatable).", "multi", "FILE", Path()),
-    Opt("pretty", ("-p", "--pretty"), "Indent JSON output."),
-    Opt("verbose", ("-v", "--verbose"), "Echo each request before its reply."),
-    Opt("return_value", ("-r", "--return-value"), 'Print only the "return" value of each reply.'),
-    Opt("keep_going", ("-k", "--keep-going"), "In batch mode, go on after an error instead of stopping."),
-    Opt("logfile", ("-l", "--logfile"), "Append every QMP message, both ways, to FILE as JSON lines.", "value", "FILE", Path()),
-    Opt("skip_negotiation", ("-N", "--skip-negotiation"), "Expect no greeting and negotiate nothing (for qemu-ga)."),
-    Opt("hmp", ("-H", "--hmp"), "HMP mode: every line is a human monitor command, sent through human-monitor-command, and its text output is printed as it is."),
+    Opt("files", ("-f", "--file"), "Run the commands in FILE (- reads stdin) and exit (repeatable).", "multi", "FILE", file=True),
+)  # fmt: skip
+
+TARGET: tuple[Opt, ...] = (
     Opt("listen", ("--listen",), "Accept mode: listen on ADDRESS and wait for QEMU to connect (QEMU started with -qmp unix:PATH, without server=on), instead of connecting.", "value", "ADDRESS"),
     Opt("pass_fds", ("--pass-fd",), "After connecting, open FILE (read-only; fd:N passes descriptor N as it is) and hand it to QEMU with getfd fdname=NAME (repeatable).", "multi", "NAME=FILE"),
     Opt("add_fds", ("--add-fd",), "After connecting, open FILE and hand it to QEMU with add-fd, into fd set ID or a new one (repeatable).", "multi", "[ID=]FILE"),
-    Opt("timeout", ("--timeout",), "Give up on a reply after SECONDS (default: wait forever).", "value", "SECONDS", FLOAT_POSITIVE),
-    Opt("connect_timeout", ("--connect-timeout",), "Give up connecting, or waiting for the greeting, after SECONDS (default: 10).", "value", "SECONDS", FLOAT_POSITIVE),
-    Opt("color", ("--color",), "Colour output: auto (on a terminal, unless NO_COLOR is set), always or never.", "value", "", Choice(("auto", "always", "never"))),
-    Opt("validate", ("--validate",), "Check each request against the server's schema before sending it (default: in the interactive shell only; in batch mode this fetches the schema first).  A line starting with ! is never checked.", "bool", negative="--no-validate"),
-    Opt("read_limit", ("--read-limit",), "Refuse a message from the server longer than BYTES, which ends the session (default: 10485760, 10 MiB).", "value", "BYTES", Num(int, 1024)),
-    Opt("log_secrets", ("--log-secrets",), "Write passwords and secret data to the wire log and the history as typed (by default they are replaced with <redacted>)."),
-    Opt("event_display", ("--show-events",), "In the shell, show live events in a pane under the input (default), inline above the prompt, or not at all (F4 switches).", "value", "", Choice(("pane", "inline", "off"))),
-    Opt("event_pane_height", ("--pane-height",), "Lines of the event pane (default: 5; Alt-Up/Alt-Down resize it).", "value", "LINES", Num(int, 1, max=100)),
-    Opt("vi", ("--vi",), "Use vi editing keys instead of emacs (F5 switches)."),
-    Opt("no_pager", ("--no-pager",), "Print long output straight to the terminal instead of paging it."),
-    Opt("retries", ("--retries",), "After the connection is lost, try N times to reconnect (default: 5).", "value", "N", Num(int, 0)),
-    Opt("retry_delay", ("--retry-delay",), "Wait SECONDS before the first reconnection attempt, twice as long before each next one, up to 30 (default: 2).", "value", "SECONDS", Num(float, 0)),
-    Opt("max_inflight", ("--max-inflight",), "Send up to N read-only requests ahead of their replies in batch mode (default: 64; 1 turns pipelining off).", "value", "N", Num(int, 1)),
 )  # fmt: skip
 
 EVENT_FILTER: tuple[Opt, ...] = (
@@ -116,15 +96,28 @@ EVENT_FILTER: tuple[Opt, ...] = (
     Opt("event_match", ("--match",), "Show only events whose data FIELD (a dotted path: device, data.device) is VALUE; FIELD!=VALUE and FIELD~=REGEX work too (repeatable).", "multi", "FIELD=VALUE", short="-m"),
 )  # fmt: skip
 
-PRINT_EVENTS = Opt(
-    "print_events",
-    ("--events",),
-    "In batch mode, also print each event that passes the filters as a JSON "
-    "line, when it arrives.",
-)
+#: where the options that are no setting's go among the settings' (which
+#: come in the order of their declarations): before the option of the
+#: setting named
+_PLACES: dict[str, tuple[Opt, ...]] = {"timeout": TARGET, "print_events": EVENT_FILTER}
+
+
+def _all() -> tuple[Opt, ...]:
+    out = list(INPUTS)
+    placed = set()
+    for s in SETTINGS:
+        if s.flags:
+            out += _PLACES.get(s.name, ())
+            placed.add(s.name)
+            out.append(setting_option(s))
+    for name, group in _PLACES.items():
+        if name not in placed:  # at the end, rather than lost
+            out += group
+    return tuple(out)
+
 
 #: every option of ``qmpsh [OPTIONS] [ADDRESS]`` and ``qmpsh wrap``
-ALL: tuple[Opt, ...] = (*SESSION, *EVENT_FILTER, PRINT_EVENTS)
+ALL: tuple[Opt, ...] = _all()
 
 #: first words that are subcommands, not addresses (``./wrap`` for a file)
 SUBCOMMANDS = ("open", "wrap", "qom", "events")
@@ -141,6 +134,24 @@ def defaults(options: Sequence[Opt] = ALL) -> dict[str, Any]:
         out[opt.dest] = {"flag": False, "multi": (), "value": None, "bool": None}[
             opt.kind
         ]
+    return out
+
+
+def setting_values(
+    opts: dict[str, Any], only: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The settings the options in *opts* (either reading's) set: for
+    `qmpsh.core.settings.build_settings`.  *only* names the settings wanted
+    (those of a subcommand's options); all by default."""
+    out: dict[str, Any] = {}
+    for opt in ALL:
+        s = opt.setting
+        if s is None or (only is not None and s.name not in only):
+            continue
+        value = opts.get(opt.dest)
+        if value is None or (opt.kind == "flag" and not value):
+            continue
+        out[s.name] = s.flag_value() if opt.kind == "flag" else value
     return out
 
 
@@ -204,7 +215,7 @@ def fast_parse(argv: Sequence[str]) -> tuple[str | None, dict[str, Any]] | None:
 
 def _store(opts: dict[str, Any], opt: Opt, text: str) -> bool:
     try:
-        value = opt.type.convert(text) if opt.type is not None else text
+        value = opt.convert(text)
     except ValueError:
         return False
     if opt.kind == "multi":
@@ -228,31 +239,39 @@ def click_options(
         kwargs: dict[str, Any] = {"help": opt.help}
         if opt.metavar:
             kwargs["metavar"] = opt.metavar
-        if opt.type is not None:
-            kwargs["type"] = _click_type(opt.type)
         if opt.kind == "flag":
             kwargs["is_flag"] = True
-        elif opt.kind == "multi":
-            kwargs["multiple"] = True
         elif opt.kind == "bool":
             flags = (f"{flags[0]}/{opt.negative}",)
             kwargs["default"] = None
+        else:
+            if opt.kind == "multi":
+                kwargs["multiple"] = True
+            kind = click_type(opt.setting) if opt.setting else None
+            if opt.file:
+                kind = click.Path(dir_okay=False)
+            if kind is not None:
+                kwargs["type"] = kind
         out.append(click.option(*flags, opt.dest, **kwargs))
     return out
 
 
-def _click_type(kind: Num | Choice | Path) -> Any:
+def click_type(s: Setting) -> Any:
+    """The click type of the setting *s*'s value, with its limits (imports
+    click); None for plain text."""
     import click
 
-    if isinstance(kind, Choice):
-        return click.Choice(list(kind.choices))
-    if isinstance(kind, Path):
+    if s.choices:
+        return click.Choice(list(s.choices))
+    if s.file:
         return click.Path(dir_okay=False)
-    if kind.cast is int:
-        lo = None if kind.min is None else int(kind.min)
-        hi = None if kind.max is None else int(kind.max)
-        return click.IntRange(min=lo, max=hi, min_open=kind.min_open)
-    return finite_range(kind.min, kind.max, kind.min_open)
+    if s.kind is int:
+        lo = None if s.min is None else int(s.min)
+        hi = None if s.max is None else int(s.max)
+        return click.IntRange(min=lo, max=hi, min_open=s.min_open)
+    if s.kind is float:
+        return finite_range(s.min, s.max, s.min_open)
+    return None
 
 
 def finite_range(
@@ -271,12 +290,13 @@ def _finite_range_type() -> Any:
         def convert(
             self, value: Any, param: click.Parameter | None, ctx: click.Context | None
         ) -> Any:
-            number = super().convert(value, param, ctx)
+            # finite first: inf is no number of seconds, whatever the range
+            number = click.FLOAT.convert(value, param, ctx)
             if not math.isfinite(number):
                 wanted = f" in the range {self._describe_range()}"
                 if self.min is None and self.max is None:
                     wanted = ""
                 self.fail(f"{value!r} is not a finite number{wanted}.", param, ctx)
-            return number
+            return super().convert(number, param, ctx)
 
     return FiniteFloatRange

@@ -16,14 +16,19 @@ import click
 
 from qmpsh.cli.addrcomplete import complete_address
 from qmpsh.cli.command import QmpshGroup
-from qmpsh.cli.options import finite_range
+from qmpsh.cli.options import click_type
 from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.settings import SETTING
 
 if TYPE_CHECKING:
     from qmpsh.wire.address import Address
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: the settings of the same name give these options' limits and defaults
+_TIMEOUT = SETTING["timeout"]
+_CONNECT_TIMEOUT = SETTING["connect_timeout"]
 
 
 def _out(line: str) -> None:
@@ -44,16 +49,17 @@ def _connection_options(func: F) -> F:
             ),
             click.option(
                 "--timeout",
-                type=finite_range(min=0, min_open=True),
+                type=click_type(_TIMEOUT),
                 metavar="SECONDS",
-                help="Give up on a reply after SECONDS (default: wait forever).",
+                help=f"Give up on a reply after SECONDS (default: {_TIMEOUT.shown}).",
             ),
             click.option(
                 "--connect-timeout",
-                type=finite_range(min=0, min_open=True),
-                default=10.0,
+                type=click_type(_CONNECT_TIMEOUT),
+                default=_CONNECT_TIMEOUT.default,
                 metavar="SECONDS",
-                help="Give up connecting after SECONDS (default: 10).",
+                help="Give up connecting after SECONDS "
+                f"(default: {_CONNECT_TIMEOUT.shown}).",
             ),
         ]
     ):
@@ -186,10 +192,11 @@ def list_cmd(path: str, **opts: Any) -> int:
 @_connection_options
 @click.option(
     "--max-inflight",
-    type=click.IntRange(min=1),
-    default=64,
+    type=click_type(SETTING["max_inflight"]),
+    default=SETTING["max_inflight"].default,
     metavar="N",
-    help="Keep up to N requests in flight while fetching (default: 64).",
+    help="Keep up to N requests in flight while fetching "
+    f"(default: {SETTING['max_inflight'].shown}).",
 )
 @click.argument("path", default="/")
 def tree_cmd(path: str, max_inflight: int, **opts: Any) -> int:

@@ -3,7 +3,9 @@
 It configures the interactive shell (batch mode never reads it, so scripts
 behave the same for every user).  On the first interactive run it is written
 with every setting at its default, commented out.  A mistake in it costs the
-one setting it concerns, with one warning line; qmpsh still starts.
+one setting it concerns, with one warning line; qmpsh still starts.  What
+the file may hold, the comments above, the checks, all come from the
+settings' declarations (qmpsh.core.settings).
 """
 
 from __future__ import annotations
@@ -17,64 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from qmpsh.core.paths import config_dir, private_dir
-from qmpsh.core.settings import CHOICES, Settings
+from qmpsh.core.settings import SETTING, SETTINGS
 
 #: the settings the file may set, in the order the template lists them, with
-#: the comment the template puts above each
-DOCUMENTED: tuple[tuple[str, str], ...] = (
-    ("pretty", "Indent JSON replies (F2 toggles it at run time; -p)."),
-    ("verbose", "Echo each request as JSON before its reply (F3 toggles; -v)."),
-    (
-        "color",
-        'Colour: "auto" (on a terminal, unless NO_COLOR is set), "always", "never".',
-    ),
-    (
-        "style",
-        "Any pygments style: monokai, solarized-dark, friendly... (pygmentize -L styles).",
-    ),
-    (
-        "pager",
-        'Pager for output taller than the screen; "" means $PAGER, else "less -SRXF".',
-    ),
-    ("paging", "Set to false to print long output straight to the terminal."),
-    ("history_size", "Commands kept in $XDG_STATE_HOME/qmpsh/history (0 keeps none)."),
-    (
-        "history_import",
-        'A qmp-shell history file imported on the first run ("" skips it).',
-    ),
-    (
-        "event_display",
-        'Where live events show: "pane" (under the input), "inline", "off".',
-    ),
-    ("event_pane_height", "Lines of the event pane (Alt-Up/Alt-Down resize it)."),
-    ("key_mode", 'Editing keys: "emacs" or "vi" (F5 switches).'),
-    (
-        "confirm",
-        "Ask before sending the commands below (on a terminal; never in batch).",
-    ),
-    ("confirm_commands", "QMP commands that need a confirmation."),
-    (
-        "confirm_hmp",
-        "HMP commands (sent with human-monitor-command) that need one too.",
-    ),
-    ("retries", "Reconnection attempts after the connection is lost (0: none)."),
-    (
-        "retry_delay",
-        "Seconds before the first attempt; doubled after each failure, up to 30.",
-    ),
-    (
-        "addresses",
-        'Offered by shell completion (qmpsh <Tab>) besides socket files: ["host:4444"].',
-    ),
+#: the comment the template puts above each (their declarations' ``config``)
+DOCUMENTED: tuple[tuple[str, str], ...] = tuple(
+    (s.name, s.config) for s in SETTINGS if s.config
 )
-
-_DEFAULTS = Settings()
-_LIMITS: dict[str, tuple[float, float]] = {
-    "history_size": (0, 10_000_000),
-    "event_pane_height": (1, 100),
-    "retries": (0, 1000),
-    "retry_delay": (0, 3600),
-}
 
 
 def config_path() -> Path:
@@ -97,7 +48,7 @@ def template() -> str:
     lines = [
         "# qmpsh configuration.  Every setting is shown at its default, commented",
         "# out: remove the '# ' before one to change it.  Later sources win:",
-        "# defaults < this file < environment (NO_COLOR, QMPSH_PAGER) < options.",
+        f"# defaults < this file < environment ({_variables()}) < options.",
         "# Only the interactive shell (and shell completion, for addresses) reads",
         "# this file; batch mode ignores it.",
     ]
@@ -105,9 +56,13 @@ def template() -> str:
         lines += [
             "",
             f"# {comment}",
-            f"# {key} = {toml_value(getattr(_DEFAULTS, key))}",
+            f"# {key} = {toml_value(SETTING[key].default)}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _variables() -> str:
+    return ", ".join(s.env for s in SETTINGS if s.env)
 
 
 def write_template(path: Path) -> bool:
@@ -136,51 +91,10 @@ def check(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             warnings.append(f"unknown setting {key!r}{hint}")
             continue
         try:
-            values[key] = _convert(key, value)
+            values[key] = SETTING[key].from_config(value)
         except ValueError as err:
             warnings.append(f"{key}: {err}; using the default")
     return values, warnings
-
-
-def _convert(key: str, value: Any) -> Any:
-    default = getattr(_DEFAULTS, key)
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, not {_show(value)}")
-        return value
-    if isinstance(default, (int, float)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, not {_show(value)}")
-        if isinstance(default, int) and not isinstance(value, int):
-            raise ValueError(f"expected a whole number, not {_show(value)}")
-        low, high = _LIMITS.get(key, (0, float("inf")))
-        if not low <= value <= high:
-            raise ValueError(f"expected {low:g} to {high:g}, not {value}")
-        return value
-    if isinstance(default, tuple):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(
-                f'expected a list of names like ["quit"], not {_show(value)}'
-            )
-        return tuple(value)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, not {_show(value)}")
-    choices = CHOICES.get(key)
-    if choices is not None and value not in choices:
-        raise ValueError(f"expected one of {', '.join(choices)}, not {_show(value)}")
-    if key == "style" and not _style_exists(value):
-        raise ValueError(f"no pygments style is called {_show(value)}")
-    return value
-
-
-def _style_exists(name: str) -> bool:
-    from pygments.styles import get_all_styles
-
-    return name in set(get_all_styles())
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, (str, list)) else repr(value)
 
 
 def load(path: Path) -> tuple[dict[str, Any], list[str]]:

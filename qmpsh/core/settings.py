@@ -1,107 +1,207 @@
-"""One immutable settings object, built once at start-up.
+"""Every setting, declared once, and the immutable settings object built from
+them at start-up.
+
+The fields of `Settings` are the table: each field is one setting's whole
+declaration.  Its name, type and default are the field's; the
+`qmpsh.core.setting.Setting` given with the default (`declare`, much as
+``field(default=..., metadata=...)`` in a dataclass) says the rest::
+
+    retry_delay: float = declare(2.0, Setting(
+        "Wait SECONDS before ... (default: {default}).",   # --help, man page
+        flags=("--retry-delay",), metavar="SECONDS",       # the option
+        min=0, max=3600,                                   # both ways in
+        config="Seconds before the first attempt; ...",    # a config-file key
+    ))
+
+Everything else derives from that: the click options and the fast path's
+reading of them (qmpsh.cli.options), what an option given sets
+(qmpsh.cli.invoke), the config file's template, its comments and its checks
+(qmpsh.core.config), the environment variables (`env_settings`), the
+defaults and limits in --help, and the man page (tools.manpage).  So adding
+a setting takes one declaration; for instance::
+
+    #: ring the terminal bell on an error reply
+    bell: bool = declare(False, Setting(
+        "Ring the terminal bell when a command fails.", flags=("--bell",),
+        config="Ring the terminal bell on an error reply (--bell).",
+    ))
+
+gives ``--bell`` (in --help, the man page and the completions; the fast path
+reads it too), ``settings.bell``, ``# bell = false`` in the config file's
+template (checked when read: ``bell = 1`` is one warning), and its line in
+the man page's CONFIGURATION section.  Then ``python -m tools.generate``.
+``tests/unit/core/test_settings.py`` checks that each setting shows up
+everywhere its declaration says.
+
+The order of the fields is the order of the options in --help and of the
+keys in the config file.  A field without a `Setting` is a setting nothing
+outside sets (``event_history``).
 
 Precedence: defaults < config file < environment < command-line flags.
-Nothing changes it afterwards; toggles made at run time live in the session.
+Nothing changes the settings afterwards; toggles made at run time live in
+the session.  A NamedTuple rather than a dataclass: it is built at every
+start-up, and a frozen dataclass of this size costs ~2 ms to create, a
+NamedTuple ~0.2.
 """
 
-from __future__ import annotations
+# (no ``from __future__ import annotations``: `declared` reads the fields'
+# types, and NamedTuple would compile each one given as text)
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
-from qmpsh.wire.connection import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_LIMIT
-from qmpsh.wire.eventlog import DEFAULT_HISTORY
+from qmpsh.core.setting import Setting, declare, declared, show
 
 if TYPE_CHECKING:
     from qmpsh.core.eventfilter import EventFilter
 
-#: the values a few string settings accept
-CHOICES: dict[str, tuple[str, ...]] = {
-    "color": ("auto", "always", "never"),
-    "event_display": ("pane", "inline", "off"),
-    "key_mode": ("emacs", "vi"),
-}
+
+def _not_a_style(name: str) -> str:
+    from pygments.styles import get_all_styles
+
+    if name in set(get_all_styles()):
+        return ""
+    return f"no pygments style is called {show(name)}"
 
 
 class Settings(NamedTuple):
-    """Every setting, with its default.  Immutable: ``replace`` gives a copy.
+    """Every setting, with its declaration and default.  Immutable:
+    ``replace`` gives a copy."""
 
-    A NamedTuple rather than a dataclass: it is built at every start-up, and
-    a frozen dataclass of this size costs ~2 ms to create, a NamedTuple ~0.2.
-    """
-
-    #: indent JSON output
-    pretty: bool = False
-    #: echo each request before its reply
-    verbose: bool = False
-    #: print only the "return" value of replies
-    return_value: bool = False
-    #: go on after an error reply (batch mode)
-    keep_going: bool = False
-    #: "auto", "always" or "never"
-    color: str = "auto"
-    #: a pygments style name for highlighting
-    style: str = "default"
-    #: seconds to wait for each reply; None waits forever
-    timeout: float | None = None
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    #: False for servers without a greeting (the guest agent, -N)
-    negotiate: bool = True
-    #: HMP mode (-H): every line is a human monitor command
-    hmp: bool = False
-    #: the wire log file, if any
-    logfile: str | None = None
-    #: how many events to keep in memory
-    event_history: int = DEFAULT_HISTORY
-    #: the longest message accepted from the server, in bytes
-    read_limit: int = DEFAULT_READ_LIMIT
+    # fmt: off
+    pretty: bool = declare(False, Setting(
+        "Indent JSON output.", flags=("-p", "--pretty"),
+        config="Indent JSON replies (F2 toggles it at run time; -p).",
+    ))
+    verbose: bool = declare(False, Setting(
+        "Echo each request before its reply.", flags=("-v", "--verbose"),
+        config="Echo each request as JSON before its reply (F3 toggles; -v).",
+    ))
+    return_value: bool = declare(False, Setting(
+        'Print only the "return" value of each reply.', flags=("-r", "--return-value"),
+    ))
+    keep_going: bool = declare(False, Setting(
+        "In batch mode, go on after an error instead of stopping.", flags=("-k", "--keep-going"),
+    ))
+    logfile: str | None = declare(None, Setting(
+        "Append every QMP message, both ways, to FILE as JSON lines.",
+        flags=("-l", "--logfile"), metavar="FILE", file=True,
+    ))
+    #: False for servers without a greeting (the guest agent)
+    negotiate: bool = declare(True, Setting(
+        "Expect no greeting and negotiate nothing (for qemu-ga).", flags=("-N", "--skip-negotiation"),
+    ))
+    hmp: bool = declare(False, Setting(
+        "HMP mode: every line is a human monitor command, sent through human-monitor-command, and its text output is printed as it is.",
+        flags=("-H", "--hmp"),
+    ))
+    timeout: float | None = declare(None, Setting(
+        "Give up on a reply after SECONDS (default: {default}).",
+        flags=("--timeout",), metavar="SECONDS", min=0, min_open=True, unset="wait forever",
+    ))
+    connect_timeout: float = declare(10.0, Setting(
+        "Give up connecting, or waiting for the greeting, after SECONDS (default: {default}).",
+        flags=("--connect-timeout",), metavar="SECONDS", min=0, min_open=True,
+    ))
+    color: str = declare("auto", Setting(
+        "Colour output: auto (on a terminal, unless NO_COLOR is set), always or never.",
+        flags=("--color",), choices=("auto", "always", "never"),
+        config='Colour: "auto" (on a terminal, unless NO_COLOR is set), "always", "never".',
+        env="NO_COLOR", env_sets="never",
+        env_help="When set and not empty, no colour (--color=always still wins).",
+    ))
+    style: str = declare("default", Setting(
+        config="Any pygments style: monokai, solarized-dark, friendly... (pygmentize -L styles).",
+        refuse=_not_a_style,
+    ))
+    #: None: in the interactive shell only (batch mode then fetches no schema)
+    validate: bool | None = declare(None, Setting(
+        "Check each request against the server's schema before sending it (default: {default}; in batch mode this fetches the schema first).  A line starting with ! is never checked.",
+        flags=("--validate",), negative="--no-validate", unset="in the interactive shell only",
+    ))
+    read_limit: int = declare(10 * 1024 * 1024, Setting(
+        "Refuse a message from the server longer than BYTES, which ends the session (default: {default}).",
+        flags=("--read-limit",), metavar="BYTES", min=1024,
+    ))
     #: replace passwords and secret data in the wire log and the history
-    redact: bool = True
-    #: requests sent ahead of their replies in batch mode (1: no pipelining)
-    max_inflight: int = 64
-    #: check requests against the server's schema before sending them; None:
-    #: in the interactive shell only (batch mode then fetches no schema)
-    validate: bool | None = None
-    #: which events the event pane and --events show (the history keeps all)
-    event_filter: EventFilter | None = None
-
-    #: batch mode: print events as JSON lines among the replies
-    print_events: bool = False
+    redact: bool = declare(True, Setting(
+        "Write passwords and secret data to the wire log and the history as typed (by default they are replaced with <redacted>).",
+        flags=("--log-secrets",),
+    ))
+    #: how many events to keep in memory
+    event_history: int = 1000
+    event_display: str = declare("pane", Setting(
+        "In the shell, show live events in a pane under the input, inline above the prompt, or not at all (default: {default}; F4 switches).",
+        flags=("--show-events",), choices=("pane", "inline", "off"),
+        config='Where live events show: "pane" (under the input), "inline", "off".',
+    ))
+    event_pane_height: int = declare(5, Setting(
+        "Lines of the event pane (default: {default}; Alt-Up/Alt-Down resize it).",
+        flags=("--pane-height",), metavar="LINES", min=1, max=100,
+        config="Lines of the event pane (Alt-Up/Alt-Down resize it).",
+    ))
+    key_mode: str = declare("emacs", Setting(
+        "Use vi editing keys instead of emacs (F5 switches).", flags=("--vi",), sets="vi",
+        choices=("emacs", "vi"), config='Editing keys: "emacs" or "vi" (F5 switches).',
+    ))
+    #: "" means $PAGER, else ``less -SRXF``
+    pager: str = declare("", Setting(
+        config='Pager for output taller than the screen; "" means $PAGER, else "less -SRXF".',
+        env="QMPSH_PAGER",
+        env_help="The pager for output taller than the screen (over $PAGER).",
+    ))
+    paging: bool = declare(True, Setting(
+        "Print long output straight to the terminal instead of paging it.", flags=("--no-pager",),
+        config="Set to false to print long output straight to the terminal.",
+    ))
+    history_size: int = declare(10000, Setting(
+        config="Commands kept in $XDG_STATE_HOME/qmpsh/history (0 keeps none).",
+        min=0, max=10_000_000,
+    ))
+    history_import: str = declare("~/.qmp-shell_history", Setting(
+        config='A qmp-shell history file imported on the first run ("" skips it).',
+    ))
+    confirm: bool = declare(True, Setting(
+        config="Ask before sending the commands below (on a terminal; never in batch).",
+    ))
+    confirm_commands: tuple[str, ...] = declare(("quit", "system_reset", "system_powerdown"), Setting(
+        config="QMP commands that need a confirmation.",
+    ))
+    confirm_hmp: tuple[str, ...] = declare(("quit", "q", "system_reset", "system_powerdown"), Setting(
+        config="HMP commands (sent with human-monitor-command) that need one too.",
+    ))
+    retries: int = declare(5, Setting(
+        "After the connection is lost, try N times to reconnect (default: {default}).",
+        flags=("--retries",), metavar="N", min=0, max=1000,
+        config="Reconnection attempts after the connection is lost (0: none).",
+    ))
+    retry_delay: float = declare(2.0, Setting(
+        "Wait SECONDS before the first reconnection attempt, twice as long before each next one, up to 30 (default: {default}).",
+        flags=("--retry-delay",), metavar="SECONDS", min=0, max=3600,
+        config="Seconds before the first attempt; doubled after each failure, up to 30.",
+    ))
+    max_inflight: int = declare(64, Setting(
+        "Send up to N read-only requests ahead of their replies in batch mode (default: {default}; 1 turns pipelining off).",
+        flags=("--max-inflight",), metavar="N", min=1,
+    ))
+    #: what shell completion offers for ADDRESS (qmpsh.cli.addrcomplete)
+    addresses: tuple[str, ...] = declare((), Setting(
+        config='Offered by shell completion (qmpsh <Tab>) besides socket files: ["host:4444"].',
+    ))
+    #: which events the event pane and --events show (the history keeps
+    #: all): made of the event filter options (qmpsh.cli.invoke.event_filter)
+    event_filter: "EventFilter | None" = None
+    print_events: bool = declare(False, Setting(
+        "In batch mode, also print each event that passes the filters as a JSON line, when it arrives.",
+        flags=("--events",),
+    ))
+    # fmt: on
 
     def validating(self, interactive: bool) -> bool:
         return interactive if self.validate is None else self.validate
 
-    # -- the interactive shell ---------------------------------------------
-    #: pager command for output taller than the screen; "" means $PAGER,
-    #: else ``less -SRXF``
-    pager: str = ""
-    #: page long output at all
-    paging: bool = True
-    #: commands kept in the history file (0: keep none)
-    history_size: int = 10000
-    #: a qmp-shell history file imported on first run ("" to skip)
-    history_import: str = "~/.qmp-shell_history"
-    #: where live events show: "pane" (under the input), "inline" (above the
-    #: prompt) or "off" (only in the ``events`` history)
-    event_display: str = "pane"
-    #: lines of the event pane
-    event_pane_height: int = 5
-    #: "emacs" or "vi" editing keys
-    key_mode: str = "emacs"
-    #: ask before sending the commands below (on a terminal only)
-    confirm: bool = True
-    confirm_commands: tuple[str, ...] = ("quit", "system_reset", "system_powerdown")
-    #: HMP commands (in human-monitor-command) that need the same confirmation
-    confirm_hmp: tuple[str, ...] = ("quit", "q", "system_reset", "system_powerdown")
-    #: reconnection attempts after the connection is lost (0: none)
-    retries: int = 5
-    #: seconds before the first attempt; doubled after each failure, up to 30
-    retry_delay: float = 2.0
-    #: addresses shell completion offers for ADDRESS (qmpsh.cli.addrcomplete)
-    addresses: tuple[str, ...] = ()
-
-    def replace(self, **changes: Any) -> Settings:
+    def replace(self, **changes: Any) -> Self:
         return self._replace(**changes)
 
     def use_color(self, isatty: bool) -> bool:
@@ -114,17 +214,30 @@ class Settings(NamedTuple):
         return isatty and not os.environ.get("NO_COLOR") and _term_ok()
 
 
+#: every setting's declaration, in the order of the fields
+SETTINGS: tuple[Setting, ...] = declared(Settings)
+#: the declarations by name
+SETTING: dict[str, Setting] = {s.name: s for s in SETTINGS}
+#: the defaults
+DEFAULTS = Settings()
+
+
 def _term_ok() -> bool:
     return os.environ.get("TERM", "") not in ("", "dumb")
 
 
 def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """The settings the environment gives: ``NO_COLOR`` and ``QMPSH_PAGER``."""
+    """The settings the environment gives (``NO_COLOR``, ``QMPSH_PAGER``: the
+    declarations' ``env``)."""
     out: dict[str, Any] = {}
-    if env.get("NO_COLOR"):
-        out["color"] = "never"
-    if "QMPSH_PAGER" in env:
-        out["pager"] = env["QMPSH_PAGER"]
+    for s in SETTINGS:
+        if not s.env:
+            continue
+        if s.env_sets is not None:
+            if env.get(s.env):
+                out[s.name] = s.env_sets
+        elif s.env in env:
+            out[s.name] = env[s.env]
     return out
 
 
@@ -138,10 +251,8 @@ def build_settings(
     A flag counts as given when it is not None.  *env* defaults to the
     process environment.
     """
-    known = set(Settings._fields)
-
     layers: dict[str, Any] = {}
     layers.update(config or {})
     layers.update(env_settings(os.environ if env is None else env))
     layers.update({k: v for k, v in flags.items() if v is not None})
-    return Settings(**{k: v for k, v in layers.items() if k in known})
+    return Settings(**{k: v for k, v in layers.items() if k in SETTING})

@@ -34,6 +34,7 @@ from qmpsh.core.errors import (
     QmpshError,
 )
 from qmpsh.core.listeners import Listeners
+from qmpsh.core.settings import DEFAULTS
 from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import Adapter
@@ -48,8 +49,8 @@ if TYPE_CHECKING:
     from qmpsh.wire.wirelog import WireLog
 
 
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_LIMIT = 10 * 1024 * 1024
+DEFAULT_CONNECT_TIMEOUT = DEFAULTS.connect_timeout
+DEFAULT_READ_LIMIT = DEFAULTS.read_limit
 #: how long a guest-sync-delimited round may take (without --timeout)
 AGENT_SYNC_TIMEOUT = 10.0
 

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from qmpsh.core.listeners import Listeners
+from qmpsh.core.settings import DEFAULTS
 
-DEFAULT_HISTORY = 1000
+DEFAULT_HISTORY = DEFAULTS.event_history
 
 
 class Event(NamedTuple):

@@ -1,4 +1,6 @@
-"""The option table: the click-free fast path reads command lines as click does."""
+"""The option table: the click-free fast path reads command lines as click
+does; what each option sets, and within which limits, comes from its
+setting's declaration."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ import pytest
 from qmpsh.cli import command as cli
 from qmpsh.cli import invoke
 from qmpsh.cli.options import ALL, defaults, fast_parse
+from qmpsh.core.config import check
+from qmpsh.core.setting import Setting
+from qmpsh.core.settings import SETTINGS, Settings
 
 
 def click_reading(
@@ -173,4 +178,93 @@ def test_not_a_finite_number_is_a_usage_error(argv: list[str]) -> None:
 
     done = CliRunner().invoke(cli.cli, argv)
     assert done.exit_code == 2, done.output
-    assert "is not a finite number in the range x>" in done.output
+    assert "is not a finite number in the range " in done.output
+
+
+def given(s: Setting) -> tuple[list[str], Any]:
+    """A use of the setting *s*'s option, and the value it should give."""
+    if s.negative:
+        return [s.negative], False
+    if not s.takes_value():
+        return [s.flags[-1]], s.flag_value()
+    value: Any = "some text"
+    if s.choices:
+        value = next(c for c in s.choices if c != s.default)
+    elif s.file:
+        value = "/tmp/qmpsh-test.log"
+    elif s.kind in (int, float):
+        value = s.kind(s.max if s.max is not None else (s.min or 0) + 7)
+    return [s.flags[-1], str(value)], value
+
+
+FLAGGED = [s for s in SETTINGS if s.flags]
+
+
+@pytest.mark.parametrize("s", FLAGGED, ids=[s.flags[-1] for s in FLAGGED])
+def test_every_option_sets_its_setting_without_a_mapping(
+    s: Setting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an option sets comes from its declaration: a setting added to
+    the table needs no line in qmpsh.cli.invoke."""
+    args, value = given(s)
+    assert value != s.default
+    argv = [*args, "SOCK"]
+    fast = fast_parse(argv)
+    assert fast is not None
+    assert fast == click_reading(argv, monkeypatch)
+    settings = invoke.settings(fast[1])
+    assert getattr(settings, s.name) == value
+    assert settings == Settings().replace(**{s.name: value})
+
+
+def test_the_event_filter_is_made_of_its_options() -> None:
+    fast = fast_parse(["--event", "STOP", "SOCK"])
+    assert fast is not None
+    flt = invoke.settings(fast[1]).event_filter
+    assert flt is not None and flt.matches({"event": "STOP"})
+    assert not flt.matches({"event": "RESUME"})
+
+
+LIMITED = [s for s in FLAGGED if s.max is not None or s.min is not None]
+
+
+@pytest.mark.parametrize("s", LIMITED, ids=[s.flags[-1] for s in LIMITED])
+def test_a_limit_holds_on_both_paths(s: Setting) -> None:
+    """Beyond its limits, a value is refused by the fast path and click,
+    and by the config file when the setting is a key there."""
+    from click.testing import CliRunner
+
+    outside = []
+    if s.max is not None:
+        outside.append(s.max * 100)
+    if s.min is not None:
+        outside.append(s.min if s.min_open else s.min - 1)
+    for value in outside:
+        text = str(s.kind(value))
+        argv = [s.flags[-1], text, "SOCK"]
+        assert fast_parse(argv) is None, argv
+        done = CliRunner().invoke(cli.cli, argv)
+        assert done.exit_code == 2, argv
+        assert f"Invalid value for '{s.flags[-1]}'" in done.output
+        if s.config:
+            _, warnings = check({s.name: s.kind(value)})
+            assert warnings == [
+                f"{s.name}: expected {s.limits()}, not {s.kind(value)}; "
+                "using the default"
+            ]
+
+
+def test_retry_delay_beyond_the_config_files_limit_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As ``retry_delay = 99999`` in the config file: one line, exit 2."""
+    from qmpsh.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--retry-delay", "99999", "SOCK"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "qmpsh: Invalid value for '--retry-delay': 99999.0 is not in the range "
+        "0<=x<=3600. (see qmpsh --help)\n"
+    )

@@ -1,16 +1,20 @@
-"""Settings: defaults < config file < environment < flags; the config file."""
+"""Settings: defaults < config file < environment < flags; the config file;
+each setting declared once, and found everywhere its declaration says."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
 
+import click
 import pytest
 
 from qmpsh.core import config
-from qmpsh.core.settings import Settings, build_settings
+from qmpsh.core.setting import Setting
+from qmpsh.core.settings import DEFAULTS, SETTINGS, Settings, build_settings
 
 
 def test_precedence_defaults_file_env_flags() -> None:
@@ -109,3 +113,80 @@ def test_style_accepts_any_pygments_style(tmp_path: Path) -> None:
         {"style": "monokai", "confirm_commands": ("quit",)},
         [],
     )
+
+
+# -- one declaration per setting (qmpsh.core.settings) ----------------------
+
+
+def test_the_declarations_are_the_fields_of_settings() -> None:
+    """No setting is declared apart from its field: the table is `Settings`."""
+    assert [s.name for s in SETTINGS] == list(Settings._fields)
+    assert all(getattr(Settings(), s.name) == s.default for s in SETTINGS)
+    assert Settings() == DEFAULTS
+    # the defaults the wire layer uses are the settings' own
+    from qmpsh.wire import connection, eventlog
+
+    assert DEFAULTS.connect_timeout == connection.DEFAULT_CONNECT_TIMEOUT
+    assert DEFAULTS.read_limit == connection.DEFAULT_READ_LIMIT
+    assert DEFAULTS.event_history == eventlog.DEFAULT_HISTORY
+
+
+def _click_options() -> dict[str, click.Option]:
+    from qmpsh.cli.command import cli
+
+    return {
+        opt: param
+        for param in cli.params
+        if isinstance(param, click.Option)
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+
+
+@pytest.mark.parametrize("s", SETTINGS, ids=[s.name for s in SETTINGS])
+def test_every_setting_shows_up_where_its_declaration_says(s: Setting) -> None:
+    from qmpsh import __version__
+    from qmpsh.cli.command import cli
+    from tools import manpage
+
+    page = manpage.render(cli, __version__).replace("\\-", "-")
+    template = config.template()
+    if s.flags:
+        option = _click_options()[s.flags[0]]
+        assert {*s.flags, *filter(None, [s.negative])} <= {
+            *option.opts,
+            *option.secondary_opts,
+        }
+        assert option.help == s.help_text()
+        assert f"\\fB{s.flags[-1]}\\fR" in page
+    if "{default}" in s.help:
+        assert f"default: {s.shown}" in s.help_text()
+    # a default the help shows is the table's, never typed by hand
+    assert not re.search(r"default: (?!\{default\})", s.help), s.help
+    if s.flags and s.takes_value() and not s.choices and s.default is not None:
+        assert "{default}" in s.help, "the help should show the default"
+    if s.config:
+        entry = f"# {s.config}\n# {s.name} = {config.toml_value(s.default)}\n"
+        assert entry in template
+        assert f"\\fB{s.name}\\fR = {config.toml_value(s.default)}\n" in page
+        assert s.config.replace("\\-", "-") in page
+    else:
+        assert f"# {s.name} = " not in template
+    if s.env:
+        header = template.split("\n\n")[0]
+        assert s.env in header
+        environment = page.split(".SH ENVIRONMENT")[1].split(".SH")[0]
+        assert f".B {s.env}\n{s.env_help}" in environment
+
+
+def test_a_limit_holds_in_the_config_file_as_on_the_command_line() -> None:
+    """--retry-delay 99999 is refused as ``retry_delay = 99999`` is (the
+    command line's side: tests/unit/cli/test_options.py)."""
+    values, warnings = config.check({"retry_delay": 99999, "retries": 1001})
+    assert values == {}
+    assert warnings == [
+        "retry_delay: expected 0 to 3600, not 99999; using the default",
+        "retries: expected 0 to 1000, not 1001; using the default",
+    ]
+    assert config.check({"retry_delay": 3600, "retries": 1000})[1] == []
+    _, warnings = config.check({"retry_delay": float("inf")})
+    assert warnings == ["retry_delay: expected 0 to 3600, not inf; using the default"]
