@@ -18,7 +18,7 @@ from typing import Any
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.settings import Settings
 from qmpsh.shell.app import Repl, build_repl

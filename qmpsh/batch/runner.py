@@ -22,7 +22,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.input import Line
-from qmpsh.builtins.registry import BuiltinError, Context, lookup
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, failure

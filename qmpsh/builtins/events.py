@@ -7,14 +7,9 @@ import difflib
 import re
 from collections.abc import Collection
 
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.event_wait import missed, wait_for_event
-from qmpsh.builtins.registry import (
-    BuiltinError,
-    Context,
-    above_zero,
-    builtin,
-    split_args,
-)
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.eventfilter import (
     FILTER_WORDS,
     STATE_KEY,

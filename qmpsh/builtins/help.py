@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from qmpsh.builtins import helptext
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.keytable import keys_text
-from qmpsh.builtins.registry import Context, builtin, load_all
+from qmpsh.builtins.registry import builtin, load_all
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.parser import ParseError, Request, parse
 from qmpsh.schema.agent import AgentCommand

@@ -25,7 +25,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qmpsh.builtins.registry import BuiltinError, Context, builtin
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import BuiltinError, builtin
 from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json

@@ -6,14 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.live_area import LiveLines, live_area, terminal_stream
-from qmpsh.builtins.registry import (
-    BuiltinError,
-    Context,
-    above_zero,
-    builtin,
-    split_args,
-)
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.jobs.model import Job

@@ -8,9 +8,10 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.jobs import parse_options
 from qmpsh.builtins.live_area import live_area
-from qmpsh.builtins.registry import BuiltinError, Context, above_zero, builtin, lookup
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, lookup
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_reply
 from qmpsh.lang.parser import Incomplete, parse

@@ -14,7 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import NamedTuple, Protocol
 
-from qmpsh.builtins.registry import Console, Context
+from qmpsh.builtins.context import Console, Context
 from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.core.errors import QmpshError

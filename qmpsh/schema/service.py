@@ -30,7 +30,7 @@ from qmpsh.schema.agent import AgentCommand, parse_guest_info
 from qmpsh.schema.cache import SchemaCache, command_names, commands_digest, server_key
 from qmpsh.schema.model import Schema, SchemaError
 
-#: the key of the session's `SchemaService` in `qmpsh.builtins.registry.Context.state`
+#: the key of the session's `SchemaService` in `qmpsh.builtins.context.Context.state`
 STATE_KEY = "schema"
 
 

@@ -31,7 +31,7 @@ from prompt_toolkit.styles import (
     style_from_pygments_cls,
 )
 
-from qmpsh.builtins.registry import Console, Context
+from qmpsh.builtins.context import Console, Context
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings

@@ -13,7 +13,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from qmpsh.builtins.registry import MODULES, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request, Typer
 from qmpsh.schema.service import SchemaService, service_for
 from qmpsh.schema.validate import check_request, unknown_first_word

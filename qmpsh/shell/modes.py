@@ -8,7 +8,7 @@ Another mode (HMP, ``-H``) comes as a `qmpsh.shell.linehandler.LineHandler`: eve
 line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
 lines get the spinner, Ctrl-C and the queue; several lines, as pasted, run
 one after the other; while the connection is down they stay in the input;
-the handler sends with `qmpsh.builtins.registry.Context.send`, which the shell vets,
+the handler sends with `qmpsh.builtins.context.Context.send`, which the shell vets,
 so dangerous commands are confirmed) and `HandlerCompleter` to a completer
 (its menu opens while typing, but on an empty line only for Tab).
 """
@@ -22,7 +22,8 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
 
-from qmpsh.builtins.registry import MODULES, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request
 from qmpsh.shell.linehandler import LineHandler
 from qmpsh.shell.modes_api import Check, Hooks, Problem, Run, ShellApi

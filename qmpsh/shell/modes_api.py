@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from prompt_toolkit.completion import Completer
     from prompt_toolkit.formatted_text import AnyFormattedText
 
-    from qmpsh.builtins.registry import Context
+    from qmpsh.builtins.context import Context
     from qmpsh.wire.eventlog import Event
 
 

@@ -14,7 +14,8 @@ import re
 from collections.abc import Awaitable, Callable
 
 from qmpsh.builtins import registry as builtins
-from qmpsh.builtins.registry import Builtin, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import Builtin
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.force_prefix import split_force

@@ -21,7 +21,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.layout import Window
 
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
 from qmpsh.core.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import (
@@ -159,7 +159,7 @@ class Shell:
         return await self._deliver(message)
 
     async def gate(self, message: dict[str, Any]) -> dict[str, Any]:
-        """`qmpsh.builtins.registry.Context.gate`: a request a built-in sends for the
+        """`qmpsh.builtins.context.Context.gate`: a request a built-in sends for the
         user (``hmp``, ``watch``, HMP mode) is vetted as a typed one is."""
         await self.vet(message)
         return await self._deliver(message)

@@ -10,7 +10,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.settings import Settings
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
