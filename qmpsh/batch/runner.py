@@ -140,7 +140,9 @@ class BatchRunner:
         flood makes one write per batch, not per event): an event that
         comes while qmpsh waits for input must not wait for the next reply.
         """
-        flt = self._filter_in_force(self.ctx.state, self.settings.event_filter)
+        flt = self._filter_in_force(
+            self.ctx.session.event_filter, self.settings.event_filter
+        )
         if flt.matches(event.message):
             self._print(render_json(event.message, self.settings.pretty))
             if not self._flush_due:

@@ -211,11 +211,11 @@ async def machine_cpus(ctx: Context) -> list[int] | None:
 
 
 def shell_for(ctx: Context) -> HmpShell:
-    """The session's `HmpShell` (one per session, kept in ``ctx.state``)."""
-    shell = ctx.state.get("hmp.shell")
-    if not isinstance(shell, HmpShell):
-        shell = HmpShell(ctx)
-        ctx.state["hmp.shell"] = shell
+    """The session's `HmpShell` (made on first use, kept in
+    `qmpsh.builtins.context.SessionState.hmp_shell`)."""
+    shell = ctx.session.hmp_shell
+    if shell is None:
+        shell = ctx.session.hmp_shell = HmpShell(ctx)
     return shell
 
 

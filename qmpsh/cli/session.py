@@ -182,10 +182,10 @@ async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
     nothing on stdout, which holds one reply per command of the input."""
     from qmpsh.builtins.registry import lookup
 
-    console = ctx.console
+    front = ctx.front
     if not ctx.interactive:
-        ctx.console = QuietConsole(console)
-    try:
+        front = front._replace(console=QuietConsole(front.console))
+    with ctx.fronted(front):
         for option, line in steps:
             found = lookup(line)
             if found is None:
@@ -199,8 +199,6 @@ async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
                 return fail(f"{option}: {err}", Exit.PARSE_ERROR)
             if code != Exit.OK:
                 return code
-    finally:
-        ctx.console = console
     sys.stdout.flush()
     return Exit.OK
 

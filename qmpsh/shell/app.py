@@ -31,7 +31,7 @@ from prompt_toolkit.styles import (
     style_from_pygments_cls,
 )
 
-from qmpsh.builtins.context import Console, Context
+from qmpsh.builtins.context import Context
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
@@ -85,12 +85,6 @@ class Repl:
         ctx = shell.ctx
         await shell.link.probe()
         printer.block(_banner(shell, self.imported))
-        saved_console: Console = ctx.console
-        ctx.console = shell
-        # built-ins ask their questions on the shell's prompt line, and the
-        # requests they send for the user are vetted as typed ones are
-        ctx.state["confirm"] = shell.confirm
-        saved_gate, ctx.gate = ctx.gate, shell.gate
         unsubscribe = ctx.events.subscribe(shell.on_event)
         forget_state = ctx.conn.on_state(shell.link.on_state)
 
@@ -101,20 +95,21 @@ class Repl:
             # which otherwise pause typing for tens of ms under event floods.
             gc.freeze()
 
+        # while it runs, the shell is the session's front end: built-ins
+        # print above its prompt, ask their questions on its prompt line,
+        # and the requests they send for the user are vetted as typed ones
         try:
-            if self.on_terminal:
-                with patch_stdout(raw=True):
+            with ctx.fronted(shell.frontend()):
+                if self.on_terminal:
+                    with patch_stdout(raw=True):
+                        code = await app.run_async(pre_run=pre_run)
+                else:
                     code = await app.run_async(pre_run=pre_run)
-            else:
-                code = await app.run_async(pre_run=pre_run)
         finally:
             shell.app = None
             unsubscribe()
             forget_state()
             shell.close()
-            ctx.console = saved_console
-            ctx.gate = saved_gate
-            ctx.state.pop("confirm", None)
             printer.finish()
         return int(code if code is not None else Exit.OK)
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request, Typer
-from qmpsh.schema.service import SchemaService, service_for
+from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request, unknown_first_word
 from qmpsh.shell.live_values import LiveValues
 
@@ -31,7 +31,7 @@ class SchemaAssist:
     @classmethod
     def start(cls, ctx: Context) -> SchemaAssist:
         """Start loading the session's schema; must run inside the event loop."""
-        service = service_for(ctx)
+        service = ctx.schema_service()
         service.start()
         timeout = ctx.settings.timeout or 2.0
         live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
@@ -107,7 +107,7 @@ async def batch_checks(ctx: Context) -> BatchChecks:
     cache when it matches the server, one small round trip; else fetched),
     then type values and check requests with it.  A guest agent has no
     schema: its command names (guest-info) are checked, nothing is typed."""
-    service = service_for(ctx)
+    service = ctx.schema_service()
     schema = await service.load()
     commands: Collection[str]
     if schema is None:

@@ -35,13 +35,12 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
     """The hooks for a session: *handler*'s mode, else QMP with the schema;
     in both, the event filter and the progress of block jobs."""
     from qmpsh.core.eventfilter import EventFilter, current
-    from qmpsh.jobs.tracker import tracker_for
 
-    jobs = tracker_for(ctx.state, ctx.conn)
+    jobs = ctx.job_tracker()
     redraws: list[Callable[[Callable[[], None]], object]] = [jobs.on_change]
 
     def in_force() -> EventFilter:
-        return current(ctx.state, ctx.settings.event_filter)
+        return current(ctx.session.event_filter, ctx.settings.event_filter)
 
     def shown(event: Event) -> bool:
         return in_force().matches(event.message)

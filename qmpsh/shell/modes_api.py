@@ -95,8 +95,8 @@ class ShellApi(Protocol):
     def live(self, text: str | None) -> None:
         """Show *text* (may hold ANSI colours) in a live area above the
         prompt, replacing what was there (a progress bar, a ``watch``
-        result); None removes it.  It goes away when the job ends.  In the
-        shell, ``ctx.console`` offers this too (check with hasattr)."""
+        result); None removes it.  It goes away when the job ends.  A
+        built-in finds it as ``ctx.front.live`` (None outside the shell)."""
         ...
 
     async def confirm(self, question: str) -> bool:

@@ -21,7 +21,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.layout import Window
 
-from qmpsh.builtins.context import Context
+from qmpsh.builtins.context import Context, Frontend
 from qmpsh.core.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import (
@@ -137,6 +137,12 @@ class Shell:
         if self.app is not None:
             self.app.invalidate()
 
+    def frontend(self) -> Frontend:
+        """The session's front end while the shell runs: built-ins print
+        above the prompt (and in its live area), ask on the prompt line, and
+        what they send for the user goes through `gate`."""
+        return Frontend(self, self.gate, self.confirm, self)
+
     # -- ShellApi ----------------------------------------------------------
 
     async def vet(self, message: dict[str, Any]) -> None:
@@ -159,8 +165,9 @@ class Shell:
         return await self._deliver(message)
 
     async def gate(self, message: dict[str, Any]) -> dict[str, Any]:
-        """`qmpsh.builtins.context.Context.gate`: a request a built-in sends for the
-        user (``hmp``, ``watch``, HMP mode) is vetted as a typed one is."""
+        """`qmpsh.builtins.context.Frontend.gate`: a request a built-in
+        sends for the user (``hmp``, ``watch``, HMP mode) is vetted as a typed
+        one is."""
         await self.vet(message)
         return await self._deliver(message)
 
@@ -184,7 +191,7 @@ class Shell:
         return reply
 
     def show_reply(self, reply: dict[str, Any], command: str = "") -> int:
-        self.ctx.state["last_reply"] = reply
+        self.ctx.session.last_reply = reply
         if is_error(reply):
             line = None
             if command and self.ctx.conn.guest_agent:

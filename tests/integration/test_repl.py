@@ -579,10 +579,9 @@ def test_verbose_shows_requests_and_full_errors(qemu: Qemu) -> None:
             await d.printed('{"execute": "qom-get", "arguments": {"path": "/nosuch"')
             await d.printed("DeviceNotFound: Device '/nosuch' not found")
             await d.printed('{"error": {"class": "DeviceNotFound"')
-            assert (
-                d.repl.shell.ctx.state["last_reply"]["error"]["class"]
-                == "DeviceNotFound"
-            )
+            reply = d.repl.shell.ctx.session.last_reply
+            assert reply is not None
+            assert reply["error"]["class"] == "DeviceNotFound"
 
     run(scenario)
 
