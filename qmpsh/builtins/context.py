@@ -83,7 +83,7 @@ class SessionState:
         #: the block jobs, followed on the connection; see
         #: `Context.job_tracker`, which makes it
         self.job_tracker: JobTracker | None = None
-        #: HMP mode's line handler, which the ``hmp`` built-in uses too (the
+        #: HMP mode's line mode, which the ``hmp`` built-in uses too (the
         #: CPU chosen with ``cpu N`` holds for both); see
         #: `qmpsh.builtins.hmp.shell_for`, which makes it
         self.hmp_shell: HmpShell | None = None
@@ -151,7 +151,7 @@ class Context:
 
         In the shell this goes through the front end's `Frontend.gate`, as
         a command typed at the prompt does: a dangerous command is
-        confirmed first (a no raises `qmpsh.shell.modes_api.Declined`)
+        confirmed first (a no raises `qmpsh.builtins.linemode.Declined`)
         and a quit is expected to end the connection.  Batch mode never
         asks.  Raises `QmpshError` as `Connection.execute` does.
         """

@@ -3,7 +3,8 @@
 `run_repl` builds the pieces and runs them until Ctrl-D: the `Shell` (state
 and behaviour), the layout, the key bindings and the toolbar (factories in
 their own modules), the history file and the printer.  Other features plug
-in through `qmpsh.shell.modes_api.Hooks`.
+in through `qmpsh.shell.modes_api.Hooks`; how a line is understood is the
+hooks' line mode (`qmpsh.builtins.linemode.LineMode`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -37,7 +39,6 @@ from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
 from qmpsh.shell.layout import UI_STYLE, build_layout
-from qmpsh.shell.linehandler import LineHandler
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.pager import pager_argv
 from qmpsh.shell.printer import Printer
@@ -46,10 +47,13 @@ from qmpsh.shell.state import Shell
 from qmpsh.shell.toolbar import make_toolbar
 from qmpsh.wire.reconnect import Reopen
 
+if TYPE_CHECKING:
+    from qmpsh.builtins.hmp import HmpShell
+
 
 async def run_repl(
     ctx: Context,
-    handler: LineHandler | None = None,
+    hmp: HmpShell | None = None,
     *,
     hooks: Hooks | None = None,
     reopen: Reopen | None = None,
@@ -58,7 +62,7 @@ async def run_repl(
 ) -> int:
     """Run the shell on *ctx* until the user quits; the exit code.
 
-    Lines go to *handler* when given (HMP mode), else they are QMP
+    Lines are HMP commands for *hmp* when given (HMP mode), else QMP
     shorthand.  *hooks* replace what `qmpsh.shell.modes.hooks_for` plugs in for
     that mode.  *reopen* reconnects a lost connection (None: no
     reconnecting).  *input* and *output* default to the terminal (tests
@@ -67,7 +71,7 @@ async def run_repl(
     if hooks is None:
         from qmpsh.shell.modes import hooks_for
 
-        hooks = hooks_for(ctx, handler)
+        hooks = hooks_for(ctx, hmp)
     repl = build_repl(ctx, hooks, reopen=reopen, input=input, output=output)
     return await repl.run()
 
@@ -146,8 +150,8 @@ def build_repl(
         completer=hooks.completer,
         complete_while_typing=hooks.complete_while_typing,
     )
-    handler = hooks.line_mode or QmpLines(ctx, hooks)
-    shell = Shell(ctx, hooks, handler, printer, buffer, color, reopen)
+    line_mode = hooks.line_mode or QmpLines(ctx, hooks)
+    shell = Shell(ctx, hooks, line_mode, printer, buffer, color, reopen)
     asking = Condition(lambda: shell.question is not None)
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),

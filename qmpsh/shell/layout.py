@@ -96,7 +96,7 @@ class InputLexer(Lexer):
         self._lexer = ShorthandLexer()
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        if self.shell.handler.mode != "qmp":
+        if self.shell.line_mode.mode != "qmp":
             lines = document.lines
             return lambda i: [("", lines[i])] if i < len(lines) else []
         names = self.shell.command_names()

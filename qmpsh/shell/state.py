@@ -3,7 +3,7 @@
 `Shell` is what the key bindings, the layout and the toolbar work on: the
 input buffer, the run-time toggles, the running job and the lines queued
 behind it, the question being asked, the connection's state.  It implements
-`qmpsh.shell.modes_api.ShellApi` for jobs.  Layout, keys and toolbar are built from it
+`qmpsh.builtins.linemode.ShellApi` for jobs.  Layout, keys and toolbar are built from it
 by factories in their own modules; `qmpsh.shell.app` puts them together.
 """
 
@@ -22,6 +22,7 @@ from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.layout import Window
 
 from qmpsh.builtins.context import Context, Frontend
+from qmpsh.builtins.linemode import Declined, LineMode, Problem, Run
 from qmpsh.core.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import (
@@ -35,7 +36,7 @@ from qmpsh.core.render import (
 from qmpsh.lang.parser import Incomplete
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount
-from qmpsh.shell.modes_api import Declined, Hooks, LineMode, Problem, Run
+from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
 from qmpsh.shell.status import Link
 from qmpsh.shell.toggles import Toggles
@@ -53,7 +54,7 @@ class Shell:
         self,
         ctx: Context,
         hooks: Hooks,
-        handler: LineMode,
+        line_mode: LineMode,
         printer: Printer,
         buffer: Buffer,
         color: bool,
@@ -62,7 +63,8 @@ class Shell:
         self.ctx = ctx
         self.settings = ctx.settings
         self.hooks = hooks
-        self.handler = handler
+        #: how a submitted line is understood (QMP shorthand, or HMP)
+        self.line_mode = line_mode
         self.printer = printer
         self.buffer = buffer
         self.color = color
@@ -131,7 +133,7 @@ class Shell:
         return self.link.target.commands
 
     def prompt(self) -> str:
-        return self.handler.prompt() or self.link.target.prompt(self.handler.mode)
+        return self.line_mode.prompt() or self.link.target.prompt(self.line_mode.mode)
 
     def invalidate(self) -> None:
         if self.app is not None:
@@ -285,7 +287,7 @@ class Shell:
         if self.busy or self.queue:
             self._enqueue(text)
             return
-        check = self.handler.check(text)
+        check = self.line_mode.check(text)
         if isinstance(check, Incomplete):
             self._continue_line()
             return
@@ -306,7 +308,7 @@ class Shell:
         anyway when the problem allows it)."""
         hint = ""
         if problem.force is not None:
-            bang = ", or a leading !," if self.handler.mode == "qmp" else ""
+            bang = ", or a leading !," if self.line_mode.mode == "qmp" else ""
             hint = f" (Enter again{bang} sends it anyway)"
         self.say("error", problem.message + hint)
         self._forceable = (text, problem.message) if problem.force is not None else None
@@ -320,7 +322,7 @@ class Shell:
         as always)."""
         if not text.strip():
             return
-        if isinstance(self.handler.check(text), Incomplete):
+        if isinstance(self.line_mode.check(text), Incomplete):
             self._continue_line()
             return
         self.queue.append(text)
@@ -353,7 +355,7 @@ class Shell:
             self._dropped = []
         while self.queue and not self.busy and self.app is not None:
             text = self.queue.popleft()
-            check = self.handler.check(text)
+            check = self.line_mode.check(text)
             if isinstance(check, Run):
                 self._launch(text, check)
                 continue
@@ -376,7 +378,7 @@ class Shell:
         """The prompt and the command as they looked, for the scrollback."""
         prompt = self.prompt()
         lines = text.split("\n")
-        if self.color and text.strip() and self.handler.mode == "qmp":
+        if self.color and text.strip() and self.line_mode.mode == "qmp":
             from pygments import highlight
 
             from qmpsh.core.render import terminal_formatter
