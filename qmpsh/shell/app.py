@@ -156,7 +156,7 @@ def build_repl(
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
         # prompt_toolkit's editing keys come with the Application (active while
-        # the input has the focus: a question takes it, see Shell.confirm)
+        # the input has the focus: a question takes it, see shell/question.py)
         key_bindings=merge_key_bindings(
             [
                 ConditionalKeyBindings(load_auto_suggest_bindings(), ~asking),

@@ -11,7 +11,7 @@
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...
 
 While a question is asked, it takes the input's place (and the keyboard
-focus: see `qmpsh.shell.state.Shell.confirm`).  Replies are not part of the
+focus: see `qmpsh.shell.question.Question`).  Replies are not part of the
 layout: they are printed above it (see `qmpsh.shell.printer`).  On a short screen
 the event pane gives way first, down to nothing
 (`qmpsh.shell.eventpane.pane_room`): the input, a message and the toolbar stay.
@@ -159,8 +159,8 @@ def live_area(shell: Shell) -> ConditionalContainer:
 
 
 def question_bar(shell: Shell) -> ConditionalContainer:
-    """The question being asked, in the input's place.  Its window (the
-    shell's `Shell.question_window`) takes the keyboard focus meanwhile."""
+    """The question being asked, in the input's place.  Its window takes
+    the keyboard focus meanwhile (see `qmpsh.shell.question.Question`)."""
     window = Window(
         FormattedTextControl(
             lambda: [
@@ -172,7 +172,7 @@ def question_bar(shell: Shell) -> ConditionalContainer:
         dont_extend_height=True,
         wrap_lines=True,
     )
-    shell.question_window = window
+    shell.asking.window = window
     return ConditionalContainer(window, filter=_asking(shell))
 
 
