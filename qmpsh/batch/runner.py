@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.input import Line
 from qmpsh.builtins.context import Context
-from qmpsh.builtins.registry import BuiltinError, lookup
+from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, failure
@@ -249,7 +249,7 @@ class BatchRunner:
         if not pipelined:
             await self._barrier()
 
-    async def _builtin(self, line: Line, builtin: Any, rest: str) -> None:
+    async def _builtin(self, line: Line, builtin: Builtin, rest: str) -> None:
         if not builtin.batch:
             self._report(
                 Exit.PARSE_ERROR,

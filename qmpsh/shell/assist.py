@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
@@ -19,6 +19,9 @@ from qmpsh.lang.parser import Request, Typer
 from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request, unknown_first_word
 from qmpsh.shell.live_values import LiveValues
+
+if TYPE_CHECKING:
+    from qmpsh.shell.completion import QmpCompleter
 
 
 @dataclass
@@ -51,7 +54,7 @@ class SchemaAssist:
     def typer(self) -> Typer:
         return self.service.typer()
 
-    def completer(self) -> Any:
+    def completer(self) -> QmpCompleter:
         """A prompt_toolkit completer (imports prompt_toolkit)."""
         from qmpsh.shell.completion import make_completer
 
