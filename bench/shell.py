@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 async def flood(mode: str, count: int) -> float:
     from prompt_toolkit.input import create_pipe_input
 
-    from qmpsh.builtins.registry import Context
+    from qmpsh.builtins.context import Context
     from qmpsh.cli.session import StreamConsole
     from qmpsh.core.settings import Settings
     from qmpsh.shell.app import build_repl

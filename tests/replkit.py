@@ -13,22 +13,24 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.settings import Settings
 from qmpsh.shell.app import Repl, build_repl
-from qmpsh.shell.linehandler import LineHandler
 from qmpsh.shell.modes import hooks_for
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.reconnect import Reopen
 from qmpsh.wire.wirelog import WireLog
+
+if TYPE_CHECKING:
+    from qmpsh.builtins.hmp import HmpShell
 
 KEYS = {
     "enter": "\r",
@@ -115,13 +117,13 @@ async def shell(
     hooks: Hooks | None = None,
     reopen: Reopen | None = None,
     wired: bool = False,
-    handler: Callable[[Context], LineHandler] | None = None,
+    handler: Callable[[Context], HmpShell] | None = None,
 ) -> AsyncIterator[Driver]:
     """A running shell; on leaving, Ctrl-D (if still running) and its exit.
 
     Without *hooks*, nothing is plugged in, unless *wired*: then what the
-    real shell plugs in for the mode (the schema, or the line handler that
-    *handler* makes for the session).
+    real shell plugs in for the mode (the schema, or HMP mode with the
+    `HmpShell` that *handler* makes for the session).
     """
     settings = settings or Settings(color="never", history_import="")
     ctx = Context(conn or Connection(), settings, StreamConsole(), interactive=True)

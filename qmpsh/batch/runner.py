@@ -22,7 +22,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.input import Line
-from qmpsh.builtins.registry import BuiltinError, Context, lookup
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, failure
@@ -139,7 +140,9 @@ class BatchRunner:
         flood makes one write per batch, not per event): an event that
         comes while qmpsh waits for input must not wait for the next reply.
         """
-        flt = self._filter_in_force(self.ctx.state, self.settings.event_filter)
+        flt = self._filter_in_force(
+            self.ctx.session.event_filter, self.settings.event_filter
+        )
         if flt.matches(event.message):
             self._print(render_json(event.message, self.settings.pretty))
             if not self._flush_due:
@@ -246,7 +249,7 @@ class BatchRunner:
         if not pipelined:
             await self._barrier()
 
-    async def _builtin(self, line: Line, builtin: Any, rest: str) -> None:
+    async def _builtin(self, line: Line, builtin: Builtin, rest: str) -> None:
         if not builtin.batch:
             self._report(
                 Exit.PARSE_ERROR,

@@ -7,21 +7,10 @@ import difflib
 import re
 from collections.abc import Collection
 
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.event_wait import missed, wait_for_event
-from qmpsh.builtins.registry import (
-    BuiltinError,
-    Context,
-    above_zero,
-    builtin,
-    split_args,
-)
-from qmpsh.core.eventfilter import (
-    FILTER_WORDS,
-    STATE_KEY,
-    EventFilter,
-    current,
-    parse_words,
-)
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
+from qmpsh.core.eventfilter import FILTER_WORDS, EventFilter, current, parse_words
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import event_line, render_json
 
@@ -39,14 +28,12 @@ async def events_cmd(ctx: Context, text: str) -> int:
     ``filter``); EVENT and FIELD=VALUE words narrow the listing further, and
     ``--all`` ignores the filter in force.  ``--clear`` empties the history
     (``wait`` then no longer sees what was in it)."""
-    from qmpsh.core.eventfilter import current, parse_words
-
     args = split_args(text)
     if args == ["--clear"]:
         ctx.events.clear()
         return Exit.OK
     flt, extra = parse_words(args, {"--all": False})
-    shown = current(ctx.state, ctx.settings.event_filter)
+    shown = _in_force(ctx)
     if "--all" in extra:
         shown = flt
     for event in ctx.events:
@@ -79,19 +66,24 @@ async def filter_cmd(ctx: Context, text: str) -> int:
     event, and ``wait`` uses only its own arguments."""
     words = split_args(text)
     if not words:
-        _show(ctx, current(ctx.state, ctx.settings.event_filter))
+        _show(ctx, _in_force(ctx))
         return Exit.OK
     if words in (["off"], ["--clear"]):
-        ctx.state[STATE_KEY] = EventFilter()
+        ctx.session.event_filter = EventFilter()
         _show(ctx, EventFilter())
         return Exit.OK
     add = "--add" in words
     flt, _ = parse_words([w for w in words if w != "--add"])
     if add:
-        flt = current(ctx.state, ctx.settings.event_filter).merged(flt)
-    ctx.state[STATE_KEY] = flt
+        flt = _in_force(ctx).merged(flt)
+    ctx.session.event_filter = flt
     _show(ctx, flt)
     return Exit.OK
+
+
+def _in_force(ctx: Context) -> EventFilter:
+    """The event filter in force: set with ``filter``, else the settings'."""
+    return current(ctx.session.event_filter, ctx.settings.event_filter)
 
 
 def _show(ctx: Context, flt: EventFilter) -> None:
@@ -216,9 +208,6 @@ def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str |
 
 def _known_events(ctx: Context) -> Collection[str] | None:
     """The server's event names, when its schema is loaded (not waited for)."""
-    from qmpsh.schema.service import STATE_KEY as SCHEMA
-    from qmpsh.schema.service import SchemaService
-
-    service = ctx.state.get(SCHEMA)
-    schema = service.schema if isinstance(service, SchemaService) else None
+    service = ctx.session.schema_service  # none made for this
+    schema = service.schema if service is not None else None
     return schema.events if schema is not None and schema.events else None

@@ -25,7 +25,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from qmpsh.builtins.registry import BuiltinError, Context, builtin, split_args
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import BuiltinError, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json, render_reply
 

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from qmpsh.builtins import helptext
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.keytable import keys_text
-from qmpsh.builtins.registry import Context, builtin, load_all
+from qmpsh.builtins.registry import builtin, load_all
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.parser import ParseError, Request, parse
 from qmpsh.schema.agent import AgentCommand
-from qmpsh.schema.service import service_for
 from qmpsh.schema.validate import Problem, suggest
 
 USAGE = "[COMMAND|EVENT|BUILT-IN [KEY=VALUE ...] | keys]"
@@ -47,7 +47,7 @@ async def help_cmd(ctx: Context, text: str) -> int:
         lines = helptext.builtin_help(builtins[name], _width(ctx))
         ctx.console.out("\n".join(lines))
         return Exit.OK
-    service = service_for(ctx)
+    service = ctx.schema_service()
     schema = await service.load()
     width = _width(ctx)
     agent = service.agent_commands

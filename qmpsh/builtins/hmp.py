@@ -1,12 +1,13 @@
 """HMP mode (``-H``) and the ``hmp`` built-in: human monitor commands over QMP.
 
-`HmpShell` is the per-line handler: it runs one HMP command line through
-``human-monitor-command``, prints QEMU's text as it is (no JSON quoting,
-``\\r\\n`` made ``\\n``), and keeps the CPU chosen with ``cpu N`` for the
-later commands, checked against the machine's CPUs.  The REPL calls
-`HmpShell.handle` for every line and `HmpShell.candidates` for completion;
-batch mode runs `run_batch`; in QMP mode the ``hmp`` built-in runs one line
-through the same shell.
+`HmpShell` runs one HMP command line through ``human-monitor-command``,
+prints QEMU's text as it is (no JSON quoting, ``\\r\\n`` made ``\\n``), and
+keeps the CPU chosen with ``cpu N`` for the later commands, checked against
+the machine's CPUs.  It is the interactive shell's line mode in HMP mode (a
+`qmpsh.builtins.linemode.LineMode`: every line is an HMP command, run by
+`HmpShell.handle`; `HmpShell.candidates` completes); batch mode runs
+`run_batch`; in QMP mode the ``hmp`` built-in runs one line through the same
+shell.
 
 After a reconnection (maybe to another QEMU) the command table is loaded
 again, and the chosen CPU is kept only if the new machine has it (else
@@ -25,7 +26,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qmpsh.builtins.registry import BuiltinError, Context, builtin
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.linemode import Check, Job, Run, ShellApi, in_turn, not_connected
+from qmpsh.builtins.registry import BuiltinError, builtin
 from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
@@ -48,7 +51,9 @@ class Outcome:
 
 
 class HmpShell:
-    """Runs HMP command lines for one session; the REPL's line handler."""
+    """Runs HMP command lines for one session; HMP mode's line mode."""
+
+    mode = "hmp"
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -60,10 +65,35 @@ class HmpShell:
         self._checking: asyncio.Task[None] | None = None
         ctx.conn.on_state(self.on_state)
 
-    # -- the line-handler API ------------------------------------------------
+    # -- the line mode --------------------------------------------------------
 
     def prompt(self) -> str:
         return PROMPT
+
+    def check(self, text: str) -> Check:
+        """Every line is an HMP command: run in a job (the spinner, Ctrl-C,
+        the queue), several (pasted) lines one after the other; while the
+        connection is down they stay in the input.  `handle` sends with
+        `Context.send`, which the shell vets: dangerous commands are
+        confirmed."""
+        lines = [line for line in text.split("\n") if line.strip()]
+        if not lines:
+            return Run(None)
+        down = not_connected(self.ctx.conn)
+        if down is not None:
+            return down
+        if len(lines) == 1:
+            return Run(self._job(lines[0]), lines[0].split()[0])
+        # an HMP command is one line: several are several commands
+        return Run(
+            in_turn([self._job(line) for line in lines]), f"{len(lines)} commands"
+        )
+
+    def _job(self, line: str) -> Job:
+        async def job(api: ShellApi) -> int:
+            return await self.handle(line)
+
+        return job
 
     async def handle(self, line: str, where: str = "") -> int:
         """Run one HMP line and print its output; return an `Exit` code.
@@ -85,7 +115,7 @@ class HmpShell:
 
         The request goes out with `Context.send`: in the shell a dangerous
         command (``q``, ``system_reset``...) is confirmed first (a no
-        raises `qmpsh.shell.modes_api.Declined`)."""
+        raises `qmpsh.builtins.linemode.Declined`)."""
         text = line.strip()
         if not text:
             return Outcome()
@@ -122,7 +152,9 @@ class HmpShell:
         return hmp.complete(text_before_cursor, self.table)
 
     def start_loading(self) -> None:
-        """Fetch the command table in the background (for the REPL)."""
+        """Fetch the command table in the background (for completion in
+        the shell; called once: after a reconnection `on_state` fetches it
+        again)."""
         if self._loading is None:
             self._loading = asyncio.ensure_future(fetch_table(self.ctx))
             self._loading.add_done_callback(self._loaded)
@@ -210,11 +242,11 @@ async def machine_cpus(ctx: Context) -> list[int] | None:
 
 
 def shell_for(ctx: Context) -> HmpShell:
-    """The session's `HmpShell` (one per session, kept in ``ctx.state``)."""
-    shell = ctx.state.get("hmp.shell")
-    if not isinstance(shell, HmpShell):
-        shell = HmpShell(ctx)
-        ctx.state["hmp.shell"] = shell
+    """The session's `HmpShell` (made on first use, kept in
+    `qmpsh.builtins.context.SessionState.hmp_shell`)."""
+    shell = ctx.session.hmp_shell
+    if shell is None:
+        shell = ctx.session.hmp_shell = HmpShell(ctx)
     return shell
 
 

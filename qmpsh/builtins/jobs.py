@@ -6,18 +6,13 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from qmpsh.builtins.live_area import LiveLines, live_area, terminal_stream
-from qmpsh.builtins.registry import (
-    BuiltinError,
-    Context,
-    above_zero,
-    builtin,
-    split_args,
-)
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.live_area import LiveLines, terminal_stream
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.jobs.model import Job
-from qmpsh.jobs.tracker import JobTracker, tracker_for
+from qmpsh.jobs.tracker import JobTracker
 from qmpsh.jobs.view import (
     job_json,
     outcome_json,
@@ -87,7 +82,7 @@ async def jobs_cmd(ctx: Context, text: str) -> int:
     )
     if ids and "--follow" not in found:
         raise ValueError(f"unexpected {ids[0]!r} (job ids go with --follow)")
-    tracker = tracker_for(ctx.state, ctx.conn)
+    tracker = ctx.job_tracker()
     await tracker.refresh()
     if "--follow" in found:
         if not ids:
@@ -136,7 +131,7 @@ async def wait_job_cmd(ctx: Context, text: str) -> int:
     found, ids = parse_options(split_args(text), {"--timeout": True})
     if len(ids) != 1:
         raise ValueError("give one job id (usage: wait-job ID [--timeout SECONDS])")
-    tracker = tracker_for(ctx.state, ctx.conn)
+    tracker = ctx.job_tracker()
     await tracker.refresh()
     return await follow(ctx, tracker, ids, _timeout(found))
 
@@ -162,7 +157,7 @@ async def follow(
     def done() -> bool:
         return all(j.finished or (until_ready and j.ready) for j in jobs())
 
-    live = LiveLines(terminal_stream(), live_area(ctx.console))
+    live = LiveLines(terminal_stream(), ctx.front.live)
 
     def draw() -> None:
         live.show([progress_line(job, live.width()) for job in jobs()])
@@ -266,7 +261,7 @@ async def commit_cmd(ctx: Context, text: str) -> int:
     if isinstance(found.get("--backing-file"), str):
         args["backing-file"] = found["--backing-file"]
 
-    tracker = tracker_for(ctx.state, ctx.conn)
+    tracker = ctx.job_tracker()
     await _execute(ctx, "block-commit", args, mark=True)
     if ctx.interactive:
         ctx.console.out(f"started commit job {job_id}")
@@ -282,7 +277,7 @@ async def commit_cmd(ctx: Context, text: str) -> int:
                 f"{job_id} is ready: complete it (switch {device} over to the "
                 "base image)? [y/n] "
             )
-            if not await confirm(ctx, question):
+            if not await ctx.confirm(question):
                 ctx.console.out(
                     f"left {job_id} ready: block-job-complete device={job_id} "
                     f"completes it, block-job-cancel device={job_id} drops it"
@@ -321,11 +316,3 @@ async def _node_names(ctx: Context) -> set[str]:
     return {
         str(n["node-name"]) for n in nodes if isinstance(n, dict) and "node-name" in n
     }
-
-
-async def confirm(ctx: Context, question: str) -> bool:
-    """Ask a yes/no question on the shell's prompt line: the shell puts its
-    asker (an async function taking the question) in ``ctx.state["confirm"]``.
-    Without one (not in the shell) the answer is no."""
-    asker = ctx.state.get("confirm")
-    return asker is not None and bool(await asker(question))

@@ -16,17 +16,13 @@ from typing import Protocol, TextIO
 
 
 class LiveArea(Protocol):
-    """The interactive shell's live area (`qmpsh.shell.state.Shell` is one): it
-    draws the lines itself, above its prompt, while the built-in runs."""
+    """The interactive shell's live area (`qmpsh.shell.state.Shell` is one,
+    and its `qmpsh.builtins.context.Frontend.live`): it draws the lines
+    itself, above its prompt, while the built-in runs."""
 
     def live(self, text: str | None) -> None: ...
 
     def out(self, text: str) -> None: ...
-
-
-def live_area(console: object) -> LiveArea | None:
-    """*console* (a `Context.console`) when it is the shell's, with a live area."""
-    return console if callable(getattr(console, "live", None)) else None  # type: ignore[return-value]
 
 
 class LiveLines:

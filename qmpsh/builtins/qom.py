@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qmpsh.builtins.registry import BuiltinError, Context, builtin, split_args
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import BuiltinError, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.qom import model as qom

@@ -8,9 +8,9 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 
+from qmpsh.builtins.context import Context
 from qmpsh.builtins.jobs import parse_options
-from qmpsh.builtins.live_area import live_area
-from qmpsh.builtins.registry import BuiltinError, Context, above_zero, builtin, lookup
+from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, lookup
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_reply
 from qmpsh.lang.parser import Incomplete, parse
@@ -94,15 +94,7 @@ def _runner(ctx: Context, command: str) -> Run:
 
         async def run_builtin() -> tuple[str, str | None]:
             capture = _Capture()
-            sub = Context(
-                ctx.conn,
-                ctx.settings,
-                capture,
-                ctx.interactive,
-                ctx.mark,
-                ctx.state,
-                ctx.gate,
-            )
+            sub = ctx.printing_to(capture)
             try:
                 code = await item.run(sub, rest)
             except BuiltinError as err:
@@ -134,7 +126,7 @@ async def _loop(
     ctx: Context, command: str, run: Run, interval: float, count: int | None
 ) -> int:
     done = 0
-    area = live_area(ctx.console)  # the shell draws it above its prompt
+    area = ctx.front.live  # the shell draws it above its prompt
     shown = ""
     while count is None or done < count:
         started = time.monotonic()

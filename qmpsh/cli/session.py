@@ -12,19 +12,21 @@ import contextlib
 import itertools
 import sys
 from collections.abc import AsyncIterator
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from qmpsh.builtins.registry import Console, Context
+from qmpsh.builtins.context import Console, Context
 from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import write
 from qmpsh.core.settings import Settings
-from qmpsh.shell.linehandler import LineHandler
 from qmpsh.wire.address import Address
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import EventLog
+
+if TYPE_CHECKING:
+    from qmpsh.builtins.hmp import HmpShell
 
 #: one batch input: ``("-c", TEXT)`` or ``("-f", PATH)`` (``-`` is stdin)
 Source = tuple[str, str]
@@ -168,7 +170,7 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
 
             # a dialled server can be dialled again after it went away
             reopen = target.open if isinstance(target, Dial) else None
-            return await run_repl(ctx, _line_handler(ctx), reopen=reopen)
+            return await run_repl(ctx, _hmp_mode(ctx), reopen=reopen)
         return await _batch(ctx, inputs)
     finally:
         await conn.close()
@@ -182,10 +184,10 @@ async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
     nothing on stdout, which holds one reply per command of the input."""
     from qmpsh.builtins.registry import lookup
 
-    console = ctx.console
+    front = ctx.front
     if not ctx.interactive:
-        ctx.console = QuietConsole(console)
-    try:
+        front = front._replace(console=QuietConsole(front.console))
+    with ctx.fronted(front):
         for option, line in steps:
             found = lookup(line)
             if found is None:
@@ -199,14 +201,13 @@ async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
                 return fail(f"{option}: {err}", Exit.PARSE_ERROR)
             if code != Exit.OK:
                 return code
-    finally:
-        ctx.console = console
     sys.stdout.flush()
     return Exit.OK
 
 
-def _line_handler(ctx: Context) -> LineHandler | None:
-    """What handles the REPL's lines instead of the QMP shorthand, if any."""
+def _hmp_mode(ctx: Context) -> HmpShell | None:
+    """The HMP shell that understands the shell's lines in HMP mode (-H);
+    None: QMP shorthand."""
     if ctx.settings.hmp:
         from qmpsh.builtins.hmp import shell_for
 

@@ -28,9 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: key in `Context.state` holding the filter set with the ``filter`` built-in
-STATE_KEY = "event_filter"
-
 _FIELD_RE = re.compile(r"([A-Za-z_][\w.-]*?)(!=|~=|=)(.*)", re.S)
 _GLOB_CHARS = frozenset("*?[")
 
@@ -262,12 +259,12 @@ def parse_words(
     return flt, found
 
 
-def current(state: Mapping[str, Any], default: EventFilter | None) -> EventFilter:
-    """The filter in force: the one set at run time, else *default* (None:
-    the settings asked for no filter, so every event passes)."""
-    value = state.get(STATE_KEY)
-    if isinstance(value, EventFilter):
-        return value
+def current(chosen: EventFilter | None, default: EventFilter | None) -> EventFilter:
+    """The filter in force: *chosen* (set at run time: see
+    `qmpsh.builtins.context.SessionState.event_filter`), else *default*
+    (None: the settings asked for no filter, so every event passes)."""
+    if chosen is not None:
+        return chosen
     return default if default is not None else _everything()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
 
 from qmpsh.core.errors import ConnectionLost, QmpshError
 from qmpsh.core.listeners import Listeners
@@ -139,18 +138,3 @@ class JobTracker:
         from qmpsh.jobs.view import toolbar_text
 
         return toolbar_text(self.book.active(), width)
-
-
-#: key in `Context.state` holding the session's tracker
-STATE_KEY = "job_tracker"
-
-
-def tracker_for(state: dict[str, Any], conn: Connection) -> JobTracker:
-    """The session's tracker (created and attached on first use)."""
-    found = state.get(STATE_KEY)
-    if isinstance(found, JobTracker) and found.conn is conn:
-        return found
-    made = JobTracker(conn)
-    made.attach()
-    state[STATE_KEY] = made
-    return made

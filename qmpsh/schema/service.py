@@ -30,9 +30,6 @@ from qmpsh.schema.agent import AgentCommand, parse_guest_info
 from qmpsh.schema.cache import SchemaCache, command_names, commands_digest, server_key
 from qmpsh.schema.model import Schema, SchemaError
 
-#: the key of the session's `SchemaService` in `qmpsh.builtins.registry.Context.state`
-STATE_KEY = "schema"
-
 
 class Server(Protocol):
     """What the service needs of a `qmpsh.wire.connection.Connection`."""
@@ -193,12 +190,3 @@ class SchemaService:
         if digest is not None:
             await asyncio.to_thread(self.cache.store, server, digest, entries, greeting)
         return schema
-
-
-def service_for(ctx: Any) -> SchemaService:
-    """The session's `SchemaService` (made on first use), kept in ``ctx.state``."""
-    service = ctx.state.get(STATE_KEY)
-    if not isinstance(service, SchemaService):
-        service = SchemaService(ctx.conn)
-        ctx.state[STATE_KEY] = service
-    return service

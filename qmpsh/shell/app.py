@@ -3,7 +3,8 @@
 `run_repl` builds the pieces and runs them until Ctrl-D: the `Shell` (state
 and behaviour), the layout, the key bindings and the toolbar (factories in
 their own modules), the history file and the printer.  Other features plug
-in through `qmpsh.shell.modes_api.Hooks`.
+in through `qmpsh.shell.modes_api.Hooks`; how a line is understood is the
+hooks' line mode (`qmpsh.builtins.linemode.LineMode`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -31,13 +33,12 @@ from prompt_toolkit.styles import (
     style_from_pygments_cls,
 )
 
-from qmpsh.builtins.registry import Console, Context
+from qmpsh.builtins.context import Context
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
 from qmpsh.shell.layout import UI_STYLE, build_layout
-from qmpsh.shell.linehandler import LineHandler
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.pager import pager_argv
 from qmpsh.shell.printer import Printer
@@ -46,10 +47,13 @@ from qmpsh.shell.state import Shell
 from qmpsh.shell.toolbar import make_toolbar
 from qmpsh.wire.reconnect import Reopen
 
+if TYPE_CHECKING:
+    from qmpsh.builtins.hmp import HmpShell
+
 
 async def run_repl(
     ctx: Context,
-    handler: LineHandler | None = None,
+    hmp: HmpShell | None = None,
     *,
     hooks: Hooks | None = None,
     reopen: Reopen | None = None,
@@ -58,7 +62,7 @@ async def run_repl(
 ) -> int:
     """Run the shell on *ctx* until the user quits; the exit code.
 
-    Lines go to *handler* when given (HMP mode), else they are QMP
+    Lines are HMP commands for *hmp* when given (HMP mode), else QMP
     shorthand.  *hooks* replace what `qmpsh.shell.modes.hooks_for` plugs in for
     that mode.  *reopen* reconnects a lost connection (None: no
     reconnecting).  *input* and *output* default to the terminal (tests
@@ -67,7 +71,7 @@ async def run_repl(
     if hooks is None:
         from qmpsh.shell.modes import hooks_for
 
-        hooks = hooks_for(ctx, handler)
+        hooks = hooks_for(ctx, hmp)
     repl = build_repl(ctx, hooks, reopen=reopen, input=input, output=output)
     return await repl.run()
 
@@ -85,12 +89,6 @@ class Repl:
         ctx = shell.ctx
         await shell.link.probe()
         printer.block(_banner(shell, self.imported))
-        saved_console: Console = ctx.console
-        ctx.console = shell
-        # built-ins ask their questions on the shell's prompt line, and the
-        # requests they send for the user are vetted as typed ones are
-        ctx.state["confirm"] = shell.confirm
-        saved_gate, ctx.gate = ctx.gate, shell.gate
         unsubscribe = ctx.events.subscribe(shell.on_event)
         forget_state = ctx.conn.on_state(shell.link.on_state)
 
@@ -101,20 +99,21 @@ class Repl:
             # which otherwise pause typing for tens of ms under event floods.
             gc.freeze()
 
+        # while it runs, the shell is the session's front end: built-ins
+        # print above its prompt, ask their questions on its prompt line,
+        # and the requests they send for the user are vetted as typed ones
         try:
-            if self.on_terminal:
-                with patch_stdout(raw=True):
+            with ctx.fronted(shell.frontend()):
+                if self.on_terminal:
+                    with patch_stdout(raw=True):
+                        code = await app.run_async(pre_run=pre_run)
+                else:
                     code = await app.run_async(pre_run=pre_run)
-            else:
-                code = await app.run_async(pre_run=pre_run)
         finally:
             shell.app = None
             unsubscribe()
             forget_state()
             shell.close()
-            ctx.console = saved_console
-            ctx.gate = saved_gate
-            ctx.state.pop("confirm", None)
             printer.finish()
         return int(code if code is not None else Exit.OK)
 
@@ -151,13 +150,13 @@ def build_repl(
         completer=hooks.completer,
         complete_while_typing=hooks.complete_while_typing,
     )
-    handler = hooks.line_mode or QmpLines(ctx, hooks)
-    shell = Shell(ctx, hooks, handler, printer, buffer, color, reopen)
+    line_mode = hooks.line_mode or QmpLines(ctx, hooks)
+    shell = Shell(ctx, hooks, line_mode, printer, buffer, color, reopen)
     asking = Condition(lambda: shell.question is not None)
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
         # prompt_toolkit's editing keys come with the Application (active while
-        # the input has the focus: a question takes it, see Shell.confirm)
+        # the input has the focus: a question takes it, see shell/question.py)
         key_bindings=merge_key_bindings(
             [
                 ConditionalKeyBindings(load_auto_suggest_bindings(), ~asking),

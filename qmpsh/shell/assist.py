@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from qmpsh.builtins.registry import MODULES, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request, Typer
-from qmpsh.schema.service import SchemaService, service_for
+from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request, unknown_first_word
 from qmpsh.shell.live_values import LiveValues
+
+if TYPE_CHECKING:
+    from qmpsh.shell.completion import QmpCompleter
 
 
 @dataclass
@@ -30,7 +34,7 @@ class SchemaAssist:
     @classmethod
     def start(cls, ctx: Context) -> SchemaAssist:
         """Start loading the session's schema; must run inside the event loop."""
-        service = service_for(ctx)
+        service = ctx.schema_service()
         service.start()
         timeout = ctx.settings.timeout or 2.0
         live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
@@ -50,7 +54,7 @@ class SchemaAssist:
     def typer(self) -> Typer:
         return self.service.typer()
 
-    def completer(self) -> Any:
+    def completer(self) -> QmpCompleter:
         """A prompt_toolkit completer (imports prompt_toolkit)."""
         from qmpsh.shell.completion import make_completer
 
@@ -106,7 +110,7 @@ async def batch_checks(ctx: Context) -> BatchChecks:
     cache when it matches the server, one small round trip; else fetched),
     then type values and check requests with it.  A guest agent has no
     schema: its command names (guest-info) are checked, nothing is typed."""
-    service = service_for(ctx)
+    service = ctx.schema_service()
     schema = await service.load()
     commands: Collection[str]
     if schema is None:

@@ -7,7 +7,7 @@ editing, history search and suggestion keys come on top.  Alt-letter keys
 are bound in emacs mode only: in vi mode Escape followed by a letter means
 something else.
 
-While a question is asked (`qmpsh.shell.state.Shell.confirm`), the question has
+While a question is asked (`qmpsh.shell.question.Question`), the question has
 the keyboard focus, so none of prompt_toolkit's editing keys reach the
 input; every key goes to `answer_for`.
 """

@@ -11,17 +11,23 @@
      connected │ /tmp/qmp.sock │ QEMU 7.2.0 │ compact · quiet · ...
 
 While a question is asked, it takes the input's place (and the keyboard
-focus: see `qmpsh.shell.state.Shell.confirm`).  Replies are not part of the
+focus: see `qmpsh.shell.question.Question`).  Replies are not part of the
 layout: they are printed above it (see `qmpsh.shell.printer`).  On a short screen
 the event pane gives way first, down to nothing
 (`qmpsh.shell.eventpane.pane_room`): the input, a message and the toolbar stay.
+
+`build_layout` stacks them; each element comes from a small factory of its
+own (`live_area`, `question_bar`, `input_line`, `signature_line`,
+`message_line`, `queued_line`, `event_pane`, `bottom_toolbar`,
+`completion_menu`), most of them a ``ConditionalContainer`` shown when it has
+something to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from prompt_toolkit.data_structures import Size
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition, has_focus
 from prompt_toolkit.formatted_text import (
@@ -40,7 +46,7 @@ from prompt_toolkit.layout import (
     VSplit,
     Window,
 )
-from prompt_toolkit.layout.containers import to_container
+from prompt_toolkit.layout.containers import AnyContainer, Container, to_container
 from prompt_toolkit.layout.controls import BufferControl
 from prompt_toolkit.layout.dimension import Dimension
 from prompt_toolkit.layout.menus import CompletionsMenu
@@ -96,7 +102,7 @@ class InputLexer(Lexer):
         self._lexer = ShorthandLexer()
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        if self.shell.handler.mode != "qmp":
+        if self.shell.line_mode.mode != "qmp":
             lines = document.lines
             return lambda i: [("", lines[i])] if i < len(lines) else []
         names = self.shell.command_names()
@@ -114,10 +120,66 @@ class InputLexer(Lexer):
 
 
 def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Layout:
-    buffer = shell.buffer
+    """The screen, top to bottom (see the module's docstring), with the
+    completion menu floating at the cursor."""
     search = SearchToolbar()
+    typing = input_window(shell, search)
+    above_pane: list[AnyContainer] = [
+        live_area(shell),
+        question_bar(shell),
+        input_line(shell, typing),
+        search,
+        signature_line(shell),
+        message_line(shell),
+        queued_line(shell),
+    ]
+    bar = bottom_toolbar(toolbar)
+    pane = event_pane(shell, [to_container(c) for c in (*above_pane, bar)])
+    body = HSplit([*above_pane, pane, bar])
+    return Layout(
+        FloatContainer(body, floats=[completion_menu()]), focused_element=typing
+    )
 
-    asking = Condition(lambda: shell.question is not None)
+
+def _asking(shell: Shell) -> Condition:
+    return Condition(lambda: shell.question is not None)
+
+
+def live_area(shell: Shell) -> ConditionalContainer:
+    """The running job's live area (`Shell.live`): a progress bar, a
+    ``watch`` result."""
+    return ConditionalContainer(
+        Window(
+            FormattedTextControl(lambda: ANSI(shell.live_text or "")),
+            dont_extend_height=True,
+            wrap_lines=False,
+        ),
+        filter=Condition(lambda: shell.live_text is not None),
+    )
+
+
+def question_bar(shell: Shell) -> ConditionalContainer:
+    """The question being asked, in the input's place.  Its window takes
+    the keyboard focus meanwhile (see `qmpsh.shell.question.Question`)."""
+    window = Window(
+        FormattedTextControl(
+            lambda: [
+                ("class:prompt.question", shell.question or ""),
+                ("[SetCursorPosition]", ""),
+            ],
+            focusable=True,
+        ),
+        dont_extend_height=True,
+        wrap_lines=True,
+    )
+    shell.asking.window = window
+    return ConditionalContainer(window, filter=_asking(shell))
+
+
+def input_window(shell: Shell, search: SearchToolbar) -> Window:
+    """The input buffer: the prompt, then continuation marks on its later
+    lines; room for the completion menu while it is open."""
+    buffer = shell.buffer
 
     def prefix(line: int, wrap: int) -> StyleAndTextTuples:
         width = len(shell.prompt())
@@ -127,7 +189,7 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
             return [("class:prompt", shell.prompt())]
         return [("class:continuation", continuation(width))]
 
-    input_window = Window(
+    return Window(
         BufferControl(
             buffer=buffer,
             lexer=InputLexer(shell),
@@ -146,56 +208,55 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         height=lambda: Dimension(min=8) if buffer.complete_state else Dimension(),
     )
 
-    question_window = Window(
-        FormattedTextControl(
-            lambda: [
-                ("class:prompt.question", shell.question or ""),
-                ("[SetCursorPosition]", ""),
-            ],
-            focusable=True,
-        ),
-        dont_extend_height=True,
-        wrap_lines=True,
-    )
-    shell.question_window = question_window
-    question = ConditionalContainer(question_window, filter=asking)
-    entry = ConditionalContainer(input_window, filter=~asking)
 
-    last: list[Any] = [None, []]  # (text, width) -> fragments, for one redraw
+def input_line(shell: Shell, window: Window) -> ConditionalContainer:
+    """The input (*window*), unless a question takes its place."""
+    return ConditionalContainer(window, filter=~_asking(shell))
+
+
+def signature_line(shell: Shell) -> ConditionalContainer:
+    """The line under the input the hooks' ``input_hint`` gives (the
+    signature of the command being typed), unless a message is shown."""
+    #: what the hint was asked for last, and what it said: asked once per
+    #: redraw however many times prompt_toolkit looks
+    asked: tuple[str, int, int] | None = None
+    said: StyleAndTextTuples = []
 
     def hint() -> StyleAndTextTuples:
+        nonlocal asked, said
         if shell.hooks.input_hint is None or shell.question is not None:
             return []
         width = shell.app.output.get_size().columns - 1 if shell.app else 79
-        key = (buffer.document.text_before_cursor, width, id(shell.command_names()))
-        if last[0] != key:
-            shown = to_formatted_text(shell.hooks.input_hint(key[0], width))
+        before = shell.buffer.document.text_before_cursor
+        key = (before, width, id(shell.command_names()))
+        if asked != key:
+            shown = to_formatted_text(shell.hooks.input_hint(before, width))
             visible = any(piece[1].strip() for piece in shown)
-            last[:] = [key, shown if visible else []]
-        result: StyleAndTextTuples = last[1]
-        return result
+            asked, said = key, shown if visible else []
+        return said
 
-    hint_line = Window(
-        FormattedTextControl(hint), dont_extend_height=True, wrap_lines=False
+    return ConditionalContainer(
+        Window(FormattedTextControl(hint), dont_extend_height=True, wrap_lines=False),
+        filter=Condition(lambda: bool(hint()) and shell.message is None),
     )
-    hint_bar = ConditionalContainer(
-        hint_line, filter=Condition(lambda: bool(hint()) and shell.message is None)
-    )
-    message = ConditionalContainer(
-        Window(
-            FormattedTextControl(
-                lambda: (
-                    [(f"class:message.{shell.message[0]}", shell.message[1])]
-                    if shell.message
-                    else []
-                )
-            ),
-            dont_extend_height=True,
-            wrap_lines=True,
-        ),
+
+
+def message_line(shell: Shell) -> ConditionalContainer:
+    """The message under the input (`Shell.say`): an error, a note."""
+
+    def text() -> StyleAndTextTuples:
+        message = shell.message
+        return [(f"class:message.{message[0]}", message[1])] if message else []
+
+    return ConditionalContainer(
+        Window(FormattedTextControl(text), dont_extend_height=True, wrap_lines=True),
         filter=Condition(lambda: shell.message is not None),
     )
-    queued = ConditionalContainer(
+
+
+def queued_line(shell: Shell) -> ConditionalContainer:
+    """The lines queued behind the running command."""
+    return ConditionalContainer(
         Window(
             FormattedTextControl(
                 lambda: [("class:message.note", queued_note(shell.queue))]
@@ -206,97 +267,73 @@ def build_layout(shell: Shell, toolbar: Callable[[], StyleAndTextTuples]) -> Lay
         filter=Condition(lambda: bool(shell.queue)),
     )
 
-    bar = Window(
-        FormattedTextControl(toolbar),
-        style="class:bottom-toolbar",
-        height=1,
-        wrap_lines=False,
-    )
-    live = ConditionalContainer(
-        Window(
-            FormattedTextControl(lambda: ANSI(shell.live_text or "")),
-            dont_extend_height=True,
-            wrap_lines=False,
-        ),
-        filter=Condition(lambda: shell.live_text is not None),
-    )
-    others = [
-        to_container(c)
-        for c in (live, question, entry, search, hint_bar, message, queued, bar)
-    ]
-    rows_for: list[Any] = [None, 0]  # (render, size) -> event lines shown
+
+def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContainer:
+    """The event pane: a title line, then the newest events the filter
+    lets through.  It gets the rows that *others* (everything else on the
+    screen) leave, up to its height (see `pane_room`)."""
+    #: (render, size) of the redraw the rows were counted for, and the rows
+    counted: tuple[int, Size] | None = None
+    rows = 0
 
     def pane_rows() -> int:
         """The event lines the pane shows in this redraw: its height, or
         less when the screen is short of room (see `pane_room`)."""
+        nonlocal counted, rows
         if shell.app is None:
             return shell.toggles.pane_height
         size = shell.app.output.get_size()
         key = (shell.app.render_counter, size)
-        if rows_for[0] != key:
+        if counted != key:
             taken = sum(
                 c.preferred_height(size.columns, size.rows).preferred for c in others
             )
             shell.pane_room = pane_room(size.rows, taken)
-            rows_for[:] = [key, min(shell.toggles.pane_height, shell.pane_room)]
-        shown: int = rows_for[1]
-        return shown
+            counted, rows = key, min(shell.toggles.pane_height, shell.pane_room)
+        return rows
 
-    def pane_head() -> StyleAndTextTuples:
+    def head() -> StyleAndTextTuples:
         count, shown = shell.event_counts()
-        title = pane_title(count, pane_rows(), shown)
-        return [("class:events.title", title)]
+        return [("class:events.title", pane_title(count, pane_rows(), shown))]
 
-    def pane_body() -> StyleAndTextTuples:
+    def body() -> StyleAndTextTuples:
         height = pane_rows()
         count, shown = shell.event_counts()
         events = newest(shell.ctx.events, shell.shown, height) if shown else []
         return pane_lines(events, height, count - shown)
 
-    pane = ConditionalContainer(
-        HSplit(
-            [
-                VSplit(
-                    [
-                        Window(
-                            FormattedTextControl(pane_head),
-                            dont_extend_width=True,
-                            height=1,
-                        ),
-                        Window(char="─", style="class:events.title", height=1),
-                    ]
-                ),
-                Window(
-                    FormattedTextControl(pane_body),
-                    height=lambda: Dimension.exact(pane_rows()),
-                    wrap_lines=False,
-                ),
-            ]
-        ),
-        filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
-    )
-    body = HSplit(
+    title = VSplit(
         [
-            live,
-            question,
-            entry,
-            search,
-            hint_bar,
-            message,
-            queued,
-            pane,
-            bar,
+            Window(FormattedTextControl(head), dont_extend_width=True, height=1),
+            Window(char="─", style="class:events.title", height=1),
         ]
     )
-    root = FloatContainer(
-        body,
-        floats=[
-            Float(
-                xcursor=True,
-                ycursor=True,
-                transparent=True,
-                content=CompletionsMenu(max_height=12, scroll_offset=1),
-            )
-        ],
+    lines = Window(
+        FormattedTextControl(body),
+        height=lambda: Dimension.exact(pane_rows()),
+        wrap_lines=False,
     )
-    return Layout(root, focused_element=input_window)
+    return ConditionalContainer(
+        HSplit([title, lines]),
+        filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
+    )
+
+
+def bottom_toolbar(toolbar: Callable[[], StyleAndTextTuples]) -> Window:
+    """The toolbar (`qmpsh.shell.toolbar.make_toolbar`), always shown."""
+    return Window(
+        FormattedTextControl(toolbar),
+        style="class:bottom-toolbar",
+        height=1,
+        wrap_lines=False,
+    )
+
+
+def completion_menu() -> Float:
+    """The completion menu, floating at the cursor."""
+    return Float(
+        xcursor=True,
+        ycursor=True,
+        transparent=True,
+        content=CompletionsMenu(max_height=12, scroll_offset=1),
+    )

@@ -2,45 +2,46 @@
 
 QMP mode: the server's schema (`qmpsh.shell.assist`) gives the completer,
 the check before sending (``!`` skips it), schema-typed values, the command
-names the highlighting knows and the signature line under the input.
+names the highlighting knows and the signature line under the input; lines
+are understood by the default line mode, `qmpsh.shell.qmp_mode.QmpLines`.
 
-Another mode (HMP, ``-H``) comes as a `qmpsh.shell.linehandler.LineHandler`: every
-line goes to it; `HandlerMode` adapts it to the shell's `LineMode` (so its
-lines get the spinner, Ctrl-C and the queue; several lines, as pasted, run
-one after the other; while the connection is down they stay in the input;
-the handler sends with `qmpsh.builtins.registry.Context.send`, which the shell vets,
-so dangerous commands are confirmed) and `HandlerCompleter` to a completer
-(its menu opens while typing, but on an empty line only for Tab).
+HMP mode (``-H``): the session's `qmpsh.builtins.hmp.HmpShell` is the line
+mode (every line is an HMP command) and its command table completes, through
+`CandidatesCompleter` (its menu opens while typing, but on an empty line
+only for Tab).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
 
-from qmpsh.builtins.registry import MODULES, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.linemode import Problem
+from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request
-from qmpsh.shell.linehandler import LineHandler
-from qmpsh.shell.modes_api import Check, Hooks, Problem, Run, ShellApi
-from qmpsh.shell.qmp_mode import in_turn, not_connected
+from qmpsh.shell.modes_api import Hooks
 from qmpsh.wire.eventlog import Event
 
+if TYPE_CHECKING:
+    from qmpsh.builtins.hmp import HmpShell
 
-def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
-    """The hooks for a session: *handler*'s mode, else QMP with the schema;
-    in both, the event filter and the progress of block jobs."""
+
+def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
+    """The hooks for a session: HMP mode with *hmp*, else QMP with the
+    schema; in both, the event filter and the progress of block jobs."""
     from qmpsh.core.eventfilter import EventFilter, current
-    from qmpsh.jobs.tracker import tracker_for
 
-    jobs = tracker_for(ctx.state, ctx.conn)
+    jobs = ctx.job_tracker()
     redraws: list[Callable[[Callable[[], None]], object]] = [jobs.on_change]
 
     def in_force() -> EventFilter:
-        return current(ctx.state, ctx.settings.event_filter)
+        return current(ctx.session.event_filter, ctx.settings.event_filter)
 
     def shown(event: Event) -> bool:
         return in_force().matches(event.message)
@@ -49,19 +50,19 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         for source in redraws:
             source(redraw)
 
-    common: dict[str, Any] = {
-        "event_filter": shown,
-        "event_filter_key": in_force,
-        "toolbar_segments": [jobs.toolbar_text],
-        "connect_redraw": connect,
-    }
-    if handler is not None:
-        handler.start_loading()
-        return Hooks(
-            completer=HandlerCompleter(handler),
+    common = Hooks(
+        event_filter=shown,
+        event_filter_key=in_force,
+        toolbar_segments=[jobs.toolbar_text],
+        connect_redraw=connect,
+    )
+    if hmp is not None:
+        hmp.start_loading()
+        return replace(
+            common,
+            completer=CandidatesCompleter(hmp.candidates),
             complete_while_typing=True,  # a local table: cheap
-            line_mode=HandlerMode(ctx, handler),
-            **common,
+            line_mode=hmp,
         )
     from qmpsh.shell.assist import SchemaAssist
 
@@ -83,56 +84,23 @@ def hooks_for(ctx: Context, handler: LineHandler | None = None) -> Hooks:
         return "" if sig is None else FormattedText(fragments(sig, width))
 
     redraws.append(assist.service.on_change)
-    return Hooks(
+    return replace(
+        common,
         completer=assist.completer(),
         validator=validator,
         typer=typer,
         command_names=assist.command_names,
         input_hint=hint,
         on_sent=assist.sent,
-        **common,
     )
 
 
-class HandlerMode:
-    """A `qmpsh.shell.linehandler.LineHandler` as the shell's line mode."""
+class CandidatesCompleter(Completer):
+    """Completions from a function giving the words that may end at the
+    cursor (*candidates* of the text before it): HMP mode's."""
 
-    mode = "hmp"
-
-    def __init__(self, ctx: Context, handler: LineHandler) -> None:
-        self.ctx = ctx
-        self.handler = handler
-
-    def prompt(self) -> str | None:
-        return self.handler.prompt()
-
-    def check(self, text: str) -> Check:
-        lines = [line for line in text.split("\n") if line.strip()]
-        if not lines:
-            return Run(None)
-        down = not_connected(self.ctx.conn)
-        if down is not None:
-            return down
-        if len(lines) == 1:
-            return Run(self._job(lines[0]), lines[0].split()[0])
-        # an HMP command is one line: several are several commands
-        return Run(
-            in_turn([self._job(line) for line in lines]), f"{len(lines)} commands"
-        )
-
-    def _job(self, text: str) -> Any:
-        async def job(api: ShellApi) -> int:
-            # the handler sends with ctx.send, which the shell vets
-            return await self.handler.handle(text)
-
-        return job
-
-
-class HandlerCompleter(Completer):
-    """Completions from a `LineHandler`'s candidates."""
-
-    def __init__(self, handler: LineHandler) -> None:
-        self.handler = handler
+    def __init__(self, candidates: Callable[[str], list[str]]) -> None:
+        self.candidates = candidates
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
@@ -142,5 +110,5 @@ class HandlerCompleter(Completer):
             # again on the empty prompt after a line typed fast
             return
         word = document.get_word_before_cursor(WORD=True)
-        for text in self.handler.candidates(document.text_before_cursor):
+        for text in self.candidates(document.text_before_cursor):
             yield Completion(text, -len(word))

@@ -2,7 +2,8 @@
 
 `QmpLines.check` decides, on Enter, what the text in the input is: more to
 type (an open ``transaction(``, quote or bracket), a problem to show (the
-text stays in the input), or a job to run.  See `qmpsh.shell.modes_api`.  A line
+text stays in the input), or a job to run: it is the shell's default
+`qmpsh.builtins.linemode.LineMode`.  A line
 starting with ``!`` skips the validator hook (see `qmpsh.lang.force_prefix`).  While the
 connection is down, a request, or a built-in that needs the connection, is
 such a problem: the line stays for later.
@@ -11,21 +12,29 @@ such a problem: the line stays for later.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from qmpsh.builtins import registry as builtins
-from qmpsh.builtins.registry import Builtin, Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.linemode import (
+    Check,
+    Job,
+    Problem,
+    Run,
+    ShellApi,
+    in_turn,
+    not_connected,
+)
+from qmpsh.builtins.registry import Builtin
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Incomplete, ParseError, Request, parse
-from qmpsh.shell.modes_api import Check, Hooks, Problem, Run, ShellApi
-from qmpsh.wire.connection import Connection
-
-Job = Callable[[ShellApi], Awaitable[int]]
+from qmpsh.shell.modes_api import Hooks
 
 
 class QmpLines:
+    """QMP shorthand, raw JSON and the built-ins, checked with *hooks*."""
+
     mode = "qmp"
 
     def __init__(self, ctx: Context, hooks: Hooks) -> None:
@@ -135,15 +144,6 @@ class QmpLines:
         return job
 
 
-def not_connected(conn: Connection) -> Problem | None:
-    """Why a line that needs the connection stays in the input, or None
-    when connected."""
-    if conn.connected:
-        return None
-    why = conn.lost_reason or "the connection is closed"
-    return Problem(f"not connected ({why}); the line is kept for later")
-
-
 def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
     async def job(api: ShellApi) -> int:
         try:
@@ -154,18 +154,6 @@ def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
         except ValueError as err:
             api.err(f"{builtin.name}: {err}")
             return int(Exit.PARSE_ERROR)
-
-    return job
-
-
-def in_turn(jobs: list[Job]) -> Job:
-    """One job running *jobs* one after the other; the last failure's code."""
-
-    async def job(api: ShellApi) -> int:
-        code = 0
-        for one in jobs:
-            code = await one(api) or code
-        return code
 
     return job
 

@@ -1,28 +1,31 @@
 """The interactive shell's state and behaviour, apart from how it is drawn.
 
 `Shell` is what the key bindings, the layout and the toolbar work on: the
-input buffer, the run-time toggles, the running job and the lines queued
-behind it, the question being asked, the connection's state.  It implements
-`qmpsh.shell.modes_api.ShellApi` for jobs.  Layout, keys and toolbar are built from it
-by factories in their own modules; `qmpsh.shell.app` puts them together.
+input buffer, the run-time toggles, the message under the input, the live
+area, the events shown, the connection's state.  It is what a running job
+works through (`qmpsh.builtins.linemode.ShellApi`: sending with the checks
+before, showing replies, printing) and, while the shell runs, the session's
+front end (`frontend`).  Two parts have modules of their own: what Enter
+does, the queue and the running job (`qmpsh.shell.submit.Submitter`), and
+the question asked on the prompt line (`qmpsh.shell.question.Question`).
+Layout, keys and toolbar are built from it by factories in their own
+modules; `qmpsh.shell.app` puts them together.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import Collection
 from typing import Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
-from prompt_toolkit.layout import Window
 
-from qmpsh.builtins.registry import Context
-from qmpsh.core.errors import BadRequest, ConnectionLost, NotConnected, QmpshError
+from qmpsh.builtins.context import Context, Frontend
+from qmpsh.builtins.linemode import Declined, LineMode
+from qmpsh.core.errors import BadRequest, NotConnected
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import (
     error_line,
@@ -32,14 +35,14 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
-from qmpsh.lang.parser import Incomplete
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount
-from qmpsh.shell.modes_api import Declined, Hooks, LineMode, Problem, Run
+from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
+from qmpsh.shell.question import Question
 from qmpsh.shell.status import Link
+from qmpsh.shell.submit import Submitter
 from qmpsh.shell.toggles import Toggles
-from qmpsh.shell.typeahead import dropped_note
 from qmpsh.wire.eventlog import Event
 from qmpsh.wire.late_replies import stopped_waiting
 from qmpsh.wire.reconnect import Reopen
@@ -49,11 +52,13 @@ BACKGROUND_REDRAW = 0.05
 
 
 class Shell:
+    """The interactive shell, for one session (see the module's docstring)."""
+
     def __init__(
         self,
         ctx: Context,
         hooks: Hooks,
-        handler: LineMode,
+        line_mode: LineMode,
         printer: Printer,
         buffer: Buffer,
         color: bool,
@@ -62,7 +67,8 @@ class Shell:
         self.ctx = ctx
         self.settings = ctx.settings
         self.hooks = hooks
-        self.handler = handler
+        #: how a submitted line is understood (QMP shorthand, or HMP)
+        self.line_mode = line_mode
         self.printer = printer
         self.buffer = buffer
         self.color = color
@@ -79,32 +85,15 @@ class Shell:
         self.message: tuple[str, str] | None = None
         #: the live area above the prompt (see `live`), or None
         self.live_text: str | None = None
-        #: the question on the prompt line, while one is asked
-        self.question: str | None = None
-        #: the window showing the question (the layout sets it): it takes the
-        #: keyboard focus while a question is asked, so that no key edits the
-        #: input then
-        self.question_window: Window | None = None
-        self._answer: asyncio.Future[bool] | None = None
-        self._focused: Window | None = None
-        self.task: asyncio.Task[None] | None = None
-        #: lines entered while a command runs, to run after it in order
-        self.queue: deque[str] = deque()
-        #: queued lines that Ctrl-C dropped, to be said once the command ends
-        self._dropped: list[str] = []
-        self.running = ""
-        self.running_since = 0.0
-        self._forceable: tuple[str, str] | None = None
-        self._ticker: asyncio.Task[None] | None = None
+        #: the question on the prompt line (the layout sets its window)
+        self.asking = Question(lambda: self.app, self.invalidate)
+        #: what Enter does; the running job and the lines queued behind it
+        self.submitter = Submitter(self)
         self._redraw_due = False
         self._shown = ShownCount()
         #: the most event lines the screen has room for (see
         #: `qmpsh.shell.eventpane.pane_room`), as of the last redraw; None before
         self.pane_room: int | None = None
-        #: for the running job: the dangerous commands the user said yes to,
-        #: and the line for a request left waiting for its reply by Ctrl-C
-        self._confirmed: set[str] = set()
-        self._left: str | None = None
 
         self.link = Link(
             ctx.conn,
@@ -121,7 +110,18 @@ class Shell:
 
     @property
     def busy(self) -> bool:
-        return self.task is not None and not self.task.done()
+        """Whether a job runs."""
+        return self.submitter.busy
+
+    @property
+    def queue(self) -> deque[str]:
+        """The lines entered while a job runs, to run after it in order."""
+        return self.submitter.queue
+
+    @property
+    def question(self) -> str | None:
+        """The question on the prompt line, while one is asked."""
+        return self.asking.text
 
     def command_names(self) -> Collection[str] | None:
         if self.hooks.command_names is not None:
@@ -131,11 +131,17 @@ class Shell:
         return self.link.target.commands
 
     def prompt(self) -> str:
-        return self.handler.prompt() or self.link.target.prompt(self.handler.mode)
+        return self.line_mode.prompt() or self.link.target.prompt(self.line_mode.mode)
 
     def invalidate(self) -> None:
         if self.app is not None:
             self.app.invalidate()
+
+    def frontend(self) -> Frontend:
+        """The session's front end while the shell runs: built-ins print
+        above the prompt (and in its live area), ask on the prompt line, and
+        what they send for the user goes through `gate`."""
+        return Frontend(self, self.gate, self.confirm, self)
 
     # -- ShellApi ----------------------------------------------------------
 
@@ -145,11 +151,12 @@ class Shell:
         s = self.settings
         if s.confirm:
             what = confirmation(message, s.confirm_commands, s.confirm_hmp)
-            if what is None or what in self._confirmed:
+            confirmed = self.submitter.confirmed
+            if what is None or what in confirmed:
                 return
             if not await self.confirm(f"Send {what} to {self.link.server()}? [y/N] "):
                 raise Declined(what)
-            self._confirmed.add(what)
+            confirmed.add(what)
 
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
         await self.vet(message)
@@ -159,22 +166,23 @@ class Shell:
         return await self._deliver(message)
 
     async def gate(self, message: dict[str, Any]) -> dict[str, Any]:
-        """`qmpsh.builtins.registry.Context.gate`: a request a built-in sends for the
-        user (``hmp``, ``watch``, HMP mode) is vetted as a typed one is."""
+        """`qmpsh.builtins.context.Frontend.gate`: a request a built-in
+        sends for the user (``hmp``, ``watch``, HMP mode) is vetted as a typed
+        one is."""
         await self.vet(message)
         return await self._deliver(message)
 
     async def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a vetted request.  After a quit, losing the connection is
         expected, unless the server refused it.  On Ctrl-C the server may
-        still run the request: the job's note says so (see `start`), and a
-        quit stays expected."""
+        still run the request: the job's note says so (see
+        `qmpsh.shell.submit.Submitter.start`), and a quit stays expected."""
         quitting = is_quit(message)
         self.link.quitting = quitting  # the connection may close before the reply
         try:
             reply = await self.ctx.conn.execute(message, self.settings.timeout)
         except asyncio.CancelledError:
-            self._left = stopped_waiting(message, self.ctx.conn.guest_agent)
+            self.submitter.left = stopped_waiting(message, self.ctx.conn.guest_agent)
             raise
         except (BadRequest, NotConnected):
             self.link.quitting = False  # not sent
@@ -184,7 +192,7 @@ class Shell:
         return reply
 
     def show_reply(self, reply: dict[str, Any], command: str = "") -> int:
-        self.ctx.state["last_reply"] = reply
+        self.ctx.session.last_reply = reply
         if is_error(reply):
             line = None
             if command and self.ctx.conn.guest_agent:
@@ -231,39 +239,12 @@ class Shell:
         return None if key is None else key()
 
     async def confirm(self, question: str) -> bool:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[bool] = loop.create_future()
-        self._answer = answer
-        self.question = question
-        self._focus_question()
-        self.invalidate()
-        try:
-            return await answer
-        finally:
-            if self._answer is answer:
-                self._close_question()
+        """Ask *question* on the prompt line; True for yes."""
+        return await self.asking.ask(question)
 
     def answer(self, yes: bool) -> None:
-        """Answer the question; the keys typed after the answer go to the
-        input at once, even before the job asking has gone on."""
-        if self._answer is not None and not self._answer.done():
-            self._answer.set_result(yes)
-            self._close_question()
-
-    def _focus_question(self) -> None:
-        if self.app is None or self.question_window is None:
-            return
-        layout = self.app.layout
-        self._focused = layout.current_window
-        layout.focus(self.question_window)
-
-    def _close_question(self) -> None:
-        self.question = None
-        self._answer = None
-        focused, self._focused = self._focused, None
-        if self.app is not None and focused is not None:
-            self.app.layout.focus(focused)
-        self.invalidate()
+        """Answer the question (the keys do)."""
+        self.asking.answer(yes)
 
     def _json(self, value: Any) -> str:
         text = render_json(value, self.toggles.pretty)
@@ -272,104 +253,14 @@ class Shell:
     # -- Enter, Ctrl-C, Ctrl-D ---------------------------------------------
 
     def submit(self) -> None:
-        """Enter: run the text, continue it on a new line, or say what is
-        wrong; while a command runs, queue the text to run after it."""
-        text = self.buffer.text
-        if self.busy or self.queue:
-            self._enqueue(text)
-            return
-        check = self.handler.check(text)
-        if isinstance(check, Incomplete):
-            self._continue_line()
-            return
-        if isinstance(check, Problem):
-            if check.force is not None and self._forceable == (text, check.message):
-                self._accept(text, check.force)
-                return
-            self._show_problem(text, check)
-            return
-        self._accept(text, check)
-
-    def _continue_line(self) -> None:
-        self.buffer.cursor_position = len(self.buffer.text)
-        self.buffer.insert_text("\n")
-
-    def _show_problem(self, text: str, problem: Problem) -> None:
-        """Say why *text*, in the input, is not run (Enter again runs it
-        anyway when the problem allows it)."""
-        hint = ""
-        if problem.force is not None:
-            bang = ", or a leading !," if self.handler.mode == "qmp" else ""
-            hint = f" (Enter again{bang} sends it anyway)"
-        self.say("error", problem.message + hint)
-        self._forceable = (text, problem.message) if problem.force is not None else None
-        if problem.offset is not None:
-            self.buffer.cursor_position = min(problem.offset, len(text))
-
-    def _enqueue(self, text: str) -> None:
-        """Enter while a command runs: the text is queued as it is, to be
-        taken as if Enter were pressed on it when its turn comes (a blank
-        line is nothing to run; an unfinished command goes on to a new line
-        as always)."""
-        if not text.strip():
-            return
-        if isinstance(self.handler.check(text), Incomplete):
-            self._continue_line()
-            return
-        self.queue.append(text)
-        self.buffer.reset()
-        self.message = None
-        self.invalidate()
-
-    def _accept(self, text: str, run: Run) -> None:
-        self.buffer.reset()
-        self.message = None
-        self._launch(text, run)
-
-    def _launch(self, text: str, run: Run) -> None:
-        """Echo *text*, keep it in the history and start its job."""
-        kept = text.rstrip("\n")  # a paste's last newline is no line of its own
-        self.printer.block(self.echo(kept))
-        history = self.buffer.history
-        if kept.strip() and history.get_strings()[-1:] != [kept]:
-            history.append_string(kept)
-        if run.job is not None:
-            self.start(run)
-
-    def _next_queued(self) -> None:
-        """After a command: run the queued lines in turn.  One that cannot
-        run (not connected, a parse error, a refusal) comes back into the
-        input with the lines queued after it, before what is being typed,
-        and the reason under it; nothing more runs until Enter."""
-        if self._dropped:
-            self.printer.note(dropped_note(self._dropped))
-            self._dropped = []
-        while self.queue and not self.busy and self.app is not None:
-            text = self.queue.popleft()
-            check = self.handler.check(text)
-            if isinstance(check, Run):
-                self._launch(text, check)
-                continue
-            back = "\n".join([text, *self.queue])
-            self.queue.clear()
-            typed = self.buffer.document
-            combined = f"{back}\n{typed.text}" if typed.text else back
-            # the cursor stays where it was in what is being typed
-            cursor = len(combined) - len(typed.text) + typed.cursor_position
-            self.buffer.document = Document(combined, cursor)
-            if isinstance(check, Problem):
-                self._show_problem(combined, check)
-            self.invalidate()
-
-    def _drop_queue(self) -> None:
-        self._dropped.extend(self.queue)
-        self.queue.clear()
+        """Enter: see `qmpsh.shell.submit.Submitter.submit`."""
+        self.submitter.submit()
 
     def echo(self, text: str) -> str:
         """The prompt and the command as they looked, for the scrollback."""
         prompt = self.prompt()
         lines = text.split("\n")
-        if self.color and text.strip() and self.handler.mode == "qmp":
+        if self.color and text.strip() and self.line_mode.mode == "qmp":
             from pygments import highlight
 
             from qmpsh.core.render import terminal_formatter
@@ -387,66 +278,19 @@ class Shell:
         cont = continuation(len(self.prompt()))
         return "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
 
-    def start(self, run: Run) -> None:
-        assert run.job is not None
-        job = run.job
-        self.running = run.label or "command"
-        self.running_since = time.monotonic()
-        cancelled = run.cancelled or f"{self.running}: cancelled"
-        self._confirmed = set()
-        self._left = None
-
-        async def go() -> None:
-            try:
-                await job(self)
-            except asyncio.CancelledError:
-                # a request already sent cannot be cancelled: say so
-                self.printer.note(self._left or cancelled)
-            except Declined as what:
-                self.printer.note(f"{what} was not sent")
-            except ConnectionLost as err:
-                # the shell has said why the connection went; say what it cost
-                said = bool(err.message) and err.message == self.ctx.conn.lost_reason
-                self.printer.error(
-                    f"{self.running}: no reply, the connection was lost"
-                    if said
-                    else err.message
-                )
-            except QmpshError as err:
-                self.printer.error(err.message)
-            except Exception as err:  # a bug: one line, and the shell goes on
-                self.printer.error(
-                    f"{self.running}: internal error: {type(err).__name__}: {err}"
-                )
-            finally:
-                self.running = ""
-                self.live_text = None
-                if self._ticker is not None:
-                    self._ticker.cancel()
-                self.invalidate()
-
-        self.task = asyncio.ensure_future(go())
-        self.task.add_done_callback(lambda _: self._next_queued())
-        self._ticker = asyncio.ensure_future(self._tick())
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(0.1)
-            self.invalidate()
-
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued
         lines), or clear the input."""
+        submitter = self.submitter
         if self.question is not None:
-            self._drop_queue()
+            submitter.drop_queue()
             self.answer(False)
-        elif self.busy:
-            assert self.task is not None
-            self._drop_queue()
-            self.task.cancel()
-        elif self.queue:
-            self._drop_queue()
-            self._next_queued()
+        elif submitter.busy:
+            submitter.drop_queue()
+            submitter.cancel()
+        elif submitter.queue:
+            submitter.drop_queue()
+            submitter.next_queued()
         elif self.buffer.text or self.message or self.buffer.complete_state:
             self.buffer.reset()
             self.message = None
@@ -454,17 +298,14 @@ class Shell:
             self.say("note", "Ctrl-D on an empty line quits")
 
     def quit(self) -> None:
-        self._drop_queue()
-        if self.task is not None:
-            self.task.cancel()
+        self.submitter.drop_queue()
+        self.submitter.cancel()
         if self.app is not None and self.app.is_running:
             self.app.exit(result=int(Exit.OK))
 
     def close(self) -> None:
         """Stop what runs in the background (the app has gone)."""
-        for task in (self.task, self._ticker):
-            if task is not None:
-                task.cancel()
+        self.submitter.close()
         self.link.close()
 
     def say(self, kind: str, text: str) -> None:
@@ -474,7 +315,6 @@ class Shell:
 
     def _text_changed(self, _: Buffer) -> None:
         self.message = None
-        self._forceable = None
 
     # -- toggles -----------------------------------------------------------
 

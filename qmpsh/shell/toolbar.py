@@ -118,8 +118,8 @@ def toolbar_fields(shell: Shell, segments: Sequence[Segment] = ()) -> list[Field
     t = shell.toggles
     fields = [field(f"class:toolbar.state.{state}", f" {text} ", STATE)]
     if shell.busy and shell.question is None:
-        elapsed = time.monotonic() - shell.running_since
-        spin = f"{spinner(elapsed)} {shell.running} {elapsed:.1f}s"
+        elapsed = time.monotonic() - shell.submitter.running_since
+        spin = f"{spinner(elapsed)} {shell.submitter.running} {elapsed:.1f}s"
         fields.append(
             Field(
                 tuple(

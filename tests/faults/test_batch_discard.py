@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qmpsh.batch.input import lines_from
 from qmpsh.batch.runner import BatchRunner
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.settings import Settings

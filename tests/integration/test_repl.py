@@ -18,12 +18,13 @@ from typing import Any
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from qmpsh.builtins.linemode import Problem, Run, ShellApi
 from qmpsh.cli.session import Dial
 from qmpsh.core.settings import Settings
 from qmpsh.lang.parser import Request
 from qmpsh.shell.eventpane import pane_lines
 from qmpsh.shell.history import history_path, parse_entries
-from qmpsh.shell.modes_api import Hooks, Problem, Run, ShellApi
+from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.toolbar import SEP, fit, make_toolbar, toolbar_fields
 from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.wirelog import WireLog
@@ -579,10 +580,9 @@ def test_verbose_shows_requests_and_full_errors(qemu: Qemu) -> None:
             await d.printed('{"execute": "qom-get", "arguments": {"path": "/nosuch"')
             await d.printed("DeviceNotFound: Device '/nosuch' not found")
             await d.printed('{"error": {"class": "DeviceNotFound"')
-            assert (
-                d.repl.shell.ctx.state["last_reply"]["error"]["class"]
-                == "DeviceNotFound"
-            )
+            reply = d.repl.shell.ctx.session.last_reply
+            assert reply is not None
+            assert reply["error"]["class"] == "DeviceNotFound"
 
     run(scenario)
 
@@ -649,7 +649,7 @@ def test_toolbar_segments_and_completer_hooks(qemu: Qemu) -> None:
 
 
 class Hmp:
-    """A line handler as HMP mode would write it: every line is HMP."""
+    """A line mode as HMP mode might be written: every line is HMP."""
 
     mode = "hmp"
 

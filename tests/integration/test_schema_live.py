@@ -394,7 +394,7 @@ def test_live_values_for_builtins_and_device_types(
 
 def test_reconnecting_loads_the_schema_again(qemu: Qemu, qsd: StorageDaemon) -> None:
     """After a reconnection (maybe to another server) the schema is reloaded."""
-    from qmpsh.builtins.registry import Context
+    from qmpsh.builtins.context import Context
     from qmpsh.cli.session import StreamConsole
     from qmpsh.core.settings import Settings
     from qmpsh.shell.assist import SchemaAssist

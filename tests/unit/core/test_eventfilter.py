@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from qmpsh.core.eventfilter import (
-    STATE_KEY,
     EventFilter,
     FieldMatch,
     FilterError,
@@ -181,8 +180,8 @@ def test_merged_and_current() -> None:
     both = a.merged(b)
     assert both.include == ("STOP",) and both.exclude == ("X",) and both.no_case
     assert both.fields == b.fields
-    assert current({}, a) is a
-    assert current({STATE_KEY: b}, a) is b
+    assert current(None, a) is a
+    assert current(b, a) is b
 
 
 def test_from_options() -> None:

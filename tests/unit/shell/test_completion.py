@@ -12,7 +12,8 @@ from prompt_toolkit.document import Document
 from qmpsh.builtins import registry as builtins
 from qmpsh.lang.unparse import to_shorthand
 from qmpsh.schema.model import Schema
-from qmpsh.shell.completion import QmpCompleter, matches
+from qmpsh.shell.candidates import matches
+from qmpsh.shell.completion import QmpCompleter
 from qmpsh.shell.live_values import LiveValues
 from tests import corpus, schemas
 

@@ -11,10 +11,11 @@ import pytest
 from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins.keytable import KEYS, describe_keys
+from qmpsh.builtins.linemode import Run, ShellApi
 from qmpsh.core.settings import Settings
 from qmpsh.shell.bindings import answer_for, default_answer
 from qmpsh.shell.history import HistoryFile, history_path, parse_entries
-from qmpsh.shell.modes_api import Hooks, Run, ShellApi
+from qmpsh.shell.modes_api import Hooks
 from tests.replkit import Driver, shell
 
 

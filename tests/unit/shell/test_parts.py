@@ -10,13 +10,15 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from qmpsh.builtins.registry import Context
+from qmpsh.builtins.context import Context
+from qmpsh.builtins.hmp import HmpShell
+from qmpsh.builtins.linemode import Problem, Run
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.settings import Settings
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount, newest, pane_lines, pane_room, pane_title
-from qmpsh.shell.modes import HandlerCompleter, HandlerMode
-from qmpsh.shell.modes_api import Hooks, Problem, Run
+from qmpsh.shell.modes import CandidatesCompleter
+from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.pager import DEFAULT_PAGER, fit_pager, pager_argv, rows_needed
 from qmpsh.shell.qmp_mode import QmpLines
 from qmpsh.shell.state import continuation
@@ -310,27 +312,17 @@ def test_lines_that_need_the_connection_stay_while_it_is_down() -> None:
         )
     for text in ("events", "help keys", "filter off", "wait STOP"):
         assert isinstance(lines.check(text), Run), text
-    hmp = HandlerMode(ctx, Hmp())
+    hmp = HmpShell(ctx)
     assert isinstance(hmp.check("info status"), Problem)
     assert hmp.check("  \n") == Run(None)
 
 
-class Hmp:
-    def prompt(self) -> str:
-        return "(qemu) "
-
-    async def handle(self, line: str, where: str = "") -> int:
-        return 0
-
-    def candidates(self, text_before_cursor: str) -> list[str]:
-        return ["info", "quit"] if not text_before_cursor.strip() else ["status"]
-
-    def start_loading(self) -> None:
-        pass
+def hmp_candidates(text_before_cursor: str) -> list[str]:
+    return ["info", "quit"] if not text_before_cursor.strip() else ["status"]
 
 
 def test_hmp_completion_on_an_empty_line_only_when_asked() -> None:
-    completer = HandlerCompleter(Hmp())
+    completer = CandidatesCompleter(hmp_candidates)
 
     def offered(text: str, tab: bool) -> list[str]:
         event = CompleteEvent(text_inserted=not tab, completion_requested=tab)

@@ -1,0 +1,333 @@
+"""Completion, second stage: candidates for what `qmpsh.lang.cursor.locate` found.
+
+`candidates` is pure: given where the cursor is, the schema, the built-ins
+and the live values at hand, it lists what may be typed there (no
+prompt_toolkit here: `qmpsh.shell.completion.QmpCompleter` turns them into
+its ``Completion`` objects).
+
+Deprecated and unstable commands, members and enum values say so in their
+meta text and carry the style classes ``completion.deprecated`` or
+``completion.unstable``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qmpsh.builtins.helptext import member_line
+from qmpsh.builtins.registry import Builtin
+from qmpsh.lang.cursor import (
+    ActionName,
+    ArgKey,
+    ArgValue,
+    BuiltinArg,
+    CommandName,
+    Where,
+    dig,
+)
+from qmpsh.lang.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN
+from qmpsh.schema.model import Alternate, Enum, Object, Schema
+from qmpsh.schema.model import Builtin as BuiltinType
+from qmpsh.shell.completion_values import (
+    builtin_source,
+    file_values,
+    is_file_arg,
+    qom_candidates,
+    source_for,
+)
+from qmpsh.shell.live_values import Source, Value
+
+HELP_TOPICS: tuple[Value, ...] = (("keys", "key bindings"),)
+#: a prefix this long also matches inside names ("status" finds query-status)
+SUBSTRING_FROM = 3
+#: characters that make a value need quotes ("#" is fine after "=")
+_UNSAFE = set(" \t\r\n\"'")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One completion: *text* replaces the last ``-start`` characters."""
+
+    text: str
+    start: int
+    display: str = ""
+    meta: str = ""
+    style: str = ""
+
+
+LiveLookup = Callable[[Source], list[Value] | None]
+
+
+def no_live_values(source: Source) -> list[Value] | None:
+    """The `LiveLookup` without live values."""
+    return None
+
+
+def matches(prefix: str, names: Iterable[str]) -> list[str]:
+    """Names starting with *prefix* (any case), then names containing it
+    (for prefixes of `SUBSTRING_FROM` characters or more), earliest and
+    shortest first."""
+    low = prefix.lower()
+    pool = list(dict.fromkeys(names))
+    first = [n for n in pool if n.lower().startswith(low)]
+    if len(low) < SUBSTRING_FROM:
+        return first
+    taken = set(first)
+    inside = [n for n in pool if low in n.lower() and n not in taken]
+    inside.sort(key=lambda n: (n.lower().index(low), len(n)))
+    return first + inside
+
+
+def _flags(features: Sequence[str]) -> tuple[str, str]:
+    marks = [f for f in ("deprecated", "unstable") if f in features]
+    style = " ".join(f"class:completion.{m}" for m in marks)
+    return ", ".join(marks), style
+
+
+def candidates(
+    where: Where,
+    schema: Schema | None,
+    *,
+    builtins: Mapping[str, Builtin] | None = None,
+    extra_commands: Iterable[Value] = (),
+    live: LiveLookup = no_live_values,
+) -> list[Candidate]:
+    """What may be typed at *where*."""
+    if isinstance(where, CommandName):
+        return _commands(where.prefix, schema, builtins or {}, extra_commands)
+    if isinstance(where, ActionName):
+        return _actions(where, schema)
+    if isinstance(where, BuiltinArg):
+        return _builtin_args(where, schema, builtins or {}, live)
+    if schema is None:
+        return []
+    if isinstance(where, ArgKey):
+        return _keys(where, schema)
+    if isinstance(where, ArgValue):
+        return _values(where, schema, live)
+    return []
+
+
+def _commands(
+    prefix: str,
+    schema: Schema | None,
+    builtins: Mapping[str, Builtin],
+    extra: Iterable[Value],
+) -> list[Candidate]:
+    table: dict[str, tuple[str, str]] = {}
+    if schema is not None:
+        for name, command in schema.commands.items():
+            table[name] = _flags(command.features)
+        if "transaction" in schema.commands:
+            table[TRANSACTION_OPEN] = ("transaction over several lines", "")
+    for name, meta in extra:
+        table.setdefault(name, (meta, ""))
+    for name, item in builtins.items():
+        table.setdefault(
+            name, (f"built-in: {item.summary}", "class:completion.builtin")
+        )
+    start = -len(prefix)
+    return [
+        Candidate(name, start, name, *table[name])
+        for name in matches(prefix, sorted(table))
+    ]
+
+
+def _actions(where: ActionName, schema: Schema | None) -> list[Candidate]:
+    kinds: dict[str, tuple[str, str]] = {}
+    if schema is not None:
+        actions = schema.type_at("transaction", ("actions", 0), {})
+        if isinstance(actions, Object) and actions.tag is not None:
+            tag = actions.by_name.get(actions.tag)
+            enum = schema.type(tag.type) if tag is not None else None
+            old = enum.deprecated if isinstance(enum, Enum) else frozenset()
+            for kind in actions.variants:
+                if kind in old:
+                    kinds[kind] = ("action, deprecated", "class:completion.deprecated")
+                else:
+                    kinds[kind] = ("action", "")
+    start = -len(where.prefix)
+    out = [Candidate(k, start, k, *kinds[k]) for k in matches(where.prefix, kinds)]
+    if where.index and TRANSACTION_CLOSE.startswith(where.prefix):
+        out.append(Candidate(TRANSACTION_CLOSE, start, ")", "end of the transaction"))
+    return out
+
+
+#: options of built-ins that take a value (the word after them is not positional)
+_VALUE_OPTIONS = frozenset(
+    {"--timeout", "--interval", "-n", "--count", "--top", "--base", "--speed"}
+    | {"--job-id", "--backing-file", "--exclude-event"}
+)
+
+
+def _positional(words: Sequence[str]) -> list[str]:
+    """The words that are not options or option values."""
+    out: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _VALUE_OPTIONS
+        else:
+            out.append(word)
+    return out
+
+
+def _builtin_args(
+    where: BuiltinArg,
+    schema: Schema | None,
+    builtins: Mapping[str, Builtin],
+    live: LiveLookup = no_live_values,
+) -> list[Candidate]:
+    table: dict[str, str] = {}
+    name, words, prefix = where.name, where.words, where.prefix
+    item = builtins.get(name)
+    if item is not None:
+        table.update(dict.fromkeys(item.options, "option"))
+    after_option = bool(words) and words[-1] in _VALUE_OPTIONS
+    if after_option:
+        table.clear()  # the option's value comes next
+    positional = _positional(words)
+    if name == "help" and not words:
+        if schema is not None:
+            table.update(dict.fromkeys(sorted(schema.commands), "command"))
+            table.update(dict.fromkeys(sorted(schema.events), "event"))
+        table.update(dict.fromkeys(sorted(builtins), "built-in"))
+        table.update(dict(HELP_TOPICS))
+    events = (name == "wait" and not positional and not after_option) or (
+        name == "filter" and (words[-1:] == ("--exclude-event",) or not after_option)
+    )
+    if events and schema is not None and "=" not in prefix:
+        table.update(dict.fromkeys(sorted(schema.events), "event"))
+    if name == "watch" and positional:
+        table.clear()  # the rest is the watched command's
+    elif name == "watch" and not after_option:
+        if schema is not None:
+            table.update(dict.fromkeys(sorted(schema.commands), "command"))
+        table.update(dict.fromkeys(sorted(builtins), "built-in"))
+    source = builtin_source(name, words, prefix)
+    display: dict[str, str] = {}
+    if source is not None:
+        found = live(source) or []
+        if source[0] == "qom":
+            found = qom_candidates(prefix, found)
+            display = {path: path.rsplit("/", 1)[-1] or path for path, _ in found}
+        for value, meta in found:
+            table.setdefault(value, meta)
+    start = -len(prefix)
+    return [
+        Candidate(n, start, display.get(n, n), table[n]) for n in matches(prefix, table)
+    ]
+
+
+def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
+    obj = schema.object_of(schema.type_at(where.command, where.parent, where.args))
+    if not isinstance(obj, Object):
+        return []
+    level = dig(where.args, where.parent)
+    members = schema.members(obj, level)
+    given = where.given()
+    tag = obj.tag
+    ranked = sorted(
+        (m for m in members if m.name not in given),
+        key=lambda m: (m.name != tag, m.optional),
+    )
+    by_name = {m.name: m for m in ranked}
+    start = -len(where.prefix)
+    out: list[Candidate] = []
+    for name in matches(where.prefix, by_name):
+        member = by_name[name]
+        typ = schema.type(member.type)
+        suffix = "." if isinstance(typ, Object) else "="
+        _, style = _flags(member.features)
+        meta = member_line(schema, member, name == tag)
+        out.append(Candidate(name + suffix, start, name, meta, style))
+    return out
+
+
+def static_values(schema: Schema, typ: Any, depth: int = 0) -> list[Value]:
+    """Values a type spells by itself: enum values, true/false, null."""
+    if isinstance(typ, Enum):
+        return [(v, "deprecated" if v in typ.deprecated else "") for v in typ.values]
+    if isinstance(typ, BuiltinType):
+        if typ.json_type == "boolean":
+            return [("true", "bool"), ("false", "bool")]
+        if typ.json_type == "null":
+            return [("null", "null")]
+        return []
+    if isinstance(typ, Alternate) and depth < 3:
+        out: list[Value] = []
+        for name in typ.members:
+            out += static_values(schema, schema.type(name), depth + 1)
+        return out
+    return []
+
+
+def _values(where: ArgValue, schema: Schema, live: LiveLookup) -> list[Candidate]:
+    typ = schema.type_at(where.command, where.path, where.args)
+    if typ is None:
+        return []
+    key = where.path[-1] if where.path and isinstance(where.path[-1], str) else ""
+    command = where.action or where.command
+    prefix = where.prefix
+    values: dict[str, str] = dict(static_values(schema, typ))
+    source = live_source(where)
+    if source is not None and _takes_string(schema, typ):
+        found = live(source) or []
+        if source[0] == "qom":
+            found = qom_candidates(prefix, found)
+        for value, meta in found:
+            # implicit nodes ("#block123") only when asked for
+            if not value.startswith("#") or prefix.startswith("#"):
+                values.setdefault(value, meta)
+    if is_file_arg(command, key) and _takes_string(schema, typ):
+        for value, meta in file_values(prefix):
+            values.setdefault(value, meta)
+    start = -len(prefix)
+    out: list[Candidate] = []
+    for value in matches(prefix, values):
+        meta = values[value]
+        style = "class:completion.deprecated" if meta == "deprecated" else ""
+        text = _quoted(value, where.quote)
+        display = value
+        if source is not None and source[0] == "qom":
+            display = value.rsplit("/", 1)[-1] or value
+        out.append(Candidate(text, start, display, meta, style))
+    return out
+
+
+def live_source(where: ArgValue) -> Source | None:
+    """Where the live values for the argument at *where* come from, if any."""
+    key = where.path[-1] if where.path and isinstance(where.path[-1], str) else ""
+    level = dig(where.args, where.path[:-1])
+    base = 3 if where.action else 0
+    return source_for(
+        where.action or where.command,
+        key,
+        level if isinstance(level, Mapping) else {},
+        where.prefix,
+        len(where.path) > base + 1,
+    )
+
+
+def _takes_string(schema: Schema, typ: Any) -> bool:
+    if isinstance(typ, BuiltinType):
+        return typ.json_type in ("string", "value")
+    if isinstance(typ, Alternate):
+        return any(_takes_string(schema, schema.type(m)) for m in typ.members)
+    return False
+
+
+def _quoted(value: str, quote: str) -> str:
+    """*value* as inserted after an opening *quote* (closing it), or bare."""
+    if quote == '"':
+        return json.dumps(value, ensure_ascii=False)[1:]
+    if quote == "'":
+        return value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if not value or _UNSAFE.intersection(value) or value[0] in "{[":
+        return json.dumps(value, ensure_ascii=False)
+    return value
