@@ -172,6 +172,7 @@ class Listener:
         from qmpsh.core.output import OutputError, output_failed
         from qmpsh.wire.connection import Connection
         from qmpsh.wire.eventlog import Event, EventLog
+        from qmpsh.wire.state import ConnState
         from qmpsh.wire.wirelog import WireLog
 
         s = self.settings
@@ -229,8 +230,8 @@ class Listener:
                 flush_due = True
                 loop.call_soon(flush)
 
-        def on_state(state: str, reason: str) -> None:
-            if state == "lost" and not done.done():
+        def on_state(state: ConnState, reason: str) -> None:
+            if state == ConnState.LOST and not done.done():
                 done.set_result(reason or "the connection was lost")
 
         events.subscribe(on_event)

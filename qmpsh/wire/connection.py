@@ -30,7 +30,6 @@ from qmpsh.core.errors import (
     CommandTimeout,
     ConnectFailed,
     ConnectionLost,
-    NotConnected,
     QmpshError,
 )
 from qmpsh.core.listeners import Listeners
@@ -42,6 +41,7 @@ from qmpsh.wire.customids import CustomIds
 from qmpsh.wire.dial import open_socket
 from qmpsh.wire.eventlog import EventLog
 from qmpsh.wire.failures import Evidence, ended, session_error
+from qmpsh.wire.state import ConnState, StateListener, not_connected, require_connected
 
 if TYPE_CHECKING:
     from qmpsh.wire.agent import AgentSync
@@ -54,7 +54,6 @@ DEFAULT_READ_LIMIT = 10 * 1024 * 1024
 AGENT_SYNC_TIMEOUT = 10.0
 
 
-StateListener = Callable[[str, str], None]
 WarningListener = Callable[[str], None]
 
 
@@ -76,14 +75,13 @@ class Connection:
         self.read_limit = read_limit
         self.greeting: dict[str, Any] | None = None
         self.address: Address | None = None
-        #: "idle", "connecting", "connected", "lost" or "closed"
-        self.state = "idle"
+        self.state = ConnState.IDLE
         self.lost_reason = ""
         self.last_bad_input: bytes | None = None
         self.last_input: bytes | None = None
         #: why the reader stopped, when it was the server's data
         self.reader_failure: BaseException | None = None
-        self._state_listeners: Listeners[[str, str]] = Listeners()
+        self._state_listeners: Listeners[[ConnState, str]] = Listeners()
         self._warning_listeners: Listeners[[str]] = Listeners()
         #: set when talking to a guest agent (-N, or detected)
         self.agent: AgentSync | None = None
@@ -120,15 +118,15 @@ class Connection:
             self.wirelog.note(text)
         self._warning_listeners(text)
 
-    def _set_state(self, state: str, reason: str = "") -> None:
+    def _set_state(self, state: ConnState, reason: str = "") -> None:
         self.state = state
-        if self.wirelog is not None and state in ("connected", "lost", "closed"):
+        if self.wirelog is not None and state in _NOTED:
             self.wirelog.note(f"{state} {self.address} {reason}".strip())
         self._state_listeners(state, reason)
 
     @property
     def connected(self) -> bool:
-        return self.state == "connected"
+        return self.state == ConnState.CONNECTED
 
     @property
     def version(self) -> str:
@@ -157,7 +155,7 @@ class Connection:
         # reconnecting): the failures are worded for one
         was_agent = self.agent is not None and self.address == address
         self.address = address
-        self._set_state("connecting")
+        self._set_state(ConnState.CONNECTING)
         self.agent = None
         if not self.negotiate:
             from qmpsh.wire.agent import AgentSync
@@ -177,7 +175,7 @@ class Connection:
             if self.negotiate:  # no greeting may mean a guest agent (qmpsh.wire.agent)
                 sock = await self._detect(sock, address, left(), timeout, was_agent)
         except ConnectFailed:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise
         await self._start_session(sock, left(), total=timeout)
         if self.agent is not None and self.agent.needed:
@@ -225,13 +223,13 @@ class Connection:
             from qmpsh.wire.detect_agent import agent_silent_text
 
             await self.close()
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise ConnectFailed(
                 agent_silent_text(address, _sync_wait(timeout))
             ) from None
         except QmpshError as err:
             await self.close()
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise ConnectFailed(
                 f"{address} is not a guest agent in step with us: {err.message}"
             ) from None
@@ -239,11 +237,11 @@ class Connection:
     async def listen(self, address: Address) -> None:
         """Listen on *address* for the server to connect to us (accept mode)."""
         self.address = address
-        self._set_state("connecting")
+        self._set_state(ConnState.CONNECTING)
         try:
             await self._client.start_server(address.target)
         except (ConnectError, OSError) as err:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             cause = err.exc if isinstance(err, ConnectError) else err
             raise ConnectFailed(
                 f"cannot listen on {address}: {os_text(cause)}"
@@ -254,12 +252,12 @@ class Connection:
         try:
             await asyncio.wait_for(self._client.accept(), timeout)
         except TimeoutError:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise ConnectFailed(
                 f"nothing connected to {self.address} within {timeout:g} s"
             ) from None
         except ConnectError as err:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise ConnectFailed(self._session_error(err.exc)) from None
         self._started()
 
@@ -269,7 +267,7 @@ class Connection:
         try:
             await asyncio.wait_for(self._client.connect(sock), timeout)
         except TimeoutError:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             sock.close()
             raise ConnectFailed(
                 f"connected to {self.address} but no QMP greeting came within "
@@ -278,7 +276,7 @@ class Connection:
                 "it is a guest agent (use -N)"
             ) from None
         except ConnectError as err:
-            self._set_state("idle")
+            self._set_state(ConnState.IDLE)
             raise ConnectFailed(self._session_error(err.exc)) from None
         except AssertionError:
             # qemu.qmp asserts that the session runs once it is set up: the
@@ -295,7 +293,7 @@ class Connection:
         self.reader_failure = None
         self._closing = False
         self._watcher = asyncio.ensure_future(self._watch())
-        self._set_state("connected")
+        self._set_state(ConnState.CONNECTED)
 
     def _evidence(self) -> Evidence:
         return Evidence(
@@ -315,7 +313,7 @@ class Connection:
             return
         reason = await self._reap()
         self.lost_reason = reason
-        self._set_state("lost", reason)
+        self._set_state(ConnState.LOST, reason)
 
     async def _reap(self) -> str:
         """Finish a disconnect the server caused; say why it happened."""
@@ -336,13 +334,13 @@ class Connection:
         if self._watcher is not None:
             self._watcher.cancel()
             self._watcher = None
-        if self.state != "idle":
-            self._set_state("closed")
+        if self.state != ConnState.IDLE:
+            self._set_state(ConnState.CLOSED)
 
     def reset(self) -> None:
         """Forget a lost session so that `connect` can be called again."""
         self._client = self._new_client()
-        self._set_state("idle")
+        self._set_state(ConnState.IDLE)
 
     # -- commands ----------------------------------------------------------
 
@@ -385,10 +383,11 @@ class Connection:
         except SyncError as err:
             raise ConnectionLost(str(err)) from None
 
+    @require_connected
     def send_raw(self, data: bytes) -> None:
         """Write bytes that are not a message (the guest agent's 0xFF)."""
-        if self.state != "connected" or not self._client.send_bytes(data):
-            raise NotConnected(self._not_connected_text())
+        if not self._client.send_bytes(data):
+            raise not_connected(self)
 
     async def _execute_now(
         self, message: dict[str, Any], timeout: float | None = None
@@ -404,11 +403,10 @@ class Connection:
         async with self._custom_ids.use(message["id"]):
             return await self._request(message, timeout, auto=False)
 
+    @require_connected
     async def _request(
         self, message: dict[str, Any], timeout: float | None, auto: bool
     ) -> dict[str, Any]:
-        if self.state != "connected":
-            raise NotConnected(self._not_connected_text())
         try:
             call = self._client.request(message, assign_id=auto)
             if timeout is None:
@@ -443,19 +441,13 @@ class Connection:
         if self._watcher is not None and not self._watcher.done():
             await asyncio.wait([self._watcher], timeout=5)
 
-    def _not_connected_text(self) -> str:
-        if self.state == "lost":
-            return f"not connected: {self.lost_reason}"
-        return "not connected"
-
+    @require_connected
     async def send_fd_before(self, fd: int) -> None:
         """Pass *fd* now, for the next command to consume (getfd, add-fd).
 
         It goes out between two messages (`Adapter.send_fd_between_messages`).
         Raises `BadRequest` on a connection that is not a unix socket.
         """
-        if self.state != "connected":
-            raise NotConnected(self._not_connected_text())
         if not isinstance(self.address, UnixAddress):
             raise BadRequest(
                 f"passing a file descriptor needs a unix socket, and {self.address} "
@@ -467,6 +459,10 @@ class Connection:
             raise ConnectionLost(
                 f"could not pass the descriptor: {os_text(err)}"
             ) from None
+
+
+#: the states the wire log notes
+_NOTED = (ConnState.CONNECTED, ConnState.LOST, ConnState.CLOSED)
 
 
 def _sync_wait(timeout: float | None) -> float:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from qmpsh.core.errors import QmpshError
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.state import ConnState
 
 MAX_DELAY = 30.0
 
@@ -89,7 +90,7 @@ class Reconnector:
                     break
             self.next_at = None
             self.on_change()
-            if self.conn.state == "connected":
+            if self.conn.state == ConnState.CONNECTED:
                 break
             self.conn.reset()
             try:
