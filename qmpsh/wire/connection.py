@@ -77,10 +77,6 @@ class Connection:
         self.address: Address | None = None
         self.state = ConnState.IDLE
         self.lost_reason = ""
-        self.last_bad_input: bytes | None = None
-        self.last_input: bytes | None = None
-        #: why the reader stopped, when it was the server's data
-        self.reader_failure: BaseException | None = None
         self._state_listeners: Listeners[[ConnState, str]] = Listeners()
         self._warning_listeners: Listeners[[str]] = Listeners()
         #: set when talking to a guest agent (-N, or detected)
@@ -91,10 +87,20 @@ class Connection:
         self._custom_ids = CustomIds()
 
     def _new_client(self) -> Adapter:
-        client = Adapter(self, self.read_limit)
+        client = Adapter(
+            self.read_limit,
+            wirelog=self.wirelog,
+            on_event=self.events.append,
+            warn=self.warn,
+        )
         client.await_greeting = self.negotiate
         client.negotiate = self.negotiate
         return client
+
+    def _use_agent(self, agent: AgentSync | None) -> None:
+        """Talk to a guest agent (with *agent* keeping it in step), or not."""
+        self.agent = agent
+        self._client.line_filter = agent.filter if agent is not None else None
 
     # -- state -------------------------------------------------------------
 
@@ -156,11 +162,11 @@ class Connection:
         was_agent = self.agent is not None and self.address == address
         self.address = address
         self._set_state(ConnState.CONNECTING)
-        self.agent = None
+        self._use_agent(None)
         if not self.negotiate:
             from qmpsh.wire.agent import AgentSync
 
-            self.agent = AgentSync()
+            self._use_agent(AgentSync())
         # one budget for connecting, the agent probe and the greeting
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -210,8 +216,9 @@ class Connection:
         if agent:  # in step already: the probe was a sync round
             from qmpsh.wire.agent import AgentSync
 
-            self.agent = AgentSync()
-            self.agent.needed = False
+            in_step = AgentSync()
+            in_step.needed = False
+            self._use_agent(in_step)
             self._client.await_greeting = False
             self._client.negotiate = False
         return sock
@@ -290,14 +297,15 @@ class Connection:
         self.greeting = self._client.greeting_object()
         self._custom_ids.new_session()
         self.lost_reason = ""
-        self.reader_failure = None
+        self._client.seen.failure = None
         self._closing = False
         self._watcher = asyncio.ensure_future(self._watch())
         self._set_state(ConnState.CONNECTED)
 
     def _evidence(self) -> Evidence:
+        seen = self._client.seen
         return Evidence(
-            str(self.address), self.last_input, self.last_bad_input, self.read_limit
+            str(self.address), seen.last_input, seen.last_bad_input, self.read_limit
         )
 
     def _session_error(self, exc: BaseException) -> str:
@@ -323,7 +331,7 @@ class Connection:
         except Exception as err:
             failure = err
         # what the reader saw explains more than a write to a closed socket
-        return ended(self.reader_failure or failure, self._evidence())
+        return ended(self._client.seen.failure or failure, self._evidence())
 
     async def close(self) -> None:
         """Disconnect (idempotent); never raises."""
@@ -340,6 +348,7 @@ class Connection:
     def reset(self) -> None:
         """Forget a lost session so that `connect` can be called again."""
         self._client = self._new_client()
+        self._use_agent(self.agent)
         self._set_state(ConnState.IDLE)
 
     # -- commands ----------------------------------------------------------
