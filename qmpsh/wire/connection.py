@@ -2,12 +2,14 @@
 
 `Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
 does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
-offered), ids, routing replies to their requests, accept mode and fd passing.
-`qmpsh.wire.adapter` points the library's extension points at this class (wire
-log, bounded event history), `qmpsh.wire.dial` opens the socket, and
-`qmpsh.wire.detect_agent` tells a guest agent from QEMU and `qmpsh.wire.agent` holds the
-agent's synchronisation.  This module uses
-only the library's public interface and the adapter's methods.
+offered), ids, routing replies to their requests and fd passing.  A
+`qmpsh.wire.transport.Transport` opens the socket the session runs on (and
+says what the server is called, whether descriptors can be passed...),
+`qmpsh.wire.adapter` points the library's extension points at this class's
+callbacks (wire log, bounded event history), `qmpsh.wire.detect_agent`
+tells a guest agent from QEMU and `qmpsh.wire.agent` holds the agent's
+synchronisation.  This module uses only the library's public interface and
+the adapter's methods.
 
 Errors come out as `qmpsh.core.errors.QmpshError` subclasses carrying one line of
 text.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -36,12 +39,11 @@ from qmpsh.core.listeners import Listeners
 from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import Adapter
-from qmpsh.wire.address import Address, UnixAddress
 from qmpsh.wire.customids import CustomIds
-from qmpsh.wire.dial import open_socket
 from qmpsh.wire.eventlog import EventLog
 from qmpsh.wire.failures import Evidence, ended, session_error
 from qmpsh.wire.state import ConnState, StateListener, not_connected, require_connected
+from qmpsh.wire.transport import NoGreeting, Transport
 
 if TYPE_CHECKING:
     from qmpsh.wire.agent import AgentSync
@@ -74,7 +76,8 @@ class Connection:
         self.events.on_error = self.warn
         self.read_limit = read_limit
         self.greeting: dict[str, Any] | None = None
-        self.address: Address | None = None
+        #: how the server was reached (the last `connect`'s)
+        self.transport: Transport | None = None
         self.state = ConnState.IDLE
         self.lost_reason = ""
         self._state_listeners: Listeners[[ConnState, str]] = Listeners()
@@ -135,6 +138,12 @@ class Connection:
         return self.state == ConnState.CONNECTED
 
     @property
+    def address(self) -> str | None:
+        """The server's name in messages (its transport's), None before
+        the first `connect`."""
+        return None if self.transport is None else self.transport.name
+
+    @property
     def version(self) -> str:
         """``7.2.22`` from the greeting, or "" without one."""
         try:
@@ -154,38 +163,42 @@ class Connection:
     # -- opening -----------------------------------------------------------
 
     async def connect(
-        self, address: Address, timeout: float = DEFAULT_CONNECT_TIMEOUT
+        self, transport: Transport, timeout: float | None = DEFAULT_CONNECT_TIMEOUT
     ) -> None:
-        """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
+        """Open *transport*, read the greeting and negotiate, or raise the
+        error `Transport.failed` makes of the failure (`ConnectFailed`...).
+
+        *timeout*: one budget for opening, the agent probe and the greeting
+        (None: no limit).
+        """
         # a guest agent is expected (-N), or answered here before (the shell
         # reconnecting): the failures are worded for one
-        was_agent = self.agent is not None and self.address == address
-        self.address = address
+        was_agent = self.agent is not None and self.transport == transport
+        self.transport = transport
         self._set_state(ConnState.CONNECTING)
         self._use_agent(None)
-        if not self.negotiate:
+        if not self.negotiate and transport.may_be_agent:
             from qmpsh.wire.agent import AgentSync
 
             self._use_agent(AgentSync())
-        # one budget for connecting, the agent probe and the greeting
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = math.inf if timeout is None else loop.time() + timeout
 
         def left() -> float:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            sock = await open_socket(
-                address, timeout, agent=was_agent or not self.negotiate
-            )
-            if self.negotiate:  # no greeting may mean a guest agent (qmpsh.wire.agent)
-                sock = await self._detect(sock, address, left(), timeout, was_agent)
-        except ConnectFailed:
-            self._set_state(ConnState.IDLE)
-            raise
-        await self._start_session(sock, left(), total=timeout)
-        if self.agent is not None and self.agent.needed:
-            await self._first_sync(address, timeout)
+            sock = await transport.open(timeout, agent=was_agent or not self.negotiate)
+            if self.negotiate and transport.may_be_agent:
+                # no greeting may mean a guest agent (qmpsh.wire.agent)
+                sock = await self._detect(sock, left(), timeout, was_agent)
+            await self._start_session(sock, left(), total=timeout)
+            if self.agent is not None and self.agent.needed:
+                await self._first_sync(timeout)
+        except QmpshError as err:
+            if self.state != ConnState.IDLE:
+                self._set_state(ConnState.IDLE)
+            raise await transport.failed(err) from None
 
     @property
     def guest_agent(self) -> bool:
@@ -195,20 +208,20 @@ class Connection:
     async def _detect(
         self,
         sock: socket.socket,
-        address: Address,
         timeout: float,
-        total: float,
+        total: float | None,
         was_agent: bool,
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
         from qmpsh.wire.detect_agent import detect
 
+        assert self.transport is not None
         log = self.wirelog
         sock, agent = await detect(
             sock,
-            address,
+            self.transport,
             timeout,
-            total,
+            math.inf if total is None else total,
             (lambda d, data: log.write(d, data, valid=False)) if log else None,
             self._session_error,
             was_agent,
@@ -223,50 +236,21 @@ class Connection:
             self._client.negotiate = False
         return sock
 
-    async def _first_sync(self, address: Address, timeout: float) -> None:
+    async def _first_sync(self, timeout: float | None) -> None:
         try:
             await self._resync(timeout)
         except CommandTimeout:
             from qmpsh.wire.detect_agent import agent_silent_text
 
             await self.close()
-            self._set_state(ConnState.IDLE)
             raise ConnectFailed(
-                agent_silent_text(address, _sync_wait(timeout))
+                agent_silent_text(str(self.address), _sync_wait(timeout))
             ) from None
         except QmpshError as err:
             await self.close()
-            self._set_state(ConnState.IDLE)
             raise ConnectFailed(
-                f"{address} is not a guest agent in step with us: {err.message}"
+                f"{self.address} is not a guest agent in step with us: {err.message}"
             ) from None
-
-    async def listen(self, address: Address) -> None:
-        """Listen on *address* for the server to connect to us (accept mode)."""
-        self.address = address
-        self._set_state(ConnState.CONNECTING)
-        try:
-            await self._client.start_server(address.target)
-        except (ConnectError, OSError) as err:
-            self._set_state(ConnState.IDLE)
-            cause = err.exc if isinstance(err, ConnectError) else err
-            raise ConnectFailed(
-                f"cannot listen on {address}: {os_text(cause)}"
-            ) from None
-
-    async def accept(self, timeout: float | None = None) -> None:
-        """Wait for the server to connect to the address given to `listen`."""
-        try:
-            await asyncio.wait_for(self._client.accept(), timeout)
-        except TimeoutError:
-            self._set_state(ConnState.IDLE)
-            raise ConnectFailed(
-                f"nothing connected to {self.address} within {timeout:g} s"
-            ) from None
-        except ConnectError as err:
-            self._set_state(ConnState.IDLE)
-            raise ConnectFailed(self._session_error(err.exc)) from None
-        self._started()
 
     async def _start_session(
         self, sock: socket.socket, timeout: float, total: float | None = None
@@ -274,16 +258,15 @@ class Connection:
         try:
             await asyncio.wait_for(self._client.connect(sock), timeout)
         except TimeoutError:
-            self._set_state(ConnState.IDLE)
             sock.close()
-            raise ConnectFailed(
+            raise NoGreeting(
                 f"connected to {self.address} but no QMP greeting came within "
                 f"{total or timeout:g} s: the monitor is busy, another client "
                 "probably holds it (QEMU serves one QMP client at a time), or "
-                "it is a guest agent (use -N)"
+                "it is a guest agent (use -N)",
+                total or timeout,
             ) from None
         except ConnectError as err:
-            self._set_state(ConnState.IDLE)
             raise ConnectFailed(self._session_error(err.exc)) from None
         except AssertionError:
             # qemu.qmp asserts that the session runs once it is set up: the
@@ -334,7 +317,7 @@ class Connection:
         return ended(self._client.seen.failure or failure, self._evidence())
 
     async def close(self) -> None:
-        """Disconnect (idempotent); never raises."""
+        """Disconnect and close the transport (idempotent); never raises."""
         self._closing = True
         with contextlib.suppress(Exception):  # already reported, or moot now
             await self._client.disconnect()
@@ -344,6 +327,9 @@ class Connection:
             self._watcher = None
         if self.state != ConnState.IDLE:
             self._set_state(ConnState.CLOSED)
+        if self.transport is not None:
+            with contextlib.suppress(Exception):  # said nothing before either
+                await self.transport.close()
 
     def reset(self) -> None:
         """Forget a lost session so that `connect` can be called again."""
@@ -457,10 +443,11 @@ class Connection:
         It goes out between two messages (`Adapter.send_fd_between_messages`).
         Raises `BadRequest` on a connection that is not a unix socket.
         """
-        if not isinstance(self.address, UnixAddress):
+        assert self.transport is not None  # connected through it
+        if not self.transport.fd_passing:
             raise BadRequest(
                 f"passing a file descriptor needs a unix socket, and {self.address} "
-                "is TCP"
+                f"is {self.transport.kind}"
             )
         try:
             await self._client.send_fd_between_messages(fd)
