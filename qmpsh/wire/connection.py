@@ -1,18 +1,14 @@
 """The connection to a QMP server, built on the QEMU project's ``qemu.qmp``.
 
-`Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
-does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
-offered), ids, routing replies to their requests and fd passing.  A
-`qmpsh.wire.transport.Transport` opens the socket the session runs on (and
-says what the server is called, whether descriptors can be passed...),
-`qmpsh.wire.adapter` points the library's extension points at this class's
-callbacks (wire log, bounded event history), `qmpsh.wire.detect_agent`
-tells a guest agent from QEMU and `qmpsh.wire.agent` holds the agent's
-synchronisation.  This module uses only the library's public interface and
-the adapter's methods.
-
-Errors come out as `qmpsh.core.errors.QmpshError` subclasses carrying one line of
-text.
+`Connection` owns one session's life: connect (through a
+`qmpsh.wire.transport.Transport`, which opens the socket), the `ConnState`
+and who is told of it, requests, losing and closing.  ``qemu.qmp`` does the
+wire protocol (greeting, negotiation with ``oob`` when offered, ids, routing
+replies, fd passing) in `qmpsh.wire.adapter`'s client, the one user of its
+private interface; `qmpsh.wire.request` sends one request,
+`qmpsh.wire.detect_agent` tells a guest agent from QEMU and
+`qmpsh.wire.agent` keeps one in step.  Errors come out as
+`qmpsh.core.errors.QmpshError` subclasses carrying one line of text.
 """
 
 from __future__ import annotations
@@ -24,24 +20,22 @@ import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qemu.qmp import ExecInterruptedError, Runstate, StateError
+from qemu.qmp import Runstate
 from qemu.qmp.protocol import ConnectError
 
-from qmpsh.core.deepjson import non_finite
 from qmpsh.core.errors import (
     BadRequest,
-    CommandTimeout,
     ConnectFailed,
     ConnectionLost,
     QmpshError,
 )
 from qmpsh.core.listeners import Listeners
 from qmpsh.core.text import os_text
-from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import Adapter
 from qmpsh.wire.customids import CustomIds
 from qmpsh.wire.eventlog import EventLog
-from qmpsh.wire.failures import Evidence, ended, session_error
+from qmpsh.wire.failures import Evidence, ended, no_greeting, session_error
+from qmpsh.wire.request import check_sendable, send
 from qmpsh.wire.state import ConnState, StateListener, not_connected, require_connected
 from qmpsh.wire.transport import NoGreeting, Transport
 
@@ -52,15 +46,13 @@ if TYPE_CHECKING:
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_LIMIT = 10 * 1024 * 1024
-#: how long a guest-sync-delimited round may take (without --timeout)
-AGENT_SYNC_TIMEOUT = 10.0
 
 
 WarningListener = Callable[[str], None]
 
 
 class Connection:
-    """One QMP session: connect (or accept), execute, events, disconnect."""
+    """One QMP session: connect (through a transport), execute, events, disconnect."""
 
     def __init__(
         self,
@@ -237,20 +229,16 @@ class Connection:
         return sock
 
     async def _first_sync(self, timeout: float | None) -> None:
-        try:
-            await self._resync(timeout)
-        except CommandTimeout:
-            from qmpsh.wire.detect_agent import agent_silent_text
+        from qmpsh.wire.agent import sync_wait
+        from qmpsh.wire.detect_agent import not_in_step
 
-            await self.close()
-            raise ConnectFailed(
-                agent_silent_text(str(self.address), _sync_wait(timeout))
-            ) from None
+        assert self.agent is not None
+        wait = sync_wait(timeout)
+        try:
+            await self.agent.resync(self.send_raw, self._execute_now, wait)
         except QmpshError as err:
             await self.close()
-            raise ConnectFailed(
-                f"{self.address} is not a guest agent in step with us: {err.message}"
-            ) from None
+            raise ConnectFailed(not_in_step(str(self.address), err, wait)) from None
 
     async def _start_session(
         self, sock: socket.socket, timeout: float, total: float | None = None
@@ -259,13 +247,8 @@ class Connection:
             await asyncio.wait_for(self._client.connect(sock), timeout)
         except TimeoutError:
             sock.close()
-            raise NoGreeting(
-                f"connected to {self.address} but no QMP greeting came within "
-                f"{total or timeout:g} s: the monitor is busy, another client "
-                "probably holds it (QEMU serves one QMP client at a time), or "
-                "it is a guest agent (use -N)",
-                total or timeout,
-            ) from None
+            seconds = total or timeout
+            raise NoGreeting(no_greeting(str(self.address), seconds), seconds) from None
         except ConnectError as err:
             raise ConnectFailed(self._session_error(err.exc)) from None
         except AssertionError:
@@ -351,32 +334,10 @@ class Connection:
         """
         if self.agent is None:
             return await self._execute_now(message, timeout)
-        async with self.agent.lock:  # one request at a time to a guest agent
-            if self.agent.needed:
-                await self._resync(timeout)
-            try:
-                return await self._execute_now(message, timeout)
-            except CommandTimeout:
-                self.agent.needed = True  # its late reply may still come
-                raise
-
-    async def _resync(self, timeout: float | None) -> None:
-        """A guest-sync-delimited round (the caller holds the agent lock)."""
-        from qmpsh.wire.agent import SyncError
-
-        assert self.agent is not None
-        wait = _sync_wait(timeout)
-        try:
-            await self.agent.resync(
-                self.send_raw, lambda msg: self._execute_now(msg, wait)
-            )
-        except CommandTimeout:
-            raise CommandTimeout(
-                f"the guest agent did not answer guest-sync-delimited within "
-                f"{wait:g} s (busy with an earlier command, or not running?)"
-            ) from None
-        except SyncError as err:
-            raise ConnectionLost(str(err)) from None
+        # one request at a time to a guest agent, in step with it
+        return await self.agent.execute(
+            self.send_raw, self._execute_now, message, timeout
+        )
 
     @require_connected
     def send_raw(self, data: bytes) -> None:
@@ -387,12 +348,7 @@ class Connection:
     async def _execute_now(
         self, message: dict[str, Any], timeout: float | None = None
     ) -> dict[str, Any]:
-        bad = non_finite(message)
-        if bad is not None:
-            raise BadRequest(
-                f"cannot send {_json_number(bad)}: JSON has no such number "
-                "(QEMU would refuse the request)"
-            )
+        check_sendable(message)
         if "id" not in message:
             return await self._request(message, timeout, auto=True)
         async with self._custom_ids.use(message["id"]):
@@ -402,39 +358,20 @@ class Connection:
     async def _request(
         self, message: dict[str, Any], timeout: float | None, auto: bool
     ) -> dict[str, Any]:
-        try:
-            call = self._client.request(message, assign_id=auto)
-            if timeout is None:
-                obj = await call
-            else:
-                obj = await asyncio.wait_for(call, timeout)
-        except (ExecInterruptedError, StateError):
-            await self._settle()
-            raise ConnectionLost(
-                self.lost_reason or "the connection was lost"
-            ) from None
-        except TimeoutError:
-            from qmpsh.wire.late_replies import timed_out
+        return await send(
+            self._client,
+            message,
+            timeout,
+            auto=auto,
+            agent=self.agent is not None,
+            lost=self._why_lost,
+        )
 
-            raise CommandTimeout(
-                timed_out(message, timeout, self.agent is not None)
-            ) from None
-        except ValueError as err:  # the id is already in use
-            raise BadRequest(str(err)) from None
-        except RecursionError:
-            raise BadRequest(
-                f"{_command_name(message)}: the request is nested too deeply to send"
-            ) from None
-        except (TypeError, AssertionError) as err:  # not JSON-serializable...
-            raise BadRequest(f"cannot send {clip(repr(message))}: {err}") from None
-        if auto:
-            obj.pop("id", None)
-        return obj
-
-    async def _settle(self) -> None:
-        """Let the watcher record why the connection went away."""
+    async def _why_lost(self) -> str:
+        """Why the connection went away, once the watcher has recorded it."""
         if self._watcher is not None and not self._watcher.done():
             await asyncio.wait([self._watcher], timeout=5)
+        return self.lost_reason or "the connection was lost"
 
     @require_connected
     async def send_fd_before(self, fd: int) -> None:
@@ -452,27 +389,9 @@ class Connection:
         try:
             await self._client.send_fd_between_messages(fd)
         except OSError as err:
-            raise ConnectionLost(
-                f"could not pass the descriptor: {os_text(err)}"
-            ) from None
+            why = os_text(err)
+            raise ConnectionLost(f"could not pass the descriptor: {why}") from None
 
 
 #: the states the wire log notes
 _NOTED = (ConnState.CONNECTED, ConnState.LOST, ConnState.CLOSED)
-
-
-def _sync_wait(timeout: float | None) -> float:
-    """How long a guest-sync-delimited round waits for its answer."""
-    return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
-
-
-def _json_number(value: float) -> str:
-    """How ``json`` would spell a NaN or an infinity."""
-    if value != value:
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
-
-
-def _command_name(message: dict[str, Any]) -> str:
-    name = message.get("execute", message.get("exec-oob", "the request"))
-    return str(name)

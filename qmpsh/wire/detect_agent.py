@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from qmpsh.core.errors import ConnectFailed
+from qmpsh.core.errors import CommandTimeout, ConnectFailed, QmpshError
 from qmpsh.wire.agent import Log, probe
 from qmpsh.wire.transport import Transport
 
@@ -48,6 +48,14 @@ def agent_silent_text(address: str, seconds: float) -> str:
         f"connected to {address} but the guest agent did not answer "
         f"guest-sync-delimited within {seconds:g} s: {_AGENT_SILENT}"
     )
+
+
+def not_in_step(address: str, err: QmpshError, seconds: float) -> str:
+    """The first guest-sync-delimited round failed with *err* (after
+    waiting *seconds*, for a timeout)."""
+    if isinstance(err, CommandTimeout):
+        return agent_silent_text(address, seconds)
+    return f"{address} is not a guest agent in step with us: {err.message}"
 
 
 async def detect(

@@ -52,6 +52,16 @@ def session_error(exc: BaseException, ev: Evidence) -> str:
     return f"session with {where} failed: {exc}"
 
 
+def no_greeting(address: str, seconds: float) -> str:
+    """The socket was open, and nothing came within *seconds*."""
+    return (
+        f"connected to {address} but no QMP greeting came within "
+        f"{seconds:g} s: the monitor is busy, another client "
+        "probably holds it (QEMU serves one QMP client at a time), or "
+        "it is a guest agent (use -N)"
+    )
+
+
 def ended(failure: BaseException | None, ev: Evidence) -> str:
     """Why a running session ended (*failure*: what the reader or the
     disconnect raised, if anything)."""
