@@ -2,10 +2,9 @@
 a child that dies with us.
 
 qmpsh listens on a unix socket in a fresh 0700 temp dir (`qmpsh.wire.listen`)
-and starts QEMU with
-``-qmp unix:SOCK`` (QEMU connects to us, as qmp-shell-wrap does), so there is
-no polling for a socket file: either QEMU connects, or it exits and we say
-why from what it printed.  QEMU runs in its own session (Ctrl-C at the shell
+and starts QEMU with ``-qmp unix:SOCK`` (QEMU connects to us, as
+qmp-shell-wrap does), so there is no polling for a socket file: either QEMU
+connects, or it exits and we say why from what it printed (`Qemu.failed`).  QEMU runs in its own session (Ctrl-C at the shell
 does not reach it).  However the session ends (Ctrl-D, the end of the input,
 Ctrl-C, or SIGTERM and SIGHUP: see qmpsh.cli.stopsignals), `Qemu.close` asks it
 to quit and removes the directory; only if qmpsh is killed outright

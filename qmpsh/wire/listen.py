@@ -122,17 +122,22 @@ class Listen(Transport):
             raise ConnectFailed(
                 f"nothing connected to {self.address} within {timeout:g} s"
             )
-        accepted: list[socket.socket] = []
+        conn: socket.socket | None = None
+        failure: OSError | None = None
         for wait in done:
             try:
-                accepted.append(wait.result()[0])
+                sock, _ = wait.result()
             except OSError as err:
-                raise ConnectFailed(
-                    f"cannot accept a connection on {self.address}: {os_text(err)}"
-                ) from None
-        conn, *extra = accepted
-        for other in extra:  # came at the same moment on another address
-            other.close()
+                failure = err
+                continue
+            if conn is None:
+                conn = sock
+            else:  # came at the same moment on another address: not QEMU
+                sock.close()
+        if conn is None:
+            assert failure is not None
+            why = os_text(failure)
+            raise ConnectFailed(f"cannot accept a connection on {self.address}: {why}")
         conn.setblocking(False)
         return conn
 
