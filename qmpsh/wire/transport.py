@@ -34,10 +34,13 @@ Adding a transport (``ssh://``, ``tls://``, ``libvirt:``...)
    whole ADDRESS as typed (scheme included), raising
    `qmpsh.wire.address.AddressError` with one line when it is wrong.
 3. Add one line to `SCHEMES`: ``"ssh": "qmpsh.wire.ssh:parse"``.
+4. Add its rows to tests/unit/wire/test_transport.py, which also holds a
+   worked example: ``Bridge``, a test-only transport of the socketpair kind.
 
 Nothing else changes: the command line resolves every ADDRESS here
-(`transport_for`), the session connects, reconnects and closes through the
-interface, and the messages name the server by `Transport.name`.  The row
+(`transport_for`; ``--listen`` takes a unix or TCP address only), the
+session connects, reconnects and closes through the interface, and the
+messages name the server by `Transport.name`.  The row
 is imported only when an ADDRESS uses it, so a transport's imports (ssl,
 subprocess, libvirt) cost nothing to the others' start-up.
 """
