@@ -119,8 +119,8 @@ def bench_cache_load(rounds: int) -> None:
 
 def bench_live() -> None:
     from qmpsh.schema.service import SchemaService
-    from qmpsh.wire.address import UnixAddress
     from qmpsh.wire.connection import Connection
+    from qmpsh.wire.stream import UnixSocket
 
     with tempfile.TemporaryDirectory() as tmp:
         sock = Path(tmp) / "qmp.sock"
@@ -146,7 +146,7 @@ def bench_live() -> None:
 
             async def load() -> tuple[float, str]:
                 conn = Connection()
-                await conn.connect(UnixAddress(str(sock)))
+                await conn.connect(UnixSocket(str(sock)))
                 try:
                     service = SchemaService(conn)
                     start = time.perf_counter()

@@ -24,9 +24,9 @@ from qmpsh.core.settings import Settings
 from qmpsh.shell.app import Repl, build_repl
 from qmpsh.shell.modes import hooks_for
 from qmpsh.shell.modes_api import Hooks
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.reconnect import Reopen
+from qmpsh.wire.stream import UnixSocket
 from qmpsh.wire.wirelog import WireLog
 
 if TYPE_CHECKING:
@@ -156,5 +156,5 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
 async def connected(sock: Path, wirelog: WireLog | None = None) -> Connection:
     """A `Connection` to the QMP socket *sock* (negotiated)."""
     conn = Connection(wirelog=wirelog)
-    await conn.connect(UnixAddress(str(sock)))
+    await conn.connect(UnixSocket(str(sock)))
     return conn

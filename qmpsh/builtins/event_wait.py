@@ -23,6 +23,7 @@ from qmpsh.core.errors import ConnectionLost
 from qmpsh.core.eventfilter import EventFilter
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import Event, EventLog
+from qmpsh.wire.state import ConnState
 
 
 def missed(log: EventLog, mark: int) -> int:
@@ -59,8 +60,8 @@ async def wait_for_event(
         if not found.done() and ok(event):
             found.set_result(event)
 
-    def on_state(state: str, reason: str) -> None:
-        if state in ("lost", "closed") and not found.done():
+    def on_state(state: ConnState, reason: str) -> None:
+        if state in (ConnState.LOST, ConnState.CLOSED) and not found.done():
             found.set_exception(ConnectionLost(reason or "the connection was lost"))
 
     unsubscribe = log.subscribe(on_event)

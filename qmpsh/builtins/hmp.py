@@ -33,6 +33,7 @@ from qmpsh.core.errors import CommandTimeout, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.lang import hmp
+from qmpsh.wire.state import ConnState
 
 if TYPE_CHECKING:
     from qmpsh.batch.input import Line
@@ -165,11 +166,11 @@ class HmpShell:
         if task is self._loading:  # not superseded by a reconnection
             self.table = task.result()
 
-    def on_state(self, state: str, reason: str = "") -> None:
+    def on_state(self, state: ConnState, reason: str = "") -> None:
         """A `Connection.on_state` listener: reconnected, maybe to another
         QEMU, so forget the command table (loading it again if it was
         loaded) and check that the chosen CPU is still there."""
-        if state != "connected":
+        if state != ConnState.CONNECTED:
             return
         self.table = hmp.HmpTable()
         if self._loading is not None:

@@ -23,7 +23,7 @@ import asyncio
 import datetime
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -44,6 +44,9 @@ from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import highlight_json, render_json
 from qmpsh.core.settings import SETTING
+
+if TYPE_CHECKING:
+    from qmpsh.wire.transport import Transport
 
 
 def _options(func: Any) -> Any:
@@ -106,11 +109,12 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     events (or before any, without --count), 130 interrupted.
     """
     from qmpsh.core.settings import build_settings
-    from qmpsh.wire.address import AddressError, from_environment, parse_address
+    from qmpsh.wire.address import AddressError
+    from qmpsh.wire.transport import from_environment, transport_for
 
     opts = merged_options(ctx, opts)
     try:
-        where = parse_address(address) if address else from_environment(os.environ)
+        where = transport_for(address) if address else from_environment(os.environ)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
     if where is None:
@@ -158,11 +162,12 @@ class Listener:
         self.output_error: OSError | None = None
         self.color = settings.use_color(sys.stdout.isatty())
 
-    async def run(self, address: Any) -> int:
+    async def run(self, address: Transport) -> int:
         from qmpsh.core.errors import QmpshError
         from qmpsh.core.output import OutputError, output_failed
         from qmpsh.wire.connection import Connection
         from qmpsh.wire.eventlog import Event, EventLog
+        from qmpsh.wire.state import ConnState
         from qmpsh.wire.wirelog import WireLog
 
         s = self.settings
@@ -220,8 +225,8 @@ class Listener:
                 flush_due = True
                 loop.call_soon(flush)
 
-        def on_state(state: str, reason: str) -> None:
-            if state == "lost" and not done.done():
+        def on_state(state: ConnState, reason: str) -> None:
+            if state == ConnState.LOST and not done.done():
                 done.set_result(reason or "the connection was lost")
 
         events.subscribe(on_event)

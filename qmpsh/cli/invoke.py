@@ -103,8 +103,9 @@ def inputs(opts: dict[str, Any]) -> Any:
 
 def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
-    from qmpsh.cli.session import Dial, run
-    from qmpsh.wire.address import AddressError, from_environment, parse_address
+    from qmpsh.cli.session import run
+    from qmpsh.wire.address import AddressError
+    from qmpsh.wire.transport import from_environment, transport_for
 
     listen = opts.get("listen")
     if listen is not None:
@@ -116,16 +117,16 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         return _listen(listen, opts)
     try:
         if address_text is None:
-            address = from_environment(os.environ)
+            transport = from_environment(os.environ)
         else:
-            address = parse_address(address_text)
+            transport = transport_for(address_text)
     except AddressError as err:
         raise UsageError(str(err)) from None
-    if address is None:
+    if transport is None:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
-    return run(conf, ins, Dial(address, conf.connect_timeout))
+    return run(conf, ins, transport, conf.connect_timeout)
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:
@@ -139,8 +140,9 @@ def _listen(address_text: str, opts: dict[str, Any]) -> int:
         raise UsageError(f"--listen: {err}") from None
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
-    target = Listen(address, opts.get("connect_timeout"), announce=sys.stderr.isatty())
-    return run(conf, ins, target)
+    # without --connect-timeout, QEMU may take as long as it takes to start
+    target = Listen(address, announce=sys.stderr.isatty())
+    return run(conf, ins, target, opts.get("connect_timeout"))
 
 
 def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
@@ -152,5 +154,5 @@ def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
         raise UsageError("wrap makes its own socket: --listen does not apply")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
-    target = Qemu(qemu_command(list(qemu_args)), timeout=conf.connect_timeout * 3)
-    return run(conf, ins, target)
+    target = Qemu(qemu_command(list(qemu_args)))
+    return run(conf, ins, target, conf.connect_timeout * 3)

@@ -22,7 +22,7 @@ from qmpsh.core.exitcodes import Exit
 from qmpsh.core.settings import SETTING
 
 if TYPE_CHECKING:
-    from qmpsh.wire.address import Address
+    from qmpsh.wire.transport import Transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,13 +70,14 @@ def _connection_options(func: F) -> F:
 Job = Callable[[Any], Awaitable[None]]
 
 
-def address_of(opts: dict[str, Any]) -> Address:
-    """The address of ``--socket`` (or $QMP_SOCKET); a usage error if none."""
-    from qmpsh.wire.address import AddressError, from_environment, parse_address
+def address_of(opts: dict[str, Any]) -> Transport:
+    """The transport to ``--socket`` (or $QMP_SOCKET); a usage error if none."""
+    from qmpsh.wire.address import AddressError
+    from qmpsh.wire.transport import from_environment, transport_for
 
     text = opts.get("socket")
     try:
-        address = parse_address(text) if text else from_environment(os.environ)
+        address = transport_for(text) if text else from_environment(os.environ)
     except AddressError as err:
         raise click.UsageError(str(err)) from None
     if address is None:

@@ -33,8 +33,8 @@ from mfusepy import FUSE, FuseOSError, Operations
 
 from qmpsh.qom import model as qom
 from qmpsh.qom.fetch import QomFailed, qom_get, qom_list
-from qmpsh.wire.address import Address
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.transport import Transport
 
 T = TypeVar("T")
 
@@ -210,7 +210,7 @@ class QomFS(Operations):  # type: ignore[misc]
         return content[offset : offset + size]
 
 
-def mount(mountpoint: str, address: Address, opts: dict[str, Any]) -> int:
+def mount(mountpoint: str, address: Transport, opts: dict[str, Any]) -> int:
     """Mount until unmounted or signalled; return the exit code."""
     from qmpsh.cli.problems import fail
     from qmpsh.core.errors import QmpshError

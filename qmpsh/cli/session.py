@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import sys
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple
 
 from qmpsh.builtins.context import Console, Context
 from qmpsh.cli.problems import interrupted
@@ -21,9 +21,10 @@ from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import write
 from qmpsh.core.settings import Settings
-from qmpsh.wire.address import Address
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import EventLog
+from qmpsh.wire.reconnect import reopener
+from qmpsh.wire.transport import Transport
 
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell
@@ -75,42 +76,27 @@ def fail(message: str, code: Exit) -> int:
     return int(code)
 
 
-class Target(Protocol):
-    """What a session talks to: opens the connection, cleans up after."""
-
-    async def open(self, conn: Connection) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class Dial(NamedTuple):
-    """Connect to a server listening at an address."""
-
-    address: Address
-    timeout: float
-
-    async def open(self, conn: Connection) -> None:
-        await conn.connect(self.address, self.timeout)
-
-    async def close(self) -> None:
-        pass
-
-
-def run(settings: Settings, inputs: Inputs, target: Target) -> int:
-    """Open *target*, run the inputs, return the exit code."""
+def run(
+    settings: Settings, inputs: Inputs, transport: Transport, timeout: float | None
+) -> int:
+    """Connect through *transport* (within *timeout*; None: no limit), run
+    the inputs, return the exit code."""
     # json recurses once per level: leave room for the deepest message QEMU
     # accepts (qmpsh.core.deepjson.MAX_DEPTH), wherever on the stack it is handled
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))
     try:
-        return asyncio.run(_main(settings, inputs, target))
+        return asyncio.run(_main(settings, inputs, transport, timeout))
     except KeyboardInterrupt:
         return interrupted()
 
 
-async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
-    """The session, then the target closed, whatever happened.  SIGTERM and
-    SIGHUP cancel the session but not the closing (`qmpsh.cli.stopsignals`)."""
-    session = asyncio.ensure_future(_session(settings, inputs, target))
+async def _main(
+    settings: Settings, inputs: Inputs, transport: Transport, timeout: float | None
+) -> int:
+    """The session, then the transport closed, whatever happened.  SIGTERM
+    and SIGHUP cancel the session but not the closing
+    (`qmpsh.cli.stopsignals`)."""
+    session = asyncio.ensure_future(_session(settings, inputs, transport, timeout))
     with StopOnSignal(session.cancel) as stop:
         try:
             code = await session
@@ -119,7 +105,7 @@ async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
             if stop.signum is None:
                 raise
         finally:
-            await target.close()
+            await transport.close()
     if stop.signum is None:
         return code
     code, said = STOP_SIGNALS[stop.signum]
@@ -128,7 +114,9 @@ async def _main(settings: Settings, inputs: Inputs, target: Target) -> int:
     return int(code)
 
 
-async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
+async def _session(
+    settings: Settings, inputs: Inputs, transport: Transport, timeout: float | None
+) -> int:
     console = StreamConsole()
     ctx: Context | None = None
 
@@ -155,7 +143,7 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
     )
     conn.on_warning(warn)
     try:
-        await target.open(conn)
+        await conn.connect(transport, timeout)
     except QmpshError as err:
         if wirelog is not None:
             wirelog.close()
@@ -168,8 +156,9 @@ async def _session(settings: Settings, inputs: Inputs, target: Target) -> int:
         if inputs.interactive:
             from qmpsh.shell.app import run_repl
 
-            # a dialled server can be dialled again after it went away
-            reopen = target.open if isinstance(target, Dial) else None
+            # a server that went away is reached again through the same
+            # transport, when it can be (not when QEMU connected to us)
+            reopen = reopener(transport, timeout)
             return await run_repl(ctx, _hmp_mode(ctx), reopen=reopen)
         return await _batch(ctx, inputs)
     finally:

@@ -19,6 +19,7 @@ from qmpsh.lang.parser import Request, Typer
 from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request, unknown_first_word
 from qmpsh.shell.live_values import LiveValues
+from qmpsh.wire.state import ConnState
 
 if TYPE_CHECKING:
     from qmpsh.shell.completion import QmpCompleter
@@ -42,10 +43,10 @@ class SchemaAssist:
         ctx.conn.on_state(assist.on_state)
         return assist
 
-    def on_state(self, state: str, reason: str = "") -> None:
+    def on_state(self, state: ConnState, reason: str = "") -> None:
         """A `Connection.on_state` listener: reconnected, maybe to another
         QEMU, so load the schema again (from the cache if it is the same)."""
-        if state == "connected":
+        if state == ConnState.CONNECTED:
             self.live.forget()
             self.service.reset()
             self.service.start()

@@ -17,6 +17,7 @@ from qmpsh.core.errors import QmpshError
 from qmpsh.shell.printer import Printer
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.reconnect import Reconnector, Reopen
+from qmpsh.wire.state import ConnState
 
 
 @dataclass
@@ -76,23 +77,23 @@ class Link:
             return "connected", "connected"
         if self.reconnector is not None and self.reconnector.active:
             return "reconnecting", self.reconnector.status()
-        if self.conn.state == "connecting":
+        state = self.conn.state
+        if state == ConnState.CONNECTING:
             return "reconnecting", "connecting"
-        return "lost", "lost" if self.conn.state in (
-            "lost",
-            "idle",
-        ) else self.conn.state
+        if state in (ConnState.LOST, ConnState.IDLE):
+            return "lost", "lost"
+        return "lost", state.value
 
     def server(self) -> str:
         version = f"QEMU {self.target.version}" if self.target.version else "the server"
         return f"{version} at {self.conn.address}"
 
-    def on_state(self, state: str, reason: str) -> None:
+    def on_state(self, state: ConnState, reason: str) -> None:
         """The `Connection`'s state listener."""
-        if state == "lost" and self.quitting:
+        if state == ConnState.LOST and self.quitting:
             again = " (F6 reconnects)" if self.reconnector is not None else ""
             self.printer.note(f"QEMU has quit: Ctrl-D leaves the shell{again}")
-        elif state == "lost":
+        elif state == ConnState.LOST:
             retry = self.reconnector is not None and self.retries > 0
             then = (
                 f"; reconnecting (up to {self.retries} attempts; F6 tries now)"

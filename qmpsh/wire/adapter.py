@@ -1,17 +1,22 @@
-"""``qemu.qmp``'s QMPClient with its I/O hooks pointed at a `Connection`.
+"""``qemu.qmp``'s QMPClient with its I/O hooks pointed at its owner's callbacks.
 
 The subclass overrides the library's extension points: ``_do_recv`` and
-``_do_send`` (the wire log, bad input kept for the error message, yielding
-to the loop under floods), the ``_cb_*`` logging hooks (the base class
+``_do_send`` (the wire log, what was read kept in `Seen` for the error
+message, a line filter, yielding to the loop under floods), the ``_cb_*`` logging hooks (the base class
 formats every message for a debug log nobody reads), event dispatch (into
 the bounded `EventLog` rather than the library's unbounded default
 listener), unroutable replies (a late one says how its request went, see
 `qmpsh.wire.late_replies`; another is named in a warning), and negotiation
 (events that come before the answer to ``qmp_capabilities`` are kept).
 
+It knows nothing of its owner (`qmpsh.wire.connection.Connection`): it is
+made with the wire log and two callbacks (where events go, what to warn
+about), reads `Adapter.line_filter`, which the owner sets, and records what
+it read in `Adapter.seen`, which the owner reads.
+
 It is also the one place that uses the library's private interface
 (``_raw`` to send a message with the caller's own id, ``_writer`` for bytes
-beside the messages, the greeting's ``_raw`` dict): `Connection` calls the
+beside the messages, the greeting's ``_raw`` dict): the owner calls the
 public methods below instead.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import Message, QMPClient
@@ -28,7 +34,10 @@ from qemu.qmp.qmp_client import NegotiationError
 from qmpsh.lang.literal import clip
 
 if TYPE_CHECKING:
-    from qmpsh.wire.connection import Connection
+    from qmpsh.wire.wirelog import WireLog
+
+#: drops an input line (None) or gives what to read of it
+LineFilter = Callable[[bytes], bytes | None]
 
 
 class CutMessage(EOFError):
@@ -37,6 +46,20 @@ class CutMessage(EOFError):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+
+
+class Seen:
+    """What the reader saw, for the message when the session fails."""
+
+    __slots__ = ("failure", "last_bad_input", "last_input")
+
+    def __init__(self) -> None:
+        #: the last line read (for a greeting that was not QMP)
+        self.last_input: bytes | None = None
+        #: the last line that was not a JSON object
+        self.last_bad_input: bytes | None = None
+        #: why the reader stopped, when it was the server's data
+        self.failure: BaseException | None = None
 
 
 #: messages read between two yields to the event loop (see Adapter._do_recv)
@@ -48,11 +71,28 @@ _SENT_KEPT = 1024
 
 
 class Adapter(QMPClient):
-    """QMPClient with its I/O hooks pointed at a `Connection`."""
+    """QMPClient with its I/O hooks pointed at the owner's callbacks.
 
-    def __init__(self, owner: Connection, readbuflen: int) -> None:
+    *on_event* gets each event's object, *warn* a line about a reply
+    nobody waits for; *wirelog* (if any) gets every line in and out.
+    """
+
+    def __init__(
+        self,
+        readbuflen: int,
+        *,
+        wirelog: WireLog | None,
+        on_event: Callable[[dict[str, Any]], object],
+        warn: Callable[[str], None],
+    ) -> None:
         super().__init__(None, readbuflen)
-        self._owner = owner
+        self._wirelog = wirelog
+        self._on_event = on_event
+        self._warn = warn
+        #: set by the owner while input lines may have to be dropped (a
+        #: guest agent's resynchronisation, `qmpsh.wire.agent.SyncFilter`)
+        self.line_filter: LineFilter | None = None
+        self.seen = Seen()
         self._received = 0
         #: id -> request, for requests sent and not yet answered
         self._sent: dict[str, dict[str, Any]] = {}
@@ -72,29 +112,30 @@ class Adapter(QMPClient):
             await asyncio.sleep(0)
         data = await self._readline()
 
-        log = self._owner.wirelog
-        agent = self._owner.agent
-        while agent is not None:  # guest agent: drop stale lines while syncing
-            kept = agent.filter(data)
+        log = self._wirelog
+        keep = self.line_filter
+        while keep is not None:  # guest agent: drop stale lines while syncing
+            kept = keep(data)
             if kept is not None:
                 data = kept
                 break
             if log is not None:
                 log.write("in", data, valid=False)
             data = await self._readline()
-        self._owner.last_input = data
+        seen = self.seen
+        seen.last_input = data
         if not data.endswith(b"\n"):  # EOF in the middle of a line
             if log is not None:
                 log.write("in", data, valid=False)
-            self._owner.reader_failure = CutMessage(len(data))
-            raise self._owner.reader_failure
+            seen.failure = CutMessage(len(data))
+            raise seen.failure
         try:
             msg = Message(data, eager=True)
         except Exception as err:  # not JSON, not an object, or nested too deeply
             if log is not None:
                 log.write("in", data, valid=False)
-            self._owner.last_bad_input = data
-            self._owner.reader_failure = err
+            seen.last_bad_input = data
+            seen.failure = err
             raise
         if log is not None:
             log.write("in", data)
@@ -103,8 +144,8 @@ class Adapter(QMPClient):
     def _do_send(self, msg: Message) -> None:
         data = bytes(msg) + b"\n"
         obj = msg._object
-        if self._owner.wirelog is not None:
-            self._owner.wirelog.write("out", data, message=obj)
+        if self._wirelog is not None:
+            self._wirelog.write("out", data, message=obj)
         msg_id = obj.get("id")
         if msg_id.__class__ is str:  # remembered to say how a late reply went
             sent = self._sent
@@ -115,7 +156,7 @@ class Adapter(QMPClient):
         self._writer.write(data)
 
     async def _event_dispatch(self, msg: Message) -> None:
-        self._owner.events.append(msg._object)
+        self._on_event(msg._object)
 
     async def _on_message(self, msg: Message) -> None:
         obj = msg._object
@@ -137,12 +178,12 @@ class Adapter(QMPClient):
         if request is not None:
             from qmpsh.wire.late_replies import late_reply
 
-            self._owner.warn(late_reply(request, reply))
+            self._warn(late_reply(request, reply))
         else:
             shown = (
                 clip(msg_id) if isinstance(msg_id, str) else clip(json.dumps(msg_id))
             )
-            self._owner.warn(f"dropped a reply with an unknown id {shown}")
+            self._warn(f"dropped a reply with an unknown id {shown}")
 
     async def _negotiate(self) -> None:
         """``qmp_capabilities``, keeping events that arrive before its reply.
@@ -156,7 +197,7 @@ class Adapter(QMPClient):
         await self._send(self.make_execute_msg("qmp_capabilities", arguments))
         try:
             while "event" in (reply := await self._recv()):
-                self._owner.events.append(reply._object)
+                self._on_event(reply._object)
         except ProtocolError as err:
             raise NegotiationError("bad reply", err) from err
         if "return" not in reply or "error" in reply:
@@ -189,7 +230,7 @@ class Adapter(QMPClient):
         writer = self._writer
         if writer is None:
             return False
-        log = self._owner.wirelog
+        log = self._wirelog
         if log is not None:
             log.write("out", data, valid=False)
         writer.write(data)

@@ -1,6 +1,8 @@
 """Socket addresses as the user writes them: pure parsing, no sockets.
 
-Accepted forms::
+The forms a unix socket or TCP takes (for `qmpsh.wire.stream` and
+``--listen``); `qmpsh.wire.transport.SCHEMES` sends an ADDRESS here when it
+has no other scheme.  Accepted forms::
 
     /path/to/qmp.sock   ./qmp.sock   qmp.sock     a unix socket path
     unix:/path          unix:relative             explicit unix path
@@ -15,7 +17,6 @@ port number; ``host:abc`` is refused rather than guessed to be a file name
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import NamedTuple
 
 _PORT_RE = re.compile(r"[0-9]{1,5}")  # not \d: int() reads other scripts' digits
@@ -104,18 +105,6 @@ def parse_address(text: str) -> Address:
     return TcpAddress(host, _port(port, whole))
 
 
-#: the environment variable that names the address when none is given
+#: the environment variable that names the address when none is given (read
+#: by `qmpsh.wire.transport.from_environment`)
 ENV_VAR = "QMP_SOCKET"
-
-
-def from_environment(environ: Mapping[str, str]) -> Address | None:
-    """The address ``$QMP_SOCKET`` names in *environ*; None when it is unset
-    or empty.  A bad one raises `AddressError` naming the variable, since
-    the user typed no address."""
-    text = environ.get(ENV_VAR)
-    if not text:
-        return None
-    try:
-        return parse_address(text)
-    except AddressError as err:
-        raise AddressError(f"${ENV_VAR}: {err}") from None

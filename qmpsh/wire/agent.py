@@ -29,7 +29,18 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from qmpsh.core.errors import CommandTimeout, ConnectionLost
+
 SENTINEL = b"\xff"
+
+#: how long a guest-sync-delimited round may take (without --timeout)
+AGENT_SYNC_TIMEOUT = 10.0
+
+
+def sync_wait(timeout: float | None) -> float:
+    """How long a guest-sync-delimited round waits for its answer, for a
+    command *timeout* (None: none)."""
+    return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
 
 
 class SyncFilter:
@@ -65,6 +76,10 @@ def new_sync_id() -> int:
     return random.randrange(1, 2**31)
 
 
+#: sends a request and waits up to the timeout for its reply
+Execute = Callable[[dict[str, Any], float | None], Awaitable[dict[str, Any]]]
+
+
 class AgentSync:
     """Keeps a guest-agent connection in step: one request at a time, and a
     ``guest-sync-delimited`` round before the first command and after a
@@ -75,28 +90,50 @@ class AgentSync:
         self.needed = True
         self.lock = asyncio.Lock()
 
+    async def execute(
+        self,
+        send_raw: Callable[[bytes], None],
+        execute: Execute,
+        message: dict[str, Any],
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        """*execute* the *message* in turn, after a sync round if one is due."""
+        async with self.lock:
+            if self.needed:
+                await self.resync(send_raw, execute, sync_wait(timeout))
+            try:
+                return await execute(message, timeout)
+            except CommandTimeout:
+                self.needed = True  # its late reply may still come
+                raise
+
     async def resync(
         self,
         send_raw: Callable[[bytes], None],
-        execute: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+        execute: Execute,
+        wait: float,
     ) -> None:
-        """One sync round; raises `SyncError` when the agent answers wrong.
-        A timeout propagates from *execute* (and the next call tries again).
+        """One sync round, *execute* waiting *wait* seconds for the answer.
+
+        Raises `CommandTimeout` when none came (the next call tries again)
+        and `ConnectionLost` when the agent answered wrong.
         """
         sync_id = new_sync_id()
         self.filter.arm()
         send_raw(SENTINEL)
-        reply = await execute(sync_request(sync_id))
+        try:
+            reply = await execute(sync_request(sync_id), wait)
+        except CommandTimeout:
+            raise CommandTimeout(
+                f"the guest agent did not answer guest-sync-delimited within "
+                f"{wait:g} s (busy with an earlier command, or not running?)"
+            ) from None
         if reply.get("return") != sync_id:
-            raise SyncError(
+            raise ConnectionLost(
                 f"the guest agent answered guest-sync-delimited with "
                 f"{json.dumps(reply)[:80]}, not {sync_id}"
             )
         self.needed = False
-
-
-class SyncError(Exception):
-    pass
 
 
 # -- detection -----------------------------------------------------------------

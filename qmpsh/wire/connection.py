@@ -1,48 +1,44 @@
 """The connection to a QMP server, built on the QEMU project's ``qemu.qmp``.
 
-`Connection` holds a ``qemu.qmp.QMPClient`` (it is not one).  ``qemu.qmp``
-does the wire protocol: greeting, capabilities negotiation (with ``oob`` when
-offered), ids, routing replies to their requests, accept mode and fd passing.
-`qmpsh.wire.adapter` points the library's extension points at this class (wire
-log, bounded event history), `qmpsh.wire.dial` opens the socket, and
-`qmpsh.wire.detect_agent` tells a guest agent from QEMU and `qmpsh.wire.agent` holds the
-agent's synchronisation.  This module uses
-only the library's public interface and the adapter's methods.
-
-Errors come out as `qmpsh.core.errors.QmpshError` subclasses carrying one line of
-text.
+`Connection` owns one session's life: connect (through a
+`qmpsh.wire.transport.Transport`, which opens the socket), the `ConnState`
+and who is told of it, requests, losing and closing.  ``qemu.qmp`` does the
+wire protocol (greeting, negotiation with ``oob`` when offered, ids, routing
+replies, fd passing) in `qmpsh.wire.adapter`'s client, the one user of its
+private interface; `qmpsh.wire.request` sends one request,
+`qmpsh.wire.detect_agent` tells a guest agent from QEMU and
+`qmpsh.wire.agent` keeps one in step.  Errors come out as
+`qmpsh.core.errors.QmpshError` subclasses carrying one line of text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from qemu.qmp import ExecInterruptedError, Runstate, StateError
+from qemu.qmp import Runstate
 from qemu.qmp.protocol import ConnectError
 
-from qmpsh.core.deepjson import non_finite
 from qmpsh.core.errors import (
     BadRequest,
-    CommandTimeout,
     ConnectFailed,
     ConnectionLost,
-    NotConnected,
     QmpshError,
 )
 from qmpsh.core.listeners import Listeners
 from qmpsh.core.settings import DEFAULTS
 from qmpsh.core.text import os_text
-from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import Adapter
-from qmpsh.wire.address import Address, UnixAddress
 from qmpsh.wire.customids import CustomIds
-from qmpsh.wire.dial import open_socket
 from qmpsh.wire.eventlog import EventLog
-from qmpsh.wire.failures import Evidence, ended, session_error
+from qmpsh.wire.failures import Evidence, ended, no_greeting, session_error
+from qmpsh.wire.request import check_sendable, send
+from qmpsh.wire.state import ConnState, StateListener, not_connected, require_connected
+from qmpsh.wire.transport import NoGreeting, Transport
 
 if TYPE_CHECKING:
     from qmpsh.wire.agent import AgentSync
@@ -51,16 +47,13 @@ if TYPE_CHECKING:
 
 DEFAULT_CONNECT_TIMEOUT = DEFAULTS.connect_timeout
 DEFAULT_READ_LIMIT = DEFAULTS.read_limit
-#: how long a guest-sync-delimited round may take (without --timeout)
-AGENT_SYNC_TIMEOUT = 10.0
 
 
-StateListener = Callable[[str, str], None]
 WarningListener = Callable[[str], None]
 
 
 class Connection:
-    """One QMP session: connect (or accept), execute, events, disconnect."""
+    """One QMP session: connect (through a transport), execute, events, disconnect."""
 
     def __init__(
         self,
@@ -76,15 +69,11 @@ class Connection:
         self.events.on_error = self.warn
         self.read_limit = read_limit
         self.greeting: dict[str, Any] | None = None
-        self.address: Address | None = None
-        #: "idle", "connecting", "connected", "lost" or "closed"
-        self.state = "idle"
+        #: how the server was reached (the last `connect`'s)
+        self.transport: Transport | None = None
+        self.state = ConnState.IDLE
         self.lost_reason = ""
-        self.last_bad_input: bytes | None = None
-        self.last_input: bytes | None = None
-        #: why the reader stopped, when it was the server's data
-        self.reader_failure: BaseException | None = None
-        self._state_listeners: Listeners[[str, str]] = Listeners()
+        self._state_listeners: Listeners[[ConnState, str]] = Listeners()
         self._warning_listeners: Listeners[[str]] = Listeners()
         #: set when talking to a guest agent (-N, or detected)
         self.agent: AgentSync | None = None
@@ -94,10 +83,20 @@ class Connection:
         self._custom_ids = CustomIds()
 
     def _new_client(self) -> Adapter:
-        client = Adapter(self, self.read_limit)
+        client = Adapter(
+            self.read_limit,
+            wirelog=self.wirelog,
+            on_event=self.events.append,
+            warn=self.warn,
+        )
         client.await_greeting = self.negotiate
         client.negotiate = self.negotiate
         return client
+
+    def _use_agent(self, agent: AgentSync | None) -> None:
+        """Talk to a guest agent (with *agent* keeping it in step), or not."""
+        self.agent = agent
+        self._client.line_filter = agent.filter if agent is not None else None
 
     # -- state -------------------------------------------------------------
 
@@ -121,15 +120,21 @@ class Connection:
             self.wirelog.note(text)
         self._warning_listeners(text)
 
-    def _set_state(self, state: str, reason: str = "") -> None:
+    def _set_state(self, state: ConnState, reason: str = "") -> None:
         self.state = state
-        if self.wirelog is not None and state in ("connected", "lost", "closed"):
+        if self.wirelog is not None and state in _NOTED:
             self.wirelog.note(f"{state} {self.address} {reason}".strip())
         self._state_listeners(state, reason)
 
     @property
     def connected(self) -> bool:
-        return self.state == "connected"
+        return self.state == ConnState.CONNECTED
+
+    @property
+    def address(self) -> str | None:
+        """The server's name in messages (its transport's), None before
+        the first `connect`."""
+        return None if self.transport is None else self.transport.name
 
     @property
     def version(self) -> str:
@@ -151,38 +156,42 @@ class Connection:
     # -- opening -----------------------------------------------------------
 
     async def connect(
-        self, address: Address, timeout: float = DEFAULT_CONNECT_TIMEOUT
+        self, transport: Transport, timeout: float | None = DEFAULT_CONNECT_TIMEOUT
     ) -> None:
-        """Connect, read the greeting and negotiate, or raise `ConnectFailed`."""
+        """Open *transport*, read the greeting and negotiate, or raise the
+        error `Transport.failed` makes of the failure (`ConnectFailed`...).
+
+        *timeout*: one budget for opening, the agent probe and the greeting
+        (None: no limit).
+        """
         # a guest agent is expected (-N), or answered here before (the shell
         # reconnecting): the failures are worded for one
-        was_agent = self.agent is not None and self.address == address
-        self.address = address
-        self._set_state("connecting")
-        self.agent = None
-        if not self.negotiate:
+        was_agent = self.agent is not None and self.transport == transport
+        self.transport = transport
+        self._set_state(ConnState.CONNECTING)
+        self._use_agent(None)
+        if not self.negotiate and transport.may_be_agent:
             from qmpsh.wire.agent import AgentSync
 
-            self.agent = AgentSync()
-        # one budget for connecting, the agent probe and the greeting
+            self._use_agent(AgentSync())
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = math.inf if timeout is None else loop.time() + timeout
 
         def left() -> float:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            sock = await open_socket(
-                address, timeout, agent=was_agent or not self.negotiate
-            )
-            if self.negotiate:  # no greeting may mean a guest agent (qmpsh.wire.agent)
-                sock = await self._detect(sock, address, left(), timeout, was_agent)
-        except ConnectFailed:
-            self._set_state("idle")
-            raise
-        await self._start_session(sock, left(), total=timeout)
-        if self.agent is not None and self.agent.needed:
-            await self._first_sync(address, timeout)
+            sock = await transport.open(timeout, agent=was_agent or not self.negotiate)
+            if self.negotiate and transport.may_be_agent:
+                # no greeting may mean a guest agent (qmpsh.wire.agent)
+                sock = await self._detect(sock, left(), timeout, was_agent)
+            await self._start_session(sock, left(), total=timeout)
+            if self.agent is not None and self.agent.needed:
+                await self._first_sync(timeout)
+        except QmpshError as err:
+            if self.state != ConnState.IDLE:
+                self._set_state(ConnState.IDLE)
+            raise await transport.failed(err) from None
 
     @property
     def guest_agent(self) -> bool:
@@ -192,20 +201,20 @@ class Connection:
     async def _detect(
         self,
         sock: socket.socket,
-        address: Address,
         timeout: float,
-        total: float,
+        total: float | None,
         was_agent: bool,
     ) -> socket.socket:
         """The socket to start the session on, as QMP or as a guest agent."""
         from qmpsh.wire.detect_agent import detect
 
+        assert self.transport is not None
         log = self.wirelog
         sock, agent = await detect(
             sock,
-            address,
+            self.transport,
             timeout,
-            total,
+            math.inf if total is None else total,
             (lambda d, data: log.write(d, data, valid=False)) if log else None,
             self._session_error,
             was_agent,
@@ -213,56 +222,24 @@ class Connection:
         if agent:  # in step already: the probe was a sync round
             from qmpsh.wire.agent import AgentSync
 
-            self.agent = AgentSync()
-            self.agent.needed = False
+            in_step = AgentSync()
+            in_step.needed = False
+            self._use_agent(in_step)
             self._client.await_greeting = False
             self._client.negotiate = False
         return sock
 
-    async def _first_sync(self, address: Address, timeout: float) -> None:
-        try:
-            await self._resync(timeout)
-        except CommandTimeout:
-            from qmpsh.wire.detect_agent import agent_silent_text
+    async def _first_sync(self, timeout: float | None) -> None:
+        from qmpsh.wire.agent import sync_wait
+        from qmpsh.wire.detect_agent import not_in_step
 
-            await self.close()
-            self._set_state("idle")
-            raise ConnectFailed(
-                agent_silent_text(address, _sync_wait(timeout))
-            ) from None
+        assert self.agent is not None
+        wait = sync_wait(timeout)
+        try:
+            await self.agent.resync(self.send_raw, self._execute_now, wait)
         except QmpshError as err:
             await self.close()
-            self._set_state("idle")
-            raise ConnectFailed(
-                f"{address} is not a guest agent in step with us: {err.message}"
-            ) from None
-
-    async def listen(self, address: Address) -> None:
-        """Listen on *address* for the server to connect to us (accept mode)."""
-        self.address = address
-        self._set_state("connecting")
-        try:
-            await self._client.start_server(address.target)
-        except (ConnectError, OSError) as err:
-            self._set_state("idle")
-            cause = err.exc if isinstance(err, ConnectError) else err
-            raise ConnectFailed(
-                f"cannot listen on {address}: {os_text(cause)}"
-            ) from None
-
-    async def accept(self, timeout: float | None = None) -> None:
-        """Wait for the server to connect to the address given to `listen`."""
-        try:
-            await asyncio.wait_for(self._client.accept(), timeout)
-        except TimeoutError:
-            self._set_state("idle")
-            raise ConnectFailed(
-                f"nothing connected to {self.address} within {timeout:g} s"
-            ) from None
-        except ConnectError as err:
-            self._set_state("idle")
-            raise ConnectFailed(self._session_error(err.exc)) from None
-        self._started()
+            raise ConnectFailed(not_in_step(str(self.address), err, wait)) from None
 
     async def _start_session(
         self, sock: socket.socket, timeout: float, total: float | None = None
@@ -270,16 +247,10 @@ class Connection:
         try:
             await asyncio.wait_for(self._client.connect(sock), timeout)
         except TimeoutError:
-            self._set_state("idle")
             sock.close()
-            raise ConnectFailed(
-                f"connected to {self.address} but no QMP greeting came within "
-                f"{total or timeout:g} s: the monitor is busy, another client "
-                "probably holds it (QEMU serves one QMP client at a time), or "
-                "it is a guest agent (use -N)"
-            ) from None
+            seconds = total or timeout
+            raise NoGreeting(no_greeting(str(self.address), seconds), seconds) from None
         except ConnectError as err:
-            self._set_state("idle")
             raise ConnectFailed(self._session_error(err.exc)) from None
         except AssertionError:
             # qemu.qmp asserts that the session runs once it is set up: the
@@ -293,14 +264,15 @@ class Connection:
         self.greeting = self._client.greeting_object()
         self._custom_ids.new_session()
         self.lost_reason = ""
-        self.reader_failure = None
+        self._client.seen.failure = None
         self._closing = False
         self._watcher = asyncio.ensure_future(self._watch())
-        self._set_state("connected")
+        self._set_state(ConnState.CONNECTED)
 
     def _evidence(self) -> Evidence:
+        seen = self._client.seen
         return Evidence(
-            str(self.address), self.last_input, self.last_bad_input, self.read_limit
+            str(self.address), seen.last_input, seen.last_bad_input, self.read_limit
         )
 
     def _session_error(self, exc: BaseException) -> str:
@@ -316,7 +288,7 @@ class Connection:
             return
         reason = await self._reap()
         self.lost_reason = reason
-        self._set_state("lost", reason)
+        self._set_state(ConnState.LOST, reason)
 
     async def _reap(self) -> str:
         """Finish a disconnect the server caused; say why it happened."""
@@ -326,10 +298,10 @@ class Connection:
         except Exception as err:
             failure = err
         # what the reader saw explains more than a write to a closed socket
-        return ended(self.reader_failure or failure, self._evidence())
+        return ended(self._client.seen.failure or failure, self._evidence())
 
     async def close(self) -> None:
-        """Disconnect (idempotent); never raises."""
+        """Disconnect and close the transport (idempotent); never raises."""
         self._closing = True
         with contextlib.suppress(Exception):  # already reported, or moot now
             await self._client.disconnect()
@@ -337,13 +309,17 @@ class Connection:
         if self._watcher is not None:
             self._watcher.cancel()
             self._watcher = None
-        if self.state != "idle":
-            self._set_state("closed")
+        if self.state != ConnState.IDLE:
+            self._set_state(ConnState.CLOSED)
+        if self.transport is not None:
+            with contextlib.suppress(Exception):  # said nothing before either
+                await self.transport.close()
 
     def reset(self) -> None:
         """Forget a lost session so that `connect` can be called again."""
         self._client = self._new_client()
-        self._set_state("idle")
+        self._use_agent(self.agent)
+        self._set_state(ConnState.IDLE)
 
     # -- commands ----------------------------------------------------------
 
@@ -359,129 +335,64 @@ class Connection:
         """
         if self.agent is None:
             return await self._execute_now(message, timeout)
-        async with self.agent.lock:  # one request at a time to a guest agent
-            if self.agent.needed:
-                await self._resync(timeout)
-            try:
-                return await self._execute_now(message, timeout)
-            except CommandTimeout:
-                self.agent.needed = True  # its late reply may still come
-                raise
+        # one request at a time to a guest agent, in step with it
+        return await self.agent.execute(
+            self.send_raw, self._execute_now, message, timeout
+        )
 
-    async def _resync(self, timeout: float | None) -> None:
-        """A guest-sync-delimited round (the caller holds the agent lock)."""
-        from qmpsh.wire.agent import SyncError
-
-        assert self.agent is not None
-        wait = _sync_wait(timeout)
-        try:
-            await self.agent.resync(
-                self.send_raw, lambda msg: self._execute_now(msg, wait)
-            )
-        except CommandTimeout:
-            raise CommandTimeout(
-                f"the guest agent did not answer guest-sync-delimited within "
-                f"{wait:g} s (busy with an earlier command, or not running?)"
-            ) from None
-        except SyncError as err:
-            raise ConnectionLost(str(err)) from None
-
+    @require_connected
     def send_raw(self, data: bytes) -> None:
         """Write bytes that are not a message (the guest agent's 0xFF)."""
-        if self.state != "connected" or not self._client.send_bytes(data):
-            raise NotConnected(self._not_connected_text())
+        if not self._client.send_bytes(data):
+            raise not_connected(self)
 
     async def _execute_now(
         self, message: dict[str, Any], timeout: float | None = None
     ) -> dict[str, Any]:
-        bad = non_finite(message)
-        if bad is not None:
-            raise BadRequest(
-                f"cannot send {_json_number(bad)}: JSON has no such number "
-                "(QEMU would refuse the request)"
-            )
+        check_sendable(message)
         if "id" not in message:
             return await self._request(message, timeout, auto=True)
         async with self._custom_ids.use(message["id"]):
             return await self._request(message, timeout, auto=False)
 
+    @require_connected
     async def _request(
         self, message: dict[str, Any], timeout: float | None, auto: bool
     ) -> dict[str, Any]:
-        if self.state != "connected":
-            raise NotConnected(self._not_connected_text())
-        try:
-            call = self._client.request(message, assign_id=auto)
-            if timeout is None:
-                obj = await call
-            else:
-                obj = await asyncio.wait_for(call, timeout)
-        except (ExecInterruptedError, StateError):
-            await self._settle()
-            raise ConnectionLost(
-                self.lost_reason or "the connection was lost"
-            ) from None
-        except TimeoutError:
-            from qmpsh.wire.late_replies import timed_out
+        return await send(
+            self._client,
+            message,
+            timeout,
+            auto=auto,
+            agent=self.agent is not None,
+            lost=self._why_lost,
+        )
 
-            raise CommandTimeout(
-                timed_out(message, timeout, self.agent is not None)
-            ) from None
-        except ValueError as err:  # the id is already in use
-            raise BadRequest(str(err)) from None
-        except RecursionError:
-            raise BadRequest(
-                f"{_command_name(message)}: the request is nested too deeply to send"
-            ) from None
-        except (TypeError, AssertionError) as err:  # not JSON-serializable...
-            raise BadRequest(f"cannot send {clip(repr(message))}: {err}") from None
-        if auto:
-            obj.pop("id", None)
-        return obj
-
-    async def _settle(self) -> None:
-        """Let the watcher record why the connection went away."""
+    async def _why_lost(self) -> str:
+        """Why the connection went away, once the watcher has recorded it."""
         if self._watcher is not None and not self._watcher.done():
             await asyncio.wait([self._watcher], timeout=5)
+        return self.lost_reason or "the connection was lost"
 
-    def _not_connected_text(self) -> str:
-        if self.state == "lost":
-            return f"not connected: {self.lost_reason}"
-        return "not connected"
-
+    @require_connected
     async def send_fd_before(self, fd: int) -> None:
         """Pass *fd* now, for the next command to consume (getfd, add-fd).
 
         It goes out between two messages (`Adapter.send_fd_between_messages`).
         Raises `BadRequest` on a connection that is not a unix socket.
         """
-        if self.state != "connected":
-            raise NotConnected(self._not_connected_text())
-        if not isinstance(self.address, UnixAddress):
+        assert self.transport is not None  # connected through it
+        if not self.transport.fd_passing:
             raise BadRequest(
                 f"passing a file descriptor needs a unix socket, and {self.address} "
-                "is TCP"
+                f"is {self.transport.kind}"
             )
         try:
             await self._client.send_fd_between_messages(fd)
         except OSError as err:
-            raise ConnectionLost(
-                f"could not pass the descriptor: {os_text(err)}"
-            ) from None
+            why = os_text(err)
+            raise ConnectionLost(f"could not pass the descriptor: {why}") from None
 
 
-def _sync_wait(timeout: float | None) -> float:
-    """How long a guest-sync-delimited round waits for its answer."""
-    return AGENT_SYNC_TIMEOUT if timeout is None else max(timeout, 1.0)
-
-
-def _json_number(value: float) -> str:
-    """How ``json`` would spell a NaN or an infinity."""
-    if value != value:
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
-
-
-def _command_name(message: dict[str, Any]) -> str:
-    name = message.get("execute", message.get("exec-oob", "the request"))
-    return str(name)
+#: the states the wire log notes
+_NOTED = (ConnState.CONNECTED, ConnState.LOST, ConnState.CLOSED)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
-from qmpsh.core.errors import ConnectFailed
-from qmpsh.wire.address import Address
+from qmpsh.core.errors import CommandTimeout, ConnectFailed, QmpshError
 from qmpsh.wire.agent import Log, probe
-from qmpsh.wire.dial import open_socket
+from qmpsh.wire.transport import Transport
 
 #: how long to wait for a greeting before asking whether it is a guest agent
 AGENT_GREETING_WAIT = 0.5
@@ -27,7 +26,7 @@ _AGENT_SILENT = (
 )
 
 
-def silent_text(address: Address, seconds: float, agent: bool = False) -> str:
+def silent_text(address: str, seconds: float, agent: bool = False) -> str:
     """Neither a greeting nor an answer to the agent probe came; *agent*: a
     guest agent answered at this address before (a reconnection)."""
     head = f"connected to {address} but no QMP greeting came within {seconds:g} s"
@@ -43,7 +42,7 @@ def silent_text(address: Address, seconds: float, agent: bool = False) -> str:
     )
 
 
-def agent_silent_text(address: Address, seconds: float) -> str:
+def agent_silent_text(address: str, seconds: float) -> str:
     """A guest agent (-N) did not answer the first guest-sync-delimited."""
     return (
         f"connected to {address} but the guest agent did not answer "
@@ -51,9 +50,17 @@ def agent_silent_text(address: Address, seconds: float) -> str:
     )
 
 
+def not_in_step(address: str, err: QmpshError, seconds: float) -> str:
+    """The first guest-sync-delimited round failed with *err* (after
+    waiting *seconds*, for a timeout)."""
+    if isinstance(err, CommandTimeout):
+        return agent_silent_text(address, seconds)
+    return f"{address} is not a guest agent in step with us: {err.message}"
+
+
 async def detect(
     sock: socket.socket,
-    address: Address,
+    transport: Transport,
     timeout: float,
     total: float,
     log: Log | None,
@@ -62,7 +69,7 @@ async def detect(
 ) -> tuple[socket.socket, bool]:
     """``(socket, is_agent)``.  An agent's socket is in step already (the
     probe was a sync round); a slow QEMU's is a new one, since the old one
-    has our probe.  *why* words a connection failure; *was_agent*: a guest
+    has our probe (opened again through *transport*).  *why* words a connection failure; *was_agent*: a guest
     agent answered at this address before, so silence is worded for one."""
     try:
         kind = await probe(sock, min(AGENT_GREETING_WAIT, timeout / 2), timeout, log)
@@ -73,7 +80,7 @@ async def detect(
         return sock, kind == "agent"
     sock.close()
     if kind == "late-qmp":
-        return await open_socket(address, timeout), False
+        return await transport.open(timeout), False
     if kind == "closed":
         raise ConnectFailed(why(EOFError()))
-    raise ConnectFailed(silent_text(address, total, was_agent))
+    raise ConnectFailed(silent_text(transport.name, total, was_agent))

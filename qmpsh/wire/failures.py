@@ -1,6 +1,7 @@
 """Why a session could not start, or ended: the one line the user reads.
 
 Pure: from the exception and what the connection saw (`Evidence`) to text.
+``qemu.qmp``'s errors are told apart by their (public) classes.
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from qemu.qmp.error import ProtocolError
-from qemu.qmp.qmp_client import NegotiationError
+from qemu.qmp.message import DeserializationError, UnexpectedTypeError
+from qemu.qmp.qmp_client import GreetingError, NegotiationError, ServerParseError
 
 from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
@@ -34,8 +36,7 @@ def session_error(exc: BaseException, ev: Evidence) -> str:
             f"{where} closed the connection before the QMP greeting "
             "(is another client connected, or is it not a QMP server?)"
         )
-    name = type(exc).__name__
-    if name == "GreetingError":
+    if isinstance(exc, GreetingError):
         seen = ev.last_input
         got = f": got {clip(seen.decode('utf-8', 'replace'))}" if seen else ""
         return f"{where} did not send a QMP greeting{got}"
@@ -49,6 +50,16 @@ def session_error(exc: BaseException, ev: Evidence) -> str:
     if isinstance(exc, OSError):
         return f"connection to {where} failed: {os_text(exc)}"
     return f"session with {where} failed: {exc}"
+
+
+def no_greeting(address: str, seconds: float) -> str:
+    """The socket was open, and nothing came within *seconds*."""
+    return (
+        f"connected to {address} but no QMP greeting came within "
+        f"{seconds:g} s: the monitor is busy, another client "
+        "probably holds it (QEMU serves one QMP client at a time), or "
+        "it is a guest agent (use -N)"
+    )
 
 
 def ended(failure: BaseException | None, ev: Evidence) -> str:
@@ -65,14 +76,13 @@ def ended(failure: BaseException | None, ev: Evidence) -> str:
 
 
 def lost(err: BaseException, ev: Evidence) -> str:
-    name = type(err).__name__
-    if name == "DeserializationError" or isinstance(err, UnicodeDecodeError):
+    if isinstance(err, DeserializationError | UnicodeDecodeError):
         bad = _show(ev.last_bad_input)
         return f"the server sent data that is not JSON: {bad}"
-    if name == "UnexpectedTypeError":
+    if isinstance(err, UnexpectedTypeError):
         bad = _show(ev.last_bad_input)
         return f"the server sent JSON that is not an object: {bad}"
-    if name == "ServerParseError":
+    if isinstance(err, ServerParseError):
         return "the server reported that it could not parse our input"
     if isinstance(err, ValueError) and "limit" in str(err):
         return (
@@ -86,7 +96,7 @@ def lost(err: BaseException, ev: Evidence) -> str:
         return f"{ev.address} closed the connection ({os_text(err)})"
     if isinstance(err, OSError):
         return f"connection to {ev.address} failed: {os_text(err)}"
-    return f"connection to {ev.address} failed: {name}: {err}"
+    return f"connection to {ev.address} failed: {type(err).__name__}: {err}"
 
 
 def _show(data: bytes | None) -> str:

@@ -1,9 +1,10 @@
-"""Launching QEMU for ``qmpsh wrap``: a private socket, a child that dies with us.
+"""Launching QEMU for ``qmpsh wrap``: the `Qemu` transport, a private socket,
+a child that dies with us.
 
-qmpsh listens on a unix socket in a fresh 0700 temp dir and starts QEMU with
-``-qmp unix:SOCK`` (QEMU connects to us, as qmp-shell-wrap does), so there is
-no polling for a socket file: either QEMU connects, or it exits and we say
-why from what it printed.  QEMU runs in its own session (Ctrl-C at the shell
+qmpsh listens on a unix socket in a fresh 0700 temp dir (`qmpsh.wire.listen`)
+and starts QEMU with ``-qmp unix:SOCK`` (QEMU connects to us, as
+qmp-shell-wrap does), so there is no polling for a socket file: either QEMU
+connects, or it exits and we say why from what it printed (`Qemu.failed`).  QEMU runs in its own session (Ctrl-C at the shell
 does not reach it).  However the session ends (Ctrl-D, the end of the input,
 Ctrl-C, or SIGTERM and SIGHUP: see qmpsh.cli.stopsignals), `Qemu.close` asks it
 to quit and removes the directory; only if qmpsh is killed outright
@@ -20,11 +21,16 @@ import signal
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qmpsh.core.errors import QmpshError
+from qmpsh.core.errors import ConnectFailed, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.wire.address import UnixAddress
-from qmpsh.wire.connection import Connection
+from qmpsh.wire.listen import Listen
+from qmpsh.wire.transport import Transport
+
+if TYPE_CHECKING:
+    import socket
 
 DEFAULT_QEMU = ("qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none")
 
@@ -58,23 +64,35 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         pass
 
 
-class Qemu:
-    """A QEMU child process connected to a `Connection` in accept mode.
+class Qemu(Transport):
+    """A QEMU child process that connects to us: the ``wrap`` transport.
 
-    A session `Target`: `open` makes the private directory and starts QEMU,
+    `open` makes the private directory, listens there and starts QEMU;
     `close` stops it and removes the directory (so that nothing is made
     before the session's signal handlers are in place).
     """
 
-    def __init__(self, command: Sequence[str], timeout: float = 30.0) -> None:
+    fd_passing = True  # QEMU's end of a unix socket
+    kind = "a unix socket"
+    reopens = False  # a QEMU that went away is not started again
+    may_be_agent = False
+
+    def __init__(self, command: Sequence[str]) -> None:
         self.command = list(command)
-        self.timeout = timeout
         self.dir: Path | None = None
         self.proc: asyncio.subprocess.Process | None = None
+        self._listen: Listen | None = None
 
-    async def open(self, conn: Connection) -> None:
-        """Start QEMU and accept its QMP connection, or raise `LaunchFailed`."""
-        timeout = self.timeout
+    @property
+    def name(self) -> str:
+        """The private socket, once there is one."""
+        return str(self._listen) if self._listen is not None else self.command[0]
+
+    async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        """Start QEMU and accept its QMP connection within *timeout*, or
+        raise `LaunchFailed` (or `ConnectFailed`, which `failed` turns into
+        QEMU's exit status when it exited)."""
+        await self.close()
         program = self.command[0]
         if shutil.which(program) is None:
             raise LaunchFailed(
@@ -88,7 +106,8 @@ class Qemu:
                 f"cannot make a directory for the socket: {exc.strerror}"
             ) from None
         sock = self.dir / "qmp.sock"
-        await conn.listen(UnixAddress(str(sock)))
+        self._listen = listen = Listen(UnixAddress(str(sock)), announce=False)
+        await listen.start()
         argv = [*self.command, "-qmp", f"unix:{sock}"]
         with open(self.dir / "qemu.stderr", "wb") as err:
             try:
@@ -101,26 +120,31 @@ class Qemu:
                 )
             except OSError as exc:
                 raise LaunchFailed(f"cannot start {program}: {exc.strerror}") from None
-        accept = asyncio.ensure_future(conn.accept(timeout))
+        accept = asyncio.ensure_future(listen.accept(timeout))
         exited = asyncio.ensure_future(self.proc.wait())
         done, _ = await asyncio.wait(
             {accept, exited}, return_when=asyncio.FIRST_COMPLETED
         )
         if accept in done:
-            if accept.exception() is None:
-                exited.cancel()
-                return
-            # a session that failed at once usually means QEMU is exiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(exited), 2)
-            if not exited.done():
-                exited.cancel()
-                accept.result()  # raises the ConnectFailed
-            raise LaunchFailed(self._exit_text(exited.result()))
+            exited.cancel()
+            return accept.result()  # or the ConnectFailed, for `failed`
         accept.cancel()
         with contextlib.suppress(BaseException):
             await accept
         raise LaunchFailed(self._exit_text(exited.result()))
+
+    async def failed(self, error: QmpshError) -> QmpshError:
+        """A session that failed at once usually means QEMU is exiting: its
+        exit status and first line of stderr say why."""
+        if not isinstance(error, ConnectFailed) or self.proc is None:
+            return error
+        if self._listen is not None:
+            error = await self._listen.failed(error)
+        try:
+            status = await asyncio.wait_for(self.proc.wait(), 2)
+        except TimeoutError:
+            return error
+        return LaunchFailed(self._exit_text(status))
 
     def _exit_text(self, status: int) -> str:
         assert self.dir is not None
@@ -146,5 +170,7 @@ class Qemu:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await proc.wait()
+        if self._listen is not None:
+            await self._listen.close()
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)

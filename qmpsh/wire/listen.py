@@ -1,26 +1,29 @@
-"""Accept mode (``qmpsh --listen ADDRESS``): wait for QEMU to connect to us.
+"""Accept mode (``qmpsh --listen ADDRESS``): the `Listen` transport waits
+for QEMU to connect to us.
 
 QEMU started with ``-qmp unix:SOCK`` (no ``server=on``) connects to SOCK as
 a client, as it does for qmp-shell-wrap; this lets qmpsh be ready before
 QEMU starts, and see every event from the first one.  A stale unix socket
 file (nothing listening) is replaced; one that something still listens on
-is refused.  The socket file is removed when the session ends.
+is refused.  qmpsh accepts one connection and stops listening; the socket
+file is removed when the session ends.  ``qmpsh wrap`` listens the same way
+(`qmpsh.wire.launch`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
 import socket
 import stat
 import sys
-from dataclasses import dataclass, field
 
-from qmpsh.core.errors import ConnectFailed
+from qmpsh.core.errors import ConnectFailed, QmpshError
 from qmpsh.core.text import os_text
-from qmpsh.wire.address import Address, UnixAddress
-from qmpsh.wire.connection import Connection
+from qmpsh.wire.address import Address, TcpAddress, UnixAddress
+from qmpsh.wire.transport import NoGreeting, Transport
 
 
 def clear_stale_socket(path: str) -> None:
@@ -55,38 +58,155 @@ def clear_stale_socket(path: str) -> None:
         ) from None
 
 
-@dataclass
-class Listen:
-    """A session `Target` that listens and accepts one connection."""
+class Listen(Transport):
+    """Listen on an address and accept one connection: QEMU's."""
 
-    address: Address
-    #: seconds to wait for QEMU; None waits until it comes (or Ctrl-C)
-    timeout: float | None = None
-    #: say on stderr what we wait for
-    announce: bool = True
-    _created: str | None = field(default=None, init=False)
+    reopens = False  # QEMU connected once; it will not again
+    may_be_agent = False  # nothing that dials out answers as a guest agent
 
-    async def open(self, conn: Connection) -> None:
-        if isinstance(self.address, UnixAddress):
-            clear_stale_socket(self.address.path)
-        await conn.listen(self.address)
-        if isinstance(self.address, UnixAddress):
-            self._created = self.address.path
+    def __init__(self, address: Address, announce: bool = True) -> None:
+        self.address = address
+        #: say on stderr what we wait for
+        self.announce = announce
+        self.fd_passing = isinstance(address, UnixAddress)
+        self.kind = "a unix socket" if self.fd_passing else "TCP"
+        self._listening: list[socket.socket] = []
+        self._created: str | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.address)
+
+    async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        """Listen, say so, and wait up to *timeout* (None: for ever) for
+        QEMU to connect."""
+        await self.start()
         if self.announce:
-            where = (
-                f"unix:{self.address}"
-                if isinstance(self.address, UnixAddress)
-                else f"tcp:{self.address}"
-            )
+            scheme = "unix" if isinstance(self.address, UnixAddress) else "tcp"
             sys.stderr.write(
                 f"qmpsh: waiting for QEMU to connect to {self.address} "
-                f"(start it with -qmp {where})\n"
+                f"(start it with -qmp {scheme}:{self.address})\n"
             )
             sys.stderr.flush()
-        await conn.accept(self.timeout)
+        return await self.accept(timeout)
+
+    async def start(self) -> None:
+        """Bind and listen (replacing a stale socket file), or raise
+        `ConnectFailed`."""
+        await self.close()
+        address = self.address
+        try:
+            if isinstance(address, UnixAddress):
+                clear_stale_socket(address.path)
+                self._listening = [_bind_unix(address.path)]
+                self._created = address.path
+            else:
+                self._listening = await _bind_tcp(address)
+        except OSError as err:
+            raise ConnectFailed(f"cannot listen on {address}: {os_text(err)}") from None
+
+    async def accept(self, timeout: float | None) -> socket.socket:
+        """The first connection within *timeout* (None: no limit); then
+        stop listening."""
+        loop = asyncio.get_running_loop()
+        waits = [asyncio.ensure_future(loop.sock_accept(s)) for s in self._listening]
+        try:
+            done, _ = await asyncio.wait(
+                waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for wait in waits:
+                wait.cancel()
+            self._stop_listening()
+        if not done:
+            raise ConnectFailed(
+                f"nothing connected to {self.address} within {timeout:g} s"
+            )
+        conn: socket.socket | None = None
+        failure: OSError | None = None
+        for wait in done:
+            try:
+                sock, _ = wait.result()
+            except OSError as err:
+                failure = err
+                continue
+            if conn is None:
+                conn = sock
+            else:  # came at the same moment on another address: not QEMU
+                sock.close()
+        if conn is None:
+            assert failure is not None
+            why = os_text(failure)
+            raise ConnectFailed(f"cannot accept a connection on {self.address}: {why}")
+        conn.setblocking(False)
+        return conn
+
+    async def failed(self, error: QmpshError) -> QmpshError:
+        if isinstance(error, NoGreeting):  # said as in accept mode before
+            return ConnectFailed(
+                f"nothing connected to {self.address} within {error.seconds:g} s"
+            )
+        return error
+
+    def _stop_listening(self) -> None:
+        for sock in self._listening:
+            sock.close()
+        self._listening = []
 
     async def close(self) -> None:
+        self._stop_listening()
         if self._created is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self._created)
             self._created = None
+
+
+def _bind_unix(path: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:  # asyncio's words, as qmpsh said before
+            raise OSError(
+                errno.EADDRINUSE, f"Address {path!r} is already in use"
+            ) from None
+        raise
+    sock.listen(1)
+    sock.setblocking(False)
+    return sock
+
+
+async def _bind_tcp(address: TcpAddress) -> list[socket.socket]:
+    """Every address *address*'s host has, bound and listening (as
+    ``asyncio.start_server`` would, with its wording of a failure)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(
+        address.host, address.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    socks: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, sockaddr in dict.fromkeys(infos):
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError:  # a family this host does not have
+                continue
+            socks.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, True)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, True)
+            try:
+                sock.bind(sockaddr)
+            except OSError as err:
+                raise OSError(
+                    err.errno,
+                    f"error while attempting to bind on address {sockaddr!r}: "
+                    f"{(err.strerror or '').lower()}",
+                ) from None
+            sock.listen(1)
+            sock.setblocking(False)
+    except BaseException:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks

@@ -1,8 +1,9 @@
 """Reconnecting after the connection is lost: retries with backoff.
 
-The first attempt waits ``delay`` seconds, each later one twice as long as
-the one before, up to `MAX_DELAY`.  `Reconnector` reports through two
-callbacks, so the shell decides what to print.
+Each attempt opens the session's transport again (`reopener`).  The first
+attempt waits ``delay`` seconds, each later one twice as long as the one
+before, up to `MAX_DELAY`.  `Reconnector` reports through two callbacks, so
+the shell decides what to print.
 """
 
 from __future__ import annotations
@@ -14,10 +15,25 @@ from collections.abc import Awaitable, Callable
 
 from qmpsh.core.errors import QmpshError
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.state import ConnState
+from qmpsh.wire.transport import Transport
 
 MAX_DELAY = 30.0
 
 Reopen = Callable[[Connection], Awaitable[None]]
+
+
+def reopener(transport: Transport, timeout: float | None) -> Reopen | None:
+    """How a lost connection comes back: `Connection.connect` through
+    *transport* again, within *timeout*; None when the transport cannot be
+    reopened (QEMU connected to us: ``--listen``, ``wrap``)."""
+    if not transport.reopens:
+        return None
+
+    async def reopen(conn: Connection) -> None:
+        await conn.connect(transport, timeout)
+
+    return reopen
 
 
 def backoff(delay: float, attempt: int) -> float:
@@ -89,7 +105,7 @@ class Reconnector:
                     break
             self.next_at = None
             self.on_change()
-            if self.conn.state == "connected":
+            if self.conn.state == ConnState.CONNECTED:
                 break
             self.conn.reset()
             try:

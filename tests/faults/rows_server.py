@@ -13,9 +13,9 @@ from typing import Any
 
 from qmpsh.core.errors import ConnectionLost, QmpshError
 from qmpsh.core.exitcodes import Exit
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import EventLog
+from qmpsh.wire.stream import UnixSocket
 from tests.faults.matrix import Probe, lines_of, one_line, row
 from tests.faults.server import GREETING, FaultServer, Peer
 from tests.procs import ROOT
@@ -398,7 +398,7 @@ def events_first(p: Probe) -> tuple[str, str]:
 
 async def _early_events(path: str) -> list[tuple[int, str, Any]]:
     conn = Connection()
-    await conn.connect(UnixAddress(path), 5)
+    await conn.connect(UnixSocket(path), 5)
     try:
         return [(e.seq, e.name, e.message.get("data")) for e in conn.events]
     finally:
@@ -459,7 +459,7 @@ def flood(p: Probe) -> tuple[str, str]:
 
 async def _flood_in_memory(path: str) -> tuple[int, int]:
     conn = Connection(events=EventLog(HISTORY))
-    await conn.connect(UnixAddress(path), 5)
+    await conn.connect(UnixSocket(path), 5)
     try:
         reply = await conn.execute({"execute": "query-status"}, 30)
         assert reply == served("query-status")
@@ -515,7 +515,7 @@ def library_lost(p: Probe) -> tuple[str, str]:
 
     async def run(path: str) -> str:
         conn = Connection()
-        await conn.connect(UnixAddress(path), 5)
+        await conn.connect(UnixSocket(path), 5)
         try:
             await conn.execute({"execute": "query-status"}, 10)
         except ConnectionLost as err:

@@ -18,8 +18,8 @@ from qmpsh.builtins.context import Context
 from qmpsh.cli.session import StreamConsole
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.settings import Settings
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.stream import UnixSocket
 from tests.faults.server import FaultServer, Peer
 from tests.faults.term import Cue
 
@@ -43,7 +43,7 @@ def test_late_replies_to_discarded_requests_are_not_warned_about(
 
     async def main(path: str) -> tuple[int, str, list[str], object]:
         conn = Connection()
-        await conn.connect(UnixAddress(path), 5)
+        await conn.connect(UnixSocket(path), 5)
         warnings: list[str] = []
         conn.on_warning(warnings.append)
         out, err = io.StringIO(), io.StringIO()

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from qmpsh.core.errors import BadRequest, CommandTimeout
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.stream import UnixSocket
 from tests.faults.server import FaultServer, Peer
 
 MINE = {"execute": "query-name", "id": "mine"}
@@ -29,7 +29,7 @@ def test_an_unanswered_id_is_not_used_again(tmp_path: Path) -> None:
 
     async def main(path: str) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
         conn = Connection()
-        await conn.connect(UnixAddress(path), 5)
+        await conn.connect(UnixSocket(path), 5)
         try:
             # both sent at once: the second waits for the first, which times out
             both: list[Any] = await asyncio.gather(

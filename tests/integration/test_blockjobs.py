@@ -219,12 +219,12 @@ def test_tracker_follows_a_job_and_feeds_the_toolbar(qsd: StorageDaemon) -> None
     import asyncio
 
     from qmpsh.jobs.tracker import JobTracker
-    from qmpsh.wire.address import UnixAddress
     from qmpsh.wire.connection import Connection
+    from qmpsh.wire.stream import UnixSocket
 
     async def scenario() -> tuple[list[str], str, str | None]:
         conn = Connection()
-        await conn.connect(UnixAddress(str(qsd.sock)))
+        await conn.connect(UnixSocket(str(qsd.sock)))
         tracker = JobTracker(conn, interval=0.1)
         texts: list[str] = []
         tracker.on_change(lambda: texts.append(tracker.toolbar_text()))

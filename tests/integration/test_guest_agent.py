@@ -16,8 +16,8 @@ import pytest
 from qmpsh.core.errors import CommandTimeout
 from qmpsh.core.exitcodes import Exit
 from qmpsh.schema.agent import AgentCommand, guest_commands
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.stream import UnixSocket
 from qmpsh.wire.wirelog import WireLog
 from tests.procs import GuestAgent, Qemu, qmpsh
 
@@ -99,7 +99,7 @@ def test_an_agent_once_detected_is_said_as_such_when_held(qga: GuestAgent) -> No
 
     async def main() -> str:
         conn = Connection()
-        address = UnixAddress(str(qga.sock))
+        address = UnixSocket(str(qga.sock))
         await conn.connect(address, 10)
         assert conn.guest_agent
         await conn.close()
@@ -133,7 +133,7 @@ def test_events_refuses_a_guest_agent(qga: GuestAgent) -> None:
 def test_command_list_from_guest_info(qga: GuestAgent) -> None:
     async def main() -> tuple[AgentCommand, ...]:
         conn = Connection(negotiate=False)
-        await conn.connect(UnixAddress(str(qga.sock)), 10)
+        await conn.connect(UnixSocket(str(qga.sock)), 10)
         try:
             return await guest_commands(conn.execute)
         finally:
@@ -157,7 +157,7 @@ def test_resync_after_a_timeout(qga: GuestAgent, tmp_path: Path) -> None:
     async def main() -> None:
         log = WireLog(str(log_path))
         conn = Connection(negotiate=False, wirelog=log)
-        await conn.connect(UnixAddress(str(qga.sock)), 10)
+        await conn.connect(UnixSocket(str(qga.sock)), 10)
         try:
             os.kill(qga.pid, signal.SIGSTOP)  # the agent cannot answer in time
             try:

@@ -15,8 +15,8 @@ import pytest
 
 from qmpsh.core.errors import BadRequest
 from qmpsh.core.exitcodes import Exit
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.stream import UnixSocket
 from tests.procs import Qemu, qmpsh
 
 
@@ -67,7 +67,7 @@ def test_nothing_sends_a_non_finite_number(qemu: Qemu, bad: float) -> None:
 
     async def run() -> tuple[str, dict[str, Any]]:
         conn = Connection()
-        await conn.connect(UnixAddress(str(qemu.sock)))
+        await conn.connect(UnixSocket(str(qemu.sock)))
         try:
             message = {"execute": "x", "arguments": {"a": [1, {"b": bad}]}}
             with pytest.raises(BadRequest) as info:

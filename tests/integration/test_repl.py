@@ -19,14 +19,14 @@ from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from qmpsh.builtins.linemode import Problem, Run, ShellApi
-from qmpsh.cli.session import Dial
 from qmpsh.core.settings import Settings
 from qmpsh.lang.parser import Request
 from qmpsh.shell.eventpane import pane_lines
 from qmpsh.shell.history import history_path, parse_entries
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.toolbar import SEP, fit, make_toolbar, toolbar_fields
-from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.reconnect import reopener
+from qmpsh.wire.stream import UnixSocket
 from qmpsh.wire.wirelog import WireLog
 from tests.procs import Process, Qemu, need, qmpsh, raw_qmp, wait_for
 from tests.replkit import Driver, connected, run, shell
@@ -195,7 +195,7 @@ def test_the_prompt_follows_the_server_after_reconnecting(tmp_path: Path) -> Non
     settings = PLAIN.replace(retries=50, retry_delay=0.1)
 
     async def scenario() -> None:
-        reopen = Dial(UnixAddress(str(first.sock)), 10).open
+        reopen = reopener(UnixSocket(str(first.sock)), 10)
         async with shell(await connected(first.sock), settings, reopen=reopen) as d:
             assert d.repl.shell.prompt() == "(qemu 7.2 pc-q35-7.2-machine) "
             first.kill()
@@ -394,7 +394,7 @@ def test_queued_lines_come_back_to_the_input_when_the_connection_is_lost(
 
     async def scenario() -> None:
         conn = await connected(qemu.sock)
-        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        reopen = reopener(UnixSocket(str(qemu.sock)), 10)
         async with shell(conn, settings, reopen=reopen) as d:
             os.kill(qemu.pid, signal.SIGSTOP)
             d.type("query-status", "enter")
@@ -428,7 +428,7 @@ def test_builtins_that_need_the_connection_stay_while_it_is_down(
 
     async def scenario() -> None:
         conn = await connected(qemu.sock)
-        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        reopen = reopener(UnixSocket(str(qemu.sock)), 10)
         async with shell(conn, settings, reopen=reopen) as d:
             qemu.kill()
             await d.printed("connection lost: ")
@@ -472,12 +472,12 @@ def test_no_confirmation_when_turned_off(qemu: Qemu) -> None:
 def test_lost_connection_reconnects_and_keeps_the_line(
     qemu: Qemu, tmp_path: Path
 ) -> None:
-    address = UnixAddress(str(qemu.sock))
+    address = UnixSocket(str(qemu.sock))
     settings = PLAIN.replace(retries=50, retry_delay=0.1)
 
     async def scenario() -> None:
         conn = await connected(qemu.sock)
-        reopen = Dial(address, 10).open
+        reopen = reopener(address, 10)
         async with shell(conn, settings, reopen=reopen) as d:
             d.type("query-status")
             qemu.kill()
@@ -501,7 +501,7 @@ def test_lost_connection_reconnects_and_keeps_the_line(
 
 def test_f6_says_why_it_does_not_reconnect(qemu: Qemu) -> None:
     async def scenario() -> None:
-        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        reopen = reopener(UnixSocket(str(qemu.sock)), 10)
         settings = PLAIN.replace(retries=0)
         async with shell(await connected(qemu.sock), settings, reopen=reopen) as d:
             d.type("f6")
@@ -526,7 +526,7 @@ def test_the_shell_stops_following_the_connection_when_it_ends(qemu: Qemu) -> No
 
     async def scenario() -> None:
         conn = await connected(qemu.sock)
-        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        reopen = reopener(UnixSocket(str(qemu.sock)), 10)
         async with shell(conn, settings, reopen=reopen) as d:
             d.type("c-d")
             assert await d.task == 0

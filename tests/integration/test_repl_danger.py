@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from qmpsh.builtins.hmp import shell_for
-from qmpsh.cli.session import Dial
 from qmpsh.core.settings import Settings
-from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.reconnect import reopener
+from qmpsh.wire.stream import UnixSocket
 from qmpsh.wire.wirelog import WireLog
 from tests.procs import Qemu, qmpsh, wait_for
 from tests.replkit import Driver, connected, run, shell
@@ -26,7 +26,7 @@ RETRYING = PLAIN.replace(retries=50, retry_delay=0.1)
 
 
 def reopen(vm: Qemu) -> Any:
-    return Dial(UnixAddress(str(vm.sock)), 10).open
+    return reopener(UnixSocket(str(vm.sock)), 10)
 
 
 async def asked(d: Driver, line: str) -> str:

@@ -10,12 +10,12 @@ import pytest
 from prompt_toolkit.document import Document
 
 from qmpsh.builtins.hmp import shell_for
-from qmpsh.cli.session import Dial
 from qmpsh.core.settings import Settings
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.history import HistoryFile, history_path, keep_typed
 from qmpsh.shell.layout import InputLexer
-from qmpsh.wire.address import UnixAddress
+from qmpsh.wire.reconnect import reopener
+from qmpsh.wire.stream import UnixSocket
 from tests.procs import GuestAgent, Qemu
 from tests.replkit import Driver, connected, run, shell
 
@@ -290,7 +290,7 @@ def test_hmp_mode_after_reconnecting_to_another_qemu(tmp_path: Path) -> None:
     settings = Settings(color="never", history_import="", retries=50, retry_delay=0.1)
 
     async def scenario() -> None:
-        reopen = Dial(UnixAddress(str(first.sock)), 10).open
+        reopen = reopener(UnixSocket(str(first.sock)), 10)
         conn = await connected(first.sock)
         async with shell(
             conn, settings, reopen=reopen, wired=True, handler=shell_for
@@ -405,7 +405,7 @@ def test_an_hmp_line_stays_in_the_input_while_disconnected(qemu: Qemu) -> None:
     settings = Settings(color="never", history_import="", retries=50, retry_delay=0.1)
 
     async def scenario() -> None:
-        reopen = Dial(UnixAddress(str(qemu.sock)), 10).open
+        reopen = reopener(UnixSocket(str(qemu.sock)), 10)
         conn = await connected(qemu.sock)
         async with shell(
             conn, settings, reopen=reopen, wired=True, handler=shell_for

@@ -22,8 +22,8 @@ from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import Problem, validate
 from qmpsh.shell.completion import QmpCompleter
 from qmpsh.shell.live_values import LiveValues
-from qmpsh.wire.address import UnixAddress
 from qmpsh.wire.connection import Connection
+from qmpsh.wire.stream import UnixSocket
 from tests import corpus, schemas
 from tests.procs import Qemu
 from tests.storage import StorageDaemon
@@ -61,7 +61,7 @@ def session(sock: Path, body: Callable[[Connection], Awaitable[T]]) -> T:
 
     async def run() -> T:
         conn = Connection()
-        await conn.connect(UnixAddress(str(sock)))
+        await conn.connect(UnixSocket(str(sock)))
         try:
             return await body(conn)
         finally:
@@ -144,7 +144,7 @@ def test_a_damaged_cache_file_is_fetched_again(qemu: Qemu) -> None:
 def test_no_schema_from_a_guest_agent(qga: Any) -> None:
     async def run() -> SchemaService:
         conn = Connection(negotiate=False)
-        await conn.connect(UnixAddress(str(qga.sock)))
+        await conn.connect(UnixSocket(str(qga.sock)))
         try:
             service = SchemaService(conn)
             await service.load()
@@ -401,13 +401,13 @@ def test_reconnecting_loads_the_schema_again(qemu: Qemu, qsd: StorageDaemon) -> 
 
     async def run() -> tuple[bool, bool]:
         conn = Connection()
-        await conn.connect(UnixAddress(str(qemu.sock)))
+        await conn.connect(UnixSocket(str(qemu.sock)))
         ctx = Context(conn, Settings(), StreamConsole(), interactive=True)
         assist = SchemaAssist.start(ctx)
         first = await assist.service.load()
         await conn.close()
         conn.reset()
-        await conn.connect(UnixAddress(str(qsd.sock)))
+        await conn.connect(UnixSocket(str(qsd.sock)))
         try:
             second = await assist.service.load()
         finally:

@@ -50,14 +50,3 @@ def test_bad(text: str, phrase: str) -> None:
 def test_str_round_trips() -> None:
     for text in ("/a/b", "h:1", "[::1]:2"):
         assert str(parse_address(text)) == text
-
-
-def test_from_environment() -> None:
-    from qmpsh.wire.address import from_environment
-
-    assert from_environment({}) is None
-    assert from_environment({"QMP_SOCKET": ""}) is None
-    assert from_environment({"QMP_SOCKET": "/q.sock"}) == UnixAddress("/q.sock")
-    with pytest.raises(AddressError) as err:
-        from_environment({"QMP_SOCKET": "bad:port"})
-    assert str(err.value).startswith("$QMP_SOCKET: bad port 'port' in 'bad:port'")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.wire.connection import Connection
 from qmpsh.wire.launch import LaunchFailed, Qemu
 
 
@@ -32,7 +31,7 @@ def test_no_directory_for_the_socket_is_one_line(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
 
     async def launch() -> None:
-        await Qemu(["true"]).open(Connection())
+        await Qemu(["true"]).open(30)
 
     with pytest.raises(LaunchFailed) as failed:
         asyncio.run(launch())

@@ -1,7 +1,9 @@
-"""Accept mode's clean-up of a stale socket file, without QEMU."""
+"""Accept mode without QEMU: the clean-up of a stale socket file, and the
+`Listen` transport with a fake QEMU that connects."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import socket
@@ -11,6 +13,11 @@ import pytest
 
 from qmpsh.core.errors import ConnectFailed
 from qmpsh.wire import listen
+from qmpsh.wire.address import TcpAddress, UnixAddress
+from qmpsh.wire.connection import Connection
+from qmpsh.wire.listen import Listen
+from tests.procs import listening
+from tests.unit.wire.qmpfake import serve_qmp
 
 
 def stale_socket(tmp_path: Path) -> Path:
@@ -40,4 +47,84 @@ def test_stale_socket_that_cannot_be_removed_is_one_line(
     assert info.value.message == (
         f"cannot listen on {path}: cannot remove the stale socket there: "
         "permission denied"
+    )
+
+
+# -- the Listen transport, with a fake QEMU that connects --------------------
+
+
+async def _qemu_connects(path: Path, greet: bool = True) -> None:
+    """Connect to *path* once something listens there; then speak QMP."""
+    for _ in range(500):
+        if path.exists():
+            break
+        await asyncio.sleep(0.01)
+    sock = socket.socket(socket.AF_UNIX)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, str(path))
+    if greet:
+        await serve_qmp(sock)
+    else:
+        await asyncio.sleep(5)  # connected, silent
+        sock.close()
+
+
+def test_listen_accepts_qemu_and_removes_its_socket(tmp_path: Path) -> None:
+    path = tmp_path / "accept.sock"
+
+    async def session() -> None:
+        conn = Connection()
+        qemu = asyncio.ensure_future(_qemu_connects(path))
+        await conn.connect(Listen(UnixAddress(str(path)), announce=False), 5)
+        assert conn.connected and conn.address == str(path)
+        assert conn.transport is not None and conn.transport.fd_passing
+        assert not listening(path)  # one connection: no longer listening
+        reply = await conn.execute({"execute": "query-status"})
+        assert reply["return"]["status"] == "running"
+        await conn.close()
+        await qemu
+        assert not path.exists()
+
+    asyncio.run(session())
+
+
+@pytest.mark.parametrize("greet", [False, None])
+def test_nothing_connected_is_one_line(tmp_path: Path, greet: bool | None) -> None:
+    """Nobody came, or someone came and said nothing: as accept mode said."""
+    path = tmp_path / "accept.sock"
+
+    async def session() -> str:
+        conn = Connection()
+        qemu = None
+        if greet is not None:
+            qemu = asyncio.ensure_future(_qemu_connects(path, greet))
+        try:
+            with pytest.raises(ConnectFailed) as info:
+                await conn.connect(Listen(UnixAddress(str(path))), 0.3)
+            return info.value.message
+        finally:
+            await conn.close()
+            if qemu is not None:
+                qemu.cancel()
+
+    assert asyncio.run(session()) == f"nothing connected to {path} within 0.3 s"
+    assert not path.exists()
+
+
+def test_listen_on_a_busy_tcp_port_is_one_line() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+
+        async def session() -> str:
+            conn = Connection()
+            with pytest.raises(ConnectFailed) as info:
+                await conn.connect(Listen(TcpAddress("127.0.0.1", port)), 1)
+            return info.value.message
+
+        message = asyncio.run(session())
+    assert message == (
+        f"cannot listen on 127.0.0.1:{port}: error while attempting to bind on "
+        f"address ('127.0.0.1', {port}): address already in use"
     )

@@ -1,14 +1,18 @@
-"""Opening the socket to a QMP server, with a clear reason when it fails.
+"""The transports that connect to a server's socket: `UnixSocket` and `TcpSocket`.
 
-qmpsh makes the connected socket itself (and hands it to ``qemu.qmp``) so
-that a missing socket, a refusal, a busy monitor and a timeout each get
-their own one-line message before any QMP is spoken.
+They read the ADDRESSes without a scheme (a path, ``HOST:PORT``,
+``[IPv6]:PORT``) and those with ``unix:`` or ``tcp:`` (`parse`, their row of
+`qmpsh.wire.transport.SCHEMES`).  qmpsh makes the connected socket itself
+(and hands it to ``qemu.qmp``) so that a missing socket, a refusal, a busy
+monitor and a timeout each get their own one-line message before any QMP
+is spoken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import math
 import os
 import socket
 import stat
@@ -16,7 +20,74 @@ from typing import Any
 
 from qmpsh.core.errors import ConnectFailed
 from qmpsh.core.text import os_text
-from qmpsh.wire.address import Address, TcpAddress, UnixAddress
+from qmpsh.wire.address import Address, TcpAddress, UnixAddress, parse_address
+from qmpsh.wire.transport import Transport
+
+
+def parse(text: str) -> UnixSocket | TcpSocket:
+    """The transport for an ADDRESS without a scheme, or with ``unix:`` or
+    ``tcp:``; `qmpsh.wire.address.AddressError` when it is none of those."""
+    address = parse_address(text)
+    if isinstance(address, UnixAddress):
+        return UnixSocket(address.path)
+    return TcpSocket(address.host, address.port)
+
+
+class UnixSocket(Transport):
+    """Connect to a unix socket: QEMU's ``-qmp unix:PATH,server=on``, or a
+    guest agent's (qemu-ga's own, or the chardev of QEMU's virtio-serial
+    port).  Descriptors can be passed through it."""
+
+    fd_passing = True
+    kind = "a unix socket"
+
+    def __init__(self, path: str) -> None:
+        self.address = UnixAddress(path)
+
+    @property
+    def name(self) -> str:
+        return str(self.address)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnixSocket) and other.address == self.address
+
+    def __hash__(self) -> int:
+        return hash(self.address)
+
+    def __repr__(self) -> str:
+        return f"UnixSocket({self.address.path!r})"
+
+    async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        return await open_socket(self.address, _limit(timeout), agent)
+
+
+class TcpSocket(Transport):
+    """Connect to ``HOST:PORT``: QEMU's ``-qmp tcp:HOST:PORT,server=on``."""
+
+    kind = "TCP"
+
+    def __init__(self, host: str, port: int) -> None:
+        self.address = TcpAddress(host, port)
+
+    @property
+    def name(self) -> str:
+        return str(self.address)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TcpSocket) and other.address == self.address
+
+    def __hash__(self) -> int:
+        return hash(self.address)
+
+    def __repr__(self) -> str:
+        return f"TcpSocket({self.address.host!r}, {self.address.port})"
+
+    async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        return await open_socket(self.address, _limit(timeout), agent)
+
+
+def _limit(timeout: float | None) -> float:
+    return math.inf if timeout is None else timeout
 
 
 def no_socket_text(path: str, agent: bool = False) -> str:
