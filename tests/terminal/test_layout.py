@@ -102,7 +102,9 @@ def test_a_pane_height_taller_than_the_screen_in_the_config(
     text = screen.wait(lambda s: "no events yet" in s and input_and_toolbar(s))
     # the config's warning is still on the screen, above the layout
     warning = 'key_mode: expected one of emacs, vi, not "nano"; using the default'
-    assert warning in text.replace("\n", "")  # wrapped at the screen's width
+    # wrapped at the screen's width, where tmux drops a space that ends a row
+    # (which space depends on the length of the temp dir's path)
+    assert "".join(warning.split()) in "".join(text.split())
     assert pane_rows(text) == 19
     screen.send("query-status")
     screen.keys("Enter")
