@@ -120,6 +120,7 @@ class OrderedCommand(QmpshCommand):
 LAZY_SUBCOMMANDS: dict[str, str] = {
     "qom": "qmpsh.cli.qom:qom_group",
     "events": "qmpsh.cli.events:events_command",
+    "ls": "qmpsh.cli.ls:ls_command",
 }
 
 

@@ -1,0 +1,51 @@
+"""`Named`: a transport reached through a named target (``qmpsh web3``).
+
+It is the transport the target's ADDRESS reads into (any row of
+`qmpsh.wire.transport.SCHEMES`), under the name the user typed: the
+banner, the messages and the wire log say ``web3 (/run/qemu/web3.sock)``,
+and a failure that does not name it says whose it is (``web3: no socket
+at ...``).  Everything else is the inner transport's.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from qmpsh.core.errors import QmpshError
+from qmpsh.wire.transport import Transport
+
+if TYPE_CHECKING:
+    import socket
+
+
+class Named(Transport):
+    def __init__(self, inner: Transport, target: str) -> None:
+        self.inner = inner
+        self.target = target
+        self.fd_passing = inner.fd_passing
+        self.kind = inner.kind
+        self.reopens = inner.reopens
+        self.may_be_agent = inner.may_be_agent
+
+    @property
+    def name(self) -> str:
+        return f"{self.target} ({self.inner.name})"
+
+    def __repr__(self) -> str:
+        return f"Named({self.inner!r}, {self.target!r})"
+
+    async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        return await self.inner.open(timeout, agent)
+
+    async def failed(self, error: QmpshError) -> QmpshError:
+        error = await self.inner.failed(error)
+        if self.name in error.message:
+            return error
+        named = copy.copy(error)
+        named.message = f"{self.target}: {error.message}"
+        named.args = (named.message,)
+        return named
+
+    async def close(self) -> None:
+        await self.inner.close()
