@@ -24,7 +24,8 @@ EXIT_STATUS: dict[Exit, str] = {
     Exit.OK: "Every command succeeded.",
     Exit.COMMAND_ERROR: "QEMU answered a command with an error (or the output "
     "could not be written).",
-    Exit.USAGE: "Bad options or address, or a file that cannot be opened "
+    Exit.USAGE: "Bad options or address (a name that is no target nor file, a "
+    "named target with a mistake), or a file that cannot be opened "
     "(-f, -l, --pass-fd, --add-fd, a getfd or add-fd line).",
     Exit.PARSE_ERROR: "A line could not be parsed (or is not UTF-8), "
     "or it was refused before sending: by --validate, or for a secret that is "

@@ -233,9 +233,12 @@ def _read_table(table: Any) -> tuple[str, dict[str, Any]]:
             continue
         s = _setting_for(key, via, address)
         try:
-            settings[key] = s.from_config(raw)
+            value = s.from_config(raw)
         except ValueError as err:
             raise ValueError(f"{key}: {err}") from None
+        if s.file and isinstance(value, str):  # logfile = "~/web3.log"
+            value = _address(value, table)
+        settings[key] = value
     if settings.get("hmp") and settings.get("negotiate") is False:
         raise ValueError(
             "hmp = true needs a QEMU monitor, and negotiate = false is for a "

@@ -44,6 +44,8 @@ def test_a_string_is_the_address_alone() -> None:
 def test_a_tilde_is_the_home_directory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", "/home/ops")
     assert target('[targets]\nweb3 = "~/vm/q.sock"\n').address == "/home/ops/vm/q.sock"
+    found = target('[targets.web3]\naddress = "/a"\nlogfile = "~/web3.log"\n')
+    assert found.settings == {"logfile": "/home/ops/web3.log"}
 
 
 def test_settings_of_a_target() -> None:
