@@ -221,7 +221,8 @@ def show(rows: Sequence[Row], as_json: bool, color: bool) -> int:
     try:
         if as_json:
             for row in rows:
-                write(json.dumps(json_row(row)) + "\n")
+                # (json escapes every control character but DEL)
+                write(json.dumps(json_row(row)).replace("\x7f", "\\u007f") + "\n")
         elif rows:
             write("\n".join(table(rows, color)) + "\n")
         flush()

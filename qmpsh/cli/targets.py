@@ -110,13 +110,12 @@ def _resolve(text: str) -> Resolved:
 
 def _target_transport(targets: Targets, target: Target, exists: bool) -> Resolved:
     from qmpsh.wire.address import AddressError
-    from qmpsh.wire.named import Named
-    from qmpsh.wire.transport import transport_for
+    from qmpsh.wire.named import Named, transport_of
 
     if target.problem:
         raise TargetError(f"{targets.path}: {target.problem}")
     try:
-        inner = transport_for(target.address)
+        inner = transport_of(target.address)
     except AddressError as err:
         raise TargetError(f"{targets.path}: [targets.{target.name}]: {err}") from None
     if exists:

@@ -39,7 +39,7 @@ from qmpsh.core.errors import QmpshError
 from qmpsh.discover.procs import UnixTable
 from qmpsh.discover.rows import Row
 from qmpsh.wire.address import AddressError
-from qmpsh.wire.transport import Transport, transport_for
+from qmpsh.wire.transport import Transport
 
 #: probes at once, at most (each holds a socket)
 PARALLEL = 64
@@ -155,7 +155,7 @@ async def _connect(transport: Transport, expect: str, timeout: float) -> Outcome
     except OSError as err:
         return Outcome("down", err.strerror or str(err))
     try:
-        if expect == "qmp":
+        if expect == "qmp" or (expect == "" and not transport.may_be_agent):
             return await _greeting(sock, left)
         greet_wait = 0.0 if expect == "agent" else min(0.2, timeout / 2)
         kind = await probe(sock, greet_wait, max(left(), greet_wait))
@@ -182,8 +182,10 @@ async def outcome_of(
     address: str, expect: str, timeout: float, unix: UnixTable
 ) -> Outcome:
     """What answers at *address*, expected to be *expect* (`Row.expect`)."""
+    from qmpsh.wire.named import transport_of
+
     try:
-        transport = transport_for(address)
+        transport = transport_of(address)
     except AddressError as err:
         return Outcome("down", str(err))
     path = _unix_path(transport)
@@ -216,7 +218,10 @@ async def probe_all(rows: Sequence[Row], timeout: float, unix: UnixTable) -> lis
 
     async def one(address: str, expect: str) -> Outcome:
         async with gate:
-            return await outcome_of(address, expect, timeout, unix)
+            try:
+                return await outcome_of(address, expect, timeout, unix)
+            except Exception as err:  # a transport's trouble is its row's
+                return Outcome("down", f"{type(err).__name__}: {err}")
 
     for row in rows:
         wanted = (key(row.address), row.expect)

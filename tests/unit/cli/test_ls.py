@@ -39,3 +39,15 @@ def test_nothing_found_off_a_terminal_is_no_output(
     assert (out.getvalue(), capsys.readouterr().err) == ("", "")
     assert show([Row("/a", "qemu")], as_json=True, color=False) == 0
     assert out.getvalue().startswith('{"name": null, "address": "/a", "kind": "qemu"')
+
+
+def test_json_escapes_every_control_character(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    name = "vm\x1b[2J\x7f\x9b\u202e"
+    assert show([Row("/a", "qemu", vm=name)], as_json=True, color=False) == 0
+    text = out.getvalue()
+    assert text.isascii() and all(c == "\n" or c.isprintable() for c in text)
+    assert json.loads(text)["vm"] == name
