@@ -289,8 +289,9 @@ def qmpsh(
     input: str | bytes | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    cwd: Path = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m qmpsh ARGS`` and capture its output as text."""
+    """Run ``python -m qmpsh ARGS`` (in *cwd*) and capture its output as text."""
     full_env = dict(os.environ)
     full_env["PYTHONPATH"] = str(ROOT)
     if env:
@@ -302,7 +303,7 @@ def qmpsh(
         capture_output=True,
         env=full_env,
         timeout=timeout,
-        cwd=ROOT,
+        cwd=cwd,
     )
     return subprocess.CompletedProcess(
         done.args,

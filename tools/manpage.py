@@ -24,7 +24,8 @@ EXIT_STATUS: dict[Exit, str] = {
     Exit.OK: "Every command succeeded.",
     Exit.COMMAND_ERROR: "QEMU answered a command with an error (or the output "
     "could not be written).",
-    Exit.USAGE: "Bad options or address, or a file that cannot be opened "
+    Exit.USAGE: "Bad options or address (a name that is no target nor file, a "
+    "named target with a mistake), or a file that cannot be opened "
     "(-f, -l, --pass-fd, --add-fd, a getfd or add-fd line).",
     Exit.PARSE_ERROR: "A line could not be parsed (or is not UTF-8), "
     "or it was refused before sending: by --validate, or for a secret that is "
@@ -43,7 +44,11 @@ EXIT_STATUS: dict[Exit, str] = {
 }
 
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
-    ("QMP_SOCKET", "The address used when none is given."),
+    (
+        "QMP_SOCKET",
+        "The address used when none is given (a target's name too, read as "
+        "ADDRESS is).",
+    ),
     # the settings' variables (NO_COLOR, QMPSH_PAGER), as they declare them
     *((s.env, s.env_help) for s in SETTINGS if s.env),
     ("PAGER", "The pager when neither QMPSH_PAGER nor the config file names one."),
@@ -58,7 +63,8 @@ FILES: tuple[tuple[str, str], ...] = (
     (
         "$XDG_CONFIG_HOME/qmpsh/config.toml",
         "Settings of the interactive shell, written on the first run with every "
-        "setting at its default, commented out.  Batch mode does not read it.",
+        "setting at its default, commented out, and named targets.  Batch mode "
+        "reads only the table of a target named.",
     ),
     (
         "$XDG_STATE_HOME/qmpsh/history",
@@ -179,7 +185,48 @@ def configuration() -> list[str]:
             text += f"  From {s.limits()}."
         value = escape(toml_value(s.default))
         out.append(f".TP\n\\fB{escape(s.name)}\\fR = {value}\n{escape(text)}")
-    return out
+    return out + targets_section()
+
+
+def targets_section() -> list[str]:
+    """Named targets and groups: what a [targets.NAME] table takes (from
+    qmpsh.core.targets and the settings' declarations)."""
+    from qmpsh.core.settings import SETTING
+    from qmpsh.core.targets import PER_TARGET, VIAS
+
+    ways = []
+    for v in VIAS:
+        declared = [name for name in v.settings if name in SETTING]
+        with_ = f" (with {', '.join(declared)})" if declared else ""
+        ways.append(f".TP\n{escape(v.form)}\n{escape(_VIA_WORDS[v.key] + with_)}")
+    return [
+        ".SS Named targets",
+        ".PP\n"
+        + escape(
+            "A table [targets.NAME] makes NAME usable wherever an ADDRESS is "
+            "(qmpsh NAME, qmpsh events NAME, qmpsh qom ... -s NAME, "
+            "QMP_SOCKET=NAME).  A word holding / or : is never a name; a "
+            "name is used over a file of the same name in the current "
+            "directory (./NAME is the file).  The table gives one of:"
+        ),
+        *ways,
+        ".PP\n"
+        + escape(
+            "and any of these settings, over the file's top level (the "
+            "environment and options still win): " + ", ".join(PER_TARGET) + ".  "
+            "A target with a mistake is not used (exit 2, one line).  "
+            "[groups] NAME = [TARGET, ...] names groups of targets, which "
+            "qmpsh ls lists."
+        ),
+    ]
+
+
+_VIA_WORDS = {
+    "address": "An ADDRESS, read as on the command line.",
+    "libvirt": "The domain, as libvirt:DOMAIN.",
+    "ssh": "A host reached with ssh, and the socket's path there: ssh://HOST/PATH.",
+    "tls": "A host and port reached with TLS: tls://HOST:PORT.",
+}
 
 
 def render(cli: click.Group, version: str) -> str:

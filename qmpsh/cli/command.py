@@ -120,6 +120,7 @@ class OrderedCommand(QmpshCommand):
 LAZY_SUBCOMMANDS: dict[str, str] = {
     "qom": "qmpsh.cli.qom:qom_group",
     "events": "qmpsh.cli.events:events_command",
+    "ls": "qmpsh.cli.ls:ls_command",
 }
 
 
@@ -220,8 +221,9 @@ def click_event_filter(opts: dict[str, Any]) -> EventFilter | None:
 def cli(ctx: click.Context, /, **opts: Any) -> int:
     """A shell for the QEMU Monitor Protocol.
 
-    ADDRESS is a unix socket path, HOST:PORT or [IPv6]:PORT; without it,
-    $QMP_SOCKET is used.  On a terminal qmpsh opens an interactive shell;
+    ADDRESS is a unix socket path, HOST:PORT, [IPv6]:PORT or the name of
+    a target in the config file; without it, $QMP_SOCKET is used.  qmpsh
+    ls lists what can be reached from here.  On a terminal qmpsh opens an interactive shell;
     with -c, -f or piped input it runs the commands and prints one JSON
     reply per line.
 

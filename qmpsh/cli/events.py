@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -108,20 +107,18 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     with no SHUTDOWN before it: QEMU killed), 6 timeout before --count
     events (or before any, without --count), 130 interrupted.
     """
+    from qmpsh.cli.targets import resolve_for_click
     from qmpsh.core.settings import build_settings
-    from qmpsh.wire.address import AddressError
-    from qmpsh.wire.transport import from_environment, transport_for
 
     opts = merged_options(ctx, opts)
-    try:
-        where = transport_for(address) if address else from_environment(os.environ)
-    except AddressError as err:
-        raise click.UsageError(str(err)) from None
-    if where is None:
-        raise click.UsageError("no address: give ADDRESS, or set QMP_SOCKET")
+    found = resolve_for_click(
+        address or None, "no address: give ADDRESS, or set QMP_SOCKET"
+    )
+    where = found.transport
     flt = click_event_filter(opts)
     given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
-    settings = build_settings({**given, "event_filter": flt})
+    # a named target's table counts (as in batch mode, the file's top level does not)
+    settings = build_settings({**given, "event_filter": flt}, target=found.settings)
     listener = Listener(
         settings,
         count=opts.get("count"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from qmpsh.cli.options import UsageError, setting_values
@@ -40,7 +40,13 @@ def event_filter(opts: dict[str, Any]) -> EventFilter | None:
         raise UsageError(str(err)) from None
 
 
-def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
+def settings(
+    opts: dict[str, Any],
+    interactive: bool = False,
+    target: Mapping[str, Any] | None = None,
+) -> Any:
+    """The settings of a session: defaults < the config file (the shell's
+    only) < *target* (the named target's table) < environment < *opts*."""
     from qmpsh.core.settings import build_settings
 
     if opts.get("hmp") and opts.get("skip_negotiation"):
@@ -54,7 +60,14 @@ def settings(opts: dict[str, Any], interactive: bool = False) -> Any:
 
         config = shell_config()
     flags = {**setting_values(opts), "event_filter": event_filter(opts)}
-    return build_settings(flags, config)
+    built = build_settings(flags, config, target=target)
+    if built.hmp and not built.negotiate:  # one from the target, one an option
+        raise UsageError(
+            "HMP mode (-H, hmp = true) needs a QEMU monitor, and -N (negotiate "
+            "= false) is for the guest agent: the target's table and the "
+            "options give both"
+        )
+    return built
 
 
 def ordered_sources(
@@ -102,10 +115,12 @@ def inputs(opts: dict[str, Any]) -> Any:
 
 
 def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
-    """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
+    """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run.  ADDRESS
+    (or $QMP_SOCKET) may name a target of the config file
+    (qmpsh.cli.targets)."""
     from qmpsh.cli.session import run
+    from qmpsh.cli.targets import TargetError, resolve
     from qmpsh.wire.address import AddressError
-    from qmpsh.wire.transport import from_environment, transport_for
 
     listen = opts.get("listen")
     if listen is not None:
@@ -116,17 +131,19 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
             )
         return _listen(listen, opts)
     try:
-        if address_text is None:
-            transport = from_environment(os.environ)
-        else:
-            transport = transport_for(address_text)
+        found = resolve(address_text, os.environ)
     except AddressError as err:
         raise UsageError(str(err)) from None
-    if transport is None:
+    except TargetError as err:
+        from qmpsh.cli.problems import fail
+        from qmpsh.core.exitcodes import Exit
+
+        return fail(str(err), Exit.USAGE)
+    if found is None:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
-    return run(conf, ins, transport, conf.connect_timeout)
+    conf = settings(opts, ins.interactive, found.settings)
+    return run(conf, ins, found.transport, conf.connect_timeout)
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:

@@ -8,7 +8,6 @@ typed ``set``, a concurrent ``tree`` and a read-only ``fuse``.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -45,7 +44,7 @@ def _connection_options(func: F) -> F:
                 "--socket",
                 metavar="ADDRESS",
                 shell_complete=complete_address,
-                help="The QMP socket path or HOST:PORT (default: $QMP_SOCKET).",
+                help="The QMP socket path, HOST:PORT or a target's name (default: $QMP_SOCKET).",
             ),
             click.option(
                 "--timeout",
@@ -56,7 +55,6 @@ def _connection_options(func: F) -> F:
             click.option(
                 "--connect-timeout",
                 type=click_type(_CONNECT_TIMEOUT),
-                default=_CONNECT_TIMEOUT.default,
                 metavar="SECONDS",
                 help="Give up connecting after SECONDS "
                 f"(default: {_CONNECT_TIMEOUT.shown}).",
@@ -71,18 +69,21 @@ Job = Callable[[Any], Awaitable[None]]
 
 
 def address_of(opts: dict[str, Any]) -> Transport:
-    """The transport to ``--socket`` (or $QMP_SOCKET); a usage error if none."""
-    from qmpsh.wire.address import AddressError
-    from qmpsh.wire.transport import from_environment, transport_for
+    """The transport to ``--socket`` (or $QMP_SOCKET); a usage error if none.
 
-    text = opts.get("socket")
-    try:
-        address = transport_for(text) if text else from_environment(os.environ)
-    except AddressError as err:
-        raise click.UsageError(str(err)) from None
-    if address is None:
-        raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
-    return address
+    A named target's ``timeout`` and ``connect_timeout`` fill in *opts*
+    where the options were not given (and the defaults where the table
+    does not say)."""
+    from qmpsh.cli.targets import resolve_for_click
+
+    found = resolve_for_click(
+        opts.get("socket") or None,
+        "no address: give --socket ADDRESS, or set QMP_SOCKET",
+    )
+    for name in ("timeout", "connect_timeout"):
+        if opts.get(name) is None:
+            opts[name] = found.settings.get(name, SETTING[name].default)
+    return found.transport
 
 
 def run_with_connection(opts: dict[str, Any], job: Job) -> int:

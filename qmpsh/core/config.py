@@ -5,7 +5,9 @@ behave the same for every user).  On the first interactive run it is written
 with every setting at its default, commented out.  A mistake in it costs the
 one setting it concerns, with one warning line; qmpsh still starts.  What
 the file may hold, the comments above, the checks, all come from the
-settings' declarations (qmpsh.core.settings).
+settings' declarations (qmpsh.core.settings).  Its ``[targets.NAME]`` and
+``[groups]`` tables are read by qmpsh.core.targets (batch mode too reads a
+target's table, when the target is named).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from typing import Any
 
 from qmpsh.core.paths import config_dir, private_dir
 from qmpsh.core.settings import SETTING, SETTINGS
+from qmpsh.core.targets import PER_TARGET, VIAS
+
+#: the tables of the file that are not settings (qmpsh.core.targets)
+TABLES = ("targets", "groups")
 
 #: the settings the file may set, in the order the template lists them, with
 #: the comment the template puts above each (their declarations' ``config``)
@@ -50,7 +56,7 @@ def template() -> str:
         "# out: remove the '# ' before one to change it.  Later sources win:",
         f"# defaults < this file < environment ({_variables()}) < options.",
         "# Only the interactive shell (and shell completion, for addresses) reads",
-        "# this file; batch mode ignores it.",
+        "# this file; batch mode ignores it, but for the table of a target named.",
     ]
     for key, comment in DOCUMENTED:
         lines += [
@@ -58,7 +64,48 @@ def template() -> str:
             f"# {comment}",
             f"# {key} = {toml_value(SETTING[key].default)}",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *targets_template()]) + "\n"
+
+
+def targets_template() -> list[str]:
+    """The template's part on named targets and groups (at the end: TOML
+    tables come after the top-level keys)."""
+    ways = [f"#   {v.form}" for v in VIAS]
+    for v in VIAS:
+        declared = [name for name in v.settings if name in SETTING]
+        if declared:
+            ways.append(f"#     (with {v.key}: {', '.join(declared)})")
+    return [
+        "",
+        "# Named targets: 'qmpsh web3' (and 'qmpsh events web3', 'qmpsh qom ...",
+        "# -s web3', QMP_SOCKET=web3) reaches the target's server with its settings",
+        "# over the ones above; the environment and options still win.  A word",
+        "# with / or : is never a target's name (./web3 is the file).  A target",
+        "# gives one of:",
+        *ways,
+        "# and any of these settings (negotiate = false for a guest agent):",
+        *_wrapped(", ".join(PER_TARGET), "#   "),
+        "#",
+        "# [targets.web3]",
+        '# address = "/run/qemu/web3/qmp.sock"',
+        '# confirm_commands = ["quit", "system_reset", "system_powerdown", "stop"]',
+        "#",
+        "# Groups of targets (qmpsh ls lists them):",
+        "# [groups]",
+        '# web = ["web3"]',
+    ]
+
+
+def _wrapped(text: str, prefix: str, width: int = 76) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=prefix,
+        subsequent_indent=prefix,
+        break_on_hyphens=False,
+    )
 
 
 def _variables() -> str:
@@ -85,6 +132,8 @@ def check(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     values: dict[str, Any] = {}
     warnings: list[str] = []
     for key, value in raw.items():
+        if key in TABLES:
+            continue
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""

@@ -11,8 +11,9 @@ class Exit(IntEnum):
     #: QEMU answered a command with an error reply (or the output could not
     #: be written: qmpsh.core.output).
     COMMAND_ERROR = 1
-    #: Bad command-line options or arguments (click's own convention), or a
-    #: file that cannot be opened (-f, -l, --pass-fd/--add-fd, getfd/add-fd).
+    #: Bad command-line options or arguments (click's own convention: a
+    #: name that is no target nor file, a named target with a mistake), or
+    #: a file that cannot be opened (-f, -l, --pass-fd/--add-fd, getfd/add-fd).
     USAGE = 2
     #: A line of input could not be parsed (or was refused before sending).
     PARSE_ERROR = 3

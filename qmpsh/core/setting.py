@@ -67,6 +67,10 @@ class Setting(NamedTuple):
     #: the value the variable gives when set and not empty (NO_COLOR:
     #: ``"never"``); None: its text is the value, even empty
     env_sets: Any = None
+    #: a named target's table (``[targets.NAME]`` in the config file) may
+    #: set it, over the file's top level (`qmpsh.core.targets`); False for
+    #: what is the user's rather than a server's (editing keys, history)
+    per_target: bool = True
 
     # -- from the field (`declared`) ------------------------------------
     name: str = ""

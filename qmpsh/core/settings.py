@@ -37,7 +37,9 @@ The order of the fields is the order of the options in --help and of the
 keys in the config file.  A field without a `Setting` is a setting nothing
 outside sets (``event_history``).
 
-Precedence: defaults < config file < environment < command-line flags.
+Precedence: defaults < config file < the named target's table (``[targets.NAME]``,
+qmpsh.core.targets: the settings declared ``per_target``) < environment <
+command-line flags.
 Nothing changes the settings afterwards; toggles made at run time live in
 the session.  A NamedTuple rather than a dataclass: it is built at every
 start-up, and a frozen dataclass of this size costs ~2 ms to create, a
@@ -144,23 +146,27 @@ class Settings(NamedTuple):
     key_mode: str = declare("emacs", Setting(
         "Use vi editing keys instead of emacs (F5 switches).", flags=("--vi",), sets="vi",
         choices=("emacs", "vi"), config='Editing keys: "emacs" or "vi" (F5 switches).',
+        per_target=False,
     ))
     #: "" means $PAGER, else ``less -SRXF``
     pager: str = declare("", Setting(
         config='Pager for output taller than the screen; "" means $PAGER, else "less -SRXF".',
         env="QMPSH_PAGER",
         env_help="The pager for output taller than the screen (over $PAGER).",
+        per_target=False,
     ))
     paging: bool = declare(True, Setting(
         "Print long output straight to the terminal instead of paging it.", flags=("--no-pager",),
         config="Set to false to print long output straight to the terminal.",
+        per_target=False,
     ))
     history_size: int = declare(10000, Setting(
         config="Commands kept in $XDG_STATE_HOME/qmpsh/history (0 keeps none).",
-        min=0, max=10_000_000,
+        min=0, max=10_000_000, per_target=False,
     ))
     history_import: str = declare("~/.qmp-shell_history", Setting(
         config='A qmp-shell history file imported on the first run ("" skips it).',
+        per_target=False,
     ))
     confirm: bool = declare(True, Setting(
         config="Ask before sending the commands below (on a terminal; never in batch).",
@@ -188,6 +194,7 @@ class Settings(NamedTuple):
     #: what shell completion offers for ADDRESS (qmpsh.cli.addrcomplete)
     addresses: tuple[str, ...] = declare((), Setting(
         config='Offered by shell completion (qmpsh <Tab>) besides socket files: ["host:4444"].',
+        per_target=False,
     ))
     #: which events the event pane and --events show (the history keeps
     #: all): made of the event filter options (qmpsh.cli.invoke.event_filter)
@@ -245,14 +252,17 @@ def build_settings(
     flags: Mapping[str, Any],
     config: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
+    target: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Defaults < *config* (from the file) < *env* < the *flags* given.
+    """Defaults < *config* (the file's top level) < *target* (the named
+    target's table) < *env* < the *flags* given.
 
     A flag counts as given when it is not None.  *env* defaults to the
     process environment.
     """
     layers: dict[str, Any] = {}
     layers.update(config or {})
+    layers.update(target or {})
     layers.update(env_settings(os.environ if env is None else env))
     layers.update({k: v for k, v in flags.items() if v is not None})
     return Settings(**{k: v for k, v in layers.items() if k in SETTING})

@@ -42,6 +42,7 @@ def test_the_tree_is_what_the_readme_describes() -> None:
         "qmpsh open",
         "qmpsh wrap",
         "qmpsh events",
+        "qmpsh ls",
         "qmpsh qom",
         "qmpsh qom get",
         "qmpsh qom set",

@@ -153,6 +153,45 @@ def test_config_file_addresses(private_dirs: Path) -> None:
     assert not path.exists()
 
 
+def test_target_names_come_first_with_their_address(tree: Path) -> None:
+    targets = {"qmp-prod": "/run/prod.sock", "web3": "libvirt:web3"}
+    assert candidates("q", ["qemu-host:4444"], targets) == [
+        Candidate("qmp-prod", "target", "/run/prod.sock"),
+        Candidate("qmp.sock", "socket"),
+        Candidate("qemu-host:4444", "configured"),
+    ]
+    assert candidates("", (), targets)[:2] == [
+        Candidate("qmp-prod", "target", "/run/prod.sock"),
+        Candidate("web3", "target", "libvirt:web3"),
+    ]
+    # a word with / or : is never a name
+    assert candidates("vm/", (), {"vm": "/x"}) == [Candidate("vm/mon.sock", "socket")]
+
+
+TARGETS = """
+[targets.web3]
+address = "/run/web3.sock"
+
+[targets.web4]
+libvirt = "web4"
+
+[targets.wrong]
+adress = "/typo"
+"""
+
+
+def test_config_file_targets(private_dirs: Path) -> None:
+    assert addrcomplete.configured_targets() == {}
+    write_config(private_dirs, TARGETS)
+    # a target with a mistake is not offered
+    assert addrcomplete.configured_targets() == {
+        "web3": "/run/web3.sock",
+        "web4": "libvirt:web4",
+    }
+    write_config(private_dirs, "[targets\n")  # not TOML: none
+    assert addrcomplete.configured_targets() == {}
+
+
 # -- the command line, through click ----------------------------------------
 
 
@@ -160,6 +199,7 @@ def test_first_word_offers_subcommands_and_sockets(tree: Path) -> None:
     found = completions(cli, "qmpsh ")
     assert [i.value for i in found] == [
         "events",
+        "ls",
         "qom",
         "wrap",
         "link.sock",
@@ -181,6 +221,17 @@ def test_first_word_prefixes(tree: Path, private_dirs: Path) -> None:
     assert values("qmpsh q") == ["qom", "qmp.sock", "qemu-host:4444"]
     assert values("qmpsh vm/") == ["vm/mon.sock"]
     assert values("qmpsh -p -c query-status q") == ["qom", "qmp.sock", "qemu-host:4444"]
+
+
+def test_target_names_wherever_an_address_goes(tree: Path, private_dirs: Path) -> None:
+    write_config(private_dirs, TARGETS)
+    assert values("qmpsh w") == ["wrap", "web3", "web4"]
+    assert values("qmpsh -p we") == ["web3", "web4"]
+    assert values("qmpsh events we") == ["web3", "web4"]
+    assert values("qmpsh qom get -s we") == ["web3", "web4"]
+    assert values("qmpsh qom tree --socket=web") == ["web3", "web4"]
+    helps = {i.value: i.help for i in completions(cli, "qmpsh web")}
+    assert helps == {"web3": "target: /run/web3.sock", "web4": "target: libvirt:web4"}
 
 
 def test_options_and_their_values(tree: Path) -> None:
@@ -251,11 +302,17 @@ def test_bash_protocol(tree: Path, private_dirs: Path) -> None:
     write_config(private_dirs, 'addresses = ["localhost:4444"]\n')
     assert run_completion("bash", "qmpsh vm", tree) == ["path,vm"]
     assert run_completion("bash", "qmpsh l", tree) == [
+        "plain,ls",
         "path,link.sock",
         "plain,localhost:4444",
     ]
     assert run_completion("bash", "qmpsh localhost:4", tree) == ["plain,4444"]
     assert run_completion("bash", "qmpsh --color=n", tree) == ["plain,never"]
+    write_config(private_dirs, TARGETS)
+    assert run_completion("bash", "qmpsh events web", tree) == [
+        "plain,web3",
+        "plain,web4",
+    ]
 
 
 def test_zsh_protocol(tree: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 
-from qmpsh.core import config
+from qmpsh.core import config, targets
 from qmpsh.core.setting import Setting
 from qmpsh.core.settings import DEFAULTS, SETTINGS, Settings, build_settings
 
@@ -45,14 +45,20 @@ def test_settings_are_frozen() -> None:
 
 def test_template_lists_every_setting_at_its_default() -> None:
     text = config.template()
+    entry = re.compile(r"# ([a-z_]+ = |\[)")  # a key, a table (not the prose)
     uncommented = "\n".join(
-        line[2:] if line.startswith("# ") and " = " in line else line
-        for line in text.splitlines()
+        line[2:] if entry.match(line) else line for line in text.splitlines()
     )
-    values, warnings = config.check(tomllib.loads(uncommented))
+    raw = tomllib.loads(uncommented)
+    values, warnings = config.check(raw)
     assert warnings == []
     assert set(values) == {key for key, _ in config.DOCUMENTED}
     assert build_settings({}, values, env={}) == Settings()
+    # and its example of a target and a group holds no mistake
+    found = targets.read(raw)
+    assert [t.problem for t in found.targets.values()] == [""]
+    assert found.problems == ()
+    assert found.groups == {"web": ("web3",)}
     # as written, everything is commented out
     assert tomllib.loads(text) == {}
 
