@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from qmpsh.core.deepjson import MAX_DEPTH
+from qmpsh.lang.tokens import QUOTES, WHITESPACE
 
 _INF = float("inf")
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -24,7 +25,8 @@ _WORDS: dict[str, object] = {
     "False": False,
     "None": None,
 }
-_WS = " \t\r\n"
+#: what ends a bare word inside a literal (``true``, ``12``)
+_ATOM_ENDS = WHITESPACE + QUOTES + ",:{}[]"
 _JSON_ESCAPES = {
     '"': '"',
     "\\": "\\",
@@ -155,7 +157,7 @@ def _unicode_escape(text: str, j: int) -> tuple[str, int]:
 
 def _skip_ws(text: str, pos: int) -> int:
     n = len(text)
-    while pos < n and text[pos] in _WS:
+    while pos < n and text[pos] in WHITESPACE:
         pos += 1
     return pos
 
@@ -266,7 +268,7 @@ class _Scanner:
     def _atom(self, pos: int) -> tuple[Any, int]:
         text = self.text
         end = pos
-        while end < len(text) and text[end] not in _WS + ",:]}[{\"'":
+        while end < len(text) and text[end] not in _ATOM_ENDS:
             end += 1
         word = text[pos:end]
         if word in _WORDS:

@@ -37,9 +37,7 @@ from typing import Any, NamedTuple, Protocol
 
 from qmpsh.core.deepjson import MAX_DEPTH, depth
 from qmpsh.lang.literal import LiteralError, clip, parse_literal, parse_number
-from qmpsh.lang.tokens import TRANSACTION_CLOSE as TRANSACTION_CLOSE
-from qmpsh.lang.tokens import TRANSACTION_OPEN as TRANSACTION_OPEN
-from qmpsh.lang.tokens import Kind, Token, tokenize
+from qmpsh.lang.tokens import TRANSACTION_OPEN, Kind, Token, tokenize
 from qmpsh.lang.words import NeedMore, ParseError, Word, check_closed, read
 
 __all__ = [
