@@ -27,6 +27,8 @@ _WORDS: dict[str, object] = {
 }
 #: what ends a bare word inside a literal (``true``, ``12``)
 _ATOM_ENDS = WHITESPACE + QUOTES + ",:{}[]"
+#: the run of a quoted string up to its closing quote or an escape
+_PLAIN = {q: re.compile(f"[^{re.escape(q)}\\\\]*") for q in QUOTES}
 _JSON_ESCAPES = {
     '"': '"',
     "\\": "\\",
@@ -64,12 +66,7 @@ def parse_number(text: str) -> int | float | None:
 def parse_literal(text: str) -> Any:
     """Parse a whole JSON-or-Python value from *text*."""
     try:
-        return json.loads(
-            text,
-            parse_constant=_refuse,
-            parse_float=_finite,
-            object_pairs_hook=_unique_keys,
-        )
+        return _DECODER.decode(text)
     except (ValueError, RecursionError):
         pass  # the scanner below gives the error a position, or accepts Python
 
@@ -99,6 +96,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: strict JSON first (quick, in C); one decoder, made once
+_DECODER = json.JSONDecoder(
+    parse_constant=_refuse, parse_float=_finite, object_pairs_hook=_unique_keys
+)
+
+
 def scan_string(text: str, pos: int) -> tuple[str, int]:
     """Read a quoted string starting at ``text[pos]``; return it and the end.
 
@@ -107,13 +110,12 @@ def scan_string(text: str, pos: int) -> tuple[str, int]:
     string is not closed, so callers can ask for more input.
     """
     quote = text[pos]
+    plain = _PLAIN[quote]
     i = pos + 1
     out: list[str] = []
     n = len(text)
     while True:
-        j = i
-        while j < n and text[j] != quote and text[j] != "\\":
-            j += 1
+        j = plain.match(text, i).end()  # type: ignore[union-attr]
         out.append(text[i:j])
         if j >= n:
             raise LiteralError(f"unterminated string (missing {quote})", n)
