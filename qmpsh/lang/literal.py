@@ -136,10 +136,15 @@ def scan_string(text: str, pos: int) -> tuple[str, int]:
             out.append(code)
         else:
             raise LiteralError(
-                f"unknown escape '\\{esc}' in a string "
+                f"unknown escape '\\{_printable(esc)}' in a string "
                 "(use \\\\ for a backslash, or single quotes)",
                 j,
             )
+
+
+def _printable(char: str) -> str:
+    """*char* as is, or escaped when it would not show (a newline, say)."""
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 def _unicode_escape(text: str, j: int) -> tuple[str, int]:
