@@ -5,7 +5,9 @@ transaction included) and says what kind of thing is being typed there: a
 command name, a transaction action, an argument name below some dotted path,
 a value at a path, an argument of a built-in, or nothing completable (inside
 a raw JSON line, a ``{...}`` value or a comment).  It never raises: the text
-is usually half typed.
+is usually half typed.  It reads the words of `qmpsh.lang.tokens.tokenize`,
+as the parser does: the word at the cursor is whatever the last token is
+part of, when nothing separates it from the cursor.
 
 Arguments typed before the cursor come along as a nested dict (bare values
 kept as text), so that the completer can pick a union's variant from its
@@ -20,9 +22,18 @@ from typing import Any
 
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.literal import LiteralError, parse_literal, scan_string
-from qmpsh.lang.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN, PathT
+from qmpsh.lang.parser import PathT
+from qmpsh.lang.tokens import (
+    COMMENT,
+    TRANSACTION_OPEN,
+    Kind,
+    Token,
+    lines,
+    tokenize,
+)
 
-_WS = " \t\r\n"
+_KEY, _BARE, _QUOTED, _BRACKETED = Kind.KEY, Kind.BARE, Kind.QUOTED, Kind.BRACKETED
+_JSON, _OPEN, _CLOSE, _ERROR = Kind.JSON, Kind.OPEN, Kind.CLOSE, Kind.ERROR
 
 
 @dataclass(frozen=True)
@@ -99,83 +110,37 @@ def dig(value: Any, path: Iterable[str | int]) -> Any:
     return value
 
 
-@dataclass
-class _Word:
-    text: str
-    #: index of the first unquoted '=', or -1
-    eq: int = -1
+def _text(word: list[Token]) -> str:
+    return "".join(t.text for t in word)
 
 
-def _words(text: str) -> tuple[list[list[_Word]], bool, bool]:
-    """Statements (lines) of words; whether the text ends inside a word,
-    and whether it ends inside a comment."""
-    statements: list[list[_Word]] = [[]]
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            statements.append([])
-            i += 1
-        elif ch in _WS:
-            i += 1
-        elif ch == "#":
-            nl = text.find("\n", i)
-            if nl < 0:
-                return statements, False, True
-            i = nl
-        else:
-            start, eq = i, -1
-            quote = ""
-            depth = 0
-            while i < n:
-                ch = text[i]
-                if quote:
-                    if ch == "\\":
-                        i += 1
-                    elif ch == quote:
-                        quote = ""
-                elif ch in "\"'":
-                    quote = ch
-                elif depth and ch in "]}":
-                    depth -= 1
-                elif ch in "[{" and (depth or (eq >= 0 and i == start + eq + 1)):
-                    depth += 1
-                elif ch == "=" and eq < 0 and not depth:
-                    eq = i - start
-                elif ch in _WS and not depth:
-                    break
-                i += 1
-            statements[-1].append(_Word(text[start:i], eq))
-            if i >= n:
-                return statements, True, False
-    return statements, False, False
+def _is_pair(word: list[Token]) -> bool:
+    return word[0].kind is _KEY
 
 
-def _value(raw: str) -> Any:
-    """A typed value as text (bare), a decoded string, or a parsed literal."""
-    if raw.startswith(("{", "[")):
+def _value(tokens: list[Token]) -> Any:
+    """A typed value as text (bare), a decoded string, or a parsed literal;
+    None when it does not read."""
+    if not tokens:
+        return ""
+    if tokens[0].kind is _BRACKETED:
+        if len(tokens) > 1:
+            return None
         try:
-            return parse_literal(raw)
+            return parse_literal(tokens[0].text)
         except LiteralError:
             return None
-    if "'" in raw or '"' in raw:
-        out: list[str] = []
-        i = 0
-        while i < len(raw):
-            if raw[i] in "\"'":
-                try:
-                    part, i = scan_string(raw, i)
-                except LiteralError:
-                    return None
-                out.append(part)
-            else:
-                j = i
-                while j < len(raw) and raw[j] not in "\"'":
-                    j += 1
-                out.append(raw[i:j])
-                i = j
-        return "".join(out)
-    return raw
+    out: list[str] = []
+    for token in tokens:
+        if token.kind is _QUOTED:
+            try:
+                part, _ = scan_string(token.text, 0)
+            except LiteralError:
+                return None
+            out.append(part)
+        else:
+            out.append(token.text)
+    return "".join(out)
 
 
 def _assign(root: dict[str, Any], key: str, value: Any) -> None:
@@ -192,12 +157,12 @@ def _assign(root: dict[str, Any], key: str, value: Any) -> None:
         node[parts[-1]] = value
 
 
-def _pairs(words: Iterable[_Word], into: dict[str, Any]) -> None:
+def _pairs(words: Iterable[list[Token]], into: dict[str, Any]) -> None:
     for word in words:
-        if word.eq > 0:
-            value = _value(word.text[word.eq + 1 :])
+        if _is_pair(word):
+            value = _value(word[2:])
             if value is not None:
-                _assign(into, word.text[: word.eq], value)
+                _assign(into, word[0].text, value)
 
 
 def locate(text: str, builtins: Iterable[str] = ()) -> Where:
@@ -206,90 +171,113 @@ def locate(text: str, builtins: Iterable[str] = ()) -> Where:
     *builtins* are names of shell built-ins, whose arguments are not QMP's.
     """
     stripped = split_force(text)[1].lstrip()  # "!" sends without validating
-    if stripped.startswith("{"):
+    tokens = tokenize(stripped, blanks=False)
+    # after the last token come blanks and comments: a comment there is open
+    tail = stripped[tokens[-1].end :] if tokens else stripped
+    if COMMENT in tail:
         return Nowhere()
-    statements, in_word, in_comment = _words(stripped)
-    if in_comment:
-        return Nowhere()
+    statements = lines(tokens)
     current = statements[-1]
-    partial = current.pop() if in_word else None
+    partial = current.pop() if tokens and not tail and tokens[-1].word >= 0 else None
     first = next((s[0] for s in statements if s), partial)
     if first is None:
         return CommandName("")
-    if first.text == TRANSACTION_OPEN and first is not partial:
+    if first[0].kind is _JSON:
+        return Nowhere()  # a raw JSON request
+    if first[0].kind is _OPEN:
+        if first is partial:
+            return CommandName(TRANSACTION_OPEN)
         return _in_transaction(statements, partial)
     if len(statements) > 1 and any(statements[:-1]):
         return Nowhere()  # only a transaction spans lines
     if first is partial:
-        return CommandName(partial.text)
-    if first.text in set(builtins):
-        words = tuple(w.text for w in current[1:])
-        return BuiltinArg(first.text, partial.text if partial else "", words)
+        return CommandName(_text(partial))
+    command = _text(first)
+    if command in set(builtins):
+        words = tuple(_text(w) for w in current[1:])
+        return BuiltinArg(command, _text(partial) if partial else "", words)
     args: dict[str, Any] = {}
     _pairs(current[1:], args)
-    return _argument(first.text, (), partial, args, None)
+    return _argument(command, (), partial, args, None)
 
 
 def _argument(
     command: str,
     prefix: PathT,
-    partial: _Word | None,
+    partial: list[Token] | None,
     args: dict[str, Any],
     action: str | None,
 ) -> Where:
     if partial is None:
         return ArgKey(command, prefix, "", args, action)
-    if partial.eq < 0:
-        *parents, last = partial.text.split(".")
+    if partial[0].kind is _ERROR:
+        return Nowhere()  # "=...": a value with no name
+    if not _is_pair(partial):
+        *parents, last = _text(partial).split(".")
         return ArgKey(command, (*prefix, *parents), last, args, action)
-    key = partial.text[: partial.eq]
-    raw = partial.text[partial.eq + 1 :]
-    if not key or any(not part for part in key.split(".")):
+    key = partial[0].text
+    if any(not part for part in key.split(".")):
         return Nowhere()
     path: PathT = (*prefix, *key.split("."))
-    if raw.startswith(("{", "[")):
-        return Nowhere()
-    quote = ""
-    if raw.startswith(('"', "'")):
-        quote, raw = raw[0], raw[1:]
-        if quote in raw:
-            return Nowhere()  # a closed quote: nothing more to offer
-    elif "'" in raw or '"' in raw:
-        return Nowhere()
-    return ArgValue(command, path, raw, args, action, quote)
+    value = partial[2:]
+    if not value:
+        return ArgValue(command, path, "", args, action)
+    if len(value) > 1:
+        return Nowhere()  # pieces glued together, or text after a literal
+    token = value[0]
+    if token.kind is _BARE:
+        return ArgValue(command, path, token.text, args, action)
+    if token.kind is _QUOTED and token.open_at >= 0:
+        quote, typed = token.text[0], token.text[1:]
+        if quote not in typed:  # an escaped quote: leave it be
+            return ArgValue(command, path, typed, args, action, quote)
+    return Nowhere()  # a closed quote, or a literal: nothing more to offer
 
 
-def _in_transaction(statements: list[list[_Word]], partial: _Word | None) -> Where:
+def _in_transaction(
+    statements: list[list[list[Token]]], partial: list[Token] | None
+) -> Where:
     """Inside ``transaction( ... )``: actions, their data, then properties."""
     actions: list[dict[str, Any]] = []
     args: dict[str, Any] = {"actions": actions}
-    lines = [list(s) for s in statements]
+    rows = [list(s) for s in statements]
     # the words after "transaction(" on its own line start the first action
-    opening = next(i for i, s in enumerate(lines) if s)
-    lines[opening] = lines[opening][1:]
-    for line in lines[:-1]:
-        if not line:
-            continue
-        if line[0].text == TRANSACTION_CLOSE:
+    opening = next(i for i, s in enumerate(rows) if s)
+    rows[opening] = rows[opening][1:]
+    for row in rows[:-1]:
+        if _closes(row) is not None:
             return Nowhere()  # the transaction is over
-        data: dict[str, Any] = {}
-        _pairs(line[1:], data)
-        actions.append({"type": line[0].text, "data": data})
-    current = lines[-1]
-    if current and current[0].text == TRANSACTION_CLOSE:
+        if row:
+            _action(row, actions)
+    current = rows[-1]
+    close = _closes(current)
+    if close is not None:
+        if close:
+            _action(current[:close], actions)
         properties: dict[str, Any] = {}
-        _pairs(current[1:], properties)
+        _pairs(current[close + 1 :], properties)
         args["properties"] = properties
         return _argument("transaction", ("properties",), partial, args, None)
     if not current:
         if partial is None:
             return ActionName("", len(actions))
-        if partial.eq < 0:
-            return ActionName(partial.text, len(actions))
+        if partial[0].kind is not _ERROR and not _is_pair(partial):
+            return ActionName(_text(partial), len(actions))
         return Nowhere()
-    name = current[0].text
-    data = {}
-    _pairs(current[1:], data)
-    actions.append({"type": name, "data": data})
+    name = _action(current, actions)
     prefix: PathT = ("actions", len(actions) - 1, "data")
     return _argument("transaction", prefix, partial, args, name)
+
+
+def _closes(row: list[list[Token]]) -> int | None:
+    """Where the ``)`` ending the transaction is in *row*, if it is."""
+    return next((i for i, w in enumerate(row) if w[0].kind is _CLOSE), None)
+
+
+def _action(row: list[list[Token]], actions: list[dict[str, Any]]) -> str:
+    """Add the action *row* names, with its data; return its name."""
+    name = _text(row[0])
+    data: dict[str, Any] = {}
+    _pairs(row[1:], data)
+    actions.append({"type": name, "data": data})
+    return name

@@ -1,13 +1,15 @@
 """A pygments lexer for the shorthand input (``command key=value ...``).
 
-It follows the parser's word rules (`qmpsh.lang.parser`) but never fails: half
-typed input (an open quote, bracket or transaction) lexes as far as it goes.
-Tokens:
+It maps the kinds of `qmpsh.lang.tokens.tokenize` to pygments token types,
+so it reads words exactly as the parser does and, like the tokenizer, never
+fails: half typed input (an open quote, bracket or transaction) lexes as far
+as it goes.  Tokens:
 
 - the command name: ``Name.Function``; when the lexer was given the list of
   known commands (option ``commands``), an unknown name is
   ``Generic.Error``; a shell built-in (option ``builtins``) is
-  ``Name.Builtin``; ``transaction(`` and its ``)`` are ``Keyword``;
+  ``Name.Builtin``; an action's name in a transaction is ``Name.Function``;
+  ``transaction(`` and its ``)`` are ``Keyword``;
 - ``key``: ``Name.Attribute``, ``=``: ``Operator``;
 - values: quoted strings ``String.Double``/``String.Single``, bare words
   ``String.Other``, numbers ``Number.Integer``/``Number.Float``, ``true``,
@@ -15,7 +17,7 @@ Tokens:
   ``Keyword.Constant``; inside ``{}``/``[]`` (and on a raw JSON line) object
   keys are ``Name.Tag`` and ``{}[]:,`` are ``Punctuation``;
 - ``# comments``: ``Comment.Single``; a word that is not ``key=value`` where
-  one is expected: ``Text``.
+  one is expected, or what the parser refuses outright: ``Text``.
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ from pygments.token import (
 )
 
 from qmpsh.lang.literal import parse_number
-from qmpsh.lang.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN
+from qmpsh.lang.tokens import QUOTES, WHITESPACE, Kind, quote_end, tokenize
 
 Item = tuple[int, _TokenType, str]
 
-_WS = " \t\r\n"
+_PUNCTUATION = "{}[]:,"
 _CONSTANTS = frozenset({"true", "false", "null", "True", "False", "None"})
 _LITERAL_WORD = re.compile(r"[^\s{}\[\]:,\"'#]+")
 _BARE_BOOL = frozenset({"true", "false"})
@@ -73,7 +75,7 @@ class ShorthandLexer(Lexer):
         return Generic.Error
 
     def get_tokens_unprocessed(self, text: str) -> Iterator[Item]:
-        return _Scan(self, text).run()
+        return _items(self, text)
 
 
 def lex(
@@ -86,208 +88,83 @@ def lex(
     return [(tok, val) for _, tok, val in lexer.get_tokens_unprocessed(text)]
 
 
-class _Scan:
-    def __init__(self, lexer: ShorthandLexer, text: str) -> None:
-        self.lexer = lexer
-        self.text = text
-        self.n = len(text)
-        self.pos = 0
+_BARE, _NAME, _QUOTED = Kind.BARE, Kind.NAME, Kind.QUOTED
+_EQUALS, _BRACKETED, _JSON = Kind.EQUALS, Kind.BRACKETED, Kind.JSON
+_PLAIN: dict[Kind, _TokenType] = {
+    Kind.ACTION: Name.Function,
+    Kind.OPEN: Keyword,
+    Kind.CLOSE: Keyword,
+    Kind.KEY: Name.Attribute,
+    Kind.EQUALS: Operator,
+    Kind.WORD: Text,
+    Kind.ERROR: Text,
+    Kind.COMMENT: Comment.Single,
+    Kind.SPACE: Whitespace,
+    Kind.NEWLINE: Whitespace,
+}
 
-    def run(self) -> Iterator[Item]:
-        text = self.text
-        yield from self._blank()
-        if self.pos < self.n and text[self.pos] == "{":
-            yield from self._literal(raw=True)
-            yield from self._rest_as_text()
-            return
-        statement_start = True
-        transaction = False
-        while self.pos < self.n:
-            ch = text[self.pos]
-            if ch == "\n":
-                yield self.pos, Whitespace, ch
-                self.pos += 1
-                statement_start = True
-            elif ch in _WS:
-                yield from self._spaces()
-            elif ch == "#":
-                yield from self._comment()
-            elif statement_start:
-                word_end = self._word_end(self.pos)
-                word = text[self.pos : word_end]
-                if "=" in word or word[:1] in "\"'":
-                    yield from self._argument()
-                elif word == TRANSACTION_OPEN:
-                    yield self.pos, Keyword, word
-                    self.pos = word_end
-                    transaction = True
-                    continue  # the next word, even on this line, is an action
-                elif transaction and word == TRANSACTION_CLOSE:
-                    yield self.pos, Keyword, word
-                    self.pos = word_end
-                    transaction = False
-                else:
-                    token = (
-                        Name.Function if transaction else self.lexer.command_token(word)
-                    )
-                    yield self.pos, token, word
-                    self.pos = word_end
-                statement_start = False
-            elif (
-                transaction
-                and text.startswith(TRANSACTION_CLOSE, self.pos)
-                and (self._word_end(self.pos) == self.pos + 1)
-            ):
-                yield self.pos, Keyword, TRANSACTION_CLOSE
-                self.pos += 1
-                transaction = False
-            else:
-                yield from self._argument()
 
-    # -- pieces ------------------------------------------------------------
-
-    def _word_end(self, pos: int) -> int:
-        while pos < self.n and self.text[pos] not in _WS:
-            pos += 1
-        return pos
-
-    def _blank(self) -> Iterator[Item]:
-        while self.pos < self.n:
-            ch = self.text[self.pos]
-            if ch in _WS:
-                yield from self._spaces()
-            elif ch == "#":
-                yield from self._comment()
-            else:
-                return
-
-    def _spaces(self) -> Iterator[Item]:
-        start = self.pos
-        while self.pos < self.n and self.text[self.pos] in _WS:
-            self.pos += 1
-        yield start, Whitespace, self.text[start : self.pos]
-
-    def _comment(self) -> Iterator[Item]:
-        start = self.pos
-        end = self.text.find("\n", start)
-        self.pos = self.n if end < 0 else end
-        yield start, Comment.Single, self.text[start : self.pos]
-
-    def _rest_as_text(self) -> Iterator[Item]:
-        while self.pos < self.n:
-            if self.text[self.pos] in _WS:
-                yield from self._spaces()
-            elif self.text[self.pos] == "#":
-                yield from self._comment()
-            else:
-                end = self._word_end(self.pos)
-                yield self.pos, Text, self.text[self.pos : end]
-                self.pos = end
-
-    def _argument(self) -> Iterator[Item]:
-        text = self.text
-        start = self.pos
-        i = start
-        while i < self.n and text[i] not in _WS and text[i] not in "=\"'":
-            i += 1
-        if i < self.n and text[i] == "=" and i > start:
-            yield start, Name.Attribute, text[start:i]
-            yield i, Operator, "="
-            self.pos = i + 1
-            yield from self._value()
-        elif i < self.n and text[i] in "\"'" and i == start:
-            yield from self._string(String.Double if text[i] == '"' else String.Single)
+def _items(lexer: ShorthandLexer, text: str) -> Iterator[Item]:
+    tokens = tokenize(text)
+    last = len(tokens) - 1
+    for i, tok in enumerate(tokens):
+        kind = tok.kind
+        if kind is _BARE:
+            whole = tokens[i - 1].kind is _EQUALS and (
+                i == last or tokens[i + 1].word != tok.word
+            )
+            yield tok.start, _bare_token(tok.text) if whole else String.Other, tok.text
+        elif kind is _NAME:
+            yield tok.start, lexer.command_token(tok.text), tok.text
+        elif kind is _QUOTED:
+            yield tok.start, _string_token(tok.text), tok.text
+        elif kind is _BRACKETED or kind is _JSON:
+            yield from _literal(tok.start, tok.text)
         else:
-            end = self._word_end(start)
-            yield start, Text, text[start:end]
-            self.pos = end
+            yield tok.start, _PLAIN[kind], tok.text
 
-    def _value(self) -> Iterator[Item]:
-        text = self.text
-        if self.pos < self.n and text[self.pos] in "{[":
-            yield from self._literal(raw=False)
-            return
-        start = self.pos
-        pieces: list[Item] = []
-        quoted = False
-        while self.pos < self.n and text[self.pos] not in _WS:
-            ch = text[self.pos]
-            if ch in "\"'":
-                quoted = True
-                pieces.extend(
-                    self._string(String.Double if ch == '"' else String.Single)
+
+def _string_token(text: str) -> _TokenType:
+    return String.Double if text[0] == '"' else String.Single
+
+
+def _literal(offset: int, text: str) -> Iterator[Item]:
+    """A JSON-or-Python value in brackets (*text*, found at *offset*)."""
+    pos, n = 0, len(text)
+    while pos < n:
+        ch = text[pos]
+        if ch in _PUNCTUATION:
+            yield offset + pos, Punctuation, ch
+            pos += 1
+        elif ch in WHITESPACE:
+            end = pos + 1
+            while end < n and text[end] in WHITESPACE:
+                end += 1
+            yield offset + pos, Whitespace, text[pos:end]
+            pos = end
+        elif ch in QUOTES:
+            end = quote_end(text, pos)
+            end = n if end < 0 else end
+            after = end
+            while after < n and text[after] in WHITESPACE:
+                after += 1
+            token = Name.Tag if text[after : after + 1] == ":" else _string_token(ch)
+            yield offset + pos, token, text[pos:end]
+            pos = end
+        else:
+            match = _LITERAL_WORD.match(text, pos)
+            end = match.end() if match else pos + 1
+            word = text[pos:end]
+            if word in _CONSTANTS:
+                token = Keyword.Constant
+            elif parse_number(word) is not None:
+                token = (
+                    Number.Float if any(c in word for c in ".eE") else Number.Integer
                 )
             else:
-                j = self.pos
-                while j < self.n and text[j] not in _WS and text[j] not in "\"'":
-                    j += 1
-                pieces.append((self.pos, String.Other, text[self.pos : j]))
-                self.pos = j
-        if not quoted and pieces:
-            word = text[start : self.pos]
-            yield start, _bare_token(word), word
-            return
-        yield from pieces
-
-    def _string(self, token: _TokenType) -> Iterator[Item]:
-        text = self.text
-        start = self.pos
-        quote = text[start]
-        i = start + 1
-        while i < self.n and text[i] != quote:
-            i += 2 if text[i] == "\\" else 1
-        self.pos = min(i + 1, self.n)
-        yield start, token, text[start : self.pos]
-
-    def _literal(self, raw: bool) -> Iterator[Item]:
-        """A JSON-or-Python value in brackets, up to its closing bracket."""
-        text = self.text
-        depth = 0
-        while self.pos < self.n:
-            ch = text[self.pos]
-            if ch in "{[":
-                depth += 1
-                yield self.pos, Punctuation, ch
-                self.pos += 1
-            elif ch in "}]":
-                depth -= 1
-                yield self.pos, Punctuation, ch
-                self.pos += 1
-                if depth <= 0:
-                    return
-            elif ch in ":,":
-                yield self.pos, Punctuation, ch
-                self.pos += 1
-            elif ch in _WS:
-                yield from self._spaces()
-            elif ch in "\"'":
-                token = String.Double if ch == '"' else String.Single
-                start = self.pos
-                piece = list(self._string(token))
-                after = self.pos
-                while after < self.n and text[after] in _WS:
-                    after += 1
-                if after < self.n and text[after] == ":":
-                    piece = [(start, Name.Tag, text[start : self.pos])]
-                yield from piece
-            elif ch == "#" and raw:
-                yield from self._comment()
-            else:
-                match = _LITERAL_WORD.match(text, self.pos)
-                end = match.end() if match else self.pos + 1
-                word = text[self.pos : end]
-                if word in _CONSTANTS:
-                    token = Keyword.Constant
-                elif parse_number(word) is not None:
-                    token = (
-                        Number.Float
-                        if any(c in word for c in ".eE")
-                        else Number.Integer
-                    )
-                else:
-                    token = Text
-                yield self.pos, token, word
-                self.pos = end
+                token = Text
+            yield offset + pos, token, word
+            pos = end
 
 
 def _bare_token(word: str) -> _TokenType:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from qmpsh.core.deepjson import MAX_DEPTH
+from qmpsh.lang.tokens import QUOTES, WHITESPACE
 
 _INF = float("inf")
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -24,7 +25,10 @@ _WORDS: dict[str, object] = {
     "False": False,
     "None": None,
 }
-_WS = " \t\r\n"
+#: what ends a bare word inside a literal (``true``, ``12``)
+_ATOM_ENDS = WHITESPACE + QUOTES + ",:{}[]"
+#: the run of a quoted string up to its closing quote or an escape
+_PLAIN = {q: re.compile(f"[^{re.escape(q)}\\\\]*") for q in QUOTES}
 _JSON_ESCAPES = {
     '"': '"',
     "\\": "\\",
@@ -62,12 +66,7 @@ def parse_number(text: str) -> int | float | None:
 def parse_literal(text: str) -> Any:
     """Parse a whole JSON-or-Python value from *text*."""
     try:
-        return json.loads(
-            text,
-            parse_constant=_refuse,
-            parse_float=_finite,
-            object_pairs_hook=_unique_keys,
-        )
+        return _DECODER.decode(text)
     except (ValueError, RecursionError):
         pass  # the scanner below gives the error a position, or accepts Python
 
@@ -97,6 +96,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: strict JSON first (quick, in C); one decoder, made once
+_DECODER = json.JSONDecoder(
+    parse_constant=_refuse, parse_float=_finite, object_pairs_hook=_unique_keys
+)
+
+
 def scan_string(text: str, pos: int) -> tuple[str, int]:
     """Read a quoted string starting at ``text[pos]``; return it and the end.
 
@@ -105,13 +110,12 @@ def scan_string(text: str, pos: int) -> tuple[str, int]:
     string is not closed, so callers can ask for more input.
     """
     quote = text[pos]
+    plain = _PLAIN[quote]
     i = pos + 1
     out: list[str] = []
     n = len(text)
     while True:
-        j = i
-        while j < n and text[j] != quote and text[j] != "\\":
-            j += 1
+        j = plain.match(text, i).end()  # type: ignore[union-attr]
         out.append(text[i:j])
         if j >= n:
             raise LiteralError(f"unterminated string (missing {quote})", n)
@@ -132,10 +136,15 @@ def scan_string(text: str, pos: int) -> tuple[str, int]:
             out.append(code)
         else:
             raise LiteralError(
-                f"unknown escape '\\{esc}' in a string "
+                f"unknown escape '\\{_printable(esc)}' in a string "
                 "(use \\\\ for a backslash, or single quotes)",
                 j,
             )
+
+
+def _printable(char: str) -> str:
+    """*char* as is, or escaped when it would not show (a newline, say)."""
+    return char if char.isprintable() else repr(char)[1:-1]
 
 
 def _unicode_escape(text: str, j: int) -> tuple[str, int]:
@@ -155,7 +164,7 @@ def _unicode_escape(text: str, j: int) -> tuple[str, int]:
 
 def _skip_ws(text: str, pos: int) -> int:
     n = len(text)
-    while pos < n and text[pos] in _WS:
+    while pos < n and text[pos] in WHITESPACE:
         pos += 1
     return pos
 
@@ -266,7 +275,7 @@ class _Scanner:
     def _atom(self, pos: int) -> tuple[Any, int]:
         text = self.text
         end = pos
-        while end < len(text) and text[end] not in _WS + ",:]}[{\"'":
+        while end < len(text) and text[end] not in _ATOM_ENDS:
             end += 1
         word = text[pos:end]
         if word in _WORDS:

@@ -22,6 +22,11 @@ single quotes take ``\\'``); ``{...}``/``[...]`` is JSON or Python's
 spelling of it; a bare word is a number if JSON would read it as one,
 ``true``/``false`` (any case) a boolean, ``null`` null, else a string.  A
 schema-aware `Typer` can replace those rules for bare words.
+
+What a word is belongs to `qmpsh.lang.tokens`, reading its value strictly to
+`qmpsh.lang.words`; this module owns the sentence: a command's name, then
+pairs whose dotted keys build the arguments; a transaction's actions and
+properties; a raw JSON request.
 """
 
 from __future__ import annotations
@@ -31,22 +36,9 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, Protocol
 
 from qmpsh.core.deepjson import MAX_DEPTH, depth
-from qmpsh.lang.literal import (
-    LiteralError,
-    clip,
-    parse_literal,
-    parse_number,
-    scan_string,
-)
-from qmpsh.lang.tokens import (
-    NeedMore,
-    ParseError,
-    Word,
-    match_brackets,
-    scan_word,
-    skip_blank,
-    split_statements,
-)
+from qmpsh.lang.literal import LiteralError, clip, parse_literal, parse_number
+from qmpsh.lang.tokens import TRANSACTION_OPEN, Kind, Token, tokenize
+from qmpsh.lang.words import NeedMore, ParseError, Word, check_closed, read
 
 __all__ = [
     "Accumulator",
@@ -64,8 +56,9 @@ PathT = tuple[str | int, ...]
 _COMMAND_RE = re.compile(r"[A-Za-z_][\w.+:-]*")
 
 _BOOLS = {"true": True, "false": False}
-TRANSACTION_OPEN = "transaction("
-TRANSACTION_CLOSE = ")"
+_JSON, _OPEN, _CLOSE = Kind.JSON, Kind.OPEN, Kind.CLOSE
+_CONTAINERS = (dict, list)
+_new = tuple.__new__
 
 
 class Request(NamedTuple):
@@ -114,6 +107,8 @@ def default_typer(command: str, path: PathT, text: str, args: Mapping[str, Any])
 class _Builder:
     """Builds the arguments object, refusing keys set twice or both ways."""
 
+    __slots__ = ("args", "command", "leaves", "parents", "text", "typer")
+
     def __init__(
         self,
         text: str,
@@ -129,44 +124,47 @@ class _Builder:
         self.parents: set[PathT] = set()
 
     def assign(self, word: Word, root: dict[str, Any], prefix: PathT) -> None:
-        assert word.key is not None
-        keys = word.key.split(".")
+        key = word.key
+        assert key is not None
+        keys = key.split(".")
         if len(prefix) + len(keys) >= MAX_DEPTH:
             raise self._too_deep(word, len(prefix) + len(keys) + 1)
-        for k in keys:
-            if not k:
-                raise ParseError(
-                    f"empty name in {clip(word.key)}: write names like a.b.c",
-                    word.start,
-                    self.text,
-                )
+        if "" in keys:
+            raise ParseError(
+                f"empty name in {clip(key)}: write names like a.b.c",
+                word.start,
+                self.text,
+            )
+        leaves, parents = self.leaves, self.parents
         node = root
         path: PathT = prefix
-        for k in keys[:-1]:
-            path = (*path, k)
-            if path in self.leaves:
-                raise self._both(path, prefix, word)
-            if path not in self.parents:
-                self.parents.add(path)
-                node[k] = {}
-            node = node[k]
-        path = (*path, keys[-1])
-        if path in self.parents:
+        if len(keys) > 1:
+            for k in keys[:-1]:
+                path = (*path, k)
+                if path in leaves:
+                    raise self._both(path, prefix, word)
+                if path not in parents:
+                    parents.add(path)
+                    node[k] = {}
+                node = node[k]
+        last = keys[-1]
+        path = (*path, last)
+        if path in parents:
             raise self._both(path, prefix, word)
-        if path in self.leaves:
+        if path in leaves:
             raise ParseError(
                 f"{_dotted(path, prefix)!r} is set twice", word.start, self.text
             )
-        self.leaves.add(path)
+        leaves.add(path)
         value = word.value
         if word.bare is not None:
             value = self.typer(self.command, path, word.bare, self.args)
-        if isinstance(value, dict | list):
+        if isinstance(value, _CONTAINERS):
             # the message, then one object per name in the path, then the value
             total = 1 + len(path) + depth(value)
             if total > MAX_DEPTH:
                 raise self._too_deep(word, total)
-        node[keys[-1]] = value
+        node[last] = value
 
     def _too_deep(self, word: Word, levels: int) -> ParseError:
         return ParseError(
@@ -193,17 +191,20 @@ def _dotted(path: PathT, prefix: PathT) -> str:
 def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
     """Parse one command (which may span lines) from *text*."""
     typer = typer or default_typer
-    start = skip_blank(text, 0)
-    if start >= len(text):
-        return None
+    tokens = tokenize(text, blanks=False)
+    for head in tokens:
+        if head.word >= 0:
+            break
+    else:
+        return None  # blank, or comments only
     try:
-        if text[start] == "{":
-            return _parse_raw(text, start)
-        statements = split_statements(text, start)
+        if head.kind is _JSON:
+            return _parse_raw(text, tokens, head)
+        statements = read(text, tokens)
     except NeedMore as more:
         return Incomplete(more.what, more.offset)
     first = statements[0]
-    if first[0].raw.startswith(TRANSACTION_OPEN) and first[0].key is None:
+    if first[0].kind is _OPEN:
         return _parse_transaction(text, statements, typer)
     if len(statements) > 1:
         raise ParseError(
@@ -219,13 +220,15 @@ def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
             text,
         )
     builder = _Builder(text, typer, name.raw)
+    assign, args = builder.assign, builder.args
     for word in first[1:]:
-        _need_pair(word, text)
-        builder.assign(word, builder.args, ())
+        if word.key is None:
+            _need_pair(word, text)
+        assign(word, args, ())
     message: dict[str, Any] = {"execute": name.raw}
-    if builder.args:
-        message["arguments"] = builder.args
-    return Request(message)
+    if args:
+        message["arguments"] = args
+    return _new(Request, (message, False))  # Request(message), quicker
 
 
 def _parse_transaction(
@@ -236,7 +239,8 @@ def _parse_transaction(
     properties: dict[str, Any] = {}
     current: tuple[int, dict[str, Any]] | None = None  # (statement, data)
     closed_at: int | None = None
-    for stmt_no, word in _transaction_words(text, statements):
+    words = [(n, w) for n, stmt in enumerate(statements) for w in stmt][1:]
+    for stmt_no, word in words:
         if closed_at is not None:
             if stmt_no != closed_at:
                 raise ParseError(
@@ -247,7 +251,7 @@ def _parse_transaction(
             _need_pair(word, text, "after ')' (transaction properties)")
             builder.assign(word, properties, ("properties",))
             continue
-        if word.raw == TRANSACTION_CLOSE and word.key is None:
+        if word.kind is _CLOSE:
             closed_at = stmt_no
             continue
         if current is None or current[0] != stmt_no:
@@ -264,58 +268,6 @@ def _parse_transaction(
     if properties:
         arguments["properties"] = properties
     return Request({"execute": "transaction", "arguments": arguments})
-
-
-def _transaction_words(
-    text: str, statements: list[list[Word]]
-) -> list[tuple[int, Word]]:
-    """The words after ``transaction(``, each with its statement's number.
-
-    Words may be glued to the parentheses: ``transaction(a x=1)`` reads as
-    ``transaction( a x=1 )``.  A ``)`` at the end of a word closes the
-    transaction unless it closes a ``(`` of the same word (``f=/a(1)``);
-    quote a value that ends in an unmatched ``)``.
-    """
-    opener = statements[0][0]
-    words = [(0, w) for w in statements[0][1:]]
-    rest = opener.start + len(TRANSACTION_OPEN)
-    if rest < opener.end:
-        words.insert(0, (0, scan_word(text, rest)))
-    for i, stmt in enumerate(statements[1:], 1):
-        words += [(i, w) for w in stmt]
-    out: list[tuple[int, Word]] = []
-    for stmt_no, word in words:
-        if word.raw != TRANSACTION_CLOSE and _unmatched_close(word.raw):
-            close = word.end - 1
-            out.append((stmt_no, scan_word(text[:close], word.start)))
-            out.append((stmt_no, Word(close, word.end, TRANSACTION_CLOSE)))
-        else:
-            out.append((stmt_no, word))
-    return out
-
-
-def _unmatched_close(raw: str) -> bool:
-    """Whether *raw* ends with a ``)`` that closes no ``(`` of its own
-    (parentheses inside quotes do not count)."""
-    if not raw.endswith(")"):
-        return False
-    depth = 0
-    i = 0
-    last = len(raw) - 1
-    while i < last:
-        ch = raw[i]
-        if ch in "\"'":
-            try:
-                _, i = scan_string(raw, i)
-            except LiteralError:
-                return False
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-        i += 1
-    return depth == 0
 
 
 def _need_action(word: Word, text: str) -> None:
@@ -354,23 +306,25 @@ def _lone_cr(text: str, pos: int) -> str:
     return ""
 
 
-def _parse_raw(text: str, start: int) -> Request:
-    end = match_brackets(text, start)
+def _parse_raw(text: str, tokens: list[Token], head: Token) -> Request:
+    check_closed(text, head)
     try:
-        value = parse_literal(text[start:end])
+        value = parse_literal(head.text)
     except LiteralError as err:
-        raise ParseError(f"bad JSON: {err.message}", start + err.offset, text) from None
-    rest = skip_blank(text, end)
-    if rest < len(text):
-        raise ParseError("unexpected text after the JSON object", rest, text)
+        raise ParseError(
+            f"bad JSON: {err.message}", head.start + err.offset, text
+        ) from None
+    rest = next((t for t in tokens if t.word > head.start), None)
+    if rest is not None:
+        raise ParseError("unexpected text after the JSON object", rest.start, text)
     if not isinstance(value, dict):
-        raise ParseError("a raw JSON line must be one object {...}", start, text)
+        raise ParseError("a raw JSON line must be one object {...}", head.start, text)
     levels = depth(value)
     if levels > MAX_DEPTH:
         raise ParseError(
             f"the request is nested {levels} levels deep; QEMU accepts at most "
             f"{MAX_DEPTH}",
-            start,
+            head.start,
             text,
         )
     return Request(value, raw=True)

@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from qmpsh.lang.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN
+from qmpsh.lang.tokens import COMMENT, TRANSACTION_CLOSE, TRANSACTION_OPEN, is_bare
 
 _KEY_RE = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_+\-:/@]*")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_+\-.:]*")
 _NUMBERISH = re.compile(r"[+-]?[0-9.]")
-_UNSAFE_CHARS = set(" \t\r\n\"'")
 _WORDS = {"true", "false", "null"}
 
 
@@ -104,9 +103,9 @@ def render_value(value: Any) -> str:
 
 
 def _bare_ok(text: str) -> bool:
-    if not text or text[0] in "{[#" or text.lower() in _WORDS:
+    if not is_bare(text) or text[0] == COMMENT or text.lower() in _WORDS:
         return False
-    if _UNSAFE_CHARS.intersection(text) or text.endswith(")"):
+    if text.endswith(TRANSACTION_CLOSE):
         return False  # a ")" at the end may close a transaction
     # anything that starts like a number is quoted, so that a schema-aware
     # reading (sizes such as 1M, integers with leading zeros) keeps it a string

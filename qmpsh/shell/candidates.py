@@ -28,7 +28,7 @@ from qmpsh.lang.cursor import (
     Where,
     dig,
 )
-from qmpsh.lang.parser import TRANSACTION_CLOSE, TRANSACTION_OPEN
+from qmpsh.lang.tokens import TRANSACTION_CLOSE, TRANSACTION_OPEN, is_bare
 from qmpsh.schema.model import Alternate, Enum, Object, Schema
 from qmpsh.schema.model import Builtin as BuiltinType
 from qmpsh.shell.completion_values import (
@@ -43,8 +43,6 @@ from qmpsh.shell.live_values import Source, Value
 HELP_TOPICS: tuple[Value, ...] = (("keys", "key bindings"),)
 #: a prefix this long also matches inside names ("status" finds query-status)
 SUBSTRING_FROM = 3
-#: characters that make a value need quotes ("#" is fine after "=")
-_UNSAFE = set(" \t\r\n\"'")
 
 
 @dataclass(frozen=True)
@@ -328,6 +326,6 @@ def _quoted(value: str, quote: str) -> str:
         return json.dumps(value, ensure_ascii=False)[1:]
     if quote == "'":
         return value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if not value or _UNSAFE.intersection(value) or value[0] in "{[":
+    if not is_bare(value):  # "#" is fine after "="
         return json.dumps(value, ensure_ascii=False)
     return value
