@@ -80,10 +80,18 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
         schema = assist.service.schema
         if schema is None or not before.strip():
             return ""
-        sig = signature(schema, before, MODULES)
+        sig = signature(schema, before, MODULES, assist.manual())
         return "" if sig is None else FormattedText(fragments(sig, width))
 
+    def sent(request: Request) -> None:
+        assist.sent(request)
+        warning = assist.deprecated(request)
+        if warning is not None:
+            ctx.console.err(warning)
+
+    manuals = ctx.manual_service()
     redraws.append(assist.service.on_change)
+    redraws.append(manuals.on_change)
     return replace(
         common,
         completer=assist.completer(),
@@ -91,7 +99,8 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
         typer=typer,
         command_names=assist.command_names,
         input_hint=hint,
-        on_sent=assist.sent,
+        input_hint_key=lambda: manuals.changes,
+        on_sent=sent,
     )
 
 

@@ -227,7 +227,11 @@ def test_shell_completes_validates_and_types(shell: Screen) -> None:
     shell.send("blockdev-add driver=qcow2 file.driver=file file.")
     shell.keys("Tab")
     screen = shell.wait("str, required")
-    assert screen.splitlines()[1].split() == ["filename", "str,", "required"]
+    # (then, once QEMU's manual is at hand, what it says: test_manual_shell.py)
+    menu = " ".join(screen.splitlines()[1].split())
+    assert menu == "filename str, required" or menu.startswith(
+        "filename str, required: "
+    )
     assert "node-name              str, optional" in screen
     shell.keys("C-c", "C-l")
     # validation: refused before sending, with the way around it

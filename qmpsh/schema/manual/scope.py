@@ -10,8 +10,8 @@ so far select (``when driver is "qcow2"``).
 A `Scope` is the manual's members at one level of a command's arguments
 (or an event's data, or a type's members); `scope_at` walks to the level a
 dotted path is at.  What a member's entry says of its deprecation is
-`deprecation_hint`; `first_sentence` makes the one-line text that the
-completion menu and the signature line show.  Pure; what is computed per
+`deprecation_hint`; `one_line` (with `first_sentence`) makes the one-line
+text that the completion menu and the signature line show.  Pure; what is computed per
 manual is kept in `Manual.memo`.
 """
 
@@ -286,6 +286,18 @@ def first_sentence(text: str, limit: int = 72) -> str:
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "\u2026"
     return line
+
+
+def one_line(
+    doc: Doc | None, manual: Manual | None, deprecated: bool = False, limit: int = 72
+) -> str:
+    """What the completion menu and the signature line say of a member or a
+    value: its first sentence; for one the schema marks deprecated, what
+    its entry says to use instead, when it says."""
+    if doc is None:
+        return ""
+    hint = deprecation_hint(manual, doc.owner) if deprecated else ""
+    return first_sentence(hint or doc.text, limit)
 
 
 _DEPRECATED = re.compile(r"\bdeprecated\b", re.IGNORECASE)

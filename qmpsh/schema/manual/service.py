@@ -105,6 +105,8 @@ class ManualService:
         self._loading: dict[ServerKind, asyncio.Future[Manual | None]] = {}
         self._building: dict[ServerKind, asyncio.Task[None]] = {}
         self._listeners: Listeners[[]] = Listeners()
+        #: how many manuals have become complete (what a hint depends on)
+        self.changes = 0
 
     def manual(self, kind: ServerKind | None) -> Manual | None:
         """The manual of *kind* if loaded (maybe not complete), else None."""
@@ -145,6 +147,10 @@ class ManualService:
     def start(self, kind: ServerKind) -> None:
         """Load the manual of *kind* and complete it in the background (once)."""
         if kind not in self._building:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no loop to do it in (not in the shell)
             self._building[kind] = asyncio.ensure_future(self._build(kind))
 
     # -- loading ---------------------------------------------------------
@@ -162,16 +168,20 @@ class ManualService:
             self._loading.pop(kind, None)
         return self._manuals.setdefault(kind, manual)
 
+    def _completed(self) -> None:
+        self.changes += 1
+        self._listeners()
+
     async def _build(self, kind: ServerKind) -> None:
         manual = await self.load(kind)
         if manual is None:
             return
         if manual.complete:
-            self._listeners()
+            self._completed()
             return
         while not manual.build_some(SLICE):
             await asyncio.sleep(0)
-        self._listeners()
+        self._completed()
         entries: dict[str, Any] = {}
         for count, entry in enumerate(manual.entries()):
             entries[entry.name] = entry_to_dict(entry)
