@@ -76,7 +76,7 @@ class SchemaAssist:
 
     def deprecated(self, request: Request) -> str | None:
         """The warning for what *request* uses that is deprecated (one
-        line, with the manual's hint when the manual is at hand), or None."""
+        line, with the manual's hint when the manual is loaded), or None."""
         from qmpsh.schema.deprecation import deprecated_uses, deprecation_warning
 
         schema = self.service.schema
@@ -87,6 +87,30 @@ class SchemaAssist:
         if self.manuals is not None:
             manual = self.manuals.manual(server_kind(schema.commands, False))
         return deprecation_warning(request.message, uses, manual)
+
+    def to_load(self, request: Request) -> bool:
+        """Whether `deprecated` could say more of *request* once what is
+        loading has loaded (the schema; the manual, for a hint)."""
+        from qmpsh.schema.deprecation import deprecated_uses
+
+        schema = self.service.schema
+        if schema is None:
+            return self.service.state == "loading"
+        kind = server_kind(schema.commands, False)
+        manuals = self.manuals
+        return (
+            manuals is not None
+            and manuals.manual(kind) is None
+            and manuals.error(kind) is None
+            and bool(deprecated_uses(request.message, schema))
+        )
+
+    async def load_for(self, request: Request) -> None:
+        """Load what `to_load` says is missing."""
+        schema = await self.service.load()
+        kind = server_kind(schema.commands, False) if schema is not None else None
+        if kind is not None and self.manuals is not None:
+            await self.manuals.load(kind)
 
     def manual(self) -> Manual | None:
         """The manual of the server once complete, else None; asked for

@@ -117,9 +117,9 @@ class ManualService:
         manual = self.manual(kind)
         return manual if manual is not None and manual.complete else None
 
-    def error(self, kind: ServerKind) -> ManualError | None:
+    def error(self, kind: ServerKind | None) -> ManualError | None:
         """Why there is no manual of *kind*, once that is known."""
-        return self._errors.get(kind)
+        return self._errors.get(kind) if kind is not None else None
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call *listener* when a manual becomes complete."""
