@@ -37,6 +37,7 @@ from prompt_toolkit.document import Document  # noqa: E402
 from qmpsh.builtins import registry as builtins  # noqa: E402
 from qmpsh.lang.unparse import to_shorthand  # noqa: E402
 from qmpsh.schema.cache import SchemaCache  # noqa: E402
+from qmpsh.schema.manual.view import Manual  # noqa: E402
 from qmpsh.shell.completion import QmpCompleter  # noqa: E402
 from qmpsh.shell.live_values import LiveValues  # noqa: E402
 from tests import corpus, schemas  # noqa: E402
@@ -55,14 +56,19 @@ async def _no_server(message: dict[str, object]) -> dict[str, object]:
     return {"return": []}
 
 
-def completion_times(rounds: int) -> tuple[list[float], int]:
+def completion_times(
+    rounds: int, manual: Manual | None = None
+) -> tuple[list[float], int]:
     """Seconds per completion at every cursor position of every corpus
-    request in shorthand, sorted; and the number of requests."""
+    request in shorthand, sorted; and the number of requests.  With
+    *manual* (complete), the menu's meta text has its words (bench/manual.py)."""
     schema = schemas.system()
     live = LiveValues(_no_server, ttl=1e9)
     live.put(("block",), [(f"node{i}", "qcow2") for i in range(50)])
     live.put(("jobs",), [("job0", "stream running")])
-    completer = QmpCompleter(lambda: schema, live=live, builtins=builtins.load_all())
+    completer = QmpCompleter(
+        lambda: schema, live=live, builtins=builtins.load_all(), manual=lambda: manual
+    )
     texts = [to_shorthand(r) for r in corpus.requests()]
     event = CompleteEvent(completion_requested=True)
     times: list[float] = []
