@@ -88,8 +88,12 @@ class Manual:
 
     @classmethod
     def from_index(cls, index: EntryIndex, source: str = "") -> Manual:
-        first = min((start for start, _ in index.spans.values()), default=0)
-        prefix = index.text[:first] if first else index.text[:20000]
+        text = index.text
+        first = min((start for start, _ in index.spans.values()), default=len(text))
+        # the .TH line and the NAME section are what tell (not the contents)
+        name = text.find("\n.SH NAME", 0, first)
+        stop = text.find("\n.S", name + 9, first) if name != -1 else -1
+        prefix = text[: stop if stop != -1 else min(first, 20000)]
         kind, version, title = page_info(read_roff(prefix), index.page_name)
         manual = cls(
             kind=kind,
