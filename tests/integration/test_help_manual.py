@@ -19,6 +19,7 @@ from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.signature import fragments, signature
 from qmpsh.shell.completion import QmpCompleter
 from tests import manpages, schemas
+from tests.blockchain import StorageDaemon
 from tests.procs import GuestAgent, Qemu, qmpsh
 
 
@@ -250,3 +251,17 @@ def test_batch_warns_with_v_only(qemu: Qemu) -> None:
     # -v alone: the schema cached by the run before (no request is sent for it)
     again = qmpsh("-v", "-c", line, sock)
     assert "qmpsh: -c:1: warning: block-commit: top is deprecated" in again.stderr
+
+
+def test_the_storage_daemon_gets_its_own_page(qsd: StorageDaemon) -> None:
+    manpages.need_page("storage-daemon")
+    done = qmpsh(
+        "-c", "help block-export-add", "-c", "help BLOCK_JOB_COMPLETED", str(qsd.sock)
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "block-export-add: command"
+    assert "undocumented here" not in done.stdout
+    assert any(re.fullmatch(r"  since: \d+\.\d+", line) for line in lines)
+    error = lines.index("    error   str, optional")
+    assert lines[error + 1].startswith("      ")  # what it means, from the page

@@ -3,7 +3,8 @@
 ``unescape`` turns one line of roff text into plain Unicode text: named glyphs
 (``\\(aq``, ``\\[em]``, ``\\[u2014]``) become characters, font changes
 (``\\fB``, ``\\f[I]``, ``\\fP``) are dropped, and drawing, size, colour,
-register and motion escapes are removed.  Unknown glyph names become ``?`` and
+register and motion escapes are removed.  Unknown glyph names (and numbered
+glyphs that are control characters) become ``?`` and
 unknown one-character escapes stand for the character itself, so no input
 raises.
 """
@@ -11,6 +12,7 @@ raises.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 # fmt: off
@@ -106,9 +108,11 @@ def glyph(name: str) -> str:
     if found:
         base = 10 if name.startswith("char") else 16
         try:
-            return chr(int(found.group(1), base))
+            char = chr(int(found.group(1), base))
         except (ValueError, OverflowError):
             return "?"
+        # a control character would drive the terminal that shows the text
+        return "?" if unicodedata.category(char) in ("Cc", "Cs") else char
     return "?"
 
 

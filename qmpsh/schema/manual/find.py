@@ -6,7 +6,7 @@ as in ``MANPATH=/opt/man:``, stands for the usual directories), else the
 usual directories; and only when that finds nothing, ``man -w`` when the
 program exists (never required).  `read_page` reads plain, gzip, bzip2 and
 xz/lzma files with the standard library, by magic number, within a size
-limit.  Every failure is a `ManualError`: one line naming the file or the
+limit, with control characters made visible (`VISIBLE`).  Every failure is a `ManualError`: one line naming the file or the
 page, what is wrong with it, and the Debian package that ships the page.
 """
 
@@ -191,4 +191,13 @@ def read_page(path: Path, kind: ServerKind = "unknown") -> str:
         raise ManualError(kind, problem, path)
     if b"\x00" in data[:4096]:
         raise ManualError(kind, "binary data, not a man page", path)
-    return data.decode("utf-8", errors="replace")
+    return data.decode("utf-8", errors="replace").translate(VISIBLE)
+
+
+#: control characters (an escape sequence would drive the terminal that
+#: shows the text) in caret notation, ``^[`` for ESC; tabs and line ends kept
+VISIBLE = {
+    code: f"^{chr(code ^ 0x40)}" if code < 0x80 else "\ufffd"
+    for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    if code not in (0x09, 0x0A, 0x0D)
+}

@@ -132,3 +132,14 @@ def test_a_file_given(tmp_path: Path) -> None:
     )
     page = write(tmp_path, "x.7", b".TH X")
     assert locate("qemu", path=page) == page
+
+
+def test_control_characters_are_shown_not_sent(tmp_path: Path) -> None:
+    """A page could hold an escape sequence; the terminal must not get it."""
+    path = write(tmp_path, "evil.7", b"text \x1b]0;owned\x07 \x9b2J \xc2\x9b done\n")
+    text = read_page(path)
+    assert text == "text ^[]0;owned^G \ufffd2J \ufffd done\n"
+    assert "\x1b" not in read_page(path) and "\x9b" not in text
+    from qmpsh.schema.manual.escapes import unescape
+
+    assert unescape(r"a\[u001B]b\N'27'c\[u00E9]") == "a?b?c\u00e9"
