@@ -30,6 +30,8 @@ _WHEN = re.compile(r'^(?P<tag>[\w-]+) is "(?P<case>[^"]*)"')
 _ARRAY = re.compile(r"^(?:array of |list of |\[)+")
 _NAME = re.compile(r"^[A-Za-z][\w-]*$")
 _IDENTIFIER = re.compile(r"\b[A-Z][A-Za-z0-9]+\b")
+#: what `Manual.memo` holds at most (a union's members per tag value typed)
+MEMO_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,8 @@ def members_of(manual: Manual, name: str, value: Any) -> Mapping[str, Doc]:
     key = ("members", name, _cases(_tags(manual, name), value))
     found: Mapping[str, Doc] | None = manual.memo.get(key)
     if found is None:
+        if len(manual.memo) > MEMO_LIMIT:  # every tag value typed: bounded
+            manual.memo.clear()
         out: dict[str, Doc] = {}
         _collect(manual, name, value, out, frozenset())
         found = manual.memo[key] = out
