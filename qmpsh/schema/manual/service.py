@@ -187,8 +187,10 @@ class ManualService:
             entries[entry.name] = entry_to_dict(entry)
             if count % 32 == 31:
                 await asyncio.sleep(0)
-        data = manual.to_cache(entries)
-        await asyncio.to_thread(self.cache.store, Path(manual.source), data)
+        page = Path(manual.source)
+        await asyncio.to_thread(
+            lambda: self.cache.store(page, manual.to_cache(entries))
+        )
 
 
 def server_version(greeting: Mapping[str, Any] | None, agent_version: str = "") -> str:

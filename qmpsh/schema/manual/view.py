@@ -7,8 +7,8 @@ A `Manual` comes from one of three places, and answers the same way:
   its slice of the page the first time it is asked for (``help`` without a
   cache: a fraction of a millisecond per entry instead of the whole page's
   parse); `Manual.build_some` parses the rest a time slice at a time;
-- the disk cache (`Manual.from_cache`): the JSON of every entry, turned
-  into an `Entry` when first asked for.
+- the disk cache (`Manual.from_cache`): the JSON text of every entry,
+  decoded into an `Entry` when first asked for.
 
 `complete` says every entry is at hand without parsing roff: what the
 completion menu and the signature line wait for, since they run on every
@@ -17,6 +17,7 @@ keystroke.  Pure, no I/O; used from the event loop's thread only.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -37,7 +38,7 @@ from qmpsh.schema.manual.parse import page_info
 from qmpsh.schema.manual.roff import read_roff
 
 #: the layout of `Manual.to_cache`; another number is not read
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class Manual:
@@ -112,8 +113,8 @@ class Manual:
         try:
             if data.get("format") != CACHE_FORMAT:
                 return None
-            raw: dict[str, Any] = dict(data["entries"])
-            kinds = {str(n): entry_kind(str(e["kind"])) for n, e in raw.items()}
+            raw: dict[str, str] = dict(data["entries"])
+            kinds = {str(n): entry_kind(str(k)) for n, k in dict(data["kinds"]).items()}
             kind: ServerKind = "unknown"
             if data["kind"] in SERVER_KINDS:
                 kind = data["kind"]
@@ -123,8 +124,8 @@ class Manual:
 
         def build(name: str) -> Entry | None:
             try:
-                return entry_from_dict(raw[name])
-            except (KeyError, TypeError, ValueError):
+                return entry_from_dict(json.loads(raw[name]))
+            except (KeyError, TypeError, ValueError, RecursionError):
                 return None
 
         return cls(
@@ -138,8 +139,10 @@ class Manual:
         )
 
     def to_cache(self, entries: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Everything as JSON-compatible data; *entries*: the entries in that
-        form already (see `entry_to_dict`), else they are made (and parsed)."""
+        """Everything as JSON-compatible data; *entries*: the entries in
+        `entry_to_dict` form already, else they are made (and parsed).  Each
+        entry is kept as JSON text, decoded when asked for: loading the file
+        then takes a third of the time."""
         if entries is None:
             entries = {entry.name: entry_to_dict(entry) for entry in self.entries()}
         return {
@@ -147,7 +150,11 @@ class Manual:
             "kind": self.kind,
             "version": self.version,
             "title": self.title,
-            "entries": dict(entries),
+            "kinds": {name: entry["kind"] for name, entry in entries.items()},
+            "entries": {
+                name: json.dumps(entry, separators=(",", ":"))
+                for name, entry in entries.items()
+            },
         }
 
     # -- what callers use ------------------------------------------------

@@ -108,7 +108,12 @@ def test_manual_from_index_cache_and_reference_agree() -> None:
     assert cached.names("enum") == ["WidgetSpeed", "WidgetKind"]
     assert Manual.from_cache({"format": 0}) is None
     assert Manual.from_cache(["not", "a", "cache"]) is None
-    assert Manual.from_cache({"format": 1, "kind": "qemu", "entries": 3}) is None
+    assert Manual.from_cache({"format": 2, "kind": "qemu", "kinds": 3}) is None
+    broken = json.loads(json.dumps(lazy.to_cache()))
+    broken["entries"]["WidgetKind"] = '{"name": "WidgetKind"'
+    damaged = Manual.from_cache(broken)
+    assert damaged is not None and damaged.get("WidgetKind") is None
+    assert damaged.get("WidgetSpeed") == lazy.get("WidgetSpeed")
 
 
 def test_example_messages_that_are_not_json() -> None:
