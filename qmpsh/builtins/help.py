@@ -34,6 +34,7 @@ def _width(ctx: Context) -> int:
     "help",
     "list commands, or describe a command, event, type or built-in",
     USAGE,
+    options=("--json",),
     offline=True,
 )
 async def help_cmd(ctx: Context, text: str) -> int:

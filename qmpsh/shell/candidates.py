@@ -116,7 +116,7 @@ def candidates(
     if isinstance(where, ActionName):
         return _actions(where, schema)
     if isinstance(where, BuiltinArg):
-        return _builtin_args(where, schema, builtins or {}, live)
+        return _builtin_args(where, schema, builtins or {}, live, manual)
     if schema is None:
         return []
     if isinstance(where, ArgKey):
@@ -214,6 +214,7 @@ def _builtin_args(
     schema: Schema | None,
     builtins: Mapping[str, Builtin],
     live: LiveLookup = no_live_values,
+    manual: Manual | None = None,
 ) -> list[Candidate]:
     table: dict[str, str] = {}
     name, words, prefix = where.name, where.words, where.prefix
@@ -230,6 +231,11 @@ def _builtin_args(
             table.update(dict.fromkeys(sorted(schema.events), "event"))
         table.update(dict.fromkeys(sorted(builtins), "built-in"))
         table.update(dict(HELP_TOPICS))
+        if manual is not None and prefix[:1].isupper():  # BlockdevOptions
+            for type_name in manual.names():
+                kind = manual.kind_of(type_name)
+                if kind not in ("command", "event"):
+                    table.setdefault(type_name, f"{kind} (the manual's)")
     events = (name == "wait" and not positional and not after_option) or (
         name == "filter" and (words[-1:] == ("--exclude-event",) or not after_option)
     )

@@ -208,6 +208,10 @@ def test_completion_meta_and_signature_words(manual: Manual) -> None:
     assert meta("drive-back")["drive-backup"] == (
         "deprecated: Use blockdev-backup instead"
     )
+    # help's words: the manual's type names too (typed with a capital)
+    assert meta("help MirrorSy")["MirrorSyncMode"] == "enum (the manual's)"
+    assert "BlockdevOptions" not in meta("help block")
+    assert meta("help block-commit --j") == {"--json": "option"}
 
     sig = signature(schema, "block-commit device=d0 top-node=", MODULES, manual)
     assert sig is not None and sig.doc.startswith("top-node: The node name of the")
