@@ -15,10 +15,6 @@ from tests.terminal.tmux import WIDTH, Screen
 PROMPT = "(qemu 7.2 none-machine)"
 
 
-def rows(screen: Screen) -> list[str]:
-    return screen.lines()
-
-
 def test_signature_and_menu_in_the_manuals_words(screen: Screen, qemu: Qemu) -> None:
     manpages.need_page("qemu")
     screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
