@@ -37,6 +37,7 @@ from prompt_toolkit.document import Document  # noqa: E402
 from qmpsh.builtins import registry as builtins  # noqa: E402
 from qmpsh.lang.unparse import to_shorthand  # noqa: E402
 from qmpsh.schema.cache import SchemaCache  # noqa: E402
+from qmpsh.schema.manual.view import Manual  # noqa: E402
 from qmpsh.shell.completion import QmpCompleter  # noqa: E402
 from qmpsh.shell.live_values import LiveValues  # noqa: E402
 from tests import corpus, schemas  # noqa: E402
@@ -55,27 +56,43 @@ async def _no_server(message: dict[str, object]) -> dict[str, object]:
     return {"return": []}
 
 
-def completion_times(rounds: int) -> tuple[list[float], int]:
-    """Seconds per completion at every cursor position of every corpus
-    request in shorthand, sorted; and the number of requests."""
+def make_completer(manual: Manual | None = None) -> QmpCompleter:
+    """The completer over the captured schema, with live values at hand;
+    with *manual* (complete), the menu's meta text has its words."""
     schema = schemas.system()
     live = LiveValues(_no_server, ttl=1e9)
     live.put(("block",), [(f"node{i}", "qcow2") for i in range(50)])
     live.put(("jobs",), [("job0", "stream running")])
-    completer = QmpCompleter(lambda: schema, live=live, builtins=builtins.load_all())
+    return QmpCompleter(
+        lambda: schema, live=live, builtins=builtins.load_all(), manual=lambda: manual
+    )
+
+
+def documents() -> tuple[list[Document], int]:
+    """Every cursor position of every corpus request in shorthand; the
+    number of requests."""
     texts = [to_shorthand(r) for r in corpus.requests()]
+    return [Document(t, c) for t in texts for c in range(len(t) + 1)], len(texts)
+
+
+def completion_times(
+    rounds: int, manual: Manual | None = None
+) -> tuple[list[float], int]:
+    """Seconds per completion at every cursor position of every corpus
+    request in shorthand, sorted; and the number of requests.  With
+    *manual*, as `make_completer` has it (bench/manual.py)."""
+    completer = make_completer(manual)
+    docs, requests = documents()
     event = CompleteEvent(completion_requested=True)
     times: list[float] = []
     for _ in range(rounds):
-        for text in texts:
-            for cursor in range(len(text) + 1):
-                document = Document(text, cursor)
-                start = time.perf_counter()
-                for _item in completer.get_completions(document, event):
-                    pass
-                times.append(time.perf_counter() - start)
+        for document in docs:
+            start = time.perf_counter()
+            for _item in completer.get_completions(document, event):
+                pass
+            times.append(time.perf_counter() - start)
     times.sort()
-    return times, len(texts)
+    return times, requests
 
 
 def bench_completion(rounds: int) -> None:

@@ -5,7 +5,7 @@ Run by hand (not part of the test suite's pass/fail)::
 
     .venv/bin/python bench/run.py            # every case, 5 runs each
     .venv/bin/python bench/run.py --quick    # tiny sizes, 1 run (a smoke test)
-    .venv/bin/python bench/run.py --only throughput startup
+    .venv/bin/python bench/run.py --only throughput startup manual
 
 The script starts its own QEMU (``qemu-system-x86_64 -M none``) and measures
 each tool in the same run, so the ratios hold even when the machine is busy
@@ -526,6 +526,34 @@ def case_completion() -> list[Row]:
     return [comp, cache]
 
 
+def case_manual(runs: int) -> list[Row]:
+    """QEMU's manual: the first ``help CMD`` (page read, entries parsed as
+    shown) and one from the disk cache, over the schema-only help of the
+    same process; completion with the manual's words in the menu."""
+    from bench.manual import completion_with_manual, help_times, p99
+    from qmpsh.schema.manual.find import ManualError
+
+    try:
+        helps = help_times(runs)
+    except ManualError as error:
+        row = Row("help with the manual", "s")
+        row.note = f"not measured: {error.message}"
+        return [row]
+    first = Row("help block-commit: first, the manual read (added)", "s")
+    first.targets = [("abs", 0.3)]
+    first.values["qmpsh"] = [helps["page"] - helps["schema"]]
+    first.note = f"schema alone {helps['schema'] * 1000:.1f} ms"
+    cached = Row("help block-commit: the manual from the cache (added)", "s")
+    cached.values["qmpsh"] = [helps["cache"] - helps["schema"]]
+    without, words = completion_with_manual(1)
+    comp = Row("completion p99 with the manual's words", "s", targets=[("abs", 0.005)])
+    comp.values["qmpsh"] = [p99(words)]
+    comp.note = (
+        f"without: {p99(without) * 1000:.2f} ms, ratio {p99(words) / p99(without):.2f}"
+    )
+    return [first, cached, comp]
+
+
 CASES: dict[str, Callable[..., Row | list[Row]]] = {}
 
 
@@ -562,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.extend(case_typing(tmp, 20_000 if args.quick else 200_000))
             if not wanted or "completion" in wanted:
                 rows.extend(case_completion())
+            if not wanted or "manual" in wanted:
+                rows.extend(case_manual(runs))
 
         finally:
             q.stop()

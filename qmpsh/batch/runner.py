@@ -100,6 +100,8 @@ class BatchRunner:
         self.check: Callable[[Request], str | None] | None = None
         #: why a line that does not parse names no known command (--validate)
         self.unknown: Callable[[str], str | None] | None = None
+        #: with -v: the warning for a request that uses something deprecated
+        self.deprecations: Callable[[Request], str | None] | None = None
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -319,6 +321,11 @@ class BatchRunner:
         that one that never gets an answer is shown too.  Flushed when its
         reply is still to come."""
         self._print(render_json(sent.request.message, self.settings.pretty))
+        warning = self.deprecations(sent.request) if self.deprecations else None
+        if warning is not None:
+            self._flush()
+            self.err.write(f"qmpsh: {sent.line.where}: {warning}\n")
+            self.err.flush()
         if not sent.reply.done():
             self._flush()
 

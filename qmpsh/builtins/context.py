@@ -11,8 +11,9 @@ for through its checks.  What the session says unasked (a warning, HMP
 mode's CPU gone after a reconnection) goes to the front end of the moment.
 
 Nothing in here is untyped: a service the session keeps (the schema, the
-job tracker, the HMP shell) has its own field, made on first use by an
-accessor (`Context.schema_service`, `Context.job_tracker`,
+job tracker, the HMP shell, the manual) has its own field, made on first
+use by an accessor (`Context.schema_service`, `Context.manual_service`,
+`Context.job_tracker`,
 `qmpsh.builtins.hmp.shell_for`).
 """
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from qmpsh.core.eventfilter import EventFilter
     from qmpsh.core.settings import Settings
     from qmpsh.jobs.tracker import JobTracker
+    from qmpsh.schema.manual.service import ManualService
     from qmpsh.schema.service import SchemaService
     from qmpsh.wire.connection import Connection
     from qmpsh.wire.eventlog import EventLog
@@ -80,6 +82,9 @@ class SessionState:
         #: the server's schema, loaded once per connection; see
         #: `Context.schema_service`, which makes it
         self.schema_service: SchemaService | None = None
+        #: QEMU's QMP reference manual, for help and completion; see
+        #: `Context.manual_service`, which makes it
+        self.manual_service: ManualService | None = None
         #: the block jobs, followed on the connection; see
         #: `Context.job_tracker`, which makes it
         self.job_tracker: JobTracker | None = None
@@ -174,6 +179,17 @@ class Context:
             from qmpsh.schema.service import SchemaService
 
             service = self.session.schema_service = SchemaService(self.conn)
+        return service
+
+    def manual_service(self) -> ManualService:
+        """The session's `ManualService` (made on first use, reading the page
+        ``--qmp-ref`` names, else the installed QEMU's)."""
+        service = self.session.manual_service
+        if service is None:
+            from qmpsh.schema.manual.service import ManualService
+
+            service = ManualService(self.settings.qmp_ref or None)
+            self.session.manual_service = service
         return service
 
     def job_tracker(self) -> JobTracker:

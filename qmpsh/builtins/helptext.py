@@ -1,18 +1,31 @@
 """Help text from the schema: the command list, and one command or event.
 
 Pure: lines of text from a `Schema` and the built-in registry; the ``help``
-built-in (`qmpsh.builtins.help`) prints them.
+built-in (`qmpsh.builtins.help`) prints them.  Given a `Scope` of QEMU's
+manual, each member of the tree also gets the manual's text
+(`qmpsh.builtins.helpdocs` renders it), and one the manual lacks is marked
+"undocumented here".
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qmpsh.builtins import helpdocs
 from qmpsh.builtins.registry import Builtin
 from qmpsh.schema.agent import AgentCommand
+from qmpsh.schema.manual.model import Entry
+from qmpsh.schema.manual.scope import (
+    NOWHERE,
+    Doc,
+    Scope,
+    deprecation_hint,
+    entry_scope,
+    returns_scope,
+)
+from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Alternate, Array, Enum, Member, Object, Schema, Type
 
 #: (group title, words that put a command in it): the first match wins
@@ -169,16 +182,28 @@ class _Tree:
         self.command = command
         self.depth = depth
         self.lines: list[str] = []
+        #: the manual's texts of the values of the enum about to be shown,
+        #: and its name there
+        self.values: Mapping[str, Doc] = {}
+        self.enum_name: str | None = None
 
     def object(
-        self, obj: Object, value: Any, indent: str, path: str, stack: tuple[str, ...]
+        self,
+        obj: Object,
+        value: Any,
+        indent: str,
+        path: str,
+        stack: tuple[str, ...],
+        scope: Scope = NOWHERE,
     ) -> None:
         schema = self.schema
         members = schema.members(obj, value)
         pad = max((len(m.name) for m in members), default=0) + 2
+        scope = scope.at(value)
         for member in members:
             sub = value.get(member.name) if isinstance(value, Mapping) else None
-            self.member(member, sub, indent, pad, f"{path}{member.name}", stack)
+            where = f"{path}{member.name}"
+            self.member(member, sub, indent, pad, where, stack, scope)
         if obj.tag is not None and schema.variant(obj, value) is None:
             if self.command and "[" not in path:
                 how = f": help {self.command} {path}{obj.tag}=VALUE"
@@ -194,13 +219,23 @@ class _Tree:
         pad: int,
         path: str,
         stack: tuple[str, ...],
+        scope: Scope = NOWHERE,
     ) -> None:
         schema = self.schema
         typ = schema.type(member.type)
-        self.lines.append(
-            f"{indent}{member.name.ljust(pad)}{member_line(schema, member)}"
-        )
-        self.details(typ, value, indent + "  ", path, stack)
+        doc = scope.member(member.name)
+        line = member_line(schema, member)
+        if doc is None and scope.documented:
+            line += ", undocumented here"
+        self.lines.append(f"{indent}{member.name.ljust(pad)}{line}")
+        if doc is not None:
+            deprecated = "deprecated" in member.features
+            self.lines += helpdocs.member_words(
+                doc, scope.manual, self.width, indent + "  ", deprecated
+            )
+        below = scope.child(member.name, value)
+        self.enum_name, self.values = scope.values(member.name)
+        self.details(typ, value, indent + "  ", path, stack, below)
 
     def details(
         self,
@@ -209,6 +244,7 @@ class _Tree:
         indent: str,
         path: str,
         stack: tuple[str, ...],
+        scope: Scope = NOWHERE,
     ) -> None:
         schema = self.schema
         if isinstance(typ, Enum):
@@ -217,23 +253,32 @@ class _Tree:
             element = schema.type(typ.element)
             if isinstance(element, Object | Enum):
                 first = value[0] if isinstance(value, list) and value else None
-                self.details(element, first, indent, f"{path}[0].", stack)
+                where = f"{path}[0]."
+                self.details(element, first, indent, where, stack, scope.at(first))
         elif isinstance(typ, Alternate):
             for name in typ.members:
                 member = schema.type(name)
                 if isinstance(member, Enum):
                     self.enum(member, indent)
                 elif isinstance(member, Object) and isinstance(value, Mapping):
-                    self.details(member, value, indent, path, stack)
+                    self.details(member, value, indent, path, stack, scope)
         elif isinstance(typ, Object):
             given = isinstance(value, Mapping) and bool(value)
             if not given and (len(stack) >= self.depth or typ.name in stack):
                 self.lines.append(f"{indent}...")
                 return
             dotted = path if path.endswith(".") or not path else f"{path}."
-            self.object(typ, value, indent, dotted, (*stack, typ.name))
+            self.object(typ, value, indent, dotted, (*stack, typ.name), scope)
 
     def enum(self, typ: Enum, indent: str) -> None:
+        """The values, each with its text when the manual has them (and the
+        enum is small), else on wrapped lines."""
+        docs, self.values = self.values, {}
+        if docs and len(typ.values) <= helpdocs.LISTED_VALUES:
+            self.lines += helpdocs.value_lines(
+                typ.values, docs, typ.deprecated, self.width, indent
+            )
+            return
         values = [v + ("*" if v in typ.deprecated else "") for v in typ.values]
         self.lines += textwrap.wrap(
             " | ".join(values),
@@ -242,133 +287,101 @@ class _Tree:
             subsequent_indent=f"{indent}        ",
             break_on_hyphens=False,
         )
+        if docs and self.enum_name:
+            self.lines.append(f"{indent}(help {self.enum_name} says what each means)")
 
 
-def _flags_line(features: Sequence[str]) -> list[str]:
+def _flags_line(features: Sequence[str], hint: str = "", width: int = 80) -> list[str]:
+    """``deprecated``, ``unstable``; with *hint*, what the manual says to use
+    instead of what is deprecated."""
     shown = [f for f in features if f in ("deprecated", "unstable")]
+    if hint and "deprecated" in shown:
+        text = ", ".join(shown) + f": {hint}"
+        return textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="    ")
     return [f"  {', '.join(shown)}"] if shown else []
 
 
+def _head(
+    name: str, what: str, features: Sequence[str], manual: Manual | None, width: int
+) -> tuple[list[str], Entry | None]:
+    """The first lines of ``help CMD`` or ``help EVENT``: the name, its
+    flags, then the manual's description (or that it has none)."""
+    entry = manual.get(name) if manual is not None else None
+    hint = deprecation_hint(manual, name) if entry is not None else ""
+    lines = [f"{name}: {what}", *_flags_line(features, hint, width)]
+    if entry is not None:
+        lines += helpdocs.intro(entry, width)
+    elif manual is not None:
+        lines.append(f"  undocumented here: the manual has no {what} {name}")
+    return lines, entry
+
+
 def command_help(
-    schema: Schema, name: str, values: Mapping[str, Any] | None = None, width: int = 80
+    schema: Schema,
+    name: str,
+    values: Mapping[str, Any] | None = None,
+    width: int = 80,
+    manual: Manual | None = None,
+    as_json: bool = False,
 ) -> list[str]:
-    """``help CMD``: arguments as a tree, return type, out-of-band support."""
+    """``help CMD``: arguments as a tree, return type, out-of-band support;
+    with *manual*, its description, texts, notes and examples."""
     command = schema.commands[name]
-    lines = [f"{name}: command", *_flags_line(command.features)]
+    lines, entry = _head(name, "command", command.features, manual, width)
     tree = _Tree(schema, width, name)
     args = schema.type(command.arg_type)
     if isinstance(args, Object) and (args.members or args.tag):
         lines.append("  arguments:")
-        tree.object(args, values or {}, "    ", "", (args.name,))
+        scope = entry_scope(manual, name) if entry is not None else NOWHERE
+        tree.object(args, values or {}, "    ", "", (args.name,), scope)
         lines += tree.lines
     else:
         lines.append("  arguments: none")
-    lines += _returns(schema, command.ret_type, width)
+    lines += _returns(schema, command.ret_type, width, entry, manual)
     lines.append(f"  out-of-band: {'yes' if command.allow_oob else 'no'}")
+    if entry is not None:
+        lines += helpdocs.outro(entry, width, as_json)
     return lines
 
 
-def _returns(schema: Schema, ret: str, width: int) -> list[str]:
+def _returns(
+    schema: Schema,
+    ret: str,
+    width: int,
+    entry: Entry | None = None,
+    manual: Manual | None = None,
+) -> list[str]:
     typ = schema.type(ret)
+    said = helpdocs.returns_text(entry, width) if entry is not None else []
     if isinstance(typ, Object) and not typ.members and typ.tag is None:
-        return ["  returns: nothing ({})"]
-    lines = [f"  returns: {schema.describe(typ)}"]
+        return ["  returns: nothing ({})", *said]
+    lines = [f"  returns: {schema.describe(typ)}", *said]
     tree = _Tree(schema, width, depth=RETURN_DEPTH)
-    tree.details(typ, None, "    ", "", ())
+    scope = returns_scope(manual, entry) if entry is not None else NOWHERE
+    tree.details(typ, None, "    ", "", (), scope)
     return lines + tree.lines
 
 
 def event_help(
-    schema: Schema, name: str, values: Mapping[str, Any] | None = None, width: int = 80
+    schema: Schema,
+    name: str,
+    values: Mapping[str, Any] | None = None,
+    width: int = 80,
+    manual: Manual | None = None,
+    as_json: bool = False,
 ) -> list[str]:
-    """``help EVENT``: its data as a tree."""
+    """``help EVENT``: its data as a tree (with *manual*: and its texts)."""
     event = schema.events[name]
-    lines = [f"{name}: event", *_flags_line(event.features)]
+    lines, entry = _head(name, "event", event.features, manual, width)
     data = schema.type(event.arg_type)
     if isinstance(data, Object) and (data.members or data.tag):
         lines.append("  data:")
         tree = _Tree(schema, width)
-        tree.object(data, values or {}, "    ", "", (data.name,))
+        scope = entry_scope(manual, name) if entry is not None else NOWHERE
+        tree.object(data, values or {}, "    ", "", (data.name,), scope)
         lines += tree.lines
     else:
         lines.append("  data: none")
+    if entry is not None:
+        lines += helpdocs.outro(entry, width, as_json)
     return lines
-
-
-def builtin_help(item: Builtin, width: int = 80) -> list[str]:
-    """``help BUILT-IN``: the usage, the summary, then the text re-wrapped to
-    *width*, paragraph by paragraph, without its markup (see `plain`)."""
-    head = _wrap_usage(f"{item.name} {item.usage}".rstrip() + ": built-in", width)
-    lines = [*head, *_paragraph(item.summary, width)]
-    for paragraph in re.split(r"\n\s*\n", item.doc.strip()):
-        if paragraph.strip():
-            lines += ["", *_paragraph(plain(paragraph), width)]
-    if not item.batch:
-        lines.append("  (interactive only)")
-    return lines
-
-
-#: a docstring's literal: ``word``
-_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
-
-
-def plain(text: str) -> str:
-    """Docstring text as help prints it: a ``literal`` of one word as the
-    word itself, one of several words between double quotes (as qmpsh's
-    ``--help`` quotes "help CMD")."""
-
-    def unquote(match: re.Match[str]) -> str:
-        words = " ".join(match.group(1).split())
-        return f'"{words}"' if " " in words else words
-
-    return _LITERAL.sub(unquote, text)
-
-
-#: the end of a sentence at the end of a docstring's line
-_SENTENCE_END = re.compile(r"[.!?][)\"']?$")
-
-
-def _paragraph(text: str, width: int) -> list[str]:
-    """*text* (lines of a docstring) as one paragraph wrapped to *width*,
-    two spaces after a sentence as in the docstring (and ``--help``)."""
-    joined = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if joined and line:
-            end = _SENTENCE_END.search(joined) and not line[:1].islower()
-            joined += "  " if end else " "
-        joined += line
-    return textwrap.wrap(
-        joined,
-        width,
-        initial_indent="  ",
-        subsequent_indent="  ",
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-
-
-#: a space inside an innermost ``[...]`` of a usage: not a place to break
-_GROUP_SPACE = re.compile(r"\[[^\[\]]*\]")
-_KEEP = "\0"
-
-
-def _wrap_usage(line: str, width: int) -> list[str]:
-    """A usage line wrapped between its words and bracketed groups (never
-    inside ``[--top NODE]``), continued under the first argument."""
-    name = line.split(" ", 1)[0]
-    kept = _GROUP_SPACE.sub(lambda m: m.group(0).replace(" ", _KEEP), line)
-    wrapped = textwrap.wrap(
-        kept,
-        width,
-        subsequent_indent=" " * (len(name) + 1),
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return [part.replace(_KEEP, " ") for part in wrapped]
-
-
-def keys_help(rows: Iterable[tuple[str, str]]) -> list[str]:
-    rows = list(rows)
-    pad = max((len(k) for k, _ in rows), default=0) + 2
-    return [f"  {key.ljust(pad)}{what}" for key, what in rows]

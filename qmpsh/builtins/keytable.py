@@ -96,6 +96,6 @@ def describe_keys() -> list[tuple[str, str]]:
 
 def keys_text() -> str:
     """The key table as F1 and ``help keys`` print it."""
-    from qmpsh.builtins.helptext import keys_help
+    from qmpsh.builtins.helpbuiltin import keys_help
 
     return "\n".join(keys_help(describe_keys()))

@@ -243,4 +243,8 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
         from qmpsh.shell.assist import batch_checks
 
         runner.typer, runner.check, runner.unknown = await batch_checks(ctx)
+    if ctx.settings.verbose:
+        from qmpsh.shell.assist import batch_deprecations
+
+        runner.deprecations = await batch_deprecations(ctx)
     return await runner.run(chain())

@@ -45,7 +45,8 @@ class Setting(NamedTuple):
     #: the other half of a ``--x/--no-x`` pair: the option then gives True,
     #: False or nothing
     negative: str = ""
-    #: what ``{default}`` says for a default of None (``wait forever``)
+    #: what ``{default}`` says for a default of None (``wait forever``), or
+    #: of "" when given
     unset: str = ""
     #: a number's limits (*min_open*: *min* itself is refused)
     min: float | None = None
@@ -90,9 +91,9 @@ class Setting(NamedTuple):
     @property
     def shown(self) -> str:
         """The default as the help shows it: ``2`` for 2.0, *unset* for
-        None, a byte count in MiB too."""
+        None (or "" when *unset* is given), a byte count in MiB too."""
         value = self.default
-        if value is None:
+        if value is None or (value == "" and self.unset):
             return self.unset
         if isinstance(value, float):
             return f"{value:g}"

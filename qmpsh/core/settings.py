@@ -203,6 +203,13 @@ class Settings(NamedTuple):
         "In batch mode, also print each event that passes the filters as a JSON line, when it arrives.",
         flags=("--events",),
     ))
+    #: the QMP reference man page help reads; "": the installed QEMU's
+    #: (qmpsh.schema.manual.find.locate)
+    qmp_ref: str = declare("", Setting(
+        "Read help's text from FILE, a QMP reference man page (qemu-qmp-ref.7.gz, qemu-storage-daemon-qmp-ref.7.gz or qemu-ga-ref.7.gz): for a server of another version than the installed QEMU (default: {default}).",
+        flags=("--qmp-ref",), metavar="FILE", file=True, unset="the installed QEMU's page",
+        config='QMP reference man page for help; "" means the installed QEMU\'s (qemu-qmp-ref(7) and the like).',
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:

@@ -8,6 +8,12 @@ same way but differ in what they offer: ``qemu-system-x86_64`` and
 QEMU version greets differently, so its schema is fetched anew; the oldest
 files are removed beyond `KEEP`.  Files are 0600 in a 0700 directory,
 written whole (temp file + rename), so a crash never leaves half a file.
+
+`ManualCache` keeps QEMU's QMP reference manuals parsed, the same way, under
+``$XDG_CACHE_HOME/qmpsh/manual``: one file per man page file, named by a
+digest of its path, size and modification time (a new QEMU package brings a
+new page, hence a new file).  It stores and returns plain JSON data; what it
+means is `qmpsh.schema.manual.view.Manual`'s business.
 """
 
 from __future__ import annotations
@@ -91,21 +97,9 @@ class SchemaCache:
     ) -> Path | None:
         """Write a schema reply to the cache; None if the disk said no."""
         target = self.path(server, digest)
+        data = {"format": FORMAT, "greeting": greeting, "schema": entries}
         try:
-            private_dir(self.directory)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(
-                        {"format": FORMAT, "greeting": greeting, "schema": entries},
-                        handle,
-                        separators=(",", ":"),
-                    )
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _write(self.directory, target, data)
         except OSError:
             return None
         self.prune()
@@ -119,6 +113,73 @@ class SchemaCache:
         for old in files[keep:]:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+class ManualCache:
+    """Parsed manual pages as JSON, by page file."""
+
+    KEEP = 8
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory if directory is not None else cache_dir() / "manual"
+
+    def path(self, page: Path) -> Path | None:
+        """The cache file of the man page *page*; None when it cannot be
+        looked at."""
+        try:
+            info = page.stat()
+            real = os.path.realpath(page)
+        except OSError:
+            return None
+        key = _digest(f"{real}\0{info.st_size}\0{info.st_mtime_ns}")
+        return self.directory / f"{page.name.split('.', 1)[0]}-{key}.json"
+
+    def load(self, page: Path) -> Any:
+        """The data stored for *page* (its current version), or None."""
+        path = self.path(page)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # most recently used: kept longest
+        return data
+
+    def store(self, page: Path, data: Any) -> Path | None:
+        """Write *data* for *page*; None if the disk said no."""
+        target = self.path(page)
+        if target is None:
+            return None
+        try:
+            _write(self.directory, target, data)
+        except (OSError, ValueError):
+            return None
+        try:
+            files = sorted(self.directory.glob("*.json"), key=_mtime, reverse=True)
+        except OSError:
+            return target
+        for old in files[self.KEEP :]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+        return target
+
+
+def _write(directory: Path, target: Path, data: Any) -> None:
+    """*data* as JSON into *target*, whole or not at all (0600, in a 0700
+    *directory*)."""
+    private_dir(directory)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _mtime(path: Path) -> float:

@@ -80,6 +80,17 @@ class SchemaService:
         """The schema, once known to be this server's (for validation)."""
         return self._schema if self.verified else None
 
+    def cached(self) -> Schema | None:
+        """The schema cached for this server's greeting, without asking the
+        server (the most recently used file: of this QEMU build, maybe of
+        another of its targets); None without one.  Reads the disk."""
+        server = server_key(self.server.greeting)
+        for path in self.cache.candidates(server) if server is not None else ():
+            schema = self.cache.load(path)
+            if schema is not None:
+                return schema
+        return None
+
     def typer(self) -> Typer:
         """A parser typer using the schema of the moment."""
         from qmpsh.schema.typer import schema_typer

@@ -7,17 +7,30 @@ given already and which one the cursor is on.  `fragments` renders it as
 prompt_toolkit formatted text, the current argument highlighted:
 
     blockdev-add  driver=enum  [node-name=str]  [discard=enum] ...
+    driver: block driver name
+
+The second line, given QEMU's manual (`qmpsh.schema.manual`), is what it
+says of the argument the cursor is on (for a deprecated one: what to use
+instead), or of the command while its name is typed.
 
 Style classes: ``signature.command``, ``signature.argument``,
-``signature.optional``, ``signature.given``, ``signature.current``.
+``signature.optional``, ``signature.given``, ``signature.current``,
+``signature.doc``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qmpsh.lang.cursor import ArgKey, ArgValue, CommandName, dig, locate
+from qmpsh.schema.manual.scope import (
+    deprecation_hint,
+    first_sentence,
+    one_line,
+    scope_at,
+)
+from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Object, Schema
 
 
@@ -38,6 +51,9 @@ class Signature:
     #: the dotted path of the level shown ("" for the top)
     path: str
     params: tuple[Param, ...]
+    #: what the manual says of the current argument (or of the command while
+    #: its name is typed), on one line; "" without
+    doc: str = ""
 
     @property
     def current(self) -> Param | None:
@@ -45,14 +61,19 @@ class Signature:
 
 
 def signature(
-    schema: Schema, text: str, builtins: Iterable[str] = ()
+    schema: Schema,
+    text: str,
+    builtins: Iterable[str] = (),
+    manual: Manual | None = None,
 ) -> Signature | None:
-    """The signature for the text before the cursor, or None."""
+    """The signature for the text before the cursor, or None; with the
+    words of *manual* (complete: nothing is parsed here)."""
     where = locate(text, builtins)
     if isinstance(where, CommandName):
         if where.prefix not in schema.commands:
             return None
-        return _build(schema, where.prefix, where.prefix, (), {}, None)
+        sig = _build(schema, where.prefix, where.prefix, (), {}, None)
+        return _command_doc(sig, schema, manual) if sig and manual else sig
     if isinstance(where, ArgKey):
         level, name = where.parent, where.prefix
     elif isinstance(where, ArgValue):
@@ -60,7 +81,24 @@ def signature(
     else:
         return None
     shown = where.action or where.command
-    return _build(schema, where.command, shown, level, where.args, name)
+    sig = _build(schema, where.command, shown, level, where.args, name)
+    current = sig.current if sig is not None else None
+    if sig is None or current is None or manual is None:
+        return sig
+    scope = scope_at(manual, where.command, level, where.args)
+    words = one_line(scope.member(current.name), manual, current.deprecated, 200)
+    return replace(sig, doc=f"{current.name}: {words}" if words else "")
+
+
+def _command_doc(sig: Signature, schema: Schema, manual: Manual) -> Signature:
+    """*sig* with the command's first sentence (or its deprecation hint)."""
+    entry = manual.get(sig.command)
+    if entry is None:
+        return sig
+    deprecated = "deprecated" in schema.commands[sig.command].features
+    hint = deprecation_hint(manual, entry.name) if deprecated else ""
+    words = first_sentence(hint or entry.description, 200)
+    return replace(sig, doc=f"{sig.command}: {words}" if words else "")
 
 
 def _build(
@@ -115,7 +153,7 @@ def fragments(sig: Signature, width: int | None = None) -> list[tuple[str, str]]
     if width is None:
         for part in parts:
             out += [("", "  "), part]
-        return out
+        return _with_doc(out, sig.doc, width)
     room = width - len(head)
     index = next((i for i, p in enumerate(sig.params) if p.current), 0)
     lo = hi = index
@@ -137,4 +175,15 @@ def fragments(sig: Signature, width: int | None = None) -> list[tuple[str, str]]
         out += [("", "  "), part]
     if parts and hi < len(parts) - 1:
         out.append(("", "  ..."))
-    return out
+    return _with_doc(out, sig.doc, width)
+
+
+def _with_doc(
+    out: list[tuple[str, str]], doc: str, width: int | None
+) -> list[tuple[str, str]]:
+    """*out*, then the manual's line under it, cut to *width*."""
+    if not doc:
+        return out
+    if width is not None and len(doc) > width:
+        doc = doc[: max(width - 1, 0)] + "\u2026"
+    return [*out, ("", "\n"), ("class:signature.doc", doc)]

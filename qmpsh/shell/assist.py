@@ -5,10 +5,18 @@ bundles the pieces a REPL wires in: the parser typer, the completer (with
 live values) and the check before sending.  The REPL never waits for the
 schema: until it is loaded, completion offers built-ins, values keep the
 schema-less rules and nothing is checked.
+
+It also hands out QEMU's manual of the server (`SchemaAssist.manual`), for
+the completion menu's and the signature line's words, once complete: the
+first keystroke that could show them starts completing it, in the
+background (`qmpsh.schema.manual.service`); until then they say less.
+And it words the warning for a request that uses something the schema
+marks deprecated (`SchemaAssist.deprecated`, `batch_deprecations`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -16,6 +24,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import Request, Typer
+from qmpsh.schema.manual.service import ManualService, server_kind
+from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request, unknown_first_word
 from qmpsh.shell.live_values import LiveValues
@@ -31,6 +41,8 @@ class SchemaAssist:
     live: LiveValues
     #: check requests before sending them
     validating: bool = True
+    #: QEMU's manual of the server (see `manual`)
+    manuals: ManualService | None = None
 
     @classmethod
     def start(cls, ctx: Context) -> SchemaAssist:
@@ -39,7 +51,8 @@ class SchemaAssist:
         service.start()
         timeout = ctx.settings.timeout or 2.0
         live = LiveValues(lambda message: ctx.conn.execute(message, timeout))
-        assist = cls(service, live, ctx.settings.validating(ctx.interactive))
+        validating = ctx.settings.validating(ctx.interactive)
+        assist = cls(service, live, validating, ctx.manual_service())
         ctx.conn.on_state(assist.on_state)
         return assist
 
@@ -59,7 +72,60 @@ class SchemaAssist:
         """A prompt_toolkit completer (imports prompt_toolkit)."""
         from qmpsh.shell.completion import make_completer
 
-        return make_completer(self.service, self.live)
+        return make_completer(self.service, self.live, self.manual)
+
+    def deprecated(self, request: Request) -> str | None:
+        """The warning for what *request* uses that is deprecated (one
+        line, with the manual's hint when the manual is loaded), or None."""
+        from qmpsh.schema.deprecation import deprecated_uses, deprecation_warning
+
+        schema = self.service.schema
+        uses = deprecated_uses(request.message, schema) if schema is not None else []
+        if not uses or schema is None:
+            return None
+        manual = None
+        if self.manuals is not None:
+            manual = self.manuals.manual(server_kind(schema.commands, False))
+        return deprecation_warning(request.message, uses, manual)
+
+    def to_load(self, request: Request) -> bool:
+        """Whether `deprecated` could say more of *request* once what is
+        loading has loaded (the schema; the manual, for a hint)."""
+        from qmpsh.schema.deprecation import deprecated_uses
+
+        schema = self.service.schema
+        if schema is None:
+            return self.service.state == "loading"
+        kind = server_kind(schema.commands, False)
+        manuals = self.manuals
+        return (
+            manuals is not None
+            and manuals.manual(kind) is None
+            and manuals.error(kind) is None
+            and bool(deprecated_uses(request.message, schema))
+        )
+
+    async def load_for(self, request: Request) -> None:
+        """Load what `to_load` says is missing."""
+        schema = await self.service.load()
+        kind = server_kind(schema.commands, False) if schema is not None else None
+        if kind is not None and self.manuals is not None:
+            await self.manuals.load(kind)
+
+    def manual(self) -> Manual | None:
+        """The manual of the server once complete, else None; asked for
+        before, it starts completing in the background (once)."""
+        manuals = self.manuals
+        service = self.service
+        if manuals is None:
+            return None
+        schema = service.schema
+        commands = schema.commands if schema is not None else None
+        kind = server_kind(commands, bool(service.agent_commands))
+        found = manuals.complete(kind)
+        if found is None and kind is not None:
+            manuals.start(kind)
+        return found
 
     def check(self, request: Request) -> str | None:
         """Why *request* should not go (one line), or None to send it: a
@@ -136,3 +202,30 @@ async def batch_checks(ctx: Context) -> BatchChecks:
         return None if name is None else check(Request({"execute": name}))
 
     return BatchChecks(None if schema is None else service.typer(), check, unknown)
+
+
+async def batch_deprecations(ctx: Context) -> Callable[[Request], str | None] | None:
+    """For ``-v`` in batch mode: the warning for a request that uses
+    something deprecated, or None.  The schema is the one ``--validate``
+    loaded, else the one cached for this server (no request is sent for
+    it); without either, nothing is said.  The manual, for the hint, is
+    read when first needed."""
+    service = ctx.schema_service()
+    schema = service.verified_schema()
+    if schema is None:
+        schema = await asyncio.to_thread(service.cached)
+    if schema is None:
+        return None
+    from qmpsh.schema.deprecation import deprecated_uses, deprecation_warning
+
+    found = schema
+    manuals = ctx.manual_service()
+    kind = server_kind(found.commands, False)
+
+    def check(request: Request) -> str | None:
+        uses = deprecated_uses(request.message, found)
+        if not uses or kind is None:
+            return None
+        return deprecation_warning(request.message, uses, manuals.open(kind))
+
+    return check

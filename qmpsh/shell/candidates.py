@@ -7,7 +7,11 @@ its ``Completion`` objects).
 
 Deprecated and unstable commands, members and enum values say so in their
 meta text and carry the style classes ``completion.deprecated`` or
-``completion.unstable``.
+``completion.unstable``.  Given QEMU's manual (complete: no roff is parsed
+on a keystroke), the meta text also says what the manual says, in one line
+(`qmpsh.schema.manual.scope.one_line`): a command's first sentence, an
+argument's after its type, an enum value's; for what is deprecated, what
+to use instead.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ from qmpsh.lang.cursor import (
     dig,
 )
 from qmpsh.lang.tokens import TRANSACTION_CLOSE, TRANSACTION_OPEN, is_bare
+from qmpsh.schema.manual.scope import (
+    NOWHERE,
+    Doc,
+    deprecation_hint,
+    first_sentence,
+    one_line,
+    scope_at,
+)
+from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Alternate, Enum, Object, Schema
 from qmpsh.schema.model import Builtin as BuiltinType
 from qmpsh.shell.completion_values import (
@@ -92,21 +105,40 @@ def candidates(
     builtins: Mapping[str, Builtin] | None = None,
     extra_commands: Iterable[Value] = (),
     live: LiveLookup = no_live_values,
+    manual: Manual | None = None,
 ) -> list[Candidate]:
-    """What may be typed at *where*."""
+    """What may be typed at *where* (with the words of *manual*)."""
     if isinstance(where, CommandName):
-        return _commands(where.prefix, schema, builtins or {}, extra_commands)
+        found = _commands(where.prefix, schema, builtins or {}, extra_commands)
+        return _described(found, manual) if manual is not None else found
     if isinstance(where, ActionName):
         return _actions(where, schema)
     if isinstance(where, BuiltinArg):
-        return _builtin_args(where, schema, builtins or {}, live)
+        return _builtin_args(where, schema, builtins or {}, live, manual)
     if schema is None:
         return []
     if isinstance(where, ArgKey):
-        return _keys(where, schema)
+        return _keys(where, schema, manual)
     if isinstance(where, ArgValue):
-        return _values(where, schema, live)
+        return _values(where, schema, live, manual)
     return []
+
+
+def _described(found: list[Candidate], manual: Manual) -> list[Candidate]:
+    """Command names with the manual's first sentence (or, for a deprecated
+    one, what to use instead) after their meta text."""
+    out = []
+    for item in found:
+        entry = manual.get(item.text) if item.text in manual else None
+        if entry is None or entry.kind != "command":
+            out.append(item)
+            continue
+        flags = item.meta
+        hint = deprecation_hint(manual, entry.name) if "deprecated" in flags else ""
+        words = first_sentence(hint or entry.description)
+        meta = f"{flags}: {words}" if flags and words else flags or words
+        out.append(Candidate(item.text, item.start, item.display, meta, item.style))
+    return out
 
 
 def _commands(
@@ -180,6 +212,7 @@ def _builtin_args(
     schema: Schema | None,
     builtins: Mapping[str, Builtin],
     live: LiveLookup = no_live_values,
+    manual: Manual | None = None,
 ) -> list[Candidate]:
     table: dict[str, str] = {}
     name, words, prefix = where.name, where.words, where.prefix
@@ -196,6 +229,11 @@ def _builtin_args(
             table.update(dict.fromkeys(sorted(schema.events), "event"))
         table.update(dict.fromkeys(sorted(builtins), "built-in"))
         table.update(dict(HELP_TOPICS))
+        if manual is not None and prefix[:1].isupper():  # BlockdevOptions
+            for type_name in manual.names():
+                kind = manual.kind_of(type_name)
+                if kind not in ("command", "event"):
+                    table.setdefault(type_name, f"{kind} (the manual's)")
     events = (name == "wait" and not positional and not after_option) or (
         name == "filter" and (words[-1:] == ("--exclude-event",) or not after_option)
     )
@@ -222,7 +260,7 @@ def _builtin_args(
     ]
 
 
-def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
+def _keys(where: ArgKey, schema: Schema, manual: Manual | None) -> list[Candidate]:
     obj = schema.object_of(schema.type_at(where.command, where.parent, where.args))
     if not isinstance(obj, Object):
         return []
@@ -236,6 +274,9 @@ def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
     )
     by_name = {m.name: m for m in ranked}
     start = -len(where.prefix)
+    scope = NOWHERE
+    if manual is not None:
+        scope = scope_at(manual, where.command, where.parent, where.args)
     out: list[Candidate] = []
     for name in matches(where.prefix, by_name):
         member = by_name[name]
@@ -243,6 +284,10 @@ def _keys(where: ArgKey, schema: Schema) -> list[Candidate]:
         suffix = "." if isinstance(typ, Object) else "="
         _, style = _flags(member.features)
         meta = member_line(schema, member, name == tag)
+        deprecated = "deprecated" in member.features
+        words = one_line(scope.member(name), manual, deprecated)
+        if words:
+            meta = f"{meta}: {words}"
         out.append(Candidate(name + suffix, start, name, meta, style))
     return out
 
@@ -265,7 +310,9 @@ def static_values(schema: Schema, typ: Any, depth: int = 0) -> list[Value]:
     return []
 
 
-def _values(where: ArgValue, schema: Schema, live: LiveLookup) -> list[Candidate]:
+def _values(
+    where: ArgValue, schema: Schema, live: LiveLookup, manual: Manual | None = None
+) -> list[Candidate]:
     typ = schema.type_at(where.command, where.path, where.args)
     if typ is None:
         return []
@@ -286,10 +333,17 @@ def _values(where: ArgValue, schema: Schema, live: LiveLookup) -> list[Candidate
         for value, meta in file_values(prefix):
             values.setdefault(value, meta)
     start = -len(prefix)
+    docs: Mapping[str, Doc] = {}
+    if manual is not None and key:
+        scope = scope_at(manual, where.command, where.path[:-1], where.args)
+        docs = scope.values(key)[1]
     out: list[Candidate] = []
     for value in matches(prefix, values):
         meta = values[value]
         style = "class:completion.deprecated" if meta == "deprecated" else ""
+        words = one_line(docs.get(value), manual, meta == "deprecated")
+        if words:
+            meta = f"{meta}: {words}" if meta else words
         text = _quoted(value, where.quote)
         display = value
         if source is not None and source[0] == "qom":

@@ -16,6 +16,7 @@ from prompt_toolkit.document import Document
 
 from qmpsh.builtins.registry import Builtin
 from qmpsh.lang.cursor import ArgValue, BuiltinArg, Where, locate
+from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Schema
 from qmpsh.shell.candidates import (
     Candidate,
@@ -38,7 +39,9 @@ class QmpCompleter(Completer):
     server without one); *pending* the earlier lines of an unfinished
     command (an open ``transaction(``) that the text before the cursor
     continues, for an input that holds one line only (the shell's buffer
-    holds them all); *extra_commands* more command names with a meta text.
+    holds them all); *extra_commands* more command names with a meta text;
+    *manual* QEMU's manual of the server once complete (None meanwhile: the
+    meta text then says less).
     """
 
     def __init__(
@@ -50,6 +53,7 @@ class QmpCompleter(Completer):
         pending: Callable[[], str] = lambda: "",
         extra_commands: Callable[[], Iterable[Value]] = lambda: (),
         wait: float = 0.5,
+        manual: Callable[[], Manual | None] = lambda: None,
     ) -> None:
         self.schema = schema
         self.live = live
@@ -57,6 +61,7 @@ class QmpCompleter(Completer):
         self.pending = pending
         self.extra_commands = extra_commands
         self.wait = wait
+        self.manual = manual
 
     def locate(self, document: Document) -> Where:
         before = document.text_before_cursor
@@ -71,6 +76,7 @@ class QmpCompleter(Completer):
             builtins=self.builtins,
             extra_commands=self.extra_commands(),
             live=live,
+            manual=self.manual(),
         )
 
     def get_completions(
@@ -117,10 +123,12 @@ def _completion(item: Candidate) -> Completion:
 
 
 def make_completer(
-    service: SchemaService, live: LiveValues | None = None
+    service: SchemaService,
+    live: LiveValues | None = None,
+    manual: Callable[[], Manual | None] = lambda: None,
 ) -> QmpCompleter:
     """The shell's completer: the schema of *service*, or a guest agent's
-    command list, every built-in, live values."""
+    command list, every built-in, live values, the words of *manual*."""
     from qmpsh.builtins.registry import load_all
     from qmpsh.schema.agent import command_values
 
@@ -129,4 +137,5 @@ def make_completer(
         live=live,
         builtins=load_all(),
         extra_commands=lambda: command_values(service.agent_commands.values()),
+        manual=manual,
     )

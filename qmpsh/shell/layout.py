@@ -90,6 +90,7 @@ UI_STYLE = {
     "signature.optional": "ansibrightblack",
     "signature.given": "ansibrightblack strike",
     "signature.current": "reverse",
+    "signature.doc": "ansibrightblack",
 }
 
 
@@ -219,7 +220,7 @@ def signature_line(shell: Shell) -> ConditionalContainer:
     signature of the command being typed), unless a message is shown."""
     #: what the hint was asked for last, and what it said: asked once per
     #: redraw however many times prompt_toolkit looks
-    asked: tuple[str, int, int] | None = None
+    asked: tuple[str, int, int, object] | None = None
     said: StyleAndTextTuples = []
 
     def hint() -> StyleAndTextTuples:
@@ -228,7 +229,8 @@ def signature_line(shell: Shell) -> ConditionalContainer:
             return []
         width = shell.app.output.get_size().columns - 1 if shell.app else 79
         before = shell.buffer.document.text_before_cursor
-        key = (before, width, id(shell.command_names()))
+        more = shell.hooks.input_hint_key
+        key = (before, width, id(shell.command_names()), more() if more else None)
         if asked != key:
             shown = to_formatted_text(shell.hooks.input_hint(before, width))
             visible = any(piece[1].strip() for piece in shown)

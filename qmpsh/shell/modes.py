@@ -13,6 +13,7 @@ only for Tab).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -80,10 +81,35 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
         schema = assist.service.schema
         if schema is None or not before.strip():
             return ""
-        sig = signature(schema, before, MODULES)
+        sig = signature(schema, before, MODULES, assist.manual())
         return "" if sig is None else FormattedText(fragments(sig, width))
 
+    later: set[asyncio.Task[None]] = set()
+
+    def warn(request: Request) -> None:
+        warning = assist.deprecated(request)
+        if warning is not None:
+            ctx.console.err(warning)
+
+    async def warn_later(request: Request) -> None:
+        await assist.load_for(request)
+        warn(request)
+
+    def sent(request: Request) -> None:
+        """What a request sent uses that is deprecated: said at once, or
+        once the schema and the manual have loaded (a line sent right after
+        connecting; the first deprecated thing used)."""
+        assist.sent(request)
+        if not assist.to_load(request):
+            warn(request)
+            return
+        task = asyncio.ensure_future(warn_later(request))
+        later.add(task)
+        task.add_done_callback(later.discard)
+
+    manuals = ctx.manual_service()
     redraws.append(assist.service.on_change)
+    redraws.append(manuals.on_change)
     return replace(
         common,
         completer=assist.completer(),
@@ -91,7 +117,8 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
         typer=typer,
         command_names=assist.command_names,
         input_hint=hint,
-        on_sent=assist.sent,
+        input_hint_key=lambda: manuals.changes,
+        on_sent=sent,
     )
 
 

@@ -18,7 +18,9 @@
   bottom toolbar, left to right, redrawn whenever the screen is.
 - ``input_hint(text_before_cursor, width)``: a line shown under the input
   while typing (e.g. the signature of the command being typed); empty to
-  show nothing.
+  show nothing.  ``input_hint_key()``: names what the hint depends on
+  besides the text and the width (the manual's words, once at hand): the
+  hint is asked again when it changes.
 - ``on_sent(request)``: told after a request typed at the prompt was sent.
 - ``event_filter(event)``: whether the event pane (and inline events) show
   an event; the ``events`` history keeps them all.
@@ -65,6 +67,7 @@ class Hooks:
     command_names: Callable[[], Collection[str] | None] | None = None
     toolbar_segments: list[Segment] = field(default_factory=list)
     input_hint: Callable[[str, int], AnyFormattedText] | None = None
+    input_hint_key: Callable[[], object] | None = None
     on_sent: Callable[[Request], None] | None = None
     connect_redraw: Callable[[Callable[[], None]], None] | None = None
     event_filter: Callable[[Event], bool] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.builtins import helptext
+from qmpsh.builtins import helpbuiltin, helptext
 from qmpsh.builtins import registry as builtins
 from qmpsh.schema.model import Schema
 from tests import schemas
@@ -92,11 +92,11 @@ def test_recursive_types_stop(schema: Schema) -> None:
 
 def test_builtin_and_keys_help() -> None:
     item = builtins.load_all()["events"]
-    lines = helptext.builtin_help(item)
+    lines = helpbuiltin.builtin_help(item)
     assert (
         lines[0] == "events [--clear] [--all] [EVENT ...] [FIELD=VALUE ...]: built-in"
     )
-    assert helptext.keys_help([("c-r", "search history"), ("tab", "complete")]) == [
+    assert helpbuiltin.keys_help([("c-r", "search history"), ("tab", "complete")]) == [
         "  c-r  search history",
         "  tab  complete",
     ]
@@ -110,7 +110,7 @@ BUILTINS = sorted(builtins.load_all())
 def test_every_builtin_help_reads_as_plain_text(name: str, width: int) -> None:
     """No reStructuredText markup, no docstring indentation, and every line
     within the width: the docstring is re-wrapped, paragraph by paragraph."""
-    lines = helptext.builtin_help(builtins.REGISTRY[name], width)
+    lines = helpbuiltin.builtin_help(builtins.REGISTRY[name], width)
     assert lines[0].startswith(f"{name} ")
     for line in lines:
         assert len(line) <= width, line
@@ -132,7 +132,7 @@ def test_builtin_docs_are_cleaned_when_registered() -> None:
 
 
 def test_builtin_help_wraps_and_unquotes() -> None:
-    lines = helptext.builtin_help(builtins.REGISTRY["wait"], 80)
+    lines = helpbuiltin.builtin_help(builtins.REGISTRY["wait"], 80)
     assert lines[:3] == [
         "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]: built-in",
         "  wait for an event that arrived since the previous command was sent",
@@ -148,7 +148,7 @@ def test_builtin_help_wraps_and_unquotes() -> None:
     second = [i for i, line in enumerate(lines) if "The history holds" in line]
     assert second and lines[second[0]].startswith("  The history holds")
     assert lines[second[0] - 1] == ""
-    long_usage = helptext.builtin_help(builtins.REGISTRY["commit"], 60)
+    long_usage = helpbuiltin.builtin_help(builtins.REGISTRY["commit"], 60)
     # a long usage wraps between bracketed groups, never inside one
     usage = long_usage[: [line[:3] for line in long_usage].index("  b")]
     assert len(usage) > 1
@@ -157,10 +157,10 @@ def test_builtin_help_wraps_and_unquotes() -> None:
 
 
 def test_plain_text_of_docstring_markup() -> None:
-    assert helptext.plain("see ``filter``; ``help keys`` lists") == (
+    assert helpbuiltin.plain("see ``filter``; ``help keys`` lists") == (
         'see filter; "help keys" lists'
     )
-    assert helptext.plain("no markup: `one` stays") == "no markup: `one` stays"
+    assert helpbuiltin.plain("no markup: `one` stays") == "no markup: `one` stays"
 
 
 def test_columns() -> None:
