@@ -56,7 +56,15 @@ def _options(func: Any) -> Any:
 
 
 #: the settings whose options (as ``qmpsh`` has them) it takes, besides -p
-SETTINGS_TAKEN = ("logfile", "connect_timeout", "color")
+SETTINGS_TAKEN = (
+    "logfile",
+    "connect_timeout",
+    "color",
+    "tls_ca",
+    "tls_cert",
+    "tls_key",
+    "tls_hostname",
+)
 
 
 def _settings_options(func: Any) -> Any:
@@ -122,6 +130,10 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     flt = click_event_filter(opts)
     given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
     settings = build_settings({**given, "event_filter": flt})
+    try:
+        where.configure(settings)  # ssh_command, the tls_* files
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
     listener = Listener(
         settings,
         count=opts.get("count"),

@@ -126,6 +126,10 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive)
+    try:
+        transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
+    except AddressError as err:
+        raise UsageError(str(err)) from None
     return run(conf, ins, transport, conf.connect_timeout)
 
 

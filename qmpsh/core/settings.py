@@ -196,6 +196,34 @@ class Settings(NamedTuple):
         "In batch mode, also print each event that passes the filters as a JSON line, when it arrives.",
         flags=("--events",),
     ))
+    #: ssh:// (qmpsh.wire.ssh): the ssh command line, split as a shell
+    #: would; "" is plain ``ssh``
+    ssh_command: str = declare("", Setting(
+        config='The command that ssh:// addresses run instead of "ssh", split as a shell would: "ssh -F ~/.ssh/qemu_config" ("" is ssh).',
+        env="QMPSH_SSH_COMMAND",
+        env_help="The command that ssh:// addresses run instead of ssh, split as a shell would (as GIT_SSH_COMMAND is for git), e.g. \"ssh -F FILE\".",
+    ))
+    #: tls:// (qmpsh.wire.tls): "" is unset
+    tls_ca: str = declare("", Setting(
+        "For tls:// addresses: the CA certificate(s) that QEMU's certificate must be signed by (PEM; default: the system's CAs).",
+        flags=("--tls-ca",), metavar="FILE", file=True,
+        config="tls://: the CA certificate (PEM) that QEMU's certificate must be signed by (--tls-ca).",
+    ))
+    tls_cert: str = declare("", Setting(
+        "For tls:// addresses: the client certificate to present (PEM), for QEMU's verify-peer=on.",
+        flags=("--tls-cert",), metavar="FILE", file=True,
+        config="tls://: the client certificate (PEM) that QEMU's verify-peer=on asks for (--tls-cert).",
+    ))
+    tls_key: str = declare("", Setting(
+        "For tls:// addresses: the private key of --tls-cert (PEM; default: in the certificate's file).",
+        flags=("--tls-key",), metavar="FILE", file=True,
+        config="tls://: the private key of tls_cert (--tls-key).",
+    ))
+    tls_hostname: str = declare("", Setting(
+        "For tls:// addresses: the name QEMU's certificate must be issued for (default: the HOST of the address).",
+        flags=("--tls-hostname",), metavar="NAME",
+        config="tls://: the name QEMU's certificate must be issued for, when not the address's HOST (--tls-hostname).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:
