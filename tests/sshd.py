@@ -3,8 +3,10 @@
 `Sshd` makes a 0700 directory with its own host key, a user key, a second
 (unauthorised) user key, ``authorized_keys``, ``known_hosts``, and two client
 configs: ``ssh_config`` (Host ``testhost``: HostName, Port, User,
-IdentityFile, its own known_hosts; the agent and ~/.ssh never count) and
-``wrong_config`` (the same host with the wrong key).  OpenSSH reads the
+IdentityFile, its own known_hosts; the agent and ~/.ssh never count), and
+the same host with the wrong key (``wrong_config``), with a key that has a
+passphrase (``locked_config``), and with another host's key in known_hosts
+(``impostor_config``).  OpenSSH reads the
 passwd entry's home, not $HOME, so tests reach it only through
 ``QMPSH_SSH_COMMAND="ssh -F FILE"`` (`Sshd.command`).  sshd runs in the
 foreground (``-D -e``) as the current user; it is ready when it says
@@ -28,12 +30,14 @@ from pathlib import Path
 from tests.procs import children, free_port, need
 
 HOST = "testhost"
+#: of the key that ``locked_config`` uses
+PASSPHRASE = "s3cret pass"
 
 
 def keygen(path: Path, comment: str, passphrase: str = "") -> None:
+    argv = [need("ssh-keygen"), "-q", "-t", "ed25519", "-N", passphrase]
     subprocess.run(
-        [need("ssh-keygen"), "-q", "-t", "ed25519", "-N", passphrase]
-        + ["-C", comment, "-f", str(path)],  # noqa: RUF005 - two lines
+        [*argv, "-C", comment, "-f", str(path)],
         check=True,
         timeout=60,
         stdin=subprocess.DEVNULL,
@@ -53,7 +57,8 @@ class Sshd:
         keygen(self.dir / "host_key", "test host")
         keygen(self.dir / "id_user", "test user")
         keygen(self.dir / "id_wrong", "not authorised")
-        keygen(self.dir / "id_locked", "with a passphrase", passphrase="s3cret pass")
+        keygen(self.dir / "id_locked", "with a passphrase", passphrase=PASSPHRASE)
+        keygen(self.dir / "other_host_key", "another host")
         authorized = (self.dir / "id_user.pub").read_text()
         authorized += (self.dir / "id_locked.pub").read_text()
         (self.dir / "authorized_keys").write_text(authorized)
@@ -84,7 +89,7 @@ class Sshd:
         """``$QMPSH_SSH_COMMAND`` for the client config of that name."""
         return f"ssh -F {self.dir / config}"
 
-    def _client_config(self, key: str, extra: str = "") -> str:
+    def _client_config(self, key: str, known: str = "known_hosts") -> str:
         return (
             f"Host {HOST}\n"
             f"    HostName 127.0.0.1\n"
@@ -93,12 +98,11 @@ class Sshd:
             f"    IdentityFile {self.dir / key}\n"
             "    IdentitiesOnly yes\n"
             "    IdentityAgent none\n"
-            f"    UserKnownHostsFile {self.dir / 'known_hosts'}\n"
+            f"    UserKnownHostsFile {self.dir / known}\n"
             "    GlobalKnownHostsFile /dev/null\n"
             "    StrictHostKeyChecking yes\n"
             "    CheckHostIP no\n"
             "    LogLevel ERROR\n"
-            f"{extra}"
         )
 
     def _write_configs(self) -> None:
@@ -125,9 +129,16 @@ class Sshd:
         (self.dir / "known_hosts").write_text(
             f"[127.0.0.1]:{self.port} {key[0]} {key[1]}\n"
         )
+        other = (self.dir / "other_host_key.pub").read_text().split()
+        (self.dir / "other_known_hosts").write_text(
+            f"[127.0.0.1]:{self.port} {other[0]} {other[1]}\n"
+        )
         self.config.write_text(self._client_config("id_user"))
         (self.dir / "wrong_config").write_text(self._client_config("id_wrong"))
         (self.dir / "locked_config").write_text(self._client_config("id_locked"))
+        (self.dir / "impostor_config").write_text(
+            self._client_config("id_user", "other_known_hosts")
+        )
 
     def _spawn(self) -> bool:
         """Start sshd: True once it listens, False when it exited (the port

@@ -72,7 +72,7 @@ def exit_text(where: str, host: str, status: int, stderr: str, batch: bool) -> s
     ):
         if line := _said(lines, needle):
             return f"{head}: ssh could not connect to {host} ({_quoted(line)})"
-    if _said(lines, "REMOTE HOST IDENTIFICATION HAS CHANGED"):
+    if "IDENTIFICATION HAS CHANGED" in stderr or _said(lines, "has changed and you"):
         fix = _said(lines, "remove with:")
         how = ""
         if fix:
@@ -94,12 +94,12 @@ def exit_text(where: str, host: str, status: int, stderr: str, batch: bool) -> s
             f"{head}: ssh could not verify the host key of {host}: it is not "
             f"in known_hosts{hint}"
         )
+    if line := _said(lines, "unix_listener") or _said(lines, "local forwarding"):
+        return f"{head}: ssh could not set up the forwarding: {_quoted(line)}"
     for needle in ("Permission denied", "Too many authentication failures"):
         if line := _said(lines, needle):
             hint = f" ({BATCH_AUTH_HINT})" if batch else ""
             return f"{head}: ssh could not log in to {host}: {_quoted(line)}{hint}"
-    if line := _said(lines, "listen") or _said(lines, "forwarding"):
-        return f"{head}: ssh could not set up the forwarding: {_quoted(line)}"
     if line := lost_line(lines):
         return f"{head}: the SSH connection to {host} was lost ({_quoted(line)})"
     said = _quoted(lines[-1]) if lines else "it said nothing (LogLevel QUIET?)"
