@@ -45,7 +45,7 @@ class Setting(NamedTuple):
     #: the other half of a ``--x/--no-x`` pair: the option then gives True,
     #: False or nothing
     negative: str = ""
-    #: what ``{default}`` says for a default of None (``wait forever``)
+    #: what ``{default}`` says for a default of None or "" (``wait forever``)
     unset: str = ""
     #: a number's limits (*min_open*: *min* itself is refused)
     min: float | None = None
@@ -88,7 +88,7 @@ class Setting(NamedTuple):
         """The default as the help shows it: ``2`` for 2.0, *unset* for
         None, a byte count in MiB too."""
         value = self.default
-        if value is None:
+        if value is None or (value == "" and self.unset):
             return self.unset
         if isinstance(value, float):
             return f"{value:g}"

@@ -205,23 +205,23 @@ class Settings(NamedTuple):
     ))
     #: tls:// (qmpsh.wire.tls): "" is unset
     tls_ca: str = declare("", Setting(
-        "For tls:// addresses: the CA certificate(s) that QEMU's certificate must be signed by (PEM; default: the system's CAs).",
-        flags=("--tls-ca",), metavar="FILE", file=True,
+        "For tls:// addresses: the CA certificate(s) that QEMU's certificate must be signed by (PEM; default: {default}).",
+        flags=("--tls-ca",), metavar="FILE", file=True, unset="the system's CAs",
         config="tls://: the CA certificate (PEM) that QEMU's certificate must be signed by (--tls-ca).",
     ))
     tls_cert: str = declare("", Setting(
-        "For tls:// addresses: the client certificate to present (PEM), for QEMU's verify-peer=on.",
-        flags=("--tls-cert",), metavar="FILE", file=True,
+        "For tls:// addresses: the client certificate to present (PEM), for QEMU's verify-peer=on (default: {default}).",
+        flags=("--tls-cert",), metavar="FILE", file=True, unset="none",
         config="tls://: the client certificate (PEM) that QEMU's verify-peer=on asks for (--tls-cert).",
     ))
     tls_key: str = declare("", Setting(
-        "For tls:// addresses: the private key of --tls-cert (PEM; default: in the certificate's file).",
-        flags=("--tls-key",), metavar="FILE", file=True,
+        "For tls:// addresses: the private key of --tls-cert (PEM; default: {default}).",
+        flags=("--tls-key",), metavar="FILE", file=True, unset="in the certificate's file",
         config="tls://: the private key of tls_cert (--tls-key).",
     ))
     tls_hostname: str = declare("", Setting(
-        "For tls:// addresses: the name QEMU's certificate must be issued for (default: the HOST of the address).",
-        flags=("--tls-hostname",), metavar="NAME",
+        "For tls:// addresses: the name QEMU's certificate must be issued for (default: {default}).",
+        flags=("--tls-hostname",), metavar="NAME", unset="the HOST of the address",
         config="tls://: the name QEMU's certificate must be issued for, when not the address's HOST (--tls-hostname).",
     ))
     # fmt: on

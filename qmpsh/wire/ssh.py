@@ -267,7 +267,7 @@ class SshTunnel(Transport):
                         f"and made the tunnel after {timeout:g} s"
                     )
                 await asyncio.wait({exited}, timeout=delay)
-                delay = min(delay * 2, 0.05)
+                delay = min(delay * 2, 0.01)  # ssh says nothing when it is ready
         finally:
             exited.cancel()
 

@@ -101,8 +101,9 @@ def test_the_command_line() -> None:
 def test_ssh_command_comes_from_the_environment_over_the_config_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert not SshTunnel("ssh://h/q", "h", "/q").may_ask
     tunnel = SshTunnel("ssh://h/q", "h", "/q")
-    assert tunnel.command == ["ssh"] and not tunnel.may_ask
+    assert tunnel.command == ["ssh"]
     config = {"ssh_command": "ssh -F ~/.ssh/qemu"}
     monkeypatch.setenv("HOME", "/home/me")
     tunnel.configure(build_settings({}, config, env={}), interactive=True)

@@ -19,8 +19,8 @@ from qmpsh.wire.connection import Connection
 from qmpsh.wire.launch import Qemu
 from qmpsh.wire.listen import Listen
 from qmpsh.wire.reconnect import reopener
-from qmpsh.wire.state import ConnState
 from qmpsh.wire.ssh import SshTunnel
+from qmpsh.wire.state import ConnState
 from qmpsh.wire.stream import TcpSocket, UnixSocket
 from qmpsh.wire.tls import TlsSocket
 from qmpsh.wire.transport import (
