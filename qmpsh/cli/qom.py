@@ -16,7 +16,7 @@ import click
 
 from qmpsh.cli.addrcomplete import complete_address
 from qmpsh.cli.command import QmpshGroup
-from qmpsh.cli.options import click_type
+from qmpsh.cli.options import click_options, click_type, setting_option, setting_values
 from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.settings import SETTING
@@ -29,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: the settings of the same name give these options' limits and defaults
 _TIMEOUT = SETTING["timeout"]
 _CONNECT_TIMEOUT = SETTING["connect_timeout"]
+#: the settings of the tls:// options, taken as ``qmpsh`` has them
+_TLS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname")
 
 
 def _out(line: str) -> None:
@@ -45,7 +47,7 @@ def _connection_options(func: F) -> F:
                 "--socket",
                 metavar="ADDRESS",
                 shell_complete=complete_address,
-                help="The QMP socket path or HOST:PORT (default: $QMP_SOCKET).",
+                help="The QMP socket path, HOST:PORT, ssh://... or tls://... (default: $QMP_SOCKET).",
             ),
             click.option(
                 "--timeout",
@@ -61,6 +63,7 @@ def _connection_options(func: F) -> F:
                 help="Give up connecting after SECONDS "
                 f"(default: {_CONNECT_TIMEOUT.shown}).",
             ),
+            *click_options([setting_option(SETTING[name]) for name in _TLS]),
         ]
     ):
         func = option(func)
@@ -82,6 +85,12 @@ def address_of(opts: dict[str, Any]) -> Transport:
         raise click.UsageError(str(err)) from None
     if address is None:
         raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
+    from qmpsh.core.settings import build_settings
+
+    try:  # ssh_command from the environment, the tls:// options
+        address.configure(build_settings(setting_values(opts, only=_TLS)))
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
     return address
 
 

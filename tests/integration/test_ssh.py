@@ -206,3 +206,11 @@ def test_the_link_dropping_in_the_middle_of_a_batch(sshd: Sshd, qemu: Qemu) -> N
     # "client_loop: send disconnect: Broken pipe" when it was writing then
     lost = f"query-status: the SSH connection to {HOST} for {address} was lost ("
     assert lost in err and err.endswith(")\n"), err
+
+
+def test_the_subcommands_reach_it_too(sshd: Sshd, qemu: Qemu) -> None:
+    address = f"ssh://{HOST}{qemu.sock}"
+    done = qmpsh("qom", "get", "-s", address, "/machine.type", env=env(sshd))
+    assert (done.returncode, done.stdout) == (0, "none-machine\n"), done.stderr
+    done = qmpsh("events", address, "--timeout", "0.3", env=env(sshd))
+    assert done.returncode == Exit.TIMEOUT and "Traceback" not in done.stderr

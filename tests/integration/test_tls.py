@@ -242,7 +242,9 @@ def test_qemu_going_away_in_the_middle(vm: TlsQemu, certs: Certs) -> None:
     assert done.stderr.count("\n") == 1
 
 
-def test_events_take_the_tls_options(vm: TlsQemu, certs: Certs) -> None:
+def test_the_subcommands_take_the_tls_options(vm: TlsQemu, certs: Certs) -> None:
     done = qmpsh("events", vm.address, *good(certs), "--timeout", "0.3")
     assert done.returncode == Exit.TIMEOUT, done.stderr
     assert "Traceback" not in done.stderr
+    done = qmpsh("qom", "get", "-s", vm.address, *good(certs), "/machine.type")
+    assert (done.returncode, done.stdout) == (0, "none-machine\n"), done.stderr
