@@ -78,7 +78,7 @@ def ordered_sources(
 
 
 def inputs(opts: dict[str, Any]) -> Any:
-    from qmpsh.cli.session import Inputs
+    from qmpsh.cli.inputs import Inputs
 
     sources = ordered_sources(
         tuple(opts.get("commands") or ()),
@@ -103,7 +103,6 @@ def inputs(opts: dict[str, Any]) -> Any:
 
 def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run."""
-    from qmpsh.cli.session import run
     from qmpsh.wire.address import AddressError
     from qmpsh.wire.transport import from_environment, transport_for
 
@@ -130,6 +129,9 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
     except AddressError as err:
         raise UsageError(str(err)) from None
+    transport.prestart()  # ssh logs in while the session's modules load
+    from qmpsh.cli.session import run
+
     return run(conf, ins, transport, conf.connect_timeout)
 
 

@@ -26,16 +26,13 @@ messages, and a remote PATH that cannot be reached is looked at with
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 import math
 import os
 import re
 import shlex
 import shutil
 import signal
-import socket
 import tempfile
 from typing import TYPE_CHECKING
 
@@ -43,11 +40,15 @@ from qmpsh.core.errors import ConnectFailed, ConnectionLost, QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.text import os_text
 from qmpsh.wire.address import AddressError, UnixAddress
+from qmpsh.wire.sshproc import SshProcess, own_terminal
 from qmpsh.wire.sshtext import exit_text, lost_text, path_text
-from qmpsh.wire.stream import open_socket
 from qmpsh.wire.transport import Transport
 
+# asyncio, socket and the unix transport are imported where they are used:
+# a one-shot command starts ssh (`SshTunnel.prestart`) before loading them
 if TYPE_CHECKING:
+    import socket
+
     from qmpsh.core.settings import Settings
 
 FORM = "ssh://[USER@]HOST[:PORT]/PATH/TO/qmp.sock"
@@ -61,8 +62,10 @@ _BAD_CHAR = re.compile(r"[\x00-\x1f\x7f]")
 #: how long an open waits for the greeting's first byte (or the end that
 #: says the remote path could not be reached) before handing the socket on
 PEEK_WAIT = 0.25
-#: the most of ssh's stderr that is kept
-STDERR_KEPT = 16384
+#: how long a tunnel that closed may take to tell whether ssh is exiting
+#: (the link dropped) or lives on (QEMU's end closed): ssh exits within
+#: milliseconds of its link, unless the machine is very busy
+EXIT_WAIT = 1.5
 
 
 class TunnelFailed(ConnectFailed):
@@ -129,11 +132,10 @@ class SshTunnel(Transport):
         self.may_ask = False
         #: the open that runs ssh with BatchMode=yes (all but that first one)
         self.batch = True
-        self.proc: asyncio.subprocess.Process | None = None
+        self.connect_timeout: float | None = None
+        self.proc: SshProcess | None = None
         self.dir = ""
         self.local = ""
-        self._stderr = bytearray()
-        self._reading: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
@@ -159,6 +161,7 @@ class SshTunnel(Transport):
             ) from None
         self.command = [os.path.expanduser(word) for word in command] or ["ssh"]
         self.may_ask = interactive
+        self.connect_timeout = settings.connect_timeout
 
     def argv(self, options: list[str], command: tuple[str, ...] = ()) -> list[str]:
         """The ssh command line with *options*, the host and *command*."""
@@ -175,11 +178,57 @@ class SshTunnel(Transport):
 
     # -- opening -----------------------------------------------------------
 
+    def prestart(self) -> None:
+        """Start ssh now, before the event loop, when it will not ask on
+        the terminal: its login then overlaps the rest of qmpsh's start;
+        `open` takes it on."""
+        if not self.may_ask and not self.alive:
+            with contextlib.suppress(QmpshError):  # open says it again
+                self._spawn(None, self.connect_timeout)
+
+    def _spawn(self, terminal: int | None, timeout: float | None) -> SshProcess:
+        self._remove_dir()
+        self.batch = terminal is None
+        self.dir = tempfile.mkdtemp(prefix="qmpsh-ssh-")
+        self.local = os.path.join(self.dir, "qmp.sock")
+        options = ["-N", "-T", "-o", "ExitOnForwardFailure=yes"]
+        options += ["-o", "StreamLocalBindUnlink=yes", "-o", "ControlMaster=no"]
+        options += ["-o", "ControlPath=none", "-L", f"{self.local}:{self.path}"]
+        if self.batch:
+            options += ["-o", "BatchMode=yes"]
+        if timeout is not None:
+            options += ["-o", f"ConnectTimeout={max(1, math.ceil(timeout))}"]
+        try:
+            self.proc = SshProcess(self.argv(options), terminal)
+        except OSError as err:
+            if terminal is not None:
+                os.close(terminal)
+            self._remove_dir()
+            raise TunnelFailed(
+                f"cannot reach {self}: cannot run {self.command[0]}: {os_text(err)} "
+                "(install openssh-client, or set $QMPSH_SSH_COMMAND)"
+            ) from None
+        return self.proc
+
     async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
+        import asyncio
+
+        from qmpsh.wire.stream import open_socket
+
         loop = asyncio.get_running_loop()
         deadline = math.inf if timeout is None else loop.time() + timeout
         if not self.alive:
-            await self._start(timeout)
+            await self.close()
+            terminal = own_terminal() if self.may_ask else None
+            self._spawn(terminal, timeout)
+        self.may_ask = False  # the shell's UI owns the terminal from now on
+        proc = self.proc
+        assert proc is not None
+        proc.watch()
+        try:  # asking on the terminal takes what the user takes
+            await self._wait_ready(None if proc.terminal is not None else timeout)
+        finally:
+            proc.hand_back()
         while True:
             left = max(deadline - loop.time(), 0.001)
             try:
@@ -193,110 +242,40 @@ class SshTunnel(Transport):
         first = await _peek(sock, min(PEEK_WAIT, left / 4))
         if first is False:  # closed at once: PATH cannot be reached (or ssh died)
             sock.close()
-            if await self._exited(0.5):
+            if await self._exited(EXIT_WAIT):
                 raise await self._gone()
             raise TunnelFailed(await self._diagnose(max(left, 3.0)))
         return sock
 
-    async def _start(self, timeout: float | None) -> None:
-        await self.close()
-        terminal = _own_terminal() if self.may_ask else None
-        self.may_ask = False  # the shell's UI owns the terminal from now on
-        self.batch = terminal is None
-        self.dir = tempfile.mkdtemp(prefix="qmpsh-ssh-")
-        self.local = os.path.join(self.dir, "qmp.sock")
-        options = [
-            "-N",
-            "-T",
-            "-o",
-            "ExitOnForwardFailure=yes",
-            "-o",
-            "StreamLocalBindUnlink=yes",
-            "-o",
-            "ControlMaster=no",
-            "-o",
-            "ControlPath=none",
-            "-L",
-            f"{self.local}:{self.path}",
-        ]
-        if self.batch:
-            options += ["-o", "BatchMode=yes"]
-        if timeout is not None:
-            options += ["-o", f"ConnectTimeout={max(1, math.ceil(timeout))}"]
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.argv(options),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-                preexec_fn=functools.partial(_child_setup, terminal),
-            )
-        except OSError as err:
-            if terminal is not None:
-                os.close(terminal)
-            raise TunnelFailed(
-                f"cannot reach {self}: cannot run {self.command[0]}: {os_text(err)} "
-                "(install openssh-client, or set $QMPSH_SSH_COMMAND)"
-            ) from None
-        self._stderr = bytearray()
-        self._reading = asyncio.ensure_future(self._read_stderr())
-        try:
-            # asking on the terminal takes what the user takes
-            await self._wait_ready(None if terminal is not None else timeout)
-        finally:
-            if terminal is not None:
-                _take_terminal_back(terminal)
-                os.close(terminal)
-
     async def _wait_ready(self, timeout: float | None) -> None:
         """Until ssh has made the local socket; `ConnectFailed` saying why
         not when it exits first or *timeout* passes."""
+        import asyncio
+
         assert self.proc is not None
         loop = asyncio.get_running_loop()
         deadline = math.inf if timeout is None else loop.time() + timeout
-        exited = asyncio.ensure_future(self.proc.wait())
-        delay = 0.002
-        try:
-            while not os.path.exists(self.local):
-                if exited.done():
-                    raise await self._gone()
-                if loop.time() >= deadline:
-                    await self.close()
-                    raise TunnelFailed(
-                        f"cannot reach {self}: ssh had not logged in to {self.host} "
-                        f"and made the tunnel after {timeout:g} s"
-                    )
-                await asyncio.wait({exited}, timeout=delay)
-                delay = min(delay * 2, 0.01)  # ssh says nothing when it is ready
-        finally:
-            exited.cancel()
-
-    async def _read_stderr(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
-        while chunk := await self.proc.stderr.read(4096):
-            self._stderr += chunk
-            del self._stderr[:-STDERR_KEPT]
+        delay = 0.001
+        while not os.path.exists(self.local):
+            if self.proc.returncode is not None:
+                raise await self._gone()
+            if loop.time() >= deadline:
+                await self.close()
+                raise TunnelFailed(
+                    f"cannot reach {self}: ssh had not logged in to {self.host} "
+                    f"and made the tunnel after {timeout:g} s"
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.01)  # ssh says nothing when it is ready
 
     async def _exited(self, wait: float) -> bool:
         """Whether ssh has exited, or does within *wait* seconds."""
-        if self.proc is None:
-            return False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.proc.wait(), wait)
-        return self.proc.returncode is not None
-
-    async def _said(self) -> tuple[int, str]:
-        """ssh's exit status and all it printed (once it has exited)."""
-        assert self.proc is not None
-        status = await self.proc.wait()
-        if self._reading is not None:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(self._reading), 1)
-        return status, self._stderr.decode(errors="replace")
+        return self.proc is not None and await self.proc.exited(wait)
 
     async def _gone(self) -> QmpshError:
         """The error for ssh having exited while opening."""
-        status, said = await self._said()
+        assert self.proc is not None
+        status, said = await self.proc.said()
         await self.close()
         if status == -signal.SIGINT and not self.batch:
             return Interrupted("interrupted")
@@ -304,6 +283,8 @@ class SshTunnel(Transport):
 
     async def _diagnose(self, timeout: float) -> str:
         """What the remote path is, asked with ``ls`` through ssh."""
+        import asyncio
+
         command = ("ls", "-ldL", "--", shlex.quote(self.path))
         options = ["-T", "-o", "BatchMode=yes", "-o", "ControlMaster=no"]
         options += ["-o", "ControlPath=none"]
@@ -338,27 +319,20 @@ class SshTunnel(Transport):
             return error
         if isinstance(error, TunnelFailed | Interrupted):
             return error
-        if not await self._exited(0.5):
+        if not await self._exited(EXIT_WAIT):
             return error  # the tunnel is up: QEMU's end it was
-        status, said = await self._said()
+        status, said = await self.proc.said()
         if isinstance(error, ConnectionLost):
             return ConnectionLost(lost_text(self.text, self.host, status, said))
         return ConnectFailed(exit_text(self.text, self.host, status, said, self.batch))
 
     async def close(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 2)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-        if self._reading is not None:
-            self._reading.cancel()
-            self._reading = None
+        if proc is not None:
+            await proc.stop()
+        self._remove_dir()
+
+    def _remove_dir(self) -> None:
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = ""
@@ -367,6 +341,9 @@ class SshTunnel(Transport):
 async def _peek(sock: socket.socket, wait: float) -> bool | None:
     """Whether *sock* has data (True), has been closed (False), or neither
     within *wait* seconds (None); reads nothing."""
+    import asyncio
+    import socket
+
     loop = asyncio.get_running_loop()
     readable: asyncio.Future[None] = loop.create_future()
 
@@ -387,53 +364,3 @@ async def _peek(sock: socket.socket, wait: float) -> bool | None:
         return None
     except OSError:
         return False
-
-
-def _own_terminal() -> int | None:
-    """The controlling terminal, opened, when this process is in its
-    foreground (ssh may then ask there); else None."""
-    try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        if os.tcgetpgrp(fd) == os.getpgrp():
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
-
-
-def _take_terminal_back(fd: int) -> None:
-    """Make our process group the terminal's foreground again."""
-    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # we are in the background
-    try:
-        os.tcsetpgrp(fd, os.getpgrp())
-    except OSError:
-        pass
-    finally:
-        signal.signal(signal.SIGTTOU, old)
-
-
-def _child_setup(terminal: int | None) -> None:  # pragma: no cover - in the child
-    """In ssh's process before it runs: a session of its own (no terminal:
-    Ctrl-C at the shell does not reach it), or, when it may ask, a process
-    group of its own in the terminal's foreground; and SIGTERM when qmpsh
-    dies without closing it."""
-    if terminal is None:
-        os.setsid()
-    else:
-        os.setpgid(0, 0)
-        signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-        with contextlib.suppress(OSError):
-            os.tcsetpgrp(terminal, os.getpgrp())
-        signal.signal(signal.SIGTTOU, signal.SIG_DFL)
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass

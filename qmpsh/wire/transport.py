@@ -31,7 +31,8 @@ Adding a transport (``libvirt:``...)
    write `close` when `open` starts something (a process, a task) and
    `failed` when that something can say why a session did not start (or
    ended); `configure` when it takes settings (``ssh_command``, the
-   ``tls_*`` files).
+   ``tls_*`` files), `prestart` when its helper may start before the event
+   loop.
    A transport with no socket of its own to hand over makes one with
    ``socket.socketpair()``: `open` returns one end, and a subprocess's
    stdin/stdout (``ssh HOST socat - UNIX-CONNECT:PATH``) or an asyncio task (a TLS pump, a bridge that
@@ -107,6 +108,12 @@ class Transport(abc.ABC):
         before its UI owns the terminal (so a helper such as ssh may ask
         there for a passphrase).  Raises `AddressError` for a setting it
         cannot use.  Not called: the defaults and the environment apply."""
+
+    def prestart(self) -> None:  # noqa: B027 - most transports have nothing to start early
+        """Start, before the event loop runs, a helper that `open` will take
+        on (ssh: its login overlaps the rest of qmpsh's start-up).  Called
+        once `configure` is done, when the session is about to run; must not
+        raise (`open` reports what went wrong)."""
 
     @abc.abstractmethod
     async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
