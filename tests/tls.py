@@ -129,16 +129,21 @@ def listening_ports(pid: int) -> list[int]:
 
 class TlsQemu(Process):
     """``qemu-system-x86_64 -M none`` whose QMP monitor is on a TLS socket
-    (credentials from *creds*, a tls-creds-x509 dir; None: plain TCP), on a
-    port QEMU picks (``port=0``: no race), read from /proc once it listens."""
+    (credentials from *creds*, a tls-creds-x509 dir; None: plain TCP), on
+    *port*, or one QEMU picks (``port=0``: no race), read from /proc once
+    it listens."""
 
     def __init__(
-        self, directory: Path, creds: Path | None, verify_peer: bool = True
+        self,
+        directory: Path,
+        creds: Path | None,
+        verify_peer: bool = True,
+        port: int = 0,
     ) -> None:
         super().__init__(directory)
         argv = [need("qemu-system-x86_64"), "-M", "none", "-nodefaults"]
         argv += ["-display", "none"]
-        chardev = "socket,id=mon0,host=127.0.0.1,port=0,server=on,wait=off"
+        chardev = f"socket,id=mon0,host=127.0.0.1,port={port},server=on,wait=off"
         if creds is not None:
             peer = "on" if verify_peer else "off"
             argv += [

@@ -215,3 +215,45 @@ def test_the_subcommands_reach_it_too(sshd: Sshd, qemu: Qemu) -> None:
     assert (done.returncode, done.stdout) == (0, "none-machine\n"), done.stderr
     done = qmpsh("events", address, "--timeout", "0.3", env=env(sshd))
     assert done.returncode == Exit.TIMEOUT and "Traceback" not in done.stderr
+
+
+def test_a_restarted_qemu_is_reached_through_the_same_tunnel(
+    sshd: Sshd, qemu: Qemu
+) -> None:
+    """While ssh lives, reopening (the shell's reconnection) reuses it: no
+    new login."""
+    import asyncio
+
+    from qmpsh.core.settings import build_settings
+    from qmpsh.wire.connection import Connection
+    from qmpsh.wire.ssh import SshTunnel
+    from qmpsh.wire.state import ConnState
+    from qmpsh.wire.transport import transport_for
+
+    address = f"ssh://{HOST}{qemu.sock}"
+    transport = transport_for(address)
+    assert isinstance(transport, SshTunnel)
+    transport.configure(build_settings({}, env=env(sshd)))
+
+    async def session() -> None:
+        conn = Connection()
+        try:
+            await conn.connect(transport, 10)
+            ssh = transport.proc
+            qemu.kill()
+            while conn.state != ConnState.LOST:
+                await asyncio.sleep(0.01)
+            assert conn.lost_reason == f"{address} closed the connection"
+            again = Qemu(qemu.dir, monitors=2)
+            try:
+                conn.reset()
+                await conn.connect(transport, 10)
+                assert (await conn.execute({"execute": "query-status"}))["return"]
+                assert transport.proc is ssh and transport.alive
+            finally:
+                again.kill()
+        finally:
+            await conn.close()
+        assert not transport.alive and transport.dir == ""
+
+    asyncio.run(asyncio.wait_for(session(), 60))

@@ -248,3 +248,43 @@ def test_the_subcommands_take_the_tls_options(vm: TlsQemu, certs: Certs) -> None
     assert "Traceback" not in done.stderr
     done = qmpsh("qom", "get", "-s", vm.address, *good(certs), "/machine.type")
     assert (done.returncode, done.stdout) == (0, "none-machine\n"), done.stderr
+
+
+def test_reconnecting_makes_a_new_handshake(
+    vm: TlsQemu, certs: Certs, tmp_path: Path
+) -> None:
+    """What the shell's reconnection does: open the transport again."""
+    import asyncio
+
+    from qmpsh.core.settings import build_settings
+    from qmpsh.wire.connection import Connection
+    from qmpsh.wire.reconnect import reopener
+    from qmpsh.wire.state import ConnState
+    from qmpsh.wire.transport import transport_for
+
+    transport = transport_for(vm.address)
+    settings = {"tls_ca": str(certs.ca), "tls_cert": str(certs.client_cert)}
+    transport.configure(build_settings({**settings, "tls_key": str(certs.client_key)}))
+
+    async def session() -> None:
+        conn = Connection()
+        try:
+            await conn.connect(transport, 10)
+            assert (await conn.execute({"execute": "query-status"}))["return"]
+            vm.kill()
+            while conn.state != ConnState.LOST:
+                await asyncio.sleep(0.01)
+            assert conn.lost_reason == f"{vm.address} closed the connection"
+            again = TlsQemu(tmp_path / "again", certs.server_dir, port=vm.port)
+            try:
+                conn.reset()
+                reopen = reopener(transport, 10)
+                assert reopen is not None
+                await reopen(conn)
+                assert (await conn.execute({"execute": "query-status"}))["return"]
+            finally:
+                again.kill()
+        finally:
+            await conn.close()
+
+    asyncio.run(asyncio.wait_for(session(), 60))
