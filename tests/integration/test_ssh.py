@@ -254,6 +254,6 @@ def test_a_restarted_qemu_is_reached_through_the_same_tunnel(
                 again.kill()
         finally:
             await conn.close()
-        assert not transport.alive and transport.dir == ""
+        assert (transport.alive, transport.dir) == (False, "")  # all stopped
 
     asyncio.run(asyncio.wait_for(session(), 60))
