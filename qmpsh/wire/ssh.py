@@ -130,8 +130,11 @@ class SshTunnel(Transport):
         self.command = ["ssh"]
         #: the first open may let ssh ask on the terminal
         self.may_ask = False
-        #: the open that runs ssh with BatchMode=yes (all but that first one)
-        self.batch = True
+        #: the interactive shell's (`configure`)
+        self.interactive = False
+        #: why ssh runs with BatchMode=yes: "script", "shell" (reconnecting);
+        #: "" when it may ask (the shell's first open)
+        self.batch = "script"
         self.connect_timeout: float | None = None
         self.proc: SshProcess | None = None
         self.dir = ""
@@ -160,7 +163,7 @@ class SshTunnel(Transport):
                 f"file) {text!r}: {str(err).lower()}"
             ) from None
         self.command = [os.path.expanduser(word) for word in command] or ["ssh"]
-        self.may_ask = interactive
+        self.may_ask = self.interactive = interactive
         self.connect_timeout = settings.connect_timeout
 
     def argv(self, options: list[str], command: tuple[str, ...] = ()) -> list[str]:
@@ -188,13 +191,16 @@ class SshTunnel(Transport):
 
     def _spawn(self, terminal: int | None, timeout: float | None) -> SshProcess:
         self._remove_dir()
-        self.batch = terminal is None
+        if terminal is not None:
+            self.batch = ""
+        else:
+            self.batch = "shell" if self.interactive else "script"
         self.dir = tempfile.mkdtemp(prefix="qmpsh-ssh-")
         self.local = os.path.join(self.dir, "qmp.sock")
         options = ["-N", "-T", "-o", "ExitOnForwardFailure=yes"]
         options += ["-o", "StreamLocalBindUnlink=yes", "-o", "ControlMaster=no"]
         options += ["-o", "ControlPath=none", "-L", f"{self.local}:{self.path}"]
-        if self.batch:
+        if terminal is None:
             options += ["-o", "BatchMode=yes"]
         if timeout is not None:
             options += ["-o", f"ConnectTimeout={max(1, math.ceil(timeout))}"]

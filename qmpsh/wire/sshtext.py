@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import re
 
-#: BatchMode=yes: no prompt, so what a prompt would have fixed is said
-BATCH_AUTH_HINT = (
-    "qmpsh runs ssh with BatchMode=yes outside the interactive shell, so "
-    "nothing can ask for a passphrase or password: load the key into "
-    "ssh-agent, or start the interactive shell"
-)
-BATCH_HOSTKEY_HINT = (
-    "qmpsh runs ssh with BatchMode=yes outside the interactive shell: "
-    "check and accept the key once with ssh"
-)
+#: why ssh ran with BatchMode=yes (no prompt), by `exit_text`'s *batch*
+_WHY_BATCH = {
+    "script": "qmpsh runs ssh with BatchMode=yes outside the interactive shell",
+    "shell": "the shell reconnects with BatchMode=yes, as the terminal is its own",
+}
+_AUTH_FIX = "nothing can ask for a passphrase or password: load the key into ssh-agent"
+_HOSTKEY_FIX = "check and accept the key once with ssh"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -53,10 +50,12 @@ def _quoted(line: str) -> str:
     return line.removeprefix("ssh: ").rstrip(".")
 
 
-def exit_text(where: str, host: str, status: int, stderr: str, batch: bool) -> str:
+def exit_text(where: str, host: str, status: int, stderr: str, batch: str) -> str:
     """Why ssh could not set up the tunnel for *where* (``ssh://...``) to
     *host*: it exited with *status* (negative: killed by that signal)
-    having printed *stderr*; *batch*: it ran with BatchMode=yes."""
+    having printed *stderr*; *batch*: why it ran with BatchMode=yes
+    (``script``, or ``shell`` reconnecting), "" when it could ask."""
+    why = _WHY_BATCH.get(batch, "")
     lines = ssh_lines(stderr)
     head = f"cannot reach {where}"
     if status < 0:
@@ -89,7 +88,7 @@ def exit_text(where: str, host: str, status: int, stderr: str, batch: bool) -> s
     if _said(lines, "Host key verification failed") or _said(
         lines, "host key is known for"
     ):
-        hint = f" ({BATCH_HOSTKEY_HINT})" if batch else ""
+        hint = f" ({why}: {_HOSTKEY_FIX})" if why else ""
         return (
             f"{head}: ssh could not verify the host key of {host}: it is not "
             f"in known_hosts{hint}"
@@ -98,7 +97,10 @@ def exit_text(where: str, host: str, status: int, stderr: str, batch: bool) -> s
         return f"{head}: ssh could not set up the forwarding: {_quoted(line)}"
     for needle in ("Permission denied", "Too many authentication failures"):
         if line := _said(lines, needle):
-            hint = f" ({BATCH_AUTH_HINT})" if batch else ""
+            fix = _AUTH_FIX + (
+                ", or start the interactive shell" if batch == "script" else ""
+            )
+            hint = f" ({why}, so {fix})" if why else ""
             return f"{head}: ssh could not log in to {host}: {_quoted(line)}{hint}"
     if line := lost_line(lines):
         return f"{head}: the SSH connection to {host} was lost ({_quoted(line)})"

@@ -135,23 +135,23 @@ CHANGED = (
 
 
 @pytest.mark.parametrize(
-    ("stderr", "batch", "expected"),
+    ("stderr", "batch", "expected"),  # batch: why ssh could not ask
     [
         (
             "ssh: Could not resolve hostname nohost.invalid: Name or service not known\r\n",
-            True,
+            "script",
             "ssh could not resolve the host name 'testhost' (Could not resolve "
             "hostname nohost.invalid: Name or service not known)",
         ),
         (
             "ssh: connect to host 127.0.0.1 port 1: Connection refused\r\n",
-            True,
+            "script",
             "ssh could not connect to testhost (connect to host 127.0.0.1 port 1: "
             "Connection refused)",
         ),
         (
             "root@127.0.0.1: Permission denied (publickey).\r\n",
-            True,
+            "script",
             "ssh could not log in to testhost: root@127.0.0.1: Permission denied "
             "(publickey) (qmpsh runs ssh with BatchMode=yes outside the interactive "
             "shell, so nothing can ask for a passphrase or password: load the key "
@@ -159,13 +159,21 @@ CHANGED = (
         ),
         (
             "root@127.0.0.1: Permission denied (publickey).\r\n",
-            False,
+            "shell",
+            "ssh could not log in to testhost: root@127.0.0.1: Permission denied "
+            "(publickey) (the shell reconnects with BatchMode=yes, as the terminal "
+            "is its own, so nothing can ask for a passphrase or password: load the "
+            "key into ssh-agent)",
+        ),
+        (
+            "root@127.0.0.1: Permission denied (publickey).\r\n",
+            "",
             "ssh could not log in to testhost: root@127.0.0.1: Permission denied "
             "(publickey)",
         ),
         (
             CHANGED,
-            True,
+            "script",
             "the host key of testhost is not the one known_hosts has for it (REMOTE "
             "HOST IDENTIFICATION HAS CHANGED: someone may be impersonating it, or "
             "its key was replaced); if the new key is right, remove the old one: "
@@ -174,7 +182,7 @@ CHANGED = (
         (
             "No ED25519 host key is known for [127.0.0.1]:2222 and you have "
             "requested strict checking.\nHost key verification failed.\n",
-            True,
+            "script",
             "ssh could not verify the host key of testhost: it is not in known_hosts "
             "(qmpsh runs ssh with BatchMode=yes outside the interactive shell: check "
             "and accept the key once with ssh)",
@@ -182,35 +190,35 @@ CHANGED = (
         (
             "unix_listener: cannot bind to path /t/qmp.sock: Permission denied\n"
             "Could not request local forwarding.\n",
-            True,
+            "script",
             "ssh could not set up the forwarding: unix_listener: cannot bind to "
             "path /t/qmp.sock: Permission denied",
         ),
-        ("", True, "ssh exited with status 255: it said nothing (LogLevel QUIET?)"),
+        ("", "script", "ssh exited with status 255: it said nothing (LogLevel QUIET?)"),
         (
             "Bad owner or permissions on /root/.ssh/config\r\n",
-            True,
+            "script",
             "ssh exited with status 255: Bad owner or permissions on /root/.ssh/config",
         ),
         (
             "banner \x1b]0;pwned\x07\n",
-            True,
+            "script",
             "ssh exited with status 255: banner \\x1b]0;pwned\\x07",
         ),
     ],
 )
-def test_why_ssh_exited(stderr: str, batch: bool, expected: str) -> None:
+def test_why_ssh_exited(stderr: str, batch: str, expected: str) -> None:
     assert exit_text(WHERE, "testhost", 255, stderr, batch) == (
         f"cannot reach {WHERE}: {expected}"
     )
 
 
 def test_a_signal_and_a_lost_link() -> None:
-    assert exit_text(WHERE, "h", -9, "", True) == (
+    assert exit_text(WHERE, "h", -9, "", "script") == (
         f"cannot reach {WHERE}: ssh was killed by signal 9"
     )
     said = "Connection to 127.0.0.1 closed by remote host.\r\n"
-    assert exit_text(WHERE, "h", 255, said, True) == (
+    assert exit_text(WHERE, "h", 255, said, "script") == (
         f"cannot reach {WHERE}: the SSH connection to h was lost (Connection to "
         "127.0.0.1 closed by remote host)"
     )
