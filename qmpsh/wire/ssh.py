@@ -17,7 +17,9 @@ ssh never asks for anything through qmpsh: it runs with BatchMode=yes in its
 own session, except for the first `open` of the interactive shell, before
 its UI owns the terminal, where ssh runs in the terminal's foreground (its
 own process group) and may ask there for a passphrase or about a host key;
-the terminal comes back to qmpsh once the tunnel is up.  While the tunnel
+the terminal comes back to qmpsh once the tunnel is up.  When ssh will not
+ask, it starts before the session's modules load (`SshTunnel.prestart`:
+the login overlaps qmpsh's own start-up).  While the tunnel
 lives, a new `open` reuses it (a restarted QEMU: no new login); once ssh has
 exited, it starts a new one.  What went wrong is told from ssh's exit and
 messages, and a remote PATH that cannot be reached is looked at with

@@ -124,7 +124,13 @@ class TlsSocket(Transport):
         context = self.context()
         loop = asyncio.get_running_loop()
         deadline = math.inf if timeout is None else loop.time() + timeout
-        sock = await open_socket(self.address, math.inf if timeout is None else timeout)
+        try:
+            sock = await open_socket(
+                self.address, math.inf if timeout is None else timeout
+            )
+        except ConnectFailed as err:  # named as the user wrote it
+            text = err.message.replace(str(self.address), self.name, 1)
+            raise ConnectFailed(text) from None
         left = max(deadline - loop.time(), 0.001)
         try:
             reader, writer = await asyncio.wait_for(

@@ -288,3 +288,11 @@ def test_reconnecting_makes_a_new_handshake(
             await conn.close()
 
     asyncio.run(asyncio.wait_for(session(), 60))
+
+
+def test_nothing_listening() -> None:
+    from tests.procs import free_port
+
+    address = f"tls://127.0.0.1:{free_port()}"
+    line = one_line(qmpsh("-c", "query-status", address), Exit.CONNECT_ERROR)
+    assert line == f"connection refused by {address}"
