@@ -1,6 +1,7 @@
 """Fixtures for every test: private XDG directories, a clean environment;
-a qemu-storage-daemon with a backing chain, for the block-job tests; and a
-qemu-ga, for the guest-agent tests of the integration and terminal suites."""
+a qemu-storage-daemon with a backing chain, for the block-job tests; a
+qemu-ga, for the guest-agent tests of the integration and terminal suites;
+and an sshd, for ssh:// (one per run: its keys take a while to make)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.blockchain import Chain, StorageDaemon
 from tests.procs import GuestAgent
+from tests.sshd import Sshd
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +29,7 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         monkeypatch.setenv(var, str(path))
     monkeypatch.delenv("QMP_SOCKET", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("QMPSH_SSH_COMMAND", raising=False)
     yield home
 
 
@@ -48,3 +51,14 @@ def qga(tmp_path: Path) -> Iterator[GuestAgent]:
         yield agent
     finally:
         agent.kill()
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[Sshd]:
+    """An OpenSSH server on 127.0.0.1 (`tests.sshd`), reached as ``testhost``
+    with ``QMPSH_SSH_COMMAND=sshd.command()``."""
+    server = Sshd()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -55,7 +55,15 @@ def _options(func: Any) -> Any:
 
 
 #: the settings whose options (as ``qmpsh`` has them) it takes, besides -p
-SETTINGS_TAKEN = ("logfile", "connect_timeout", "color")
+SETTINGS_TAKEN = (
+    "logfile",
+    "connect_timeout",
+    "color",
+    "tls_ca",
+    "tls_cert",
+    "tls_key",
+    "tls_hostname",
+)
 
 
 def _settings_options(func: Any) -> Any:
@@ -109,6 +117,7 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     """
     from qmpsh.cli.targets import resolve_for_click
     from qmpsh.core.settings import build_settings
+    from qmpsh.wire.address import AddressError
 
     opts = merged_options(ctx, opts)
     found = resolve_for_click(
@@ -119,6 +128,10 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
     # a named target's table counts (as in batch mode, the file's top level does not)
     settings = build_settings({**given, "event_filter": flt}, target=found.settings)
+    try:
+        where.configure(settings)  # ssh_command, the tls_* files
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
     listener = Listener(
         settings,
         count=opts.get("count"),

@@ -91,7 +91,7 @@ def ordered_sources(
 
 
 def inputs(opts: dict[str, Any]) -> Any:
-    from qmpsh.cli.session import Inputs
+    from qmpsh.cli.inputs import Inputs
 
     sources = ordered_sources(
         tuple(opts.get("commands") or ()),
@@ -143,7 +143,13 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
     conf = settings(opts, ins.interactive, found.settings)
-    return run(conf, ins, found.transport, conf.connect_timeout)
+    transport = found.transport
+    try:
+        transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
+    except AddressError as err:
+        raise UsageError(str(err)) from None
+    transport.prestart()  # ssh logs in while the session's modules load
+    return run(conf, ins, transport, conf.connect_timeout)
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:

@@ -15,10 +15,11 @@ import click
 
 from qmpsh.cli.addrcomplete import complete_address
 from qmpsh.cli.command import QmpshGroup
-from qmpsh.cli.options import click_type
+from qmpsh.cli.options import click_options, click_type, setting_option, setting_values
 from qmpsh.cli.problems import fail
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.settings import SETTING
+from qmpsh.wire.address import AddressError
 
 if TYPE_CHECKING:
     from qmpsh.wire.transport import Transport
@@ -28,6 +29,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: the settings of the same name give these options' limits and defaults
 _TIMEOUT = SETTING["timeout"]
 _CONNECT_TIMEOUT = SETTING["connect_timeout"]
+#: the settings of the tls:// options, taken as ``qmpsh`` has them
+_TLS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname")
 
 
 def _out(line: str) -> None:
@@ -44,7 +47,7 @@ def _connection_options(func: F) -> F:
                 "--socket",
                 metavar="ADDRESS",
                 shell_complete=complete_address,
-                help="The QMP socket path, HOST:PORT or a target's name (default: $QMP_SOCKET).",
+                help="The QMP socket path, HOST:PORT, ssh://..., tls://... or a target's name (default: $QMP_SOCKET).",
             ),
             click.option(
                 "--timeout",
@@ -59,6 +62,7 @@ def _connection_options(func: F) -> F:
                 help="Give up connecting after SECONDS "
                 f"(default: {_CONNECT_TIMEOUT.shown}).",
             ),
+            *click_options([setting_option(SETTING[name]) for name in _TLS]),
         ]
     ):
         func = option(func)
@@ -75,6 +79,7 @@ def address_of(opts: dict[str, Any]) -> Transport:
     where the options were not given (and the defaults where the table
     does not say)."""
     from qmpsh.cli.targets import resolve_for_click
+    from qmpsh.core.settings import build_settings
 
     found = resolve_for_click(
         opts.get("socket") or None,
@@ -83,7 +88,14 @@ def address_of(opts: dict[str, Any]) -> Transport:
     for name in ("timeout", "connect_timeout"):
         if opts.get(name) is None:
             opts[name] = found.settings.get(name, SETTING[name].default)
-    return found.transport
+    address = found.transport
+    try:  # ssh_command from the environment, the tls:// options
+        address.configure(
+            build_settings(setting_values(opts, only=_TLS), target=found.settings)
+        )
+    except AddressError as err:
+        raise click.UsageError(str(err)) from None
+    return address
 
 
 def run_with_connection(opts: dict[str, Any], job: Job) -> int:

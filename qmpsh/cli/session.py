@@ -12,9 +12,10 @@ import contextlib
 import itertools
 import sys
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from qmpsh.builtins.context import Console, Context
+from qmpsh.cli.inputs import Inputs
 from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.core.errors import QmpshError
@@ -28,21 +29,6 @@ from qmpsh.wire.transport import Transport
 
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell
-
-#: one batch input: ``("-c", TEXT)`` or ``("-f", PATH)`` (``-`` is stdin)
-Source = tuple[str, str]
-
-
-class Inputs(NamedTuple):
-    """Where commands come from: ``-c`` texts and ``-f`` files in the order
-    given, else stdin."""
-
-    sources: tuple[Source, ...] = ()
-    #: run the interactive shell (stdin and stdout are terminals, no -c/-f)
-    interactive: bool = False
-    #: ``(option, built-in line)`` run first, in every mode (--pass-fd,
-    #: --add-fd); in batch mode they print nothing unless they fail
-    startup: tuple[tuple[str, str], ...] = ()
 
 
 class StreamConsole:

@@ -210,6 +210,34 @@ class Settings(NamedTuple):
         flags=("--qmp-ref",), metavar="FILE", file=True, unset="the installed QEMU's page",
         config='QMP reference man page for help; "" means the installed QEMU\'s (qemu-qmp-ref(7) and the like).',
     ))
+    #: ssh:// (qmpsh.wire.ssh): the ssh command line, split as a shell
+    #: would; "" is plain ``ssh``
+    ssh_command: str = declare("", Setting(
+        config='The command that ssh:// addresses run instead of "ssh", split as a shell would: "ssh -F ~/.ssh/qemu_config" ("" is ssh).',
+        env="QMPSH_SSH_COMMAND",
+        env_help="The command that ssh:// addresses run instead of ssh, split as a shell would (as GIT_SSH_COMMAND is for git), e.g. \"ssh -F FILE\".",
+    ))
+    #: tls:// (qmpsh.wire.tls): "" is unset
+    tls_ca: str = declare("", Setting(
+        "For tls:// addresses: the CA certificate(s) that QEMU's certificate must be signed by (PEM; default: {default}).",
+        flags=("--tls-ca",), metavar="FILE", file=True, unset="the system's CAs",
+        config="tls://: the CA certificate (PEM) that QEMU's certificate must be signed by (--tls-ca).",
+    ))
+    tls_cert: str = declare("", Setting(
+        "For tls:// addresses: the client certificate to present (PEM), for QEMU's verify-peer=on (default: {default}).",
+        flags=("--tls-cert",), metavar="FILE", file=True, unset="none",
+        config="tls://: the client certificate (PEM) that QEMU's verify-peer=on asks for (--tls-cert).",
+    ))
+    tls_key: str = declare("", Setting(
+        "For tls:// addresses: the private key of --tls-cert (PEM; default: {default}).",
+        flags=("--tls-key",), metavar="FILE", file=True, unset="in the certificate's file",
+        config="tls://: the private key of tls_cert (--tls-key).",
+    ))
+    tls_hostname: str = declare("", Setting(
+        "For tls:// addresses: the name QEMU's certificate must be issued for (default: {default}).",
+        flags=("--tls-hostname",), metavar="NAME", unset="the HOST of the address",
+        config="tls://: the name QEMU's certificate must be issued for, when not the address's HOST (--tls-hostname).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:

@@ -298,7 +298,11 @@ class Connection:
         except Exception as err:
             failure = err
         # what the reader saw explains more than a write to a closed socket
-        return ended(self._client.seen.failure or failure, self._evidence())
+        reason = ended(self._client.seen.failure or failure, self._evidence())
+        if self.transport is None:
+            return reason
+        # the transport may know better (ssh: the link to the host dropped)
+        return (await self.transport.failed(ConnectionLost(reason))).message
 
     async def close(self) -> None:
         """Disconnect and close the transport (idempotent); never raises."""
@@ -374,6 +378,15 @@ class Connection:
             await asyncio.wait([self._watcher], timeout=5)
         return self.lost_reason or "the connection was lost"
 
+    def check_fd_passing(self) -> None:
+        """Raise `BadRequest` saying why when descriptors cannot be passed
+        on this connection (before anything is opened or sent)."""
+        if self.transport is not None and not self.transport.fd_passing:
+            raise BadRequest(
+                f"passing a file descriptor needs a unix socket, and {self.address} "
+                f"is {self.transport.kind}"
+            )
+
     @require_connected
     async def send_fd_before(self, fd: int) -> None:
         """Pass *fd* now, for the next command to consume (getfd, add-fd).
@@ -381,12 +394,7 @@ class Connection:
         It goes out between two messages (`Adapter.send_fd_between_messages`).
         Raises `BadRequest` on a connection that is not a unix socket.
         """
-        assert self.transport is not None  # connected through it
-        if not self.transport.fd_passing:
-            raise BadRequest(
-                f"passing a file descriptor needs a unix socket, and {self.address} "
-                f"is {self.transport.kind}"
-            )
+        self.check_fd_passing()
         try:
             await self._client.send_fd_between_messages(fd)
         except OSError as err:

@@ -23,6 +23,8 @@ from qmpsh.wire.transport import SCHEMES, Transport, transport_for
 if TYPE_CHECKING:
     import socket
 
+    from qmpsh.core.settings import Settings
+
 
 class Named(Transport):
     def __init__(self, inner: Transport, target: str) -> None:
@@ -39,6 +41,12 @@ class Named(Transport):
 
     def __repr__(self) -> str:
         return f"Named({self.inner!r}, {self.target!r})"
+
+    def configure(self, settings: Settings, interactive: bool = False) -> None:
+        self.inner.configure(settings, interactive)
+
+    def prestart(self) -> None:
+        self.inner.prestart()
 
     async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
         return await self.inner.open(timeout, agent)

@@ -13,22 +13,29 @@ module                 transport                     how ``open`` gets the socke
 `qmpsh.wire.stream`    `UnixSocket`, `TcpSocket`     connects to ADDRESS
 `qmpsh.wire.listen`    `Listen` (``--listen``)       waits for QEMU to connect to us
 `qmpsh.wire.launch`    `Qemu` (``qmpsh wrap``)       starts QEMU, which connects to us
+`qmpsh.wire.ssh`       `SshTunnel` (``ssh://``)      ``ssh -N -L`` forwards a local
+                                                     socket to the remote one
+`qmpsh.wire.tls`       `TlsSocket` (``tls://``)      a socketpair; a task pumps its
+                                                     far end through TLS
 =====================  ============================  ==============================
 
 A guest agent is not a transport: it is a mode of the connection (no
 greeting; `qmpsh.wire.agent`), on whatever transport may lead to one.
 
-Adding a transport (``ssh://``, ``tls://``, ``libvirt:``...)
---------------------------------------------------------------
+Adding a transport (``libvirt:``...)
+------------------------------------
 
 1. Add a module here, ``qmpsh/wire/NAME.py``, with a `Transport` subclass:
    `name` and `open` are all it must write; set the facts (`fd_passing`,
    `reopens`, `may_be_agent`, `kind`) where the defaults are wrong, and
    write `close` when `open` starts something (a process, a task) and
-   `failed` when that something can say why a session did not start.
+   `failed` when that something can say why a session did not start (or
+   ended); `configure` when it takes settings (``ssh_command``, the
+   ``tls_*`` files), `prestart` when its helper may start before the event
+   loop.
    A transport with no socket of its own to hand over makes one with
    ``socket.socketpair()``: `open` returns one end, and a subprocess's
-   stdin/stdout (``ssh -W``) or an asyncio task (a TLS pump, a bridge that
+   stdin/stdout (``ssh HOST socat - UNIX-CONNECT:PATH``) or an asyncio task (a TLS pump, a bridge that
    answers QMP from another API) serves the other.
 2. Give the module a function ``parse(text) -> Transport`` that reads the
    whole ADDRESS as typed (scheme included), raising
@@ -58,6 +65,8 @@ from qmpsh.wire.address import ENV_VAR, AddressError
 
 if TYPE_CHECKING:
     import socket
+
+    from qmpsh.core.settings import Settings
 
 
 class Transport(abc.ABC):
@@ -93,6 +102,19 @@ class Transport(abc.ABC):
     def __str__(self) -> str:
         return self.name
 
+    def configure(self, settings: Settings, interactive: bool = False) -> None:  # noqa: B027 - most transports take no settings
+        """Take what it needs of the session's *settings* before the first
+        `open`; *interactive*: the interactive shell, whose first `open` runs
+        before its UI owns the terminal (so a helper such as ssh may ask
+        there for a passphrase).  Raises `AddressError` for a setting it
+        cannot use.  Not called: the defaults and the environment apply."""
+
+    def prestart(self) -> None:  # noqa: B027 - most transports have nothing to start early
+        """Start, before the event loop runs, a helper that `open` will take
+        on (ssh: its login overlaps the rest of qmpsh's start-up).  Called
+        once `configure` is done, when the session is about to run; must not
+        raise (`open` reports what went wrong)."""
+
     @abc.abstractmethod
     async def open(self, timeout: float | None, agent: bool = False) -> socket.socket:
         """A connected, non-blocking stream socket to the server.
@@ -108,8 +130,10 @@ class Transport(abc.ABC):
     async def failed(self, error: QmpshError) -> QmpshError:
         """The error to report when `open` or the session on its socket
         failed with *error* (the greeting did not come: `NoGreeting`; the
-        server hung up...).  A transport whose helper died says why it did
-        (QEMU's exit status, ssh's complaint); by default *error* itself.
+        server hung up...), or when a running session ended (a
+        `ConnectionLost` whose message is the reason the shell shows).  A
+        transport whose helper died says why it did (QEMU's exit status,
+        ssh's complaint); by default *error* itself.
         """
         return error
 
@@ -135,6 +159,8 @@ SCHEMES: dict[str, str] = {
     "": "qmpsh.wire.stream:parse",
     "unix": "qmpsh.wire.stream:parse",
     "tcp": "qmpsh.wire.stream:parse",
+    "ssh": "qmpsh.wire.ssh:parse",
+    "tls": "qmpsh.wire.tls:parse",
 }
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?")

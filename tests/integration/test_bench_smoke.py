@@ -27,3 +27,17 @@ def test_bench_quick_runs_and_prints_every_case() -> None:
     ):
         assert case in table
     assert "qmpsh/raw" in table and "qmpsh/qmp-shell" in table
+
+
+def test_bench_ssh_runs() -> None:
+    need("sshd")
+    need("socat")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ssh.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "one-shot query-status over ssh" in done.stdout

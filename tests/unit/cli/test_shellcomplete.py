@@ -263,6 +263,10 @@ def test_subcommands(tree: Path) -> None:
         "--socket",
         "--timeout",
         "--connect-timeout",
+        "--tls-ca",
+        "--tls-cert",
+        "--tls-key",
+        "--tls-hostname",
         "--verbose",
         "--help",
     ]

@@ -19,8 +19,10 @@ from qmpsh.wire.connection import Connection
 from qmpsh.wire.launch import Qemu
 from qmpsh.wire.listen import Listen
 from qmpsh.wire.reconnect import reopener
+from qmpsh.wire.ssh import SshTunnel
 from qmpsh.wire.state import ConnState
 from qmpsh.wire.stream import TcpSocket, UnixSocket
+from qmpsh.wire.tls import TlsSocket
 from qmpsh.wire.transport import (
     SCHEMES,
     NoGreeting,
@@ -55,10 +57,36 @@ def test_address_to_transport(text: str, scheme: str, expected: Transport) -> No
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ssh://vm-host/run/qmp.sock",
+            SshTunnel("ssh://vm-host/run/qmp.sock", "vm-host", "/run/qmp.sock"),
+        ),
+        (
+            "ssh://u@h:2222/q.sock",
+            SshTunnel("ssh://u@h:2222/q.sock", "h", "/q.sock", "u", 2222),
+        ),
+        ("ssh://[::1]/q.sock", SshTunnel("ssh://[::1]/q.sock", "::1", "/q.sock")),
+        ("tls://127.0.0.1:4444", TlsSocket("127.0.0.1", 4444)),
+        ("tls://localhost:1/", TlsSocket("localhost", 1)),
+        ("tls://[::1]:4444", TlsSocket("::1", 4444)),
+    ],
+)
+def test_remote_addresses(text: str, expected: Transport) -> None:
+    scheme = text.split(":", 1)[0]
+    assert scheme_of(text) == scheme
+    transport = transport_for(text)
+    assert transport == expected and type(transport) is type(expected)
+    assert transport.name == text.removesuffix("/")
+    assert vars(transport) == vars(expected)
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("ssh://user@host/run/qmp.sock", "ssh"),
-        ("tls://host:4444", "tls"),
+        ("sftp://user@host/run/qmp.sock", "sftp"),
+        ("tls+x://host:4444", "tls+x"),
         ("libvirt+ssh://host/vm", "libvirt+ssh"),
         ("UNIX://x", "UNIX"),
     ],
@@ -69,7 +97,8 @@ def test_an_unknown_scheme_is_one_clear_line(text: str, name: str) -> None:
     message = str(info.value)
     assert message == (
         f"unknown scheme {name!r} in {text!r}: expected a socket path, "
-        "HOST:PORT or [IPv6]:PORT, or an address starting with unix:, tcp:"
+        "HOST:PORT or [IPv6]:PORT, or an address starting with unix:, tcp:, "
+        "ssh:, tls:"
     )
     assert "\n" not in message
 
@@ -98,8 +127,11 @@ def test_from_environment() -> None:
         from_environment({"QMP_SOCKET": "bad:port"})
     assert str(err.value).startswith("$QMP_SOCKET: bad port 'port' in 'bad:port'")
     with pytest.raises(AddressError) as err:
-        from_environment({"QMP_SOCKET": "ssh://h/x"})
-    assert str(err.value).startswith("$QMP_SOCKET: unknown scheme 'ssh'")
+        from_environment({"QMP_SOCKET": "sftp://h/x"})
+    assert str(err.value).startswith("$QMP_SOCKET: unknown scheme 'sftp'")
+    assert from_environment({"QMP_SOCKET": "ssh://h/q.sock"}) == SshTunnel(
+        "ssh://h/q.sock", "h", "/q.sock"
+    )
 
 
 def test_the_facts_of_each_transport() -> None:
@@ -116,6 +148,10 @@ def test_the_facts_of_each_transport() -> None:
     assert Listen(TcpAddress("h", 1)).kind == "TCP"
     assert not Listen(TcpAddress("h", 1)).fd_passing
     assert reopener(unix, 1) is not None and reopener(tcp, 1) is not None
+    ssh, tls = transport_for("ssh://h/q.sock"), transport_for("tls://h:1")
+    assert (ssh.fd_passing, ssh.reopens, ssh.may_be_agent) == (False, True, True)
+    assert (tls.fd_passing, tls.reopens, tls.may_be_agent) == (False, True, True)
+    assert ssh.kind.startswith("reached through SSH") and tls.kind == "a TLS connection"
     assert reopener(Listen(UnixAddress("/l.sock")), 1) is None
     assert reopener(Qemu(["qemu-system-x86_64"]), 1) is None
 
@@ -178,8 +214,8 @@ def test_a_new_transport_is_one_row_and_one_class() -> None:
     assert isinstance(transport, Bridge) and transport.name == "mem://vm1"
     assert transports.scheme_of("mem:vm1") == "mem"
     with pytest.raises(AddressError) as info:  # the list of schemes grew
-        transport_for("ssh://h/x")
-    assert str(info.value).endswith("starting with unix:, tcp:, mem:")
+        transport_for("sftp://h/x")
+    assert str(info.value).endswith("starting with unix:, tcp:, ssh:, tls:, mem:")
 
     async def session() -> None:
         conn = Connection()
