@@ -180,7 +180,8 @@ def test_a_plain_word_without_targets_is_still_a_path(tmp_path: Path) -> None:
         ),
         (
             'address = "/a"\ntls_ca = "/ca.pem"',
-            "[targets.web3]: tls_ca is not a setting of this qmpsh (yet)",
+            '[targets.web3]: tls_ca goes with a tls: address (tls = "HOST:PORT"), '
+            'not "/a"',
         ),
         ('address = "bad:port"', "[targets.web3]: bad port 'port' in 'bad:port'"),
         ("retries = -1", "[targets.web3]: says nowhere to connect"),
