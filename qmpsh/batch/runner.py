@@ -187,7 +187,7 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {err.message}")
+                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
                 continue
             if result is not None and not isinstance(result, Incomplete):
                 refusal = None if forced else self._refusal(result, marked)
@@ -198,7 +198,8 @@ class BatchRunner:
         try:
             acc.finish()
         except ParseError as err:
-            await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+            said = _scrub(err.message, acc.buffer)
+            await self._refuse(f"{last.where if last else 'input'}: {said}")
 
     async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
         """*lines* until the run stops.  Looked at before reading the next
@@ -260,12 +261,12 @@ class BatchRunner:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
             fatal = not isinstance(err, CommandTimeout | BuiltinError)
-            self._report(
-                err.exit_code, f"{line.where}: {builtin.name}: {err.message}", fatal
-            )
+            said = _scrub(err.message, line.text)
+            self._report(err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal)
             return
         except ValueError as err:  # bad arguments, e.g. an open quote
-            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
+            said = _scrub(str(err), line.text)
+            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}")
             return
         except OutputError as err:  # writing its output (stdout)
             self._output_failed(err)
@@ -318,7 +319,10 @@ class BatchRunner:
         before its own outcome (a reply, a timeout, a lost connection), so
         that one that never gets an answer is shown too.  Flushed when its
         reply is still to come."""
-        self._print(render_json(sent.request.message, self.settings.pretty))
+        from qmpsh.lang.redact import shown
+
+        message = shown(sent.request.message, self.settings.redact)
+        self._print(render_json(message, self.settings.pretty))
         if not sent.reply.done():
             self._flush()
 
@@ -408,6 +412,14 @@ class BatchRunner:
         """
         while self.pending:
             self.pending.popleft().reply.add_done_callback(_ignore)
+
+
+def _scrub(message: str, text: str) -> str:
+    """*message* about the typed *text* without what it quotes of a secret
+    (`qmpsh.lang.redact.scrub`, imported only when a line fails)."""
+    from qmpsh.lang.redact import scrub
+
+    return scrub(message, text)
 
 
 def _ignore(future: asyncio.Future[Any]) -> None:

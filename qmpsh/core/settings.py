@@ -126,7 +126,7 @@ class Settings(NamedTuple):
     ))
     #: replace passwords and secret data in the wire log and the history
     redact: bool = declare(True, Setting(
-        "Write passwords and secret data to the wire log and the history as typed (by default they are replaced with <redacted>).",
+        "Write passwords and secret data to the wire log and the history, and echo them with -v, as typed (by default they are replaced with <redacted>).",
         flags=("--log-secrets",),
     ))
     #: how many events to keep in memory

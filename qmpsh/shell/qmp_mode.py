@@ -69,7 +69,10 @@ class QmpLines:
             unknown = self._unknown_command(text)
             if unknown is not None:
                 return unknown
-            return Problem(f"{err.line}:{err.column}: {err.message}", err.offset)
+            from qmpsh.lang.redact import scrub
+
+            said = scrub(err.message, text)
+            return Problem(f"{err.line}:{err.column}: {said}", err.offset)
         if result is None:
             return Run(None)
         if isinstance(result, Incomplete):
@@ -149,13 +152,21 @@ def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
         try:
             return await builtin.run(ctx, rest)
         except QmpshError as err:
-            api.err(f"{builtin.name}: {err.message}")
+            api.err(f"{builtin.name}: {_scrub(err.message, builtin.name, rest)}")
             return int(err.exit_code)
         except ValueError as err:
-            api.err(f"{builtin.name}: {err}")
+            api.err(f"{builtin.name}: {_scrub(str(err), builtin.name, rest)}")
             return int(Exit.PARSE_ERROR)
 
     return job
+
+
+def _scrub(message: str, name: str, rest: str) -> str:
+    """*message* about the built-in line ``NAME REST`` without what it
+    quotes of a secret."""
+    from qmpsh.lang.redact import scrub
+
+    return scrub(message, f"{name} {rest}")
 
 
 def _shifted(problem: Problem, text: str, start: int) -> Problem:

@@ -161,7 +161,9 @@ class Shell:
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
         await self.vet(message)
         if self.toggles.verbose:
-            self.printer.block(self._json(message))
+            from qmpsh.lang.redact import shown
+
+            self.printer.block(self._json(shown(message, self.settings.redact)))
         self.ctx.mark = self.ctx.events.seq
         return await self._deliver(message)
 
