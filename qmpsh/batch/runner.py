@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TextIO
 from qmpsh.batch.input import Line
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
-from qmpsh.core.errors import CommandTimeout, QmpshError
+from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, failure
 from qmpsh.core.render import (
@@ -37,31 +37,20 @@ from qmpsh.core.render import (
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
+from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
 #: imported at start-up): a request with it is looked at before it goes
 PLACEHOLDER = "<redacted>"
 
-#: commands known to change nothing, safe to send ahead of earlier replies
-READ_ONLY = frozenset(
-    {
-        "qom-get",
-        "qom-list",
-        "qom-list-types",
-        "qom-list-properties",
-        "device-list-properties",
-        "query-qmp-schema",
-        "query-commands",
-    }
-)
-
-
 def read_only(request: Request) -> bool:
-    name = request.command
+    """Whether *request* may be sent ahead of earlier replies: a command
+    known to change nothing (`qmpsh.policy.rules.changes_nothing`, the list
+    ``--read-only`` lets through), not out of band."""
     if "exec-oob" in request.message:
         return False
-    return name.startswith("query-") or name in READ_ONLY
+    return changes_nothing(request.command)
 
 
 class _Sent(NamedTuple):
@@ -191,6 +180,8 @@ class BatchRunner:
                 continue
             if result is not None and not isinstance(result, Incomplete):
                 refusal = None if forced else self._refusal(result, marked)
+                if refusal is None:
+                    refusal = self._denied(result)
                 if refusal is not None:
                     await self._refuse(f"{line.where}: {refusal}")
                     continue
@@ -221,6 +212,16 @@ class BatchRunner:
             if refusal is not None:
                 return refusal
         return self.check(request) if self.check is not None else None
+
+    def _denied(self, request: Request) -> str | None:
+        """Why the policy (``--read-only``, ``--allow``, ``--deny``) does not
+        let *request* through, or None.  (The connection would refuse it
+        too; refused here, it is never sent ahead of earlier replies.)"""
+        try:
+            self.ctx.conn.check(request.message)
+        except Refused as err:
+            return err.message
+        return None
 
     async def _refuse(self, message: str) -> None:
         """A line that cannot be sent: report it after the replies before it."""
@@ -260,7 +261,7 @@ class BatchRunner:
         try:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
-            fatal = not isinstance(err, CommandTimeout | BuiltinError)
+            fatal = not isinstance(err, CommandTimeout | BuiltinError | Refused)
             said = _scrub(err.message, line.text)
             self._report(err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal)
             return
@@ -302,7 +303,7 @@ class BatchRunner:
             except QmpshError as err:
                 if self.stopping:  # meanwhile; `sent` was discarded
                     return
-                fatal = not isinstance(err, CommandTimeout)
+                fatal = not isinstance(err, CommandTimeout | Refused)
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()

@@ -177,6 +177,7 @@ async def pass_fd(ctx: Context, command: str, text: str) -> int:
         request = parse_args(command, split_args(text))
     except FdArgsError as err:
         raise BuiltinError(str(err), Exit.PARSE_ERROR) from None
+    ctx.conn.check(request.message)  # the policy, before the fd goes out
     fd, opened = _open(request)
     s = ctx.settings
     try:

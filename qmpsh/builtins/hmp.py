@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.linemode import Check, Job, Run, ShellApi, in_turn, not_connected
 from qmpsh.builtins.registry import BuiltinError, builtin
-from qmpsh.core.errors import CommandTimeout, QmpshError
+from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.lang import hmp
@@ -284,11 +284,14 @@ async def run_batch(ctx: Context, lines: AsyncIterator[Line]) -> int:
 
                 return output_failed(err, status)
             except QmpshError as err:
-                said = redact_hmp(line.text.strip())
-                ctx.console.err(f"{line.where}: {said}: {err.message}")
+                said = "" if isinstance(err, Refused) else redact_hmp(line.text.strip())
+                ctx.console.err(
+                    f"{line.where}: {said}{': ' if said else ''}{err.message}"
+                )
                 if status == Exit.OK:
                     status = Exit(err.exit_code)
-                if not isinstance(err, CommandTimeout) or not ctx.settings.keep_going:
+                go_on = isinstance(err, CommandTimeout | Refused)
+                if not go_on or not ctx.settings.keep_going:
                     break
                 continue
         if code != Exit.OK:

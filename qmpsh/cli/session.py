@@ -142,6 +142,12 @@ async def _session(
         read_limit=settings.read_limit,
     )
     conn.on_warning(warn)
+    if settings.read_only or settings.allow or settings.deny:
+        from qmpsh.policy.rules import from_settings
+
+        conn.gate = from_settings(
+            settings.read_only, settings.allow, settings.deny
+        ).refusal
     try:
         await conn.connect(transport, timeout)
     except QmpshError as err:

@@ -196,6 +196,27 @@ class Settings(NamedTuple):
         "In batch mode, also print each event that passes the filters as a JSON line, when it arrives.",
         flags=("--events",),
     ))
+    # -- what may be sent, and how long a line may be (qmpsh.policy) --------
+    read_only: bool = declare(False, Setting(
+        "Send only requests that change nothing (query-*, qom-get, HMP info...); refuse the others before sending (exit code 3).",
+        flags=("--read-only",),
+        config="Send only requests that change nothing (--read-only).",
+    ))
+    allow: tuple[str, ...] = declare((), Setting(
+        "Send only commands that match PATTERN, a glob: 'query-*', 'hmp info' for HMP (repeatable; --deny wins).",
+        flags=("--allow",), metavar="PATTERN",
+        config='Only commands matching these globs are sent: ["query-*", "hmp info"] ([]: all).',
+    ))
+    deny: tuple[str, ...] = declare((), Setting(
+        "Refuse commands that match PATTERN before sending (repeatable), e.g. 'quit', 'hmp q*'.",
+        flags=("--deny",), metavar="PATTERN",
+        config='Commands refused before sending, as globs: ["quit", "system_*", "hmp q*"].',
+    ))
+    line_limit: int = declare(16 * 1024 * 1024, Setting(
+        "Refuse an input line (stdin, -f, -c, the shell) longer than BYTES, exit code 3 (default: {default}).",
+        flags=("--line-limit",), metavar="BYTES", min=1024,
+        config="The longest input line, in bytes (a longer one is refused).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:

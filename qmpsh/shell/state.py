@@ -147,7 +147,9 @@ class Shell:
 
     async def vet(self, message: dict[str, Any]) -> None:
         """Ask first when *message* is a dangerous command (once per job: a
-        ``watch`` asks before its first run only)."""
+        ``watch`` asks before its first run only).  A request the policy
+        refuses (``--read-only``...) is refused before any question."""
+        self.ctx.conn.check(message)
         s = self.settings
         if s.confirm:
             what = confirmation(message, s.confirm_commands, s.confirm_hmp)
