@@ -44,6 +44,7 @@ from qmpsh.wire.eventlog import Event
 #: imported at start-up): a request with it is looked at before it goes
 PLACEHOLDER = "<redacted>"
 
+
 def read_only(request: Request) -> bool:
     """Whether *request* may be sent ahead of earlier replies: a command
     known to change nothing (`qmpsh.policy.rules.changes_nothing`, the list

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from qmpsh.core.paths import cache_dir, private_dir
+from qmpsh.core.privfile import check_owned_dir, read_owned
 from qmpsh.schema.model import Schema, SchemaError
 
 FORMAT = 1
@@ -75,8 +76,7 @@ class SchemaCache:
     def load(self, path: Path) -> Schema | None:
         """The schema in *path*, or None if it is missing or unreadable."""
         try:
-            with path.open("rb") as handle:
-                data = json.load(handle)
+            data = json.loads(read_owned(path))  # never another user's file
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 return None
             schema = Schema.from_json(data.get("schema"))
@@ -93,6 +93,7 @@ class SchemaCache:
         target = self.path(server, digest)
         try:
             private_dir(self.directory)
+            check_owned_dir(self.directory)  # not another user's to fill
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
