@@ -79,6 +79,8 @@ class BatchRunner:
         self.status = Exit.OK
         self.pending: deque[_Sent] = deque()
         self.window = max(1, ctx.settings.max_inflight)
+        #: the longest command, in bytes, several lines together
+        self.line_limit = ctx.settings.line_limit
         self.stopping = False
         self.eof = False
         #: stdout could not be written (see _output_failed)
@@ -178,6 +180,13 @@ class BatchRunner:
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
                 await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                continue
+            if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
+                acc = Accumulator(self.typer)  # what it held is dropped
+                await self._refuse(
+                    f"{line.source}:{first}: the command is longer than "
+                    f"{self.line_limit} bytes (--line-limit)"
+                )
                 continue
             if result is not None and not isinstance(result, Incomplete):
                 refusal = None if forced else self._refusal(result, marked)

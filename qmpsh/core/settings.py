@@ -214,7 +214,7 @@ class Settings(NamedTuple):
     ))
     line_limit: int = declare(16 * 1024 * 1024, Setting(
         "Refuse an input line (stdin, -f, -c, the shell) longer than BYTES, exit code 3 (default: {default}).",
-        flags=("--line-limit",), metavar="BYTES", min=1024,
+        flags=("--line-limit",), metavar="BYTES", min=1024, max=1024 * 1024 * 1024,
         config="The longest input line, in bytes (a longer one is refused).",
     ))
     # fmt: on
