@@ -59,25 +59,39 @@ def _owner(uid: int) -> str:
 def open_checked(path: str | Path, flags: int, mode: int = 0o600) -> int:
     """``os.open`` that refuses what another user could have planted: a
     symbolic link of theirs (links of the user's own or root's are
-    followed) or a regular file of theirs (raises `Unsafe`)."""
+    followed) or a regular file or directory of theirs (raises `Unsafe`)."""
     me = os.geteuid()
     try:
         fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as err:
-        if err.errno != errno.ELOOP:
+        # ELOOP for a link (ENOTDIR with O_DIRECTORY); EACCES where the
+        # kernel protects sticky directories (fs.protected_regular)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            raise err from None
+        _refuse_foreign(path, st, me)
+        if not stat.S_ISLNK(st.st_mode):
             raise
-        link = os.lstat(path)
-        if not stat.S_ISLNK(link.st_mode):
-            raise
-        if link.st_uid not in (me, 0):
-            owner = _owner(link.st_uid)
-            raise Unsafe(path, f"is a symbolic link that belongs to {owner}") from None
-        fd = os.open(path, flags | os.O_CLOEXEC, mode)
+        fd = os.open(path, flags | os.O_CLOEXEC, mode)  # the user's or root's link
     st = os.fstat(fd)
-    if (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)) and st.st_uid != me:
+    try:
+        _refuse_foreign(path, st, me)
+    except Unsafe:
         os.close(fd)
-        raise Unsafe(path, f"belongs to {_owner(st.st_uid)}")
+        raise
     return fd
+
+
+def _refuse_foreign(path: str | Path, st: os.stat_result, me: int) -> None:
+    """Raise `Unsafe` for another user's link (root's is trusted), regular
+    file or directory."""
+    if stat.S_ISLNK(st.st_mode):
+        if st.st_uid not in (me, 0):
+            owner = _owner(st.st_uid)
+            raise Unsafe(path, f"is a symbolic link that belongs to {owner}")
+    elif (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)) and st.st_uid != me:
+        raise Unsafe(path, f"belongs to {_owner(st.st_uid)}")
 
 
 def read_owned(path: str | Path) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults import (  # noqa: F401  (they register rows)
+    rows_hardening,
     rows_history,
     rows_input,
     rows_load,
