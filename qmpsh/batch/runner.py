@@ -193,7 +193,7 @@ class BatchRunner:
                 if refusal is None:
                     refusal = self._denied(result)
                 if refusal is not None:
-                    await self._refuse(f"{line.where}: {refusal}")
+                    await self._refuse(f"{line.where}: {_scrub(refusal, whole)}")
                     continue
                 await self._send(line, result)
         try:
