@@ -71,7 +71,17 @@ async def lines_from_fd(
             if len(partial) + len(piece) > limit:
                 yield _too_long(source, number + 1, limit)
                 return
-            partial += piece
+            try:
+                partial += piece
+            except MemoryError:  # a --line-limit larger than memory allows
+                size = len(partial)
+                partial = bytearray()
+                said = (
+                    f"out of memory after {size} bytes of one line (lower "
+                    f"--line-limit); the rest of {source} is not read"
+                )
+                yield Line(source, number + 1, "", (said, 1))
+                return
             if end < 0:
                 break
             number += 1
