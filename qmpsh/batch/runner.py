@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TextIO
 from qmpsh.batch.input import Line
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
-from qmpsh.core.errors import CommandTimeout, QmpshError
+from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, failure
 from qmpsh.core.render import (
@@ -37,31 +37,21 @@ from qmpsh.core.render import (
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
+from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
 #: imported at start-up): a request with it is looked at before it goes
 PLACEHOLDER = "<redacted>"
 
-#: commands known to change nothing, safe to send ahead of earlier replies
-READ_ONLY = frozenset(
-    {
-        "qom-get",
-        "qom-list",
-        "qom-list-types",
-        "qom-list-properties",
-        "device-list-properties",
-        "query-qmp-schema",
-        "query-commands",
-    }
-)
-
 
 def read_only(request: Request) -> bool:
-    name = request.command
+    """Whether *request* may be sent ahead of earlier replies: a command
+    known to change nothing (`qmpsh.policy.rules.changes_nothing`, the list
+    ``--read-only`` lets through), not out of band."""
     if "exec-oob" in request.message:
         return False
-    return name.startswith("query-") or name in READ_ONLY
+    return changes_nothing(request.command)
 
 
 class _Sent(NamedTuple):
@@ -89,6 +79,8 @@ class BatchRunner:
         self.status = Exit.OK
         self.pending: deque[_Sent] = deque()
         self.window = max(1, ctx.settings.max_inflight)
+        #: the longest command, in bytes, several lines together
+        self.line_limit = ctx.settings.line_limit
         self.stopping = False
         self.eof = False
         #: stdout could not be written (see _output_failed)
@@ -189,18 +181,28 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {err.message}")
+                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                continue
+            if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
+                acc = Accumulator(self.typer)  # what it held is dropped
+                await self._refuse(
+                    f"{line.source}:{first}: the command is longer than "
+                    f"{self.line_limit} bytes (--line-limit)"
+                )
                 continue
             if result is not None and not isinstance(result, Incomplete):
                 refusal = None if forced else self._refusal(result, marked)
+                if refusal is None:
+                    refusal = self._denied(result)
                 if refusal is not None:
-                    await self._refuse(f"{line.where}: {refusal}")
+                    await self._refuse(f"{line.where}: {_scrub(refusal, whole)}")
                     continue
                 await self._send(line, result)
         try:
             acc.finish()
         except ParseError as err:
-            await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+            said = _scrub(err.message, acc.buffer)
+            await self._refuse(f"{last.where if last else 'input'}: {said}")
 
     async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
         """*lines* until the run stops.  Looked at before reading the next
@@ -222,6 +224,16 @@ class BatchRunner:
             if refusal is not None:
                 return refusal
         return self.check(request) if self.check is not None else None
+
+    def _denied(self, request: Request) -> str | None:
+        """Why the policy (``--read-only``, ``--allow``, ``--deny``) does not
+        let *request* through, or None.  (The connection would refuse it
+        too; refused here, it is never sent ahead of earlier replies.)"""
+        try:
+            self.ctx.conn.check(request.message)
+        except Refused as err:
+            return err.message
+        return None
 
     async def _refuse(self, message: str) -> None:
         """A line that cannot be sent: report it after the replies before it."""
@@ -261,13 +273,13 @@ class BatchRunner:
         try:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
-            fatal = not isinstance(err, CommandTimeout | BuiltinError)
-            self._report(
-                err.exit_code, f"{line.where}: {builtin.name}: {err.message}", fatal
-            )
+            fatal = not isinstance(err, CommandTimeout | BuiltinError | Refused)
+            said = _scrub(err.message, line.text)
+            self._report(err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal)
             return
         except ValueError as err:  # bad arguments, e.g. an open quote
-            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {err}")
+            said = _scrub(str(err), line.text)
+            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}")
             return
         except OutputError as err:  # writing its output (stdout)
             self._output_failed(err)
@@ -303,7 +315,7 @@ class BatchRunner:
             except QmpshError as err:
                 if self.stopping:  # meanwhile; `sent` was discarded
                     return
-                fatal = not isinstance(err, CommandTimeout)
+                fatal = not isinstance(err, CommandTimeout | Refused)
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()
@@ -320,7 +332,10 @@ class BatchRunner:
         before its own outcome (a reply, a timeout, a lost connection), so
         that one that never gets an answer is shown too.  Flushed when its
         reply is still to come."""
-        self._print(render_json(sent.request.message, self.settings.pretty))
+        from qmpsh.lang.redact import shown
+
+        message = shown(sent.request.message, self.settings.redact)
+        self._print(render_json(message, self.settings.pretty))
         warning = self.deprecations(sent.request) if self.deprecations else None
         if warning is not None:
             self._flush()
@@ -415,6 +430,14 @@ class BatchRunner:
         """
         while self.pending:
             self.pending.popleft().reply.add_done_callback(_ignore)
+
+
+def _scrub(message: str, text: str) -> str:
+    """*message* about the typed *text* without what it quotes of a secret
+    (`qmpsh.lang.redact.scrub`, imported only when a line fails)."""
+    from qmpsh.lang.redact import scrub
+
+    return scrub(message, text)
 
 
 def _ignore(future: asyncio.Future[Any]) -> None:

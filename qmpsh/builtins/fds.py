@@ -29,6 +29,7 @@ from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import BuiltinError, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json, render_reply
+from qmpsh.lang.redact import shown
 
 MODES: dict[str, int] = {
     "r": os.O_RDONLY,
@@ -177,11 +178,12 @@ async def pass_fd(ctx: Context, command: str, text: str) -> int:
     except FdArgsError as err:
         raise BuiltinError(str(err), Exit.PARSE_ERROR) from None
     ctx.conn.check_fd_passing()  # before a file is opened (--mode w truncates)
+    ctx.conn.check(request.message)  # the policy, before the fd goes out
     fd, opened = _open(request)
     s = ctx.settings
     try:
         if s.verbose:
-            ctx.console.out(render_json(request.message, s.pretty))
+            ctx.console.out(render_json(shown(request.message, s.redact), s.pretty))
         ctx.mark = ctx.events.seq
         # the descriptor goes out right before the command that consumes it
         await ctx.conn.send_fd_before(fd)

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.linemode import Check, Job, Run, ShellApi, in_turn, not_connected
 from qmpsh.builtins.registry import BuiltinError, builtin
-from qmpsh.core.errors import CommandTimeout, QmpshError
+from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.lang import hmp
+from qmpsh.lang.redact import line_placeholder_refusal, redact_hmp, scrub, shown
 from qmpsh.wire.state import ConnState
 
 if TYPE_CHECKING:
@@ -130,21 +131,29 @@ class HmpShell:
             except hmp.CpuError as err:
                 return Outcome(Exit.PARSE_ERROR, str(err))
             return await self._cpu(index)
+        refusal = line_placeholder_refusal(text, hmp=True)
+        if refusal is not None:
+            return Outcome(Exit.PARSE_ERROR, f"{redact_hmp(text)}: {refusal}")
         message = hmp.request(text, self.cpu)
-        if self.ctx.settings.verbose:
-            self.ctx.console.out(render_json(message, self.ctx.settings.pretty))
+        s = self.ctx.settings
+        if s.verbose:
+            self.ctx.console.out(render_json(shown(message, s.redact), s.pretty))
         self.ctx.mark = self.ctx.events.seq
         reply = await self.ctx.send(message)  # the shell confirms `q` first
+        said = redact_hmp(text)  # the line, as qmpsh names it on stderr
         if is_error(reply):
-            return Outcome(Exit.COMMAND_ERROR, f"{text}: {error_line(reply)}")
+            return Outcome(Exit.COMMAND_ERROR, f"{said}: {error_line(reply)}")
         output = hmp.output_text(reply.get("return"))
         if output:
             self.ctx.console.out(output)
         failed = hmp.failure(output)
         if failed is not None:
             # "sendkey: string expected" names the line already
-            said = failed if failed.startswith(f"{text}:") else f"{text}: {failed}"
-            return Outcome(Exit.COMMAND_ERROR, said, shown=True)
+            if not failed.startswith(f"{text}:"):
+                failed = f"{said}: {failed}"
+            return Outcome(
+                Exit.COMMAND_ERROR, scrub(failed, text, hmp=True), shown=True
+            )
         return Outcome()
 
     def candidates(self, text_before_cursor: str) -> list[str]:
@@ -275,10 +284,14 @@ async def run_batch(ctx: Context, lines: AsyncIterator[Line]) -> int:
 
                 return output_failed(err, status)
             except QmpshError as err:
-                ctx.console.err(f"{line.where}: {line.text.strip()}: {err.message}")
+                said = "" if isinstance(err, Refused) else redact_hmp(line.text.strip())
+                ctx.console.err(
+                    f"{line.where}: {said}{': ' if said else ''}{err.message}"
+                )
                 if status == Exit.OK:
                     status = Exit(err.exit_code)
-                if not isinstance(err, CommandTimeout) or not ctx.settings.keep_going:
+                go_on = isinstance(err, CommandTimeout | Refused)
+                if not go_on or not ctx.settings.keep_going:
                     break
                 continue
         if code != Exit.OK:

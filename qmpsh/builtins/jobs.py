@@ -20,6 +20,7 @@ from qmpsh.jobs.view import (
     progress_line,
     table,
 )
+from qmpsh.lang.redact import shown
 from qmpsh.lang.sizes import parse_size
 
 
@@ -296,7 +297,8 @@ async def _execute(
     if mark:
         ctx.mark = ctx.events.seq
     if ctx.settings.verbose:
-        ctx.console.out(render_json({"execute": command, "arguments": args}))
+        message = {"execute": command, "arguments": args}
+        ctx.console.out(render_json(shown(message, ctx.settings.redact)))
     reply = await ctx.conn.execute(
         {"execute": command, "arguments": args}, ctx.settings.timeout
     )

@@ -15,6 +15,7 @@ from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import BuiltinError, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
+from qmpsh.lang.redact import line_placeholder_refusal, shown
 from qmpsh.qom import model as qom
 from qmpsh.qom.fetch import (
     DEFAULT_WINDOW,
@@ -115,10 +116,13 @@ async def qom_cmd(ctx: Context, text: str) -> int:
             as_json, path_prop = _get_args(rest)
             await run_get(ctx.conn, out, path_prop, as_json, s.timeout, s.pretty)
         elif verb == "set" and len(rest) == 2:
+            refusal = line_placeholder_refusal(f"qom set {rest[0]} {rest[1]}")
+            if refusal is not None:
+                raise BuiltinError(refusal, Exit.PARSE_ERROR)
 
             def echo(message: dict[str, Any]) -> None:
                 if s.verbose:
-                    out(render_json(message, s.pretty))
+                    out(render_json(shown(message, s.redact), s.pretty))
 
             await run_set(ctx.conn, out, rest[0], rest[1], s.timeout, echo)
         elif verb in ("list", "tree") and len(rest) <= 1:

@@ -68,7 +68,7 @@ def setting_option(s: Setting) -> Opt:
     if s.negative:
         kind = "bool"
     elif s.takes_value():
-        kind = "value"
+        kind = "multi" if s.kind is tuple else "value"
     else:
         kind = "flag"
     dest = s.name
@@ -149,7 +149,7 @@ def setting_values(
         if s is None or (only is not None and s.name not in only):
             continue
         value = opts.get(opt.dest)
-        if value is None or (opt.kind == "flag" and not value):
+        if value is None or (opt.kind in ("flag", "multi") and not value):
             continue
         out[s.name] = s.flag_value() if opt.kind == "flag" else value
     return out

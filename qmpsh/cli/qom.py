@@ -179,10 +179,11 @@ def set_cmd(path_prop: str, value: str, verbose: bool, **opts: Any) -> int:
     """
     from qmpsh.builtins.qom import run_set
     from qmpsh.core.render import render_json
+    from qmpsh.lang.redact import shown
 
     def echo(message: dict[str, Any]) -> None:
         if verbose:
-            _out(render_json(message))
+            _out(render_json(shown(message)))
 
     return run_with_connection(
         opts,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -128,6 +129,12 @@ async def _session(
         read_limit=settings.read_limit,
     )
     conn.on_warning(warn)
+    if settings.read_only or settings.allow or settings.deny:
+        from qmpsh.policy.rules import from_settings
+
+        conn.gate = from_settings(
+            settings.read_only, settings.allow, settings.deny
+        ).refusal
     try:
         await conn.connect(transport, timeout)
     except QmpshError as err:
@@ -191,34 +198,44 @@ def _hmp_mode(ctx: Context) -> HmpShell | None:
 
 
 async def _batch(ctx: Context, inputs: Inputs) -> int:
-    from qmpsh.batch.input import Line, lines_from, lines_from_bytes, lines_from_fd
+    from qmpsh.batch.input import Line, lines_from, lines_from_fd, open_input
     from qmpsh.batch.runner import BatchRunner
 
+    limit = ctx.settings.line_limit
     sources: list[AsyncIterator[Line]] = []
+    opened: list[int] = []
     numbered = 0  # -c lines are numbered across every -c
+    stdin = sys.stdin.fileno()
     for kind, group in itertools.groupby(inputs.sources, key=lambda s: s[0]):
         values = [value for _, value in group]
         if kind == "-c":  # consecutive -c texts: one source, as before
-            sources.append(lines_from(values, "-c", numbered))
+            sources.append(lines_from(values, "-c", numbered, limit))
             numbered += sum(text.count("\n") + 1 for text in values)
             continue
         for path in values:
             if path == "-":
-                sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+                sources.append(lines_from_fd(stdin, "stdin", limit))
                 continue
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+            try:  # all opened first: a missing file runs nothing
+                fd = open_input(path)
             except OSError as err:
+                for fd in opened:
+                    os.close(fd)
                 return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
-            sources.append(lines_from_bytes(data, path))
+            opened.append(fd)
+            waiting = f"waiting for a writer on the FIFO {path}"
+            sources.append(lines_from_fd(fd, path, limit, waiting))
     if not sources:
-        sources.append(lines_from_fd(sys.stdin.fileno(), "stdin"))
+        sources.append(lines_from_fd(stdin, "stdin", limit))
 
     async def chain() -> AsyncIterator[Line]:
-        for source in sources:
-            async for item in source:
-                yield item
+        try:
+            for source in sources:
+                async for item in source:
+                    yield item
+        finally:
+            for fd in opened:
+                os.close(fd)
 
     if ctx.settings.hmp:
         from qmpsh.builtins.hmp import run_batch

@@ -33,3 +33,10 @@ class CommandTimeout(QmpshError):
 
 class BadRequest(QmpshError):
     exit_code = Exit.PARSE_ERROR
+
+
+class Refused(QmpshError):
+    """A request the policy (``--read-only``, ``--allow``, ``--deny``) does
+    not let through: refused before sending."""
+
+    exit_code = Exit.PARSE_ERROR

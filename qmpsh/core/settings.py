@@ -128,7 +128,7 @@ class Settings(NamedTuple):
     ))
     #: replace passwords and secret data in the wire log and the history
     redact: bool = declare(True, Setting(
-        "Write passwords and secret data to the wire log and the history as typed (by default they are replaced with <redacted>).",
+        "Write passwords and secret data to the wire log and the history, and echo them with -v, as typed (by default they are replaced with <redacted>).",
         flags=("--log-secrets",),
     ))
     #: how many events to keep in memory
@@ -237,6 +237,27 @@ class Settings(NamedTuple):
         "For tls:// addresses: the name QEMU's certificate must be issued for (default: {default}).",
         flags=("--tls-hostname",), metavar="NAME", unset="the HOST of the address",
         config="tls://: the name QEMU's certificate must be issued for, when not the address's HOST (--tls-hostname).",
+    ))
+    # -- what may be sent, and how long a line may be (qmpsh.policy) --------
+    read_only: bool = declare(False, Setting(
+        "Send only requests that change nothing (query-*, qom-get, HMP info...); refuse the others before sending (exit code 3).",
+        flags=("--read-only",),
+        config="Send only requests that change nothing (--read-only).",
+    ))
+    allow: tuple[str, ...] = declare((), Setting(
+        "Send only commands that match PATTERN, a glob: 'query-*', 'hmp info' for HMP (repeatable; --deny wins).",
+        flags=("--allow",), metavar="PATTERN",
+        config='Only commands matching these globs are sent: ["query-*", "hmp info"] ([]: all).',
+    ))
+    deny: tuple[str, ...] = declare((), Setting(
+        "Refuse commands that match PATTERN before sending (repeatable), e.g. 'quit', 'hmp q*'.",
+        flags=("--deny",), metavar="PATTERN",
+        config='Commands refused before sending, as globs: ["quit", "system_*", "hmp q*"].',
+    ))
+    line_limit: int = declare(16 * 1024 * 1024, Setting(
+        "Refuse an input line (stdin, -f, -c, the shell) longer than BYTES, exit code 3 (default: {default}).",
+        flags=("--line-limit",), metavar="BYTES", min=1024, max=1024 * 1024 * 1024,
+        config="The longest input line, in bytes (a longer one is refused).",
     ))
     # fmt: on
 

@@ -1,62 +1,56 @@
-"""Keep secrets out of files: which parts of a request are secret, and hiding them.
+"""Keep secrets out of files and stderr: hiding them in requests and lines.
 
-Pure.  `redact(message)` returns a copy of a QMP request with every secret
-value replaced by ``"<redacted>"``, or None when the request carries none
-(the common case costs one walk and no copy).  `redact_line(text)` does the
-same for a line as the user typed it, for the history file.  The wire log and
-the history call these unless the user asks for ``--log-secrets``.  The
-other way round, `placeholder_refusal(message)` finds secrets that are the
-placeholder itself (a line recalled from the history), so that the shell and
-batch mode refuse to send them.
+Pure.  What counts as a secret is the table in `qmpsh.lang.secrets`; this
+module applies it, the same way for every sink:
 
-What counts as a secret, from QEMU's schema (``query-qmp-schema``, 7.2):
+- `redact(message)`: a copy of a QMP request with every secret value
+  replaced by ``"<redacted>"``, or None when it carries none (the common
+  case costs one walk and no copy): the wire log, ``-v``, late replies;
+- `shown(message, redacting)`: what ``-v`` echoes (`redact` unless
+  ``--log-secrets``);
+- `redact_line(text, hmp)`: a line as the user typed it (shorthand, raw
+  JSON, the ``hmp`` and ``qom set`` built-ins, or with *hmp* an HMP command
+  line), for the history file; `redacting` makes a history hook of it;
+- `redact_hmp(line)`: an HMP command line, for the lines qmpsh prints
+  about one (an HMP failure, a late reply);
+- `scrub(message, text)` (from `qmpsh.lang.secrets`): an error about a
+  typed line, without what it quotes of a secret (a parse error).
 
-- an argument, at any depth, named ``password``, ``passwd``, ``passphrase``,
-  ``secret`` or ``cookie`` (a string), or ending in ``-password``: ``set_password``,
-  ``change-vnc-password``, ``sev-inject-launch-secret``, the guest agent's
-  ``guest-set-user-password``, the curl driver's HTTP ``cookie``;
-- ``data`` of ``object-add qom-type=secret`` (the secret itself);
-- ``value`` of ``qom-set`` when the property has a secret's name;
-- ``arg`` of the old ``change device=vnc target=password``;
-- the password words of HMP command lines sent with ``human-monitor-command``
-  (``set_password vnc PW``, ``change vnc password PW``, ``block_passwd DEV PW``,
-  ``object_add secret,...,data=PW``, any ``password=PW``).
-
-Not secrets, and kept so that logs stay useful: ``expire_password`` (it
-carries a time), and the ``*-secret`` arguments such as ``key-secret`` or
-``password-secret``, which name a ``secret`` object by its id (the point of
-QEMU's secret objects is that the id can be logged while the data cannot).
+The other way round, `placeholder_refusal(message)` finds secrets that are
+the placeholder itself (a line recalled from the history), so that the
+shell and batch mode refuse to send them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-REDACTED = "<redacted>"
-
-_SECRET_KEY = re.compile(
-    r"(password|passwd|passphrase|secret|cookie)|.*-(password|passwd|passphrase)"
+from qmpsh.lang.secrets import (
+    REDACTED,
+    SECRET_OBJECTS,
+    hmp_spans,
+    is_secret_key,
+    is_secret_property,
+    replace_spans,
+    scrub,
+    text_spans,
 )
 
-#: qom-type values whose ``data`` is secret
-_SECRET_OBJECTS = frozenset({"secret"})
-
-# HMP: (pattern, group holding the secret)
-_HMP_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*set_password\s+\S+\s+(?P<s>\S+)"),
-    re.compile(r"^\s*change\s+vnc\s+passw(?:or)?d\s+(?P<s>\S+)"),
-    re.compile(r"^\s*block_passwd\s+\S+\s+(?P<s>\S+)"),
-    re.compile(r"(?:^|[\s,])(?:password|passwd|secret)=(?P<s>(?:[^,\s]|,,)+)"),
-)
-_HMP_OBJECT_DATA = re.compile(r"(?:^|[\s,])data=(?P<s>(?:[^,\s]|,,)+)")
-_HMP_SECRET_OBJECT = re.compile(r"^\s*object_add\s+(?:qom-type=)?secret\b")
-
-
-def is_secret_key(name: str) -> bool:
-    """Whether an argument called *name* holds a secret wherever it appears."""
-    return _SECRET_KEY.fullmatch(name) is not None
+__all__ = [
+    "REDACTED",
+    "is_secret_key",
+    "line_placeholder_refusal",
+    "placeholder_refusal",
+    "placeholders",
+    "redact",
+    "redact_hmp",
+    "redact_line",
+    "redacting",
+    "scrub",
+    "secret_paths",
+    "shown",
+]
 
 
 #: where a value sits in a request's arguments: keys and list indexes
@@ -99,7 +93,7 @@ def placeholders(message: Mapping[str, Any]) -> list[str]:
     ]
     line = args.get("command-line")
     if command == "human-monitor-command" and isinstance(line, str):
-        words = [line[start:end] for start, end in _hmp_spans(line)]
+        words = [line[start:end] for start, end in hmp_spans(line)]
         if REDACTED in words:
             found.append("command-line")
     return found
@@ -121,6 +115,19 @@ def placeholder_refusal(message: Mapping[str, Any]) -> str | None:
     )
 
 
+def line_placeholder_refusal(text: str, hmp: bool = False) -> str | None:
+    """One line refusing the typed line *text* (an HMP command line with
+    *hmp*, else a built-in's such as ``qom set``) when a secret word of it
+    is the `REDACTED` placeholder, else None."""
+    spans = hmp_spans(text) if hmp else text_spans(text)
+    if any(text[a:b] == REDACTED for a, b in spans):
+        return (
+            f"the secret is the {REDACTED} placeholder from the history: "
+            "type the secret again"
+        )
+    return None
+
+
 def _command_args(message: Mapping[str, Any]) -> tuple[str, Mapping[str, Any] | None]:
     name = message.get("execute", message.get("exec-oob"))
     args = message.get("arguments")
@@ -135,7 +142,7 @@ def secret_paths(command: str, args: Mapping[str, Any]) -> list[Path]:
     any depth, and what QEMU's commands make secret by their place.  (The
     password words of an HMP command line are `redact_hmp`'s.)"""
     found = _secret_keys(args)
-    if command == "object-add" and args.get("qom-type") in _SECRET_OBJECTS:
+    if command == "object-add" and args.get("qom-type") in SECRET_OBJECTS:
         if "data" in args:
             found.append(("data",))
         props = args.get("props")  # before QEMU 6.0 the properties were nested
@@ -143,7 +150,7 @@ def secret_paths(command: str, args: Mapping[str, Any]) -> list[Path]:
             found.append(("props", "data"))
     elif command == "qom-set":
         prop = args.get("property")
-        if isinstance(prop, str) and is_secret_key(prop) and "value" in args:
+        if isinstance(prop, str) and is_secret_property(prop) and "value" in args:
             found.append(("value",))
     elif command == "change" and args.get("target") == "password" and "arg" in args:
         found.append(("arg",))
@@ -219,34 +226,40 @@ def _secretish(key: str, value: Any) -> bool:
     return value is not None
 
 
-def _hmp_spans(line: str) -> list[tuple[int, int]]:
-    """Where the password words of an HMP command line are."""
-    spans: list[tuple[int, int]] = []
-    for rule in _HMP_RULES:
-        spans += [m.span("s") for m in rule.finditer(line)]
-    if _HMP_SECRET_OBJECT.match(line):
-        spans += [m.span("s") for m in _HMP_OBJECT_DATA.finditer(line)]
-    return sorted(set(spans), reverse=True)
-
-
 def redact_hmp(line: str) -> str:
     """An HMP command line with its password words replaced."""
-    for start, end in _hmp_spans(line):
-        line = line[:start] + REDACTED + line[end:]
-    return line
+    return replace_spans(line, hmp_spans(line))
 
 
-def redact_line(text: str) -> str:
+def shown(message: Mapping[str, Any], redacting: bool = True) -> Mapping[str, Any]:
+    """*message* as ``-v`` echoes it: secrets hidden when *redacting*
+    (``settings.redact``: not ``--log-secrets``)."""
+    if not redacting:
+        return message
+    hidden = redact(message)
+    return message if hidden is None else hidden
+
+
+def redact_line(text: str, hmp: bool = False) -> str:
     """*text* (a command as typed) as it may be written to the history file.
 
-    A line without secrets comes back unchanged.  One with secrets comes back
-    as shorthand with the secret values replaced; a line that does not parse
-    has ``name=VALUE`` words with secret names hidden as text.
+    A line without secrets comes back unchanged.  One with secrets comes
+    back as shorthand (or raw JSON, as typed) with the secret values
+    replaced; the ``hmp`` and ``qom set`` built-ins, and a line that does
+    not parse, have their secret words replaced in place.  With *hmp* the
+    line is an HMP command line (``-H``).
     """
+    if hmp:
+        return redact_hmp(text)
+    from qmpsh.lang.force_prefix import split_force
     from qmpsh.lang.parser import ParseError, Request, parse
 
+    forced, body = split_force(text)
+    first = body.split(None, 1)[:1]
+    if first in (["hmp"], ["qom"]):  # built-ins: their words, in place
+        return replace_spans(text, text_spans(text))
     try:
-        result = parse(text)
+        result = parse(body)
     except ParseError:
         result = None
     if isinstance(result, Request):
@@ -256,28 +269,27 @@ def redact_line(text: str) -> str:
         if result.raw:
             import json
 
-            return json.dumps(hidden, ensure_ascii=False)
-        from qmpsh.lang.unparse import to_shorthand
+            out = json.dumps(hidden, ensure_ascii=False)
+        else:
+            from qmpsh.lang.unparse import to_shorthand
 
-        return to_shorthand(hidden)
-    return _TEXT_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+            out = to_shorthand(hidden)
+        return f"! {out}" if forced else out
+    return replace_spans(text, text_spans(text))
 
 
-def redacting(keep: Callable[[str], str | None]) -> Callable[[str], str | None]:
+def redacting(
+    keep: Callable[[str], str | None], hmp: bool = False
+) -> Callable[[str], str | None]:
     """A history *keep* hook that stores what *keep* stores, secrets hidden.
 
     For a history writer that asks a hook what to store for each command
     (the text, or None to store nothing): ``keep=redacting(keep_typed)``.
+    *hmp*: the lines are HMP command lines (``-H``).
     """
 
     def hook(text: str) -> str | None:
         stored = keep(text)
-        return None if stored is None else redact_line(stored)
+        return None if stored is None else redact_line(stored, hmp)
 
     return hook
-
-
-_TEXT_SECRET = re.compile(
-    r"""((?:^|(?<=[\s.,{'"]))(?:password|passwd|passphrase|secret|data|"""
-    r"""[\w-]+-password)['"]?\s*[=:]\s*)(?:"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|[^\s,}\]]+)"""
-)

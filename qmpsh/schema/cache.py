@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qmpsh.core.paths import cache_dir, private_dir
+from qmpsh.core.privfile import check_owned_dir, read_owned
 from qmpsh.schema.model import Schema, SchemaError
 
 FORMAT = 1
@@ -81,8 +82,7 @@ class SchemaCache:
     def load(self, path: Path) -> Schema | None:
         """The schema in *path*, or None if it is missing or unreadable."""
         try:
-            with path.open("rb") as handle:
-                data = json.load(handle)
+            data = json.loads(read_owned(path))  # never another user's file
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 return None
             schema = Schema.from_json(data.get("schema"))
@@ -171,6 +171,7 @@ def _write(directory: Path, target: Path, data: Any) -> None:
     """*data* as JSON into *target*, whole or not at all (0600, in a 0700
     *directory*)."""
     private_dir(directory)
+    check_owned_dir(directory)  # not another user's to fill
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -139,7 +139,7 @@ def build_repl(
     def warn(text: str) -> None:
         printer.error(f"warning: {text}")
 
-    keep = redacting(keep_typed) if settings.redact else keep_typed
+    keep = redacting(keep_typed, settings.hmp) if settings.redact else keep_typed
     history = HistoryFile(history_path(), settings.history_size, keep, warn)
     history.tighten()
     imported = _import_history(history, settings.history_import)

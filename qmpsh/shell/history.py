@@ -4,7 +4,9 @@
 or a kill loses nothing), created with mode 0600 in a 0700 directory, and
 trimmed to the newest ``limit`` entries when loaded.  An existing file (or
 its directory) that others can read is tightened, with a warning, through
-`qmpsh.core.privfile`.  The format is the one
+`qmpsh.core.privfile`; one that belongs to another user, or a symbolic link
+another user planted, is not used at all (one line says so, and the session
+keeps its history in memory).  The format is the one
 prompt_toolkit's ``FileHistory`` uses (an entry is a ``# time`` line and its
 lines each prefixed with ``+``), so multi-line transactions stay whole.
 
@@ -30,7 +32,14 @@ from pathlib import Path
 from prompt_toolkit.history import History
 
 from qmpsh.core.paths import state_dir
-from qmpsh.core.privfile import Warn, make_private_dir, no_warning, open_private
+from qmpsh.core.privfile import (
+    Unsafe,
+    Warn,
+    make_private_dir,
+    no_warning,
+    open_private,
+    read_owned,
+)
 from qmpsh.core.text import os_text
 
 Keep = Callable[[str], str | None]
@@ -110,17 +119,30 @@ class HistoryFile:
         #: told when a file or directory others could read is tightened
         self.warn = warn
         self._last: str | None = None
+        #: why the file is not used (another user's), once said
+        self.refused: str | None = None
+
+    def _refuse(self, err: Unsafe) -> None:
+        """Stop using the file for this session, and say why once."""
+        if self.refused is None:
+            self.refused = err.strerror or str(err)
+            self.warn(f"{self.refused}: this session's history is kept in memory only")
+        self.limit = 0
 
     def tighten(self) -> None:
         """Make an existing history file 0600 and its directory 0700, each
         with a warning if it was looser (called at start, before any write)."""
         if self.limit <= 0:
             return
-        with contextlib.suppress(OSError):
+        try:
             if self.path.parent.is_dir():
                 make_private_dir(self.path.parent, self.warn)
-            if stat.S_ISREG(os.stat(self.path).st_mode):
+            if stat.S_ISREG(os.lstat(self.path).st_mode):
                 os.close(open_private(self.path, self.warn))
+        except Unsafe as err:
+            self._refuse(err)
+        except OSError:
+            pass  # missing: created on the first write (which says what is wrong)
 
     def load(self) -> list[str]:
         """The stored entries, oldest first; trims the file to `limit`.
@@ -132,9 +154,12 @@ class HistoryFile:
         try:
             if not stat.S_ISREG(os.stat(self.path).st_mode):
                 return []  # /dev/null (history off), /dev/full...: nothing kept
-            data = self.path.read_text(encoding="utf-8", errors="replace")
+            data = read_owned(self.path).decode("utf-8", errors="replace")
         except (FileNotFoundError, NotADirectoryError):
             return []  # no history yet (writing will say what is wrong)
+        except Unsafe as err:
+            self._refuse(err)
+            return []
         entries = parse_entries(data)
         if len(entries) > self.limit:
             entries = entries[len(entries) - self.limit :]
@@ -153,7 +178,11 @@ class HistoryFile:
         stored = self.keep(text)
         if stored is None or stored == self._last:
             return False
-        self._write(format_entry(stored))
+        try:
+            self._write(format_entry(stored))
+        except Unsafe as err:
+            self._refuse(err)
+            return False
         self._last = stored
         return True
 

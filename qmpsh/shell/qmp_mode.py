@@ -69,7 +69,8 @@ class QmpLines:
             unknown = self._unknown_command(text)
             if unknown is not None:
                 return unknown
-            return Problem(f"{err.line}:{err.column}: {err.message}", err.offset)
+            said = _scrub(err.message, text)
+            return Problem(f"{err.line}:{err.column}: {said}", err.offset)
         if result is None:
             return Run(None)
         if isinstance(result, Incomplete):
@@ -82,7 +83,8 @@ class QmpLines:
         if self.hooks.validator is not None and not forced:
             problem = self.hooks.validator(text, result)
             if problem is not None:
-                return Problem(problem.message, problem.offset, force=run)
+                said = _scrub(problem.message, text)
+                return Problem(said, problem.offset, force=run)
         return run
 
     def _unknown_command(self, text: str) -> Problem | None:
@@ -149,13 +151,20 @@ def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
         try:
             return await builtin.run(ctx, rest)
         except QmpshError as err:
-            api.err(f"{builtin.name}: {err.message}")
+            api.err(f"{builtin.name}: {_scrub(err.message, f'{builtin.name} {rest}')}")
             return int(err.exit_code)
         except ValueError as err:
-            api.err(f"{builtin.name}: {err}")
+            api.err(f"{builtin.name}: {_scrub(str(err), f'{builtin.name} {rest}')}")
             return int(Exit.PARSE_ERROR)
 
     return job
+
+
+def _scrub(message: str, text: str) -> str:
+    """*message* about the typed *text* without what it quotes of a secret."""
+    from qmpsh.lang.redact import scrub
+
+    return scrub(message, text)
 
 
 def _shifted(problem: Problem, text: str, start: int) -> Problem:

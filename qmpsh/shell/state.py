@@ -147,7 +147,9 @@ class Shell:
 
     async def vet(self, message: dict[str, Any]) -> None:
         """Ask first when *message* is a dangerous command (once per job: a
-        ``watch`` asks before its first run only)."""
+        ``watch`` asks before its first run only).  A request the policy
+        refuses (``--read-only``...) is refused before any question."""
+        self.ctx.conn.check(message)
         s = self.settings
         if s.confirm:
             what = confirmation(message, s.confirm_commands, s.confirm_hmp)
@@ -161,7 +163,9 @@ class Shell:
     async def send(self, message: dict[str, Any]) -> dict[str, Any]:
         await self.vet(message)
         if self.toggles.verbose:
-            self.printer.block(self._json(message))
+            from qmpsh.lang.redact import shown
+
+            self.printer.block(self._json(shown(message, self.settings.redact)))
         self.ctx.mark = self.ctx.events.seq
         return await self._deliver(message)
 

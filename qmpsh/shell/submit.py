@@ -64,6 +64,8 @@ class Submitter:
         wrong; while a command runs, queue the text to run after it."""
         buffer = self.shell.buffer
         text = buffer.text
+        if self._too_long(text):
+            return
         if self.busy or self.queue:
             self._enqueue(text)
             return
@@ -78,6 +80,17 @@ class Submitter:
             self._show_problem(text, check)
             return
         self._accept(text, check)
+
+    def _too_long(self, text: str) -> bool:
+        """Whether *text* is longer than ``--line-limit`` bytes (then said,
+        and left in the input, not run: it may be cut down)."""
+        limit = self.shell.settings.line_limit
+        if len(text) * 4 <= limit or len(text.encode()) <= limit:
+            return False
+        self.shell.say(
+            "error", f"the input is longer than {limit} bytes (--line-limit): not run"
+        )
+        return True
 
     def _continue_line(self) -> None:
         buffer = self.shell.buffer

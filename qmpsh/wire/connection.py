@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import math
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from qemu.qmp import Runstate
@@ -28,6 +28,7 @@ from qmpsh.core.errors import (
     ConnectFailed,
     ConnectionLost,
     QmpshError,
+    Refused,
 )
 from qmpsh.core.listeners import Listeners
 from qmpsh.core.settings import DEFAULTS
@@ -50,6 +51,10 @@ DEFAULT_READ_LIMIT = DEFAULTS.read_limit
 
 
 WarningListener = Callable[[str], None]
+
+#: why a request may not be sent (one line), or None: the policy's judge
+#: (`qmpsh.policy.rules.Policy.refusal`), given to the connection as is
+Gate = Callable[[Mapping[str, Any]], str | None]
 
 
 class Connection:
@@ -81,6 +86,8 @@ class Connection:
         self._watcher: asyncio.Task[None] | None = None
         self._closing = False
         self._custom_ids = CustomIds()
+        #: asked before each request (``--read-only``, ``--allow``, ``--deny``)
+        self.gate: Gate | None = None
 
     def _new_client(self) -> Adapter:
         client = Adapter(
@@ -334,15 +341,23 @@ class Connection:
 
         The id this class assigns is removed from the reply; one the caller
         gave is kept.  Raises `NotConnected`, `ConnectionLost`,
-        `CommandTimeout` or `BadRequest`; an error reply is returned, not
-        raised.
+        `CommandTimeout`, `BadRequest` or `Refused` (by the `gate`, before
+        sending); an error reply is returned, not raised.
         """
+        self.check(message)
         if self.agent is None:
             return await self._execute_now(message, timeout)
         # one request at a time to a guest agent, in step with it
         return await self.agent.execute(
             self.send_raw, self._execute_now, message, timeout
         )
+
+    def check(self, message: Mapping[str, Any]) -> None:
+        """Raise `Refused` when the `gate` does not let *message* through."""
+        if self.gate is not None:
+            refusal = self.gate(message)
+            if refusal is not None:
+                raise Refused(refusal)
 
     @require_connected
     def send_raw(self, data: bytes) -> None:

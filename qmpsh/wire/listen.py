@@ -6,7 +6,12 @@ a client, as it does for qmp-shell-wrap; this lets qmpsh be ready before
 QEMU starts, and see every event from the first one.  A stale unix socket
 file (nothing listening) is replaced; one that something still listens on
 is refused.  qmpsh accepts one connection and stops listening; the socket
-file is removed when the session ends.  ``qmpsh wrap`` listens the same way
+file is removed when the session ends.
+
+A unix socket is created with mode 0600 whatever the umask (only its owner
+can connect: anyone else could pretend to be QEMU), and is refused in a
+directory that others may write to without the sticky bit (they could put
+their own socket in its place).  ``qmpsh wrap`` listens the same way
 (`qmpsh.wire.launch`).
 """
 
@@ -161,8 +166,31 @@ class Listen(Transport):
             self._created = None
 
 
+def check_socket_dir(path: str) -> None:
+    """Raise `ConnectFailed` when others may replace files in the directory
+    of *path*: writable by group or others, without the sticky bit (as
+    ``/tmp`` has), and not the user's own private one."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        st = os.stat(directory)
+    except OSError as err:
+        raise ConnectFailed(f"cannot listen on {path}: {os_text(err)}") from None
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o022 and not mode & stat.S_ISVTX:
+        raise ConnectFailed(
+            f"cannot listen on {path}: its directory {directory} may be written "
+            f"by others (mode {mode:04o}, not sticky), who could replace the "
+            "socket: use a private directory"
+        )
+
+
 def _bind_unix(path: str) -> socket.socket:
+    """A unix socket listening at *path*, mode 0600 whatever the umask
+    (set while binding: the file is born private; nothing can connect
+    before ``listen``)."""
+    check_socket_dir(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
     try:
         sock.bind(path)
     except OSError as err:
@@ -172,6 +200,8 @@ def _bind_unix(path: str) -> socket.socket:
                 errno.EADDRINUSE, f"Address {path!r} is already in use"
             ) from None
         raise
+    finally:
+        os.umask(old)
     sock.listen(1)
     sock.setblocking(False)
     return sock

@@ -249,7 +249,15 @@ def observe(spec: Spec, tmp: Path) -> Row:
 
 
 #: the order of the areas in the table
-AREAS = ("server fault", "bad input", "nothing lost", "secrets", "load")
+AREAS = (
+    "server fault",
+    "bad input",
+    "nothing lost",
+    "secrets",
+    "files",
+    "policy",
+    "load",
+)
 
 
 def table(rows: Sequence[Row]) -> str:

@@ -14,10 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.faults import (  # noqa: F401  (they register rows)
+    rows_bounds,
+    rows_files,
     rows_history,
     rows_input,
     rows_load,
     rows_lost,
+    rows_policy,
+    rows_secrets,
     rows_server,
     rows_shell,
 )

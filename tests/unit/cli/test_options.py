@@ -194,6 +194,8 @@ def given(s: Setting) -> tuple[list[str], Any]:
         value = "/tmp/qmpsh-test.log"
     elif s.kind in (int, float):
         value = s.kind(s.max if s.max is not None else (s.min or 0) + 7)
+    elif s.kind is tuple:  # repeatable: each use adds one
+        return [s.flags[-1], "a", s.flags[-1], "b"], ("a", "b")
     return [s.flags[-1], str(value)], value
 
 

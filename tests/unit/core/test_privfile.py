@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from qmpsh.core.privfile import AppendFile, make_private_dir, open_private
+from qmpsh.core.privfile import (
+    AppendFile,
+    Unsafe,
+    make_private_dir,
+    open_private,
+    read_owned,
+)
 from qmpsh.wire.wirelog import WireLog
 
 
@@ -141,3 +147,81 @@ def test_wire_log_redacts_outgoing_secrets(tmp_path: Path) -> None:
         entry = json.loads(path.read_text())
         assert entry["msg"]["arguments"]["password"] == shown
         assert ("hunter2" in path.read_text()) is not redact
+
+
+# -- files another user could have planted ---------------------------------------
+
+NOBODY = 65534
+
+
+def need_root() -> None:
+    """Giving a file to another user (chown) needs root, as CI has."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("these tests chown files: they need root")
+        pytest.skip("these tests chown files: they need root")
+
+
+def test_my_own_link_is_followed(tmp_path: Path) -> None:
+    """A link of the user's (dotfiles kept elsewhere) still works."""
+    real = tmp_path / "real"
+    link = tmp_path / "history"
+    link.symlink_to(real)
+    os.close(open_private(link))
+    assert real.exists() and mode(real) == 0o600
+
+
+def test_another_users_link_is_refused(tmp_path: Path) -> None:
+    need_root()
+    target = tmp_path / "roots"
+    target.write_text("mine\n")
+    os.chmod(target, 0o644)
+    link = tmp_path / "planted"
+    link.symlink_to(target)
+    os.lchown(link, NOBODY, NOBODY)
+    with pytest.raises(Unsafe) as caught:
+        open_private(link)
+    assert caught.value.strerror == (
+        f"{link} is a symbolic link that belongs to nobody (uid {NOBODY}): not used"
+    )
+    assert target.read_text() == "mine\n" and mode(target) == 0o644
+
+
+def test_another_users_file_is_neither_written_nor_tightened(tmp_path: Path) -> None:
+    need_root()
+    path = tmp_path / "history"
+    path.write_text("theirs\n")
+    os.chmod(path, 0o666)
+    os.chown(path, NOBODY, NOBODY)
+    warnings: list[str] = []
+    with pytest.raises(Unsafe, match="belongs to nobody"):
+        open_private(path, warnings.append)
+    with pytest.raises(Unsafe):
+        read_owned(path)
+    assert path.read_text() == "theirs\n" and mode(path) == 0o666
+    assert warnings == []
+
+
+def test_another_users_directory_is_not_tightened(tmp_path: Path) -> None:
+    need_root()
+    theirs = tmp_path / "qmpsh"
+    theirs.mkdir()
+    os.chmod(theirs, 0o777)
+    os.chown(theirs, NOBODY, NOBODY)
+    with pytest.raises(Unsafe, match="belongs to nobody"):
+        make_private_dir(theirs)
+    assert mode(theirs) == 0o777
+    linked = tmp_path / "linked"
+    linked.symlink_to(tmp_path / "mine")
+    (tmp_path / "mine").mkdir(mode=0o755)
+    os.chmod(tmp_path / "mine", 0o755)
+    os.lchown(linked, NOBODY, NOBODY)
+    with pytest.raises(Unsafe, match="symbolic link"):
+        make_private_dir(linked)
+    assert mode(tmp_path / "mine") == 0o755  # never chmod-ed through the link
+
+
+def test_devices_and_roots_links_still_work(tmp_path: Path) -> None:
+    """``-l /dev/stderr`` (root's link to /proc/self/fd/2), ``/dev/null``."""
+    for path in ("/dev/null", "/dev/stderr"):
+        os.close(open_private(path))

@@ -168,7 +168,7 @@ def test_every_setting_shows_up_where_its_declaration_says(s: Setting) -> None:
         assert f"default: {s.shown}" in s.help_text()
     # a default the help shows is the table's, never typed by hand
     assert not re.search(r"default: (?!\{default\})", s.help), s.help
-    if s.flags and s.takes_value() and not s.choices and s.default is not None:
+    if s.flags and s.takes_value() and not s.choices and s.default not in (None, ()):
         assert "{default}" in s.help, "the help should show the default"
     if s.config:
         entry = f"# {s.config}\n# {s.name} = {config.toml_value(s.default)}\n"

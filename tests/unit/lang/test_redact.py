@@ -16,6 +16,8 @@ from qmpsh.lang.redact import (
     redact_hmp,
     redact_line,
     redacting,
+    scrub,
+    shown,
 )
 from tests import corpus
 
@@ -335,3 +337,147 @@ def test_batch_looks_for_the_same_placeholder() -> None:
     from qmpsh.batch.runner import PLACEHOLDER
 
     assert PLACEHOLDER == REDACTED
+
+
+# -- the cases found by probing: one rule for every form ----------------------
+
+
+@pytest.mark.parametrize(
+    ("request_", "written"),
+    [
+        # the object's type is not known from the path: every data counts
+        (
+            msg("qom-set", path="/objects/s0", property="data", value="pw"),
+            {"path": "/objects/s0", "property": "data", "value": R},
+        ),
+        (
+            msg("human-monitor-command", **{"command-line": "change vnc password pw"}),
+            {"command-line": f"change vnc password {R}"},
+        ),
+        (
+            msg(
+                "human-monitor-command",
+                **{"command-line": "object_add id=s1,qom-type=secret,data=pw"},
+            ),
+            {"command-line": f"object_add id=s1,qom-type=secret,data={R}"},
+        ),
+        (
+            msg(
+                "transaction",
+                actions=[{"type": "x", "data": {"new-password": "pw", "a": 1}}],
+            ),
+            {"actions": [{"type": "x", "data": {"new-password": R, "a": 1}}]},
+        ),
+    ],
+)
+def test_more_requests(request_: dict[str, Any], written: dict[str, Any]) -> None:
+    assert redact(request_) == {"execute": request_["execute"], "arguments": written}
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        (
+            "object_add id=s1,qom-type=secret,data=pw",
+            f"object_add id=s1,qom-type=secret,data={R}",
+        ),
+        (
+            'object_add {"qom-type": "secret", "id": "s1", "data": "p w"}',
+            f'object_add {{"qom-type": "secret", "id": "s1", "data": "{R}"}}',
+        ),
+        ('object_add {"qom-type": "memory-backend-ram", "data": "x"}', None),
+        ("qom-set /objects/s0 data pw", f"qom-set /objects/s0 data {R}"),
+        ('qom-set -j /objects/s0 data "p w"', f"qom-set -j /objects/s0 data {R}"),
+        ("qom-set /machine type x", None),
+        ("set_password vnc pw -d vnc0", f"set_password vnc {R} -d vnc0"),
+    ],
+)
+def test_more_hmp(line: str, written: str | None) -> None:
+    assert redact_hmp(line) == (line if written is None else written)
+
+
+@pytest.mark.parametrize(
+    ("line", "hmp", "written"),
+    [
+        ("hmp set_password vnc pw", False, f"hmp set_password vnc {R}"),
+        ("hmp change vnc password pw", False, f"hmp change vnc password {R}"),
+        (
+            "hmp object_add secret,id=s,data=pw",
+            False,
+            f"hmp object_add secret,id=s,data={R}",
+        ),
+        ("hmp info status", False, "hmp info status"),
+        ("qom set /objects/s0.data pw", False, f"qom set /objects/s0.data {R}"),
+        ("qom set /machine.type x", False, "qom set /machine.type x"),
+        (
+            "! set_password protocol=vnc password=pw",
+            False,
+            f"! set_password protocol=vnc password={R}",
+        ),
+        (
+            "qom-set path=/objects/s0 property=data value=pw",
+            False,
+            f"qom-set path=/objects/s0 property=data value={R}",
+        ),
+        # -H: every line is an HMP command line
+        ("set_password vnc pw", True, f"set_password vnc {R}"),
+        ("change vnc password pw", True, f"change vnc password {R}"),
+        (
+            "object_add secret,id=s,data=pw",
+            True,
+            f"object_add secret,id=s,data={R}",
+        ),
+        ("info status", True, "info status"),
+    ],
+)
+def test_more_history_lines(line: str, hmp: bool, written: str) -> None:
+    assert redact_line(line, hmp) == written
+    assert redacting(lambda text: text, hmp)(line) == written
+
+
+@pytest.mark.parametrize(
+    ("message", "text", "hmp"),
+    [
+        # parse errors quote the token they stopped at: part of a secret
+        (
+            "bad JSON value: 'hunter2' is not a value",
+            'set_password protocol=vnc password={"a":1,"a":hunter2}',
+            False,
+        ),
+        (
+            "expected name=value, got 'hunter2'",
+            "set_password password=[hunter2 x]",
+            False,
+        ),
+        (
+            "bad JSON: 'hunter2' is not a value",
+            '{"execute":"set_password","arguments":{"password":hunter2}}',
+            False,
+        ),
+        ("expected ',' or ']', found 'h'", "x password=[1 hunter2]", False),
+        ("value 'hunter2' does not fit", "qom set /objects/s0.data hunter2", False),
+        (
+            "set_password spice hunter2: Error: SPICE is not in use",
+            "set_password spice hunter2",
+            True,
+        ),
+    ],
+)
+def test_scrub(message: str, text: str, hmp: bool) -> None:
+    out = scrub(message, text, hmp)
+    assert "hunter2" not in out
+    assert R in out
+
+
+def test_scrub_keeps_what_is_not_secret() -> None:
+    message = "'password' is set twice"
+    assert scrub(message, "set_password password=a password=b") == message
+    assert scrub("got 'x'", "query-status x") == "got 'x'"
+
+
+def test_shown_echoes_secrets_only_when_asked() -> None:
+    request_ = msg("set_password", protocol="vnc", password="pw")
+    assert shown(request_) == msg("set_password", protocol="vnc", password=R)
+    assert shown(request_, redacting=False) is request_
+    plain = msg("query-status")
+    assert shown(plain) is plain

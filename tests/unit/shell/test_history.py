@@ -175,3 +175,40 @@ def test_shell_history_adapter_reports_a_failed_write_once(tmp_path: Path) -> No
     hist.append_string("b")
     assert len(errors) == 1 and "cannot write the history" in errors[0]
     assert hist.get_strings() == ["a", "b"]  # kept in memory
+
+
+def test_the_shells_history_api_stores_secrets_hidden(tmp_path: Path) -> None:
+    """What the shell hands its history (prompt_toolkit's store_string),
+    with the keep hook the shell builds: QMP lines, and HMP lines in -H."""
+    from qmpsh.lang.redact import redacting
+    from qmpsh.shell.history import ShellHistory, keep_typed
+
+    for hmp, lines in (
+        (
+            False,
+            [
+                "hmp set_password vnc hunter2",
+                "hmp change vnc password hunter2",
+                "qom set /objects/s0.data hunter2",
+                "hmp object_add id=s1,qom-type=secret,data=hunter2",
+            ],
+        ),
+        (
+            True,
+            [
+                "set_password vnc hunter2",
+                "change vnc password hunter2",
+                'object_add {"qom-type": "secret", "id": "s", "data": "hunter2"}',
+            ],
+        ),
+    ):
+        path = tmp_path / f"history-{hmp}"
+        errors: list[str] = []
+        api = ShellHistory(
+            HistoryFile(path, keep=redacting(keep_typed, hmp)), errors.append
+        )
+        for line in lines:
+            api.store_string(line)
+        text = path.read_text()
+        assert "hunter2" not in text and text.count("<redacted>") == len(lines)
+        assert errors == []

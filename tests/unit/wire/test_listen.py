@@ -7,6 +7,7 @@ import asyncio
 import errno
 import os
 import socket
+import stat
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,36 @@ def test_listen_on_a_busy_tcp_port_is_one_line() -> None:
         f"cannot listen on 127.0.0.1:{port}: error while attempting to bind on "
         f"address ('127.0.0.1', {port}): address already in use"
     )
+
+
+def test_the_socket_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """umask 000 would make it 0777: anyone could connect and play QEMU."""
+    path = tmp_path / "private.sock"
+    old = os.umask(0)
+    try:
+        listener = Listen(UnixAddress(str(path)), announce=False)
+        asyncio.run(listener.start())
+        try:
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        finally:
+            asyncio.run(listener.close())
+    finally:
+        os.umask(old)
+    assert os.umask(old) == old  # the umask is as it was
+
+
+def test_a_directory_others_may_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # not sticky: anyone may replace the socket
+    with pytest.raises(ConnectFailed) as caught:
+        asyncio.run(Listen(UnixAddress(str(shared / "q.sock"))).start())
+    assert caught.value.message == (
+        f"cannot listen on {shared}/q.sock: its directory {shared} may be written "
+        "by others (mode 0777, not sticky), who could replace the socket: use a "
+        "private directory"
+    )
+    os.chmod(shared, 0o1777)  # sticky, as /tmp: fine
+    listener = Listen(UnixAddress(str(shared / "q.sock")))
+    asyncio.run(listener.start())
+    asyncio.run(listener.close())

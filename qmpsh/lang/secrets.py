@@ -1,0 +1,188 @@
+"""The table of what is secret, and where secrets sit in text (pure).
+
+One rule for every sink (history, wire log, ``-v``, error lines, parse
+errors, late-reply lines): `qmpsh.lang.redact` applies it to requests and
+typed lines, this module says what it is.
+
+In a QMP request (by the names in QEMU's schema):
+
+- an argument, at any depth, named ``password``, ``passwd``,
+  ``passphrase``, ``secret`` or ``cookie`` (a string), or ending in
+  ``-password``: ``set_password``, ``change-vnc-password``,
+  ``sev-inject-launch-secret``, the guest agent's
+  ``guest-set-user-password``, the curl driver's HTTP ``cookie``;
+- ``data`` of ``object-add qom-type=secret`` (the secret itself);
+- ``value`` of ``qom-set`` when the property is ``data`` or has a
+  secret's name.  The path alone does not say what type the object is
+  (``/objects/s0`` may be a ``secret``), and asking QEMU would cost a round
+  trip before every ``qom-set``, so every ``data`` property counts
+  (no other QOM type has one that is settable);
+- ``arg`` of the old ``change device=vnc target=password``.
+
+In an HMP command line (``-H``, the ``hmp`` built-in,
+``human-monitor-command``): the password of ``set_password PROTO PW`` and
+``change vnc password PW``, ``block_passwd DEV PW``, ``qom-set PATH data
+VALUE``, ``data=`` of ``object_add`` of a ``secret`` (``key=value`` and
+JSON forms), and any ``password=``/``passwd=``/``secret=`` option.
+
+Not secrets, and kept so that logs stay useful: ``expire_password`` (a
+time), and the ``*-secret`` arguments such as ``key-secret`` or
+``password-secret``, which name a ``secret`` object by its id (the point of
+QEMU's secret objects is that the id can be logged while the data cannot).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: what is written instead of a secret
+REDACTED = "<redacted>"
+
+_SECRET_KEY = re.compile(
+    r"(password|passwd|passphrase|secret|cookie)|.*-(password|passwd|passphrase)"
+)
+
+#: qom-type values whose ``data`` is secret
+SECRET_OBJECTS = frozenset({"secret"})
+
+#: properties whose ``qom-set`` value is secret, besides secret names
+SECRET_PROPERTIES = frozenset({"data"})
+
+Span = tuple[int, int]
+
+
+def is_secret_key(name: str) -> bool:
+    """Whether an argument called *name* holds a secret wherever it appears."""
+    return _SECRET_KEY.fullmatch(name) is not None
+
+
+def is_secret_property(name: str) -> bool:
+    """Whether ``qom-set`` of property *name* sets a secret."""
+    return name in SECRET_PROPERTIES or is_secret_key(name)
+
+
+# -- HMP command lines ------------------------------------------------------
+
+_WORD = r"(?P<s>\S+)"
+_OPTION_VALUE = r"(?P<s>(?:[^,\s]|,,)+)"
+_JSON_STRING = r"""(?P<s>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?)"""
+
+_HMP_RULES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*set_password\s+\S+\s+" + _WORD),
+    re.compile(r"^\s*change\s+vnc\s+passw(?:or)?d\s+" + _WORD),
+    re.compile(r"^\s*block_passwd\s+\S+\s+" + _WORD),
+    re.compile(r"(?:^|[\s,])(?:password|passwd|passphrase|secret)=" + _OPTION_VALUE),
+)
+#: ``qom-set [-j] PATH PROPERTY VALUE`` (VALUE: the rest of the line)
+_HMP_QOM_SET = re.compile(
+    r"^\s*qom-set\s+(?:-j\s+)?\S+\s+(?P<p>\S+)\s+(?P<s>\S(?:.*\S)?)\s*$"
+)
+_HMP_OBJECT_ADD = re.compile(r"^\s*object_add\s+(?P<rest>.*)$", re.DOTALL)
+_SECRET_TYPE = re.compile(
+    r"""^secret\b|(?:^|[\s,])qom-type=secret(?:,|\s|$)|"""
+    r"""["']qom-type["']\s*:\s*["']secret["']"""
+)
+_OBJECT_DATA = (
+    re.compile(r"(?:^|[\s,])data=" + _OPTION_VALUE),
+    re.compile(r"""["']data["']\s*:\s*""" + _JSON_STRING),
+)
+
+
+def hmp_spans(line: str) -> list[Span]:
+    """Where the secret words of an HMP command line are, last first."""
+    spans: list[Span] = []
+    for rule in _HMP_RULES:
+        spans += [m.span("s") for m in rule.finditer(line)]
+    qom = _HMP_QOM_SET.match(line)
+    if qom is not None and is_secret_property(qom.group("p")):
+        spans.append(qom.span("s"))
+    obj = _HMP_OBJECT_ADD.match(line)
+    if obj is not None and _SECRET_TYPE.search(obj.group("rest")):
+        for rule in _OBJECT_DATA:
+            spans += [_inside(line, m.span("s")) for m in rule.finditer(line)]
+    return _disjoint(spans)
+
+
+def _inside(text: str, span: Span) -> Span:
+    """*span* without its quotes when it is a closed quoted string (so that
+    JSON stays JSON: ``"data": "<redacted>"``)."""
+    start, end = span
+    if end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
+        return start + 1, end - 1
+    return span
+
+
+def _disjoint(spans: list[Span]) -> list[Span]:
+    """*spans* without those inside another, last first (to replace from
+    the end without moving the others)."""
+    out: list[Span] = []
+    for start, end in sorted(set(spans), key=lambda s: (s[0], -s[1])):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out[::-1]
+
+
+def replace_spans(text: str, spans: list[Span]) -> str:
+    """*text* with each of *spans* (last first, disjoint) made `REDACTED`."""
+    for start, end in spans:
+        text = text[:start] + REDACTED + text[end:]
+    return text
+
+
+# -- typed lines that do not parse, and built-ins -----------------------------
+
+#: ``name=VALUE`` or ``"name": VALUE`` with a secret's name, in text that
+#: does not parse (``data`` counts too: the command is not known); an
+#: unclosed quote or bracket runs to the end of the text
+_TEXT_SECRET = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))(?:password|passwd|passphrase|secret|cookie|data|"""
+    r"""[\w-]+-(?:password|passwd|passphrase))['"]?\s*[=:]\s*"""
+    r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[\[{].*|[^\s,}\]]+)""",
+    re.DOTALL,
+)
+#: the ``qom set PATH.PROPERTY VALUE`` built-in
+_QOM_BUILTIN = re.compile(r"^\s*qom\s+set\s+\S*?\.(?P<p>[^\s.]+)\s+(?P<s>\S.*?)\s*$")
+#: the ``hmp LINE`` built-in
+_HMP_BUILTIN = re.compile(r"^\s*hmp\s+")
+
+
+def text_spans(text: str) -> list[Span]:
+    """Where secrets are in a typed line that may not parse: ``name=VALUE``
+    words with secret names, and the built-ins ``hmp LINE`` and ``qom set
+    PATH.PROPERTY VALUE``.  Last first."""
+    spans = [_inside(text, m.span("s")) for m in _TEXT_SECRET.finditer(text)]
+    builtin = _HMP_BUILTIN.match(text)
+    if builtin is not None:
+        at = builtin.end()
+        spans += [(at + a, at + b) for a, b in hmp_spans(text[at:])]
+    qom = _QOM_BUILTIN.match(text)
+    if qom is not None and is_secret_property(qom.group("p")):
+        spans.append(qom.span("s"))
+    return _disjoint(spans)
+
+
+_QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
+
+
+def scrub(message: str, text: str, hmp: bool = False) -> str:
+    """*message* (an error about the typed line *text*) with what it quotes
+    of a secret in *text* replaced: a parse error quotes the token it
+    stopped at, which may be (part of) a password.  *hmp*: *text* is an
+    HMP command line."""
+    spans = hmp_spans(text) if hmp else text_spans(text)
+    if not spans:
+        return message
+    secrets = [text[a:b] for a, b in spans]
+    for value in secrets:
+        if len(value) >= 4:
+            message = message.replace(value, REDACTED)
+
+    def hide(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        if inner and any(inner in value for value in secrets):
+            return REDACTED
+        return match.group(0)
+
+    return _QUOTED.sub(hide, message)
