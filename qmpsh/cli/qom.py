@@ -34,7 +34,7 @@ _CONNECT_TIMEOUT = SETTING["connect_timeout"]
 def _out(line: str) -> None:
     from qmpsh.core.output import write
 
-    write(line + "\n")
+    write(line, "\n")
 
 
 def _connection_options(func: F) -> F:

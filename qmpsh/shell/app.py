@@ -129,6 +129,7 @@ def build_repl(
     """The shell and its application, ready to `Repl.run`."""
     hooks = hooks or Hooks()
     settings = ctx.settings
+    _show_controls()
     on_terminal = output is None
     output = output or create_output()
     color = settings.use_color(sys.stdout.isatty() if on_terminal else False)
@@ -181,6 +182,20 @@ def build_repl(
     # qemu.qmp logs dropped late replies as warnings; never print them over the UI
     logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())
     return Repl(shell, app, printer, imported, on_terminal)
+
+
+def _show_controls() -> None:
+    """What prompt_toolkit draws (the input line, the prompt, the event pane,
+    the toolbar, the live area) shows C0 and C1 controls as ``^[`` and
+    ``<9b>`` already, as the output gate does (`qmpsh.core.sanitize`); teach
+    it the rest of the gate's table, the bidi controls and lone surrogates,
+    so that nothing on the screen obeys them either."""
+    from prompt_toolkit.layout.screen import Char
+
+    from qmpsh.core.sanitize import BIDI, show
+
+    extra = [*BIDI, *map(chr, range(0xD800, 0xE000))]
+    Char.display_mappings.update({char: show(char) for char in extra})
 
 
 def _import_history(history: HistoryFile, source: str) -> int:

@@ -35,6 +35,7 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
+from qmpsh.core.sanitize import Inert, visible
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount
 from qmpsh.shell.modes_api import Hooks
@@ -257,8 +258,11 @@ class Shell:
         self.submitter.submit()
 
     def echo(self, text: str) -> str:
-        """The prompt and the command as they looked, for the scrollback."""
-        prompt = self.prompt()
+        """The prompt and the command as they looked, for the scrollback
+        (made visible first: a pasted line may hold control characters,
+        the prompt the server's machine name)."""
+        prompt = visible(self.prompt())
+        text = visible(text)
         lines = text.split("\n")
         if self.color and text.strip() and self.line_mode.mode == "qmp":
             from pygments import highlight
@@ -275,8 +279,10 @@ class Shell:
             coloured = highlight(text, lexer, terminal_formatter(self.settings.style))
             lines = [line + "\x1b[0m" for line in coloured.split("\n")]
             prompt = f"\x1b[1m{prompt}\x1b[0m"
-        cont = continuation(len(self.prompt()))
-        return "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
+        cont = continuation(len(visible(self.prompt())))
+        return Inert(
+            "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
+        )
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued
