@@ -134,6 +134,12 @@ class Shell:
     def prompt(self) -> str:
         return self.line_mode.prompt() or self.link.target.prompt(self.line_mode.mode)
 
+    def shown_prompt(self) -> str:
+        """The prompt as the input line shows it: made visible, and
+        shortened on a narrow screen (`fit_prompt`)."""
+        columns = self.app.output.get_size().columns if self.app is not None else 80
+        return fit_prompt(visible(self.prompt()), columns)
+
     def invalidate(self) -> None:
         if self.app is not None:
             self.app.invalidate()
@@ -395,6 +401,26 @@ class Shell:
 
 def continuation(width: int) -> str:
     return "... ".rjust(max(width, 4))
+
+
+#: the columns the prompt leaves for typing, at least, while it can
+MIN_INPUT = 20
+
+
+def fit_prompt(prompt: str, columns: int) -> str:
+    """*prompt* as shown on a screen *columns* wide: whole while it leaves
+    `MIN_INPUT` columns to type in, else its first word (``(qemu) ``), else
+    ``> ``, so that the input line stays in sight on any screen.  *prompt*
+    is shown text already (`qmpsh.core.sanitize.visible`)."""
+    from prompt_toolkit.utils import get_cwidth
+
+    if get_cwidth(prompt) + MIN_INPUT <= columns:
+        return prompt
+    words = prompt.strip().strip("()").split()
+    short = f"({words[0]}) " if words else "> "
+    if len(short) + MIN_INPUT <= columns:
+        return short
+    return "> "
 
 
 def _builtin_names() -> frozenset[str]:
