@@ -15,6 +15,10 @@ from typing import Any
 from qmpsh.core.deepjson import MAX_DEPTH
 
 _INF = float("inf")
+#: the longest integer typed, in digits: Python's own default limit, held
+#: here because qmpsh raises the process's limit to read long integers in
+#: replies (`qmpsh.wire.jsonread`)
+INT_DIGITS = 4300
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WORDS: dict[str, object] = {
     "true": True,
@@ -54,8 +58,8 @@ def parse_number(text: str) -> int | float | None:
         if any(c in text for c in ".eE"):
             value = float(text)
             return value if value not in (_INF, -_INF) else None
-        return int(text)
-    except ValueError:  # more digits than int() will convert
+        return _int(text)
+    except ValueError:  # more digits than `INT_DIGITS`
         return None
 
 
@@ -66,6 +70,7 @@ def parse_literal(text: str) -> Any:
             text,
             parse_constant=_refuse,
             parse_float=_finite,
+            parse_int=_int,
             object_pairs_hook=_unique_keys,
         )
     except (ValueError, RecursionError):
@@ -80,6 +85,13 @@ def parse_literal(text: str) -> Any:
 
 def _refuse(word: str) -> Any:
     raise ValueError(word)
+
+
+def _int(word: str) -> int:
+    """An integer of up to `INT_DIGITS` digits."""
+    if len(word) - word.startswith("-") > INT_DIGITS:
+        raise ValueError(word)
+    return int(word)
 
 
 def _finite(word: str) -> float:

@@ -40,6 +40,7 @@ from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
+from qmpsh.shell.prompt import fit_prompt
 from qmpsh.shell.question import Question
 from qmpsh.shell.status import Link
 from qmpsh.shell.submit import Submitter
@@ -401,26 +402,6 @@ class Shell:
 
 def continuation(width: int) -> str:
     return "... ".rjust(max(width, 4))
-
-
-#: the columns the prompt leaves for typing, at least, while it can
-MIN_INPUT = 20
-
-
-def fit_prompt(prompt: str, columns: int) -> str:
-    """*prompt* as shown on a screen *columns* wide: whole while it leaves
-    `MIN_INPUT` columns to type in, else its first word (``(qemu) ``), else
-    ``> ``, so that the input line stays in sight on any screen.  *prompt*
-    is shown text already (`qmpsh.core.sanitize.visible`)."""
-    from prompt_toolkit.utils import get_cwidth
-
-    if get_cwidth(prompt) + MIN_INPUT <= columns:
-        return prompt
-    words = prompt.strip().strip("()").split()
-    short = f"({words[0]}) " if words else "> "
-    if len(short) + MIN_INPUT <= columns:
-        return short
-    return "> "
 
 
 def _builtin_names() -> frozenset[str]:

@@ -1,10 +1,10 @@
-"""The prompt on a narrow screen (qmpsh.shell.state.fit_prompt)."""
+"""The prompt on a narrow screen (qmpsh.shell.prompt.fit_prompt)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qmpsh.shell.state import MIN_INPUT, fit_prompt
+from qmpsh.shell.prompt import MIN_INPUT, fit_prompt
 
 FULL = "(qemu 7.2 none-machine) "
 
