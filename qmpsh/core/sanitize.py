@@ -34,17 +34,27 @@ to the same string.
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: the bidi formatting characters (explicit embeddings, overrides, isolates
 #: and the marks): they reorder what is shown after them
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
-#: what the gate makes visible (line feed and tab are kept)
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}\ud800-\udfff]")
 
-#: what `inert_json` escapes: JSON text already has no raw C0 control
-_UNSAFE_JSON = re.compile(f"[\x7f-\x9f{BIDI}\ud800-\udfff]")
+@functools.cache
+def _unsafe() -> re.Pattern[str]:
+    """What the gate makes visible (line feed and tab are kept).  Compiled
+    on first use: it takes milliseconds, which one-shot runs that print
+    only JSON (inert already) need not pay."""
+    return re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI}\ud800-\udfff]")
+
+
+@functools.cache
+def _unsafe_json() -> re.Pattern[str]:
+    """What `inert_json` escapes: JSON text already has no raw C0 control."""
+    return re.compile(f"[\x7f-\x9f{BIDI}\ud800-\udfff]")
+
 
 #: the UTF-8 lead bytes of the non-ASCII characters above: U+0080-U+009F,
 #: U+061C, and U+200E-U+206F (a text without them needs no regex scan)
@@ -82,9 +92,10 @@ def _shown(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """*text* with every control character shown (line feeds and tabs kept)."""
-    if _UNSAFE.search(text) is None:
+    unsafe = _unsafe()
+    if unsafe.search(text) is None:
         return text
-    return _UNSAFE.sub(_shown, text)
+    return unsafe.sub(_shown, text)
 
 
 def shown(text: str) -> Inert:
@@ -123,4 +134,4 @@ def inert_json(text: str) -> str:
             data = b"\xc2"
         if not any(lead in data for lead in _LEADS):
             return text
-    return _UNSAFE_JSON.sub(_json_escape, text)
+    return _unsafe_json().sub(_json_escape, text)
