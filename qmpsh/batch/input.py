@@ -176,9 +176,10 @@ def _say(text: str) -> None:
     """One line on stderr, when it is a terminal (a person waits)."""
     import sys
 
+    from qmpsh.core.output import say
+
     if sys.stderr.isatty():
-        sys.stderr.write(f"qmpsh: {text}\n")
-        sys.stderr.flush()
+        say(text)
 
 
 def open_input(path: str) -> int:

@@ -26,7 +26,7 @@ from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import OutputError, discard_output, failure
+from qmpsh.core.output import OutputError, discard_output, emit, failure
 from qmpsh.core.render import (
     error_line,
     highlight_json,
@@ -339,7 +339,7 @@ class BatchRunner:
         warning = self.deprecations(sent.request) if self.deprecations else None
         if warning is not None:
             self._flush()
-            self.err.write(f"qmpsh: {sent.line.where}: {warning}\n")
+            emit(self.err, f"qmpsh: {sent.line.where}: {warning}", "\n")
             self.err.flush()
         if not sent.reply.done():
             self._flush()
@@ -368,7 +368,7 @@ class BatchRunner:
         if self.color:
             text = highlight_json(text, self.settings.style)
         try:
-            self.out.write(text + "\n")
+            emit(self.out, text, "\n")
         except OSError as err:
             self._output_failed(err)
 
@@ -401,7 +401,7 @@ class BatchRunner:
     def _report(self, code: Exit, message: str, fatal: bool = False) -> None:
         """Say what failed; unless --keep-going (and not *fatal*), stop."""
         self._flush()
-        self.err.write(f"qmpsh: {message}\n")
+        emit(self.err, f"qmpsh: {message}", "\n")
         self.err.flush()
         if self.status == Exit.OK:
             self.status = code

@@ -41,6 +41,12 @@ KEYS: tuple[Key, ...] = (
         "interrupt",
     ),
     Key("Ctrl-D", "quit (on an empty line)", (("c-d",),), "quit"),
+    Key(
+        "Ctrl-Z",
+        "suspend qmpsh (your shell's fg brings it back as it was)",
+        (("c-z",),),
+        "suspend",
+    ),
     Key("Up / Down", "previous / next command from the history"),
     Key("Ctrl-R", "search the history (again: older match; Enter takes it)"),
     Key("Right / Ctrl-E", "take the grey suggestion from the history"),

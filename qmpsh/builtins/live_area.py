@@ -14,6 +14,9 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, TextIO
 
+from qmpsh.core.output import emit
+from qmpsh.core.sanitize import Inert, visible
+
 
 class LiveArea(Protocol):
     """The interactive shell's live area (`qmpsh.shell.state.Shell` is one,
@@ -40,7 +43,7 @@ class LiveLines:
 
     def show(self, lines: Sequence[str]) -> None:
         if self.area is not None:
-            self._last = [line[: self.width()] for line in lines]
+            self._last = [visible(line)[: self.width()] for line in lines]
             self.area.live("\n".join(self._last))
             return
         if self.stream is None:
@@ -50,14 +53,14 @@ class LiveLines:
         if self.shown > 1:
             out += f"\x1b[{self.shown - 1}A"
         out += "\r"
-        rows = [line[:width] for line in lines] or [""]
+        rows = [visible(line)[:width] for line in lines] or [""]
         for i in range(max(len(rows), self.shown)):
             text = rows[i] if i < len(rows) else ""
             out += (
                 text + "\x1b[K" + ("\n" if i < max(len(rows), self.shown) - 1 else "")
             )
         self.shown = max(len(rows), self.shown)
-        self.stream.write(out)
+        emit(self.stream, Inert(out))  # the rows made visible, our own codes
         self.stream.flush()
 
     def clear(self) -> None:
@@ -65,7 +68,7 @@ class LiveLines:
         if self.stream is None or not self.shown:
             return
         up = f"\x1b[{self.shown - 1}A" if self.shown > 1 else ""
-        self.stream.write(up + "\r\x1b[J")
+        emit(self.stream, Inert(up + "\r\x1b[J"))
         self.stream.flush()
         self.shown = 0
 
@@ -76,7 +79,7 @@ class LiveLines:
             self.area.out("\n".join(self._last))
             self._last = []
         if self.stream is not None and self.shown:
-            self.stream.write("\n")
+            emit(self.stream, "\n")
             self.stream.flush()
         self.shown = 0
 

@@ -22,7 +22,7 @@ from qmpsh.cli.addrcomplete import complete_address
 from qmpsh.cli.options import ALL, EVENT_FILTER, ORDERED, UsageError, click_options
 from qmpsh.cli.problems import interrupted, usage_error
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import output_failed
+from qmpsh.core.output import flush, output_failed, say, write
 
 if TYPE_CHECKING:
     from qmpsh.core.eventfilter import EventFilter
@@ -45,7 +45,8 @@ def _emit(ctx: click.Context, text: str) -> NoReturn:
     """Print *text* (help, the version, a completion script) and exit: 0, or
     as `qmpsh.core.output` says when stdout cannot be written (never a traceback)."""
     try:
-        click.echo(text, nl=False, color=ctx.color)
+        write(text)
+        flush()
     except OSError as err:
         ctx.exit(output_failed(err))
     ctx.exit(0)
@@ -293,10 +294,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if err.ctx is not None and "--help" not in err.format_message():
             path = err.ctx.command_path.replace(" open", "")
             hint = f" (see {path} --help)"
-        sys.stderr.write(f"qmpsh: {err.format_message()}{hint}\n")
+        say(f"{err.format_message()}{hint}")
         code = Exit.USAGE
     except click.ClickException as err:
-        sys.stderr.write(f"qmpsh: {err.format_message()}\n")
+        say(err.format_message())
         code = err.exit_code
     except (click.Abort, KeyboardInterrupt):
         # (click has printed a blank line before its Abort: the subcommands

@@ -282,7 +282,7 @@ class Listener:
         text = render_json(message, self.settings.pretty)
         if self.color:
             text = highlight_json(text, self.settings.style)
-        write(text + "\n")
+        write(text, "\n")
         self.printed += 1
 
     def _flush(self) -> None:
@@ -324,5 +324,6 @@ def ending(
 
 
 def _warn(text: str) -> None:
-    sys.stderr.write(f"qmpsh: warning: {text}\n")
-    sys.stderr.flush()
+    from qmpsh.core.output import say
+
+    say(f"warning: {text}")

@@ -27,6 +27,7 @@ import click
 from qmpsh.cli.command import QmpshCommand
 from qmpsh.cli.options import click_options, finite_range, setting_option
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.output import say
 from qmpsh.core.settings import SETTING
 from qmpsh.core.text import visible
 
@@ -234,5 +235,4 @@ def show(rows: Sequence[Row], as_json: bool, color: bool) -> int:
 
 
 def _warn(text: str, prefix: str = "warning: ") -> None:
-    sys.stderr.write(f"qmpsh: {prefix}{visible(text)}\n")
-    sys.stderr.flush()
+    say(f"{prefix}{visible(text)}")

@@ -6,14 +6,13 @@ through these three functions, so that scripts see one form of message.
 
 from __future__ import annotations
 
-import sys
-
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.output import say
 
 
 def usage_error(message: str) -> int:
     """A mistake on the command line: the message, a pointer to --help, 2."""
-    sys.stderr.write(f"qmpsh: {message} (see qmpsh --help)\n")
+    say(f"{message} (see qmpsh --help)")
     return int(Exit.USAGE)
 
 
@@ -21,8 +20,7 @@ def interrupted() -> int:
     """Ctrl-C: ``qmpsh: interrupted`` and 130, the same for every command
     (and no blank line before it: what draws on the terminal, such as
     wait-job's progress bar, clears its line for it)."""
-    sys.stderr.write("qmpsh: interrupted\n")
-    sys.stderr.flush()
+    say("interrupted")
     return int(Exit.INTERRUPTED)
 
 
@@ -31,6 +29,5 @@ def fail(message: str, code: int) -> int:
     from qmpsh.core.output import settle
 
     settle()
-    sys.stderr.write(f"qmpsh: {message}\n")
-    sys.stderr.flush()
+    say(message)
     return int(code)

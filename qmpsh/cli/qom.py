@@ -36,7 +36,7 @@ _TLS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname")
 def _out(line: str) -> None:
     from qmpsh.core.output import write
 
-    write(line + "\n")
+    write(line, "\n")
 
 
 def _connection_options(func: F) -> F:

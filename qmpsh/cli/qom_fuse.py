@@ -23,7 +23,6 @@ import asyncio
 import errno
 import os
 import stat
-import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -31,6 +30,7 @@ from typing import Any, TypeVar
 
 from mfusepy import FUSE, FuseOSError, Operations
 
+from qmpsh.core.output import say
 from qmpsh.qom import model as qom
 from qmpsh.qom.fetch import QomFailed, qom_get, qom_list
 from qmpsh.wire.connection import Connection
@@ -225,10 +225,7 @@ def mount(mountpoint: str, address: Transport, opts: dict[str, Any]) -> int:
             bridge.run(conn.connect(address, opts["connect_timeout"]))
         except QmpshError as err:
             return fail(err.message, err.exit_code)
-        sys.stderr.write(
-            f"qmpsh: QOM of {address} mounted on {mountpoint}; Ctrl-C unmounts\n"
-        )
-        sys.stderr.flush()
+        say(f"QOM of {address} mounted on {mountpoint}; Ctrl-C unmounts")
         timeout = opts.get("timeout") or 30.0
         try:
             FUSE(
@@ -248,7 +245,7 @@ def mount(mountpoint: str, address: Transport, opts: dict[str, Any]) -> int:
                     f"status {err}; is /dev/fuse usable?)",
                     Exit.CONNECT_ERROR,
                 )
-        sys.stderr.write(f"qmpsh: unmounted {mountpoint}\n")
+        say(f"unmounted {mountpoint}")
         return Exit.OK
     finally:
         bridge.run(conn.close(), 10)

@@ -21,7 +21,7 @@ from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import write
+from qmpsh.core.output import say, write
 from qmpsh.core.settings import Settings
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import EventLog
@@ -33,15 +33,19 @@ if TYPE_CHECKING:
 
 
 class StreamConsole:
-    """A `Console` writing to stdout and stderr."""
+    """A `Console` writing to stdout and stderr, through the output gate
+    (`qmpsh.core.output`); *raw*: stdout's text as it is (--raw-output)."""
+
+    def __init__(self, raw: bool = False) -> None:
+        self.raw = raw
 
     def out(self, text: str) -> None:
-        write(text + "\n")  # an OutputError, unlike a built-in's own I/O errors
+        # an OutputError, unlike a built-in's own I/O errors
+        write(text, "\n", raw=self.raw)
 
     def err(self, text: str) -> None:
         sys.stdout.flush()
-        sys.stderr.write(f"qmpsh: {text}\n")
-        sys.stderr.flush()
+        say(text)
 
 
 class QuietConsole:
@@ -104,7 +108,7 @@ async def _main(
 async def _session(
     settings: Settings, inputs: Inputs, transport: Transport, timeout: float | None
 ) -> int:
-    console = StreamConsole()
+    console = StreamConsole(settings.raw_output)
     ctx: Context | None = None
 
     def warn(text: str) -> None:

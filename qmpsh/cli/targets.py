@@ -23,11 +23,11 @@ named target's table only (the file's top level stays the shell's).
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qmpsh.cli.options import SUBCOMMANDS
+from qmpsh.core.output import say
 
 if TYPE_CHECKING:
     from qmpsh.core.targets import Target, Targets
@@ -119,9 +119,9 @@ def _target_transport(targets: Targets, target: Target, exists: bool) -> Resolve
     except AddressError as err:
         raise TargetError(f"{targets.path}: [targets.{target.name}]: {err}") from None
     if exists:
-        sys.stderr.write(
-            f"qmpsh: warning: {target.name!r} is a target of {targets.path} and "
-            f"a file here: using the target (./{target.name} is the file)\n"
+        say(
+            f"warning: {target.name!r} is a target of {targets.path} and "
+            f"a file here: using the target (./{target.name} is the file)"
         )
     return Resolved(Named(inner, target.name), target)
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from qmpsh.core.output import say
 from qmpsh.core.paths import config_dir, private_dir
 from qmpsh.core.settings import SETTING, SETTINGS
 from qmpsh.core.targets import PER_TARGET, VIAS
@@ -173,8 +173,8 @@ def shell_config(path: Path | None = None) -> dict[str, Any]:
     except OSError as err:
         from qmpsh.core.text import os_text
 
-        sys.stderr.write(f"qmpsh: cannot write {path}: {os_text(err)}\n")
+        say(f"cannot write {path}: {os_text(err)}")
     values, warnings = load(path)
     for warning in warnings:
-        sys.stderr.write(f"qmpsh: {path}: {warning}\n")
+        say(f"{path}: {warning}")
     return values

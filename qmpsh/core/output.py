@@ -9,6 +9,13 @@ nowhere instead of failing again with a traceback.
 
 Batch mode, HMP batch mode, ``qmpsh events``, the ``qom`` subcommands and
 the help, version and completion output all follow it.
+
+This module is also where text leaves the process outside the interactive
+shell (whose screen is `qmpsh.shell.printer`'s): `write` (stdout), `say`
+(one ``qmpsh: ...`` line on stderr) and `emit` (a stream of the caller's)
+pass everything through the output gate, `qmpsh.core.sanitize.shown`, so
+that nothing a server sent can drive the terminal.  Nothing else in qmpsh
+writes to stdout or stderr (a test looks).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import sys
 from typing import TextIO
 
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.sanitize import shown
 from qmpsh.core.text import os_text
 
 
@@ -53,17 +61,31 @@ def output_failed(err: OSError, status: int = Exit.OK) -> int:
     text = failure(err)
     if text is None:
         return int(status)
-    sys.stderr.write(f"qmpsh: {text}\n")
-    sys.stderr.flush()
+    say(text)
     return int(Exit.COMMAND_ERROR)
 
 
-def write(text: str) -> None:
-    """Write *text* to stdout; an `OutputError` when it cannot be."""
+def emit(stream: TextIO, text: str, end: str = "", raw: bool = False) -> None:
+    """Write *text*, then *end*, to *stream* through the output gate
+    (`qmpsh.core.sanitize.shown`); *raw*: *text* as it is (``--raw-output``,
+    for stdout only).  Errors are *stream*'s."""
+    stream.write((text if raw else shown(text)) + end)
+
+
+def write(text: str, end: str = "", raw: bool = False) -> None:
+    """Write *text*, then *end*, to stdout through the gate (as `emit`);
+    an `OutputError` when it cannot be."""
     try:
-        sys.stdout.write(text)
+        emit(sys.stdout, text, end, raw)
     except OSError as err:
         raise OutputError(err.errno, err.strerror) from err
+
+
+def say(text: str) -> None:
+    """Say ``qmpsh: TEXT`` on stderr, through the gate, and flush it (the
+    caller settles stdout first when the order matters: `settle`)."""
+    emit(sys.stderr, f"qmpsh: {text}", "\n")
+    sys.stderr.flush()
 
 
 def flush() -> None:

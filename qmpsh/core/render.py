@@ -1,7 +1,9 @@
 """Pure rendering: replies, errors and events to text.
 
 Nothing here looks at the terminal; callers decide colour and paging once,
-from the settings, and pass the decision in.
+from the settings, and pass the decision in.  JSON comes out inert
+(`qmpsh.core.sanitize.inert_json`: no control character, raw or C1, and no
+bidi control, only their ``\\u`` escapes), and so does highlighted text.
 """
 
 from __future__ import annotations
@@ -12,28 +14,32 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from qmpsh.core.sanitize import Inert, inert_json, visible
+
 if TYPE_CHECKING:
     from pygments.formatters import Terminal256Formatter
 
 
-def render_json(value: Any, pretty: bool = False) -> str:
-    """JSON text: compact on one line (QEMU's spacing), or indented."""
+def render_json(value: Any, pretty: bool = False) -> Inert:
+    """JSON text: compact on one line (QEMU's spacing), or indented; inert
+    on a terminal (see the module's docstring)."""
     try:
         if pretty:
             from qmpsh.core.pretty import pretty as indented
 
-            return indented(value)
-        return json.dumps(value, ensure_ascii=False)
-
+            text = indented(value)
+        else:
+            text = json.dumps(value, ensure_ascii=False)
     except RecursionError:  # deeper than json can go: compact, without recursion
         from qmpsh.core.deepjson import dumps
 
-        return dumps(value)
+        text = dumps(value)
+    return Inert(inert_json(text))
 
 
 def render_reply(
     reply: Mapping[str, Any], *, pretty: bool = False, return_value: bool = False
-) -> str:
+) -> Inert:
     """A reply as the shell prints it; with *return_value*, only its value."""
     if return_value and "return" in reply:
         return render_json(reply["return"], pretty)
@@ -68,17 +74,20 @@ def event_line(message: Mapping[str, Any], when: float) -> str:
     data = message.get("data")
     text = f"{clock(when)} {name}"
     if data is not None:
-        text += " " + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text += " " + inert_json(
+            json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        )
     return text
 
 
-def highlight_json(text: str, style: str = "default") -> str:
-    """*text* (JSON) with ANSI colours from a pygments style."""
+def highlight_json(text: str, style: str = "default") -> Inert:
+    """*text* (JSON) made visible, then with ANSI colours from a pygments style."""
     from pygments import highlight
     from pygments.lexers import JsonLexer
 
+    text = visible(text)
     out = highlight(text, JsonLexer(), terminal_formatter(style))
-    return out[:-1] if out.endswith("\n") and not text.endswith("\n") else out
+    return Inert(out[:-1] if out.endswith("\n") and not text.endswith("\n") else out)
 
 
 @functools.cache

@@ -95,7 +95,7 @@ class Settings(NamedTuple):
         "Expect no greeting and negotiate nothing (for qemu-ga).", flags=("-N", "--skip-negotiation"),
     ))
     hmp: bool = declare(False, Setting(
-        "HMP mode: every line is a human monitor command, sent through human-monitor-command, and its text output is printed as it is.",
+        "HMP mode: every line is a human monitor command, sent through human-monitor-command, and its text output is printed (control characters shown, see --raw-output).",
         flags=("-H", "--hmp"),
     ))
     timeout: float | None = declare(None, Setting(
@@ -258,6 +258,12 @@ class Settings(NamedTuple):
         "Refuse an input line (stdin, -f, -c, the shell) longer than BYTES, exit code 3 (default: {default}).",
         flags=("--line-limit",), metavar="BYTES", min=1024, max=1024 * 1024 * 1024,
         config="The longest input line, in bytes (a longer one is refused).",
+    ))
+    #: write plain text (HMP output, qom values) to stdout as the server
+    #: sent it (qmpsh.core.sanitize); stderr and the shell stay gated
+    raw_output: bool = declare(False, Setting(
+        "Outside the interactive shell, write the plain text a server sends (HMP output) to stdout as it is, control characters included, for a program that needs them; by default they are shown as ^[, <9b>, <U+202E>...  JSON is always escaped.",
+        flags=("--raw-output",),
     ))
     # fmt: on
 

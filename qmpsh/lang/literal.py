@@ -16,6 +16,10 @@ from qmpsh.core.deepjson import MAX_DEPTH
 from qmpsh.lang.tokens import QUOTES, WHITESPACE
 
 _INF = float("inf")
+#: the longest integer typed, in digits: Python's own default limit, held
+#: here because qmpsh raises the process's limit to read long integers in
+#: replies (`qmpsh.wire.jsonread`)
+INT_DIGITS = 4300
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _WORDS: dict[str, object] = {
     "true": True,
@@ -58,8 +62,8 @@ def parse_number(text: str) -> int | float | None:
         if any(c in text for c in ".eE"):
             value = float(text)
             return value if value not in (_INF, -_INF) else None
-        return int(text)
-    except ValueError:  # more digits than int() will convert
+        return _int(text)
+    except ValueError:  # more digits than `INT_DIGITS`
         return None
 
 
@@ -81,6 +85,13 @@ def _refuse(word: str) -> Any:
     raise ValueError(word)
 
 
+def _int(word: str) -> int:
+    """An integer of up to `INT_DIGITS` digits."""
+    if len(word) - word.startswith("-") > INT_DIGITS:
+        raise ValueError(word)
+    return int(word)
+
+
 def _finite(word: str) -> float:
     """A float, but not the infinity ``json`` makes of ``1e400``."""
     value = float(word)
@@ -98,7 +109,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 #: strict JSON first (quick, in C); one decoder, made once
 _DECODER = json.JSONDecoder(
-    parse_constant=_refuse, parse_float=_finite, object_pairs_hook=_unique_keys
+    parse_constant=_refuse,
+    parse_float=_finite,
+    parse_int=_int,
+    object_pairs_hook=_unique_keys,
 )
 
 

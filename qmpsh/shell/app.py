@@ -9,9 +9,12 @@ hooks' line mode (`qmpsh.builtins.linemode.LineMode`).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +38,7 @@ from prompt_toolkit.styles import (
 
 from qmpsh.builtins.context import Context
 from qmpsh.core.exitcodes import Exit
+from qmpsh.core.output import say
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
@@ -102,20 +106,47 @@ class Repl:
         # while it runs, the shell is the session's front end: built-ins
         # print above its prompt, ask their questions on its prompt line,
         # and the requests they send for the user are vetted as typed ones
+        gone = False
         try:
             with ctx.fronted(shell.frontend()):
-                if self.on_terminal:
-                    with patch_stdout(raw=True):
-                        code = await app.run_async(pre_run=pre_run)
-                else:
-                    code = await app.run_async(pre_run=pre_run)
+                try:
+                    code = await self._run_app(pre_run)
+                except (EOFError, OSError) as err:
+                    if not (self.on_terminal and terminal_gone(err)):
+                        raise
+                    gone, code = True, Exit.HANGUP
         finally:
             shell.app = None
             unsubscribe()
             forget_state()
             shell.close()
-            printer.finish()
+            with contextlib.suppress(OSError) if gone else contextlib.nullcontext():
+                printer.finish()
+        if gone:  # as a hang-up (SIGHUP) ends it; the line goes where it can
+            with contextlib.suppress(OSError):
+                say(GONE)
         return int(code if code is not None else Exit.OK)
+
+    async def _run_app(self, pre_run: Callable[[], None]) -> int | None:
+        if not self.on_terminal:
+            return await self.app.run_async(pre_run=pre_run)
+        with patch_stdout(raw=True):
+            return await self.app.run_async(pre_run=pre_run)
+
+
+#: what the shell says when its terminal went away without a SIGHUP
+GONE = "hung up (the terminal went away)"
+
+
+def terminal_gone(err: BaseException) -> bool:
+    """Whether *err*, out of the application, means that its terminal went
+    away without a hang-up signal (a window closed under a process that is
+    not its session's, a pty whose master was closed): reading it ended
+    (prompt_toolkit's EOFError: Ctrl-D is a key, not an end of input, in
+    raw mode) or using it failed with EIO."""
+    if isinstance(err, EOFError):
+        return True
+    return isinstance(err, OSError) and err.errno in (errno.EIO, errno.ENXIO)
 
 
 def build_repl(
@@ -129,6 +160,7 @@ def build_repl(
     """The shell and its application, ready to `Repl.run`."""
     hooks = hooks or Hooks()
     settings = ctx.settings
+    _show_controls()
     on_terminal = output is None
     output = output or create_output()
     color = settings.use_color(sys.stdout.isatty() if on_terminal else False)
@@ -181,6 +213,20 @@ def build_repl(
     # qemu.qmp logs dropped late replies as warnings; never print them over the UI
     logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())
     return Repl(shell, app, printer, imported, on_terminal)
+
+
+def _show_controls() -> None:
+    """What prompt_toolkit draws (the input line, the prompt, the event pane,
+    the toolbar, the live area) shows C0 and C1 controls as ``^[`` and
+    ``<9b>`` already, as the output gate does (`qmpsh.core.sanitize`); teach
+    it the rest of the gate's table, the bidi controls and lone surrogates,
+    so that nothing on the screen obeys them either."""
+    from prompt_toolkit.layout.screen import Char
+
+    from qmpsh.core.sanitize import BIDI, show
+
+    extra = [*BIDI, *map(chr, range(0xD800, 0xE000))]
+    Char.display_mappings.update({char: show(char) for char in extra})
 
 
 def _import_history(history: HistoryFile, source: str) -> int:

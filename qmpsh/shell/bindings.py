@@ -56,6 +56,8 @@ def answer_for(key: str, question: str) -> bool | None:
 
 
 def make_key_bindings(shell: Shell) -> KeyBindings:
+    import signal
+
     from prompt_toolkit.filters import (
         Condition,
         Filter,
@@ -74,6 +76,7 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "interrupt": ~is_searching,
         "quit": empty | asking,
         "close_menu": ~asking & has_completions,
+        "suspend": Condition(lambda: hasattr(signal, "SIGTSTP")),
     }
     actions: dict[str, Callable[[KeyPressEvent], None]] = {
         "submit": lambda e: shell.submit(),
@@ -87,6 +90,9 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "toggle_vi": lambda e: shell.toggle_vi(),
         "reconnect_now": lambda e: shell.reconnect_now(),
         "close_menu": lambda e: shell.buffer.cancel_completion(),
+        # prompt_toolkit puts the terminal back first, and takes it and
+        # redraws everything (the half-typed line too) after SIGCONT
+        "suspend": lambda e: e.app.suspend_to_background(),
     }
     for key in KEYS:
         if not key.action:

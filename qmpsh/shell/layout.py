@@ -183,30 +183,45 @@ def input_window(shell: Shell, search: SearchToolbar) -> Window:
     buffer = shell.buffer
 
     def prefix(line: int, wrap: int) -> StyleAndTextTuples:
-        width = len(shell.prompt())
+        prompt = shell.shown_prompt()  # shorter on a narrow screen
+        width = len(prompt)
         if wrap:
             return [("", " " * width)]
         if line == 0:
-            return [("class:prompt", shell.prompt())]
+            return [("class:prompt", prompt)]
         return [("class:continuation", continuation(width))]
 
+    control = BufferControl(
+        buffer=buffer,
+        lexer=InputLexer(shell),
+        input_processors=[
+            HighlightIncrementalSearchProcessor(),
+            HighlightSelectionProcessor(),
+            ConditionalProcessor(AppendAutoSuggestion(), has_focus(buffer)),
+        ],
+        include_default_input_processors=False,
+        search_buffer_control=search.control,
+        preview_search=True,
+    )
+
+    def height() -> Dimension:
+        """At least the rows the input takes (wrapped) and, while the menu
+        is open, its room, as far as the screen has them beside the
+        toolbar: on a short screen the lines under the input give way, not
+        the input itself."""
+        want = 8 if buffer.complete_state else 0
+        if shell.app is None:
+            return Dimension(min=want)
+        size = shell.app.output.get_size()
+        rows = control.preferred_height(size.columns, size.rows, True, prefix) or 1
+        return Dimension(min=min(max(want, rows), max(1, size.rows - 1)))
+
     return Window(
-        BufferControl(
-            buffer=buffer,
-            lexer=InputLexer(shell),
-            input_processors=[
-                HighlightIncrementalSearchProcessor(),
-                HighlightSelectionProcessor(),
-                ConditionalProcessor(AppendAutoSuggestion(), has_focus(buffer)),
-            ],
-            include_default_input_processors=False,
-            search_buffer_control=search.control,
-            preview_search=True,
-        ),
+        control,
         get_line_prefix=prefix,
         wrap_lines=True,
         dont_extend_height=True,
-        height=lambda: Dimension(min=8) if buffer.complete_state else Dimension(),
+        height=height,
     )
 
 

@@ -7,6 +7,12 @@ them while prompt_toolkit has the input line erased (``in_terminal``), so an
 event or a redraw can never land inside a reply.  Lines printed one at a
 time by built-ins are gathered into one block, so a thousand ``out`` calls
 make one write (and one pager run when they do not fit on the screen).
+
+Every block passes the output gate (`qmpsh.core.sanitize.shown`) as it is
+queued, before the pager or the terminal sees it: text from the server
+shows its control characters instead of obeying them.  Colour that the
+shell adds itself comes as `qmpsh.core.sanitize.Inert` text (`error`,
+`note`, the highlighted replies and echoes).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.application.run_in_terminal import in_terminal
 from prompt_toolkit.output import Output
 
+from qmpsh.core.sanitize import painted, shown
 from qmpsh.shell.pager import fit_pager, rows_needed, run_pager
 
 ERROR = "\x1b[31m"
@@ -50,7 +57,8 @@ class Printer:
     # -- what callers use --------------------------------------------------
 
     def block(self, text: str, page: bool = False) -> None:
-        """Print *text* (may hold ANSI colours) as one block."""
+        """Print *text* as one block (made visible, unless it is `Inert`
+        text: coloured by the shell itself)."""
         self._flush_lines()
         self._put(_Block(text, page))
 
@@ -65,10 +73,10 @@ class Printer:
                 self._flush_lines()
 
     def error(self, text: str) -> None:
-        self.block(f"{ERROR}{text}{RESET}" if self.color else text)
+        self.block(painted(text, ERROR, RESET) if self.color else text)
 
     def note(self, text: str) -> None:
-        self.block(f"{NOTE}{text}{RESET}" if self.color else text)
+        self.block(painted(text, NOTE, RESET) if self.color else text)
 
     # -- the writer --------------------------------------------------------
 
@@ -95,7 +103,8 @@ class Printer:
             self._write(self._queue.popleft().text)
 
     def _put(self, block: _Block) -> None:
-        self._queue.append(block)
+        # the output gate: whatever is queued is safe for the terminal
+        self._queue.append(_Block(shown(block.text), block.page))
         if self._wake is not None:
             self._wake.set()
         elif self._app is None:
@@ -130,7 +139,9 @@ class Printer:
                     continue
                 self.pager = None
                 self._write(block.text)
-                self._write(f"{ERROR}{failed}{RESET}" if self.color else failed)
+                self._write(
+                    painted(failed, ERROR, RESET) if self.color else shown(failed)
+                )
                 continue
             self._write(block.text)
 

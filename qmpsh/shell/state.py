@@ -35,10 +35,12 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
+from qmpsh.core.sanitize import Inert, visible
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
 from qmpsh.shell.eventpane import ShownCount
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
+from qmpsh.shell.prompt import fit_prompt
 from qmpsh.shell.question import Question
 from qmpsh.shell.status import Link
 from qmpsh.shell.submit import Submitter
@@ -132,6 +134,12 @@ class Shell:
 
     def prompt(self) -> str:
         return self.line_mode.prompt() or self.link.target.prompt(self.line_mode.mode)
+
+    def shown_prompt(self) -> str:
+        """The prompt as the input line shows it: made visible, and
+        shortened on a narrow screen (`fit_prompt`)."""
+        columns = self.app.output.get_size().columns if self.app is not None else 80
+        return fit_prompt(visible(self.prompt()), columns)
 
     def invalidate(self) -> None:
         if self.app is not None:
@@ -261,8 +269,11 @@ class Shell:
         self.submitter.submit()
 
     def echo(self, text: str) -> str:
-        """The prompt and the command as they looked, for the scrollback."""
-        prompt = self.prompt()
+        """The prompt and the command as they looked, for the scrollback
+        (made visible first: a pasted line may hold control characters,
+        the prompt the server's machine name)."""
+        prompt = visible(self.prompt())
+        text = visible(text)
         lines = text.split("\n")
         if self.color and text.strip() and self.line_mode.mode == "qmp":
             from pygments import highlight
@@ -279,8 +290,10 @@ class Shell:
             coloured = highlight(text, lexer, terminal_formatter(self.settings.style))
             lines = [line + "\x1b[0m" for line in coloured.split("\n")]
             prompt = f"\x1b[1m{prompt}\x1b[0m"
-        cont = continuation(len(self.prompt()))
-        return "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
+        cont = continuation(len(visible(self.prompt())))
+        return Inert(
+            "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
+        )
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued

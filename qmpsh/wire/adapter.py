@@ -16,7 +16,8 @@ it read in `Adapter.seen`, which the owner reads.
 
 It is also the one place that uses the library's private interface
 (``_raw`` to send a message with the caller's own id, ``_writer`` for bytes
-beside the messages, the greeting's ``_raw`` dict): the owner calls the
+beside the messages, the greeting's ``_raw`` dict, a `Message`'s ``_data``:
+what is read is parsed by `qmpsh.wire.jsonread`): the owner calls the
 public methods below instead.
 """
 
@@ -32,6 +33,7 @@ from qemu.qmp.error import ProtocolError
 from qemu.qmp.qmp_client import NegotiationError
 
 from qmpsh.lang.literal import clip
+from qmpsh.wire.jsonread import Reader, allow_long_integers
 
 if TYPE_CHECKING:
     from qmpsh.wire.wirelog import WireLog
@@ -93,6 +95,9 @@ class Adapter(QMPClient):
         #: guest agent's resynchronisation, `qmpsh.wire.agent.SyncFilter`)
         self.line_filter: LineFilter | None = None
         self.seen = Seen()
+        #: parses what the server sends (`qmpsh.wire.jsonread`)
+        self._json = Reader()
+        allow_long_integers()
         self._received = 0
         #: id -> request, for requests sent and not yet answered
         self._sent: dict[str, dict[str, Any]] = {}
@@ -129,16 +134,20 @@ class Adapter(QMPClient):
                 log.write("in", data, valid=False)
             seen.failure = CutMessage(len(data))
             raise seen.failure
+        reader = self._json
         try:
-            msg = Message(data, eager=True)
+            msg = Message(reader.read(data), eager=False)
         except Exception as err:  # not JSON, not an object, or nested too deeply
             if log is not None:
                 log.write("in", data, valid=False)
             seen.last_bad_input = data
             seen.failure = err
             raise
+        msg._data = data  # as it came (the library would write the object again)
         if log is not None:
             log.write("in", data)
+        if reader.odd:  # NaN, 1e400: read as null (qmpsh.wire.jsonread)
+            self._warn(str(reader.warning()))
         return msg
 
     def _do_send(self, msg: Message) -> None:
@@ -160,6 +169,15 @@ class Adapter(QMPClient):
 
     async def _on_message(self, msg: Message) -> None:
         obj = msg._object
+        if "id" not in obj and "event" not in obj and "error" not in obj:
+            # the library would drop it with a log line nobody sees (an
+            # error without an id is the server's parse error: it ends the
+            # session, as qmp-spec says)
+            shown = clip(json.dumps(obj, ensure_ascii=False))
+            self._warn(
+                f"dropped a reply without an id, which answers no request: {shown}"
+            )
+            return
         if "id" in obj and "event" not in obj:
             msg_id = obj["id"]
             # qmp-spec: clients drop replies with an unknown id; a non-string

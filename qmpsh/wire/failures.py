@@ -15,6 +15,7 @@ from qemu.qmp.qmp_client import GreetingError, NegotiationError, ServerParseErro
 from qmpsh.core.text import os_text
 from qmpsh.lang.literal import clip
 from qmpsh.wire.adapter import CutMessage
+from qmpsh.wire.jsonread import INT_DIGITS, too_long_integer
 
 
 class Evidence(NamedTuple):
@@ -84,6 +85,11 @@ def lost(err: BaseException, ev: Evidence) -> str:
         return f"the server sent JSON that is not an object: {bad}"
     if isinstance(err, ServerParseError):
         return "the server reported that it could not parse our input"
+    if too_long_integer(err):
+        return (
+            f"the server sent an integer of more than {INT_DIGITS} digits, "
+            f"more than qmpsh reads"
+        )
     if isinstance(err, ValueError) and "limit" in str(err):
         return (
             f"a message longer than the read limit ({ev.read_limit} bytes) "

@@ -23,9 +23,9 @@ import errno
 import os
 import socket
 import stat
-import sys
 
 from qmpsh.core.errors import ConnectFailed, QmpshError
+from qmpsh.core.output import say
 from qmpsh.core.text import os_text
 from qmpsh.wire.address import Address, TcpAddress, UnixAddress
 from qmpsh.wire.transport import NoGreeting, Transport
@@ -88,11 +88,10 @@ class Listen(Transport):
         await self.start()
         if self.announce:
             scheme = "unix" if isinstance(self.address, UnixAddress) else "tcp"
-            sys.stderr.write(
-                f"qmpsh: waiting for QEMU to connect to {self.address} "
-                f"(start it with -qmp {scheme}:{self.address})\n"
+            say(
+                f"waiting for QEMU to connect to {self.address} "
+                f"(start it with -qmp {scheme}:{self.address})"
             )
-            sys.stderr.flush()
         return await self.accept(timeout)
 
     async def start(self) -> None:

@@ -26,6 +26,8 @@ from tests.faults.server import FaultServer
 from tests.procs import qmpsh
 
 VERDICT = "no traceback, nothing lost"
+#: added to the verdict of a row that checked it (`Probe.nothing_reached_the_terminal`)
+INERT = "nothing reached the terminal"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class Probe:
         self.log = tmp / "wire.jsonl"
         self.clean = False
         self.kept = False
+        #: the row checked that nothing the server sent drove the terminal
+        self.inert = False
         self._outputs: list[str] = []
 
     # -- running qmpsh -------------------------------------------------------
@@ -126,10 +130,19 @@ class Probe:
         """For rows where "nothing lost" was checked by other means."""
         self.kept = True
 
+    def nothing_reached_the_terminal(self, *outputs: str) -> None:
+        """Check *outputs* (stdout, stderr, a screen) for anything of the
+        server's that a terminal would obey (`tests.faults.hostile.inert`)."""
+        from tests.faults.hostile import inert
+
+        inert(*outputs)
+        self.saw(*outputs)
+        self.inert = True
+
     def verdict(self) -> str:
         assert self.clean, "the row did not check its output for tracebacks"
         assert self.kept, "the row did not check that nothing was lost"
-        return VERDICT
+        return f"{VERDICT}, {INERT}" if self.inert else VERDICT
 
     def shown(self, text: str) -> str:
         """*text* with this probe's temp paths replaced by stable names."""
@@ -251,6 +264,7 @@ def observe(spec: Spec, tmp: Path) -> Row:
 #: the order of the areas in the table
 AREAS = (
     "server fault",
+    "terminal",
     "bad input",
     "nothing lost",
     "secrets",

@@ -119,7 +119,11 @@ class Term:
         return parse_entries(self.history.read_text()) if self.history.exists() else []
 
     def start(
-        self, *args: str, log: bool = True, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        log: bool = True,
+        env: dict[str, str] | None = None,
+        raw_log: Path | None = None,
     ) -> None:
         dirs = {
             "HOME": str(self.home),
@@ -130,7 +134,7 @@ class Term:
         for path in dirs.values():
             Path(path).mkdir(parents=True, exist_ok=True)
         extra = ("-l", str(self.p.log)) if log else ()
-        self.screen.qmpsh(*args, *extra, env={**dirs, **(env or {})})
+        self.screen.qmpsh(*args, *extra, env={**dirs, **(env or {})}, raw_log=raw_log)
 
     # -- looking -------------------------------------------------------------
 

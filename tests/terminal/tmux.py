@@ -45,8 +45,15 @@ class Screen:
             raise RuntimeError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
-    def start(self, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
-        """Run *argv* in the window, with PROMPT_TOOLKIT_NO_CPR=1."""
+    def start(
+        self,
+        argv: Sequence[str],
+        env: dict[str, str] | None = None,
+        raw_log: Path | None = None,
+    ) -> None:
+        """Run *argv* in the window, with PROMPT_TOOLKIT_NO_CPR=1.  With
+        *raw_log*, every byte the program writes to the terminal (escape
+        sequences and all) is appended to that file, from its first."""
         full = {
             "PYTHONPATH": str(ROOT),
             "PROMPT_TOOLKIT_NO_CPR": "1",
@@ -78,24 +85,21 @@ class Screen:
                 *argv,
             ]
         )
-        self._run(
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            str(WIDTH),
-            "-y",
-            str(HEIGHT),
-            "-c",
-            str(ROOT),
-            command,
-        )
+        size = ("-x", str(WIDTH), "-y", str(HEIGHT), "-c", str(ROOT))
+        if raw_log is None:
+            self._run("new-session", "-d", "-s", "main", *size, command)
+        else:  # an idle pane, its output piped to the log, then the program
+            self._run("new-session", "-d", "-s", "main", *size, "cat")
+            log = shlex.quote(str(raw_log))
+            self._run("pipe-pane", "-O", "-t", "main", f"cat >> {log}")
+            self._run("respawn-pane", "-k", "-t", "main", command)
         self.started = True
         self._run("set-option", "-t", "main", "remain-on-exit", "on")
 
-    def qmpsh(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.start([sys.executable, "-m", "qmpsh", *args], env)
+    def qmpsh(
+        self, *args: str, env: dict[str, str] | None = None, raw_log: Path | None = None
+    ) -> None:
+        self.start([sys.executable, "-m", "qmpsh", *args], env, raw_log)
 
     def resize(self, width: int = WIDTH, height: int = HEIGHT) -> None:
         """Make the window *width* x *height*, as a user resizing the

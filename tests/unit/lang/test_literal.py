@@ -97,3 +97,20 @@ def test_nesting_up_to_the_limit_works() -> None:
 )
 def test_numbers(text: str, value: object) -> None:
     assert parse_number(text) == value
+
+
+def test_long_integers_are_refused_whatever_the_process_allows() -> None:
+    """qmpsh raises Python's limit to read long integers in replies; what is
+    typed keeps Python's default bound."""
+    import sys
+
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert parse_literal("[" + "9" * 4300 + "]") == [int("9" * 4300)]
+        for text in ("[" + "9" * 4301 + "]", "{'a': -" + "9" * 4301 + "}"):
+            with pytest.raises(LiteralError) as info:
+                parse_literal(text)
+            assert "out of range" in info.value.message
+    finally:
+        sys.set_int_max_str_digits(before)
