@@ -239,7 +239,7 @@ class BatchRunner:
         await self._slots.acquire()
         if self.stopping:
             raise asyncio.CancelledError
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         future = asyncio.ensure_future(
             self.ctx.conn.execute(request.message, self.settings.timeout)
         )

@@ -133,7 +133,7 @@ class HmpShell:
         message = hmp.request(text, self.cpu)
         if self.ctx.settings.verbose:
             self.ctx.console.out(render_json(message, self.ctx.settings.pretty))
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         reply = await self.ctx.send(message)  # the shell confirms `q` first
         if is_error(reply):
             return Outcome(Exit.COMMAND_ERROR, f"{text}: {error_line(reply)}")

@@ -141,7 +141,9 @@ class Shell:
         """The session's front end while the shell runs: built-ins print
         above the prompt (and in its live area), ask on the prompt line, and
         what they send for the user goes through `gate`."""
-        return Frontend(self, self.gate, self.confirm, self)
+        return Frontend(
+            self, self.gate, self.confirm, self, lambda: self.toggles.pretty
+        )
 
     # -- ShellApi ----------------------------------------------------------
 
@@ -162,7 +164,7 @@ class Shell:
         await self.vet(message)
         if self.toggles.verbose:
             self.printer.block(self._json(message))
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         return await self._deliver(message)
 
     async def gate(self, message: dict[str, Any]) -> dict[str, Any]:

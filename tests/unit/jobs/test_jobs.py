@@ -82,6 +82,7 @@ def test_commit_completes() -> None:
         "outcome": "completed",
         "current": 64 * MiB,
         "total": 64 * MiB,
+        "error": None,  # the README lists the key: null when it completed
     }
 
 
