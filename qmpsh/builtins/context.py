@@ -100,6 +100,8 @@ class SessionState:
         #: sequence numbers of the events batch mode's waits returned: a
         #: later wait in the same window does not return them again
         self.waited: set[int] = set()
+        #: how many ``wait``s ended so far
+        self.waits = 0
 
 
 class Context:
@@ -153,6 +155,7 @@ class Context:
         """A ``wait`` ended (returning the event *seq*, or None): the next
         command opens a new window, and the event is not returned again."""
         self.session.window_open = False
+        self.session.waits += 1
         if seq is not None and not self.interactive:
             waited = self.session.waited
             waited.add(seq)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.event_wait import missed, wait_for_event
 from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.errors import QmpshError
-from qmpsh.core.eventfail import Failures
+from qmpsh.core.eventfail import Failures, event_label
 from qmpsh.core.eventfilter import FILTER_WORDS, EventFilter, current, parse_words
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import event_line, render_json
@@ -167,7 +166,7 @@ async def wait_cmd(ctx: Context, text: str) -> int:
     )
     history = "--history" in extra
     mark = ctx.wait_window(history)
-    skip = ctx.session.waited if not ctx.interactive else set()
+    skip = ctx.session.waited if not (ctx.interactive or history) else set()
     gone = missed(ctx.events, mark)
     if gone:
         ctx.console.err(
@@ -187,7 +186,7 @@ async def wait_cmd(ctx: Context, text: str) -> int:
         event = await wait_for_event(ctx.conn, wanted_event, mark, timeout)
         seq = event.seq
     except TimeoutError:
-        hint = await timeout_hint(ctx, flt, mark, skip)
+        hint = await timeout_hint(ctx, flt, mark)
         raise BuiltinError(
             f"no {wanted(flt)} since {_since(ctx, history)} "
             f"(waited {timeout:g} s){hint}",
@@ -238,22 +237,9 @@ def _since(ctx: Context, history: bool) -> str:
         return "the start of the event history"
     if ctx.interactive:
         return "the previous command"
+    if not ctx.session.waits:
+        return "the script began"
     return "the first command after the previous wait"
-
-
-def event_label(message: Mapping[str, Any]) -> str:
-    """``BLOCK_JOB_COMPLETED (device=j2)``: the event and what it is about."""
-    name = str(message.get("event", "?"))
-    data = message.get("data")
-    if isinstance(data, Mapping):
-        about = [
-            f"{key}={data[key]}"
-            for key in ("device", "id", "node-name", "path")
-            if isinstance(data.get(key), str)
-        ]
-        if about:
-            return f"{name} ({about[0]})"
-    return name
 
 
 async def migration_error(ctx: Context) -> str:
@@ -268,17 +254,11 @@ async def migration_error(ctx: Context) -> str:
     return f": {desc}" if isinstance(desc, str) and desc else ""
 
 
-async def timeout_hint(
-    ctx: Context, flt: EventFilter, mark: int, skip: Collection[int]
-) -> str:
+async def timeout_hint(ctx: Context, flt: EventFilter, mark: int) -> str:
     """Why a wait may have seen nothing (``; ...``), or "": a match from
     before the window, or MIGRATION events being off."""
     hint = ""
-    earlier = [
-        e
-        for e in ctx.events
-        if e.seq <= mark and e.seq not in skip and flt.matches(e.message)
-    ]
+    earlier = [e for e in ctx.events if e.seq <= mark and flt.matches(e.message)]
     if earlier:
         hint += (
             f"; a matching event arrived before that (at "

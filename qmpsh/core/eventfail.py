@@ -194,3 +194,18 @@ def _has(data: Any, path: Sequence[str]) -> bool:
         else:
             return False
     return True
+
+
+def event_label(message: Mapping[str, Any]) -> str:
+    """``BLOCK_JOB_COMPLETED (device=j2)``: the event and what it is about."""
+    name = str(message.get("event", "?"))
+    data = message.get("data")
+    if isinstance(data, Mapping):
+        about = [
+            f"{key}={data[key]}"
+            for key in ("device", "id", "node-name", "path")
+            if isinstance(data.get(key), str)
+        ]
+        if about:
+            return f"{name} ({about[0]})"
+    return name
