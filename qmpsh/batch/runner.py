@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any, NamedTuple, TextIO
 
+from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
@@ -36,7 +37,7 @@ from qmpsh.core.render import (
 )
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
-from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
 from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
@@ -95,11 +96,9 @@ class BatchRunner:
         self.output_lost = False
         #: a flush of printed events is scheduled (see _print_event)
         self._flush_due = False
-        #: schema-aware value typing, and a check before sending (--validate)
-        self.typer: Typer | None = None
-        self.check: Callable[[Request], str | None] | None = None
-        #: why a line that does not parse names no known command (--validate)
-        self.unknown: Callable[[str], str | None] | None = None
+        #: schema-aware value typing and the check before sending, loaded
+        #: on the first line that needs them (None: --no-validate)
+        self.checks: BatchChecks | None = None
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -156,11 +155,14 @@ class BatchRunner:
     # -- the reader ----------------------------------------------------------
 
     async def _read(self, lines: AsyncIterator[Line]) -> None:
-        acc = Accumulator(self.typer)
+        checks = self.checks
+        acc = Accumulator(checks.typer if checks is not None else None)
         last: Line | None = None
         forced = False
         #: the command being read holds the history's secret placeholder
         marked = False
+        #: where the command being read started (a multi-line one's first line)
+        first = 0
         async for line in self._until_stopped(lines):
             last = line
             if line.bad is not None:
@@ -176,13 +178,19 @@ class BatchRunner:
                     await self._barrier()
                     await self._builtin(line, *found)
                     continue
-            first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+                first = line.number
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
+            if checks is not None and not checks.loaded:
+                if acc.pending or checks.needed(text):
+                    await checks.load()
             try:
                 result = acc.feed(text)
             except ParseError as err:
-                unknown = self.unknown(whole) if self.unknown else None
+                unknown = None
+                if checks is not None and not forced:
+                    await checks.load()
+                    unknown = checks.unknown(whole)
                 if unknown is not None:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
@@ -192,13 +200,14 @@ class BatchRunner:
             if result is not None and not isinstance(result, Incomplete):
                 refusal = None if forced else self._refusal(result, marked)
                 if refusal is not None:
-                    await self._refuse(f"{line.where}: {refusal}")
+                    await self._refuse(f"{line.source}:{first}: {refusal}")
                     continue
                 await self._send(line, result)
         try:
             acc.finish()
         except ParseError as err:
-            await self._refuse(f"{last.where if last else 'input'}: {err.message}")
+            where = f"{last.source}:{first}" if last else "input"
+            await self._refuse(f"{where}: {err.message}")
 
     async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
         """*lines* until the run stops.  Looked at before reading the next
@@ -219,7 +228,7 @@ class BatchRunner:
             refusal = placeholder_refusal(request.message)
             if refusal is not None:
                 return refusal
-        return self.check(request) if self.check is not None else None
+        return self.checks.check(request) if self.checks is not None else None
 
     async def _refuse(self, message: str) -> None:
         """A line that cannot be sent: report it after the replies before it."""
@@ -311,7 +320,8 @@ class BatchRunner:
                 return
             self.pending.popleft()
             self._slots.release()
-            self._show(sent, reply)
+            hint = await self._not_found_hint(sent, reply)
+            self._show(sent, reply, hint)
 
     def _echo(self, sent: _Sent) -> None:
         """``-v``: the request, once the replies before it are printed and
@@ -322,7 +332,21 @@ class BatchRunner:
         if not sent.reply.done():
             self._flush()
 
-    def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
+    async def _not_found_hint(self, sent: _Sent, reply: dict[str, Any]) -> str | None:
+        """For a command QEMU does not know, what the check before sending
+        says (a "did you mean"): a line without arguments goes out before
+        the schema is loaded, so it is loaded now, on the error path only."""
+        error = reply.get("error")
+        if self.checks is None or not isinstance(error, dict):
+            return None
+        if error.get("class") != "CommandNotFound" or not sent.request.command:
+            return None
+        await self.checks.load()
+        return self.checks.name_check(sent.request.command)
+
+    def _show(
+        self, sent: _Sent, reply: dict[str, Any], hint: str | None = None
+    ) -> None:
         s = self.settings
         failed = is_error(reply)
         if not (failed and s.return_value):
@@ -330,7 +354,10 @@ class BatchRunner:
                 render_reply(reply, pretty=s.pretty, return_value=s.return_value)
             )
         if failed:
-            text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
+            said = error_line(reply)
+            if hint is not None and "did you mean" in hint:
+                said += "; " + hint[hint.index("did you mean") :]
+            text = f"{sent.line.where}: {sent.request.command or 'request'}: {said}"
             if self.ctx.conn.guest_agent:
                 from qmpsh.schema.agent import explain
 

@@ -154,6 +154,8 @@ async def wait_cmd(ctx: Context, text: str) -> int:
     so."""
     specs, words = take_repeated(split_args(text), "--fail-on")
     flt, extra = parse_words(words, {"--timeout": True, "-t": True, "--history": False})
+    if not ctx.interactive and ctx.settings.validating(False) and _plain(flt):
+        await ctx.schema_service().load()  # to check the name (cached)
     problem = event_name_problem(flt, _known_events(ctx))
     if problem is not None:
         raise BuiltinError(problem, Exit.PARSE_ERROR)
@@ -315,21 +317,35 @@ def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str |
     for name in flt.include:
         if set("*?[") & set(name):
             continue
+        upper = _upper_case_problem(name)
+        if upper is not None:
+            return upper
         if known is not None:
             if name in known:
                 continue
             close = difflib.get_close_matches(name.upper(), known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             return f"the server has no event {name!r}{hint}"
-        found = _DOWNSTREAM.match(name)
-        bare = name[found.end() :] if found else name
-        if bare != bare.upper():
-            upper = name[: len(name) - len(bare)] + bare.upper()
-            return (
-                f"{name!r} is not an event name: QMP event names are upper case "
-                f"(did you mean {upper}?)"
-            )
     return None
+
+
+def _upper_case_problem(name: str) -> str | None:
+    found = _DOWNSTREAM.match(name)
+    bare = name[found.end() :] if found else name
+    if bare == bare.upper():
+        return None
+    upper = name[: len(name) - len(bare)] + bare.upper()
+    return (
+        f"{name!r} is not an event name: QMP event names are upper case "
+        f"(did you mean {upper}?)"
+    )
+
+
+def _plain(flt: EventFilter) -> bool:
+    """Whether *flt* names an event as it is (no glob, regex or no-case)."""
+    if flt.regex or flt.no_case:
+        return False
+    return any(not set("*?[") & set(name) for name in flt.include)
 
 
 def _known_events(ctx: Context) -> Collection[str] | None:
