@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ class SchemaCache:
         self, server: str, digest: str, entries: list[Any], greeting: Any = None
     ) -> Path | None:
         """Write a schema reply to the cache; None if the disk said no."""
+        import tempfile  # only to write: a one-shot that reads pays nothing
+
         target = self.path(server, digest)
         try:
             private_dir(self.directory)
