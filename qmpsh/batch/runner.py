@@ -181,9 +181,9 @@ class BatchRunner:
                 first = line.number
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
-            if checks is not None and not checks.loaded:
-                if acc.pending or checks.needed(text):
-                    await checks.load()
+            needs = checks is not None and (acc.pending or checks.needed(text))
+            if checks is not None and needs and not checks.loaded:
+                await checks.load()
             try:
                 result = acc.feed(text)
             except ParseError as err:
