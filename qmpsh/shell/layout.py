@@ -317,9 +317,11 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
         HSplit([title, lines]),
         # not drawn for a guest agent: no event can come from it
         filter=Condition(
-            lambda: shell.toggles.events == "pane"
-            and not shell.ctx.conn.guest_agent
-            and pane_rows() > 0
+            lambda: (
+                shell.toggles.events == "pane"
+                and not shell.ctx.conn.guest_agent
+                and pane_rows() > 0
+            )
         ),
     )
 
