@@ -49,7 +49,11 @@ def assert_exchange(p: Probe, *names: str) -> None:
 @row("line-1mb", AREA, "a 1 MB line (`query-status pad=xxx...`)")
 def line_1mb(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), "--no-validate", input="query-status pad=" + "x" * (1 << 20) + "\n")
+        done = p.batch(
+            str(vm.sock),
+            "--no-validate",
+            input="query-status pad=" + "x" * (1 << 20) + "\n",
+        )
     line = one_line(done.stderr)
     assert (
         line
@@ -149,7 +153,11 @@ def deep_raw(p: Probe) -> tuple[str, str]:
 @row("deep-names", AREA, "a dotted name 100000 levels deep (`a.b.b.b...=1`)")
 def deep_names(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), "--no-validate", input="query-status a" + ".b" * 100_000 + "=1\n")
+        done = p.batch(
+            str(vm.sock),
+            "--no-validate",
+            input="query-status a" + ".b" * 100_000 + "=1\n",
+        )
     line = one_line(done.stderr)
     assert line == (
         "qmpsh: stdin:1:14: the request would be nested 100002 levels deep; QEMU "

@@ -96,7 +96,7 @@ def test_wait_timeout_exit_code_and_message(qemu: Qemu) -> None:
 
 
 def test_wait_timeout_then_keep_going(qemu: Qemu) -> None:
-    done = qmpsh("-k", str(qemu.sock), input="wait NEVER --timeout 0.2\nquery-name\n")
+    done = qmpsh("-k", str(qemu.sock), input="wait SUSPEND --timeout 0.2\nquery-name\n")
     assert done.returncode == Exit.TIMEOUT
     assert lines(done.stdout) == [{"return": {}}]
 
