@@ -109,3 +109,17 @@ class BatchChecks:
 
         name = unknown_first_word(text, self._commands, MODULES)
         return None if name is None else self.name_check(name)
+
+    async def not_found_hint(
+        self, command: str, reply: Mapping[str, Any]
+    ) -> str | None:
+        """For a command QEMU does not know, what the check says of its name
+        (a "did you mean"): a line without arguments goes out before the
+        schema is loaded, so it is loaded now, on the error path only."""
+        error = reply.get("error")
+        if not isinstance(error, Mapping) or not command:
+            return None
+        if error.get("class") != "CommandNotFound":
+            return None
+        await self.load()
+        return self.name_check(command)

@@ -320,7 +320,9 @@ class BatchRunner:
                 return
             self.pending.popleft()
             self._slots.release()
-            hint = await self._not_found_hint(sent, reply)
+            hint = None
+            if self.checks is not None and is_error(reply):
+                hint = await self.checks.not_found_hint(sent.request.command, reply)
             self._show(sent, reply, hint)
 
     def _echo(self, sent: _Sent) -> None:
@@ -331,18 +333,6 @@ class BatchRunner:
         self._print(render_json(sent.request.message, self.settings.pretty))
         if not sent.reply.done():
             self._flush()
-
-    async def _not_found_hint(self, sent: _Sent, reply: dict[str, Any]) -> str | None:
-        """For a command QEMU does not know, what the check before sending
-        says (a "did you mean"): a line without arguments goes out before
-        the schema is loaded, so it is loaded now, on the error path only."""
-        error = reply.get("error")
-        if self.checks is None or not isinstance(error, dict):
-            return None
-        if error.get("class") != "CommandNotFound" or not sent.request.command:
-            return None
-        await self.checks.load()
-        return self.checks.name_check(sent.request.command)
 
     def _show(
         self, sent: _Sent, reply: dict[str, Any], hint: str | None = None
