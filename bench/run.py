@@ -73,7 +73,10 @@ def precompile() -> None:
 
 
 def run_timed(
-    argv: Sequence[str], stdin: Path | None = None, stdout: Path | None = None
+    argv: Sequence[str],
+    stdin: Path | None = None,
+    stdout: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Sample:
     """Run a command; wall time and its own peak RSS.
 
@@ -92,7 +95,11 @@ def run_timed(
         fout = stack.enter_context(open(stdout, "wb")) if stdout else subprocess.DEVNULL
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv), stdin=fin, stdout=fout, stderr=subprocess.PIPE, env=ENV
+            list(argv),
+            stdin=fin,
+            stdout=fout,
+            stderr=subprocess.PIPE,
+            env=ENV if env is None else env,
         )
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
@@ -279,7 +286,35 @@ def case_startup(q: Qemu, tmp: Path, runs: int) -> list[Row]:
         wall.values.setdefault("qmpsh", []).append(b.seconds)
         rss.values.setdefault("qmp-shell", []).append(a.max_rss_kib / 1024)
         rss.values.setdefault("qmpsh", []).append(b.max_rss_kib / 1024)
-    return [wall, rss]
+    return [wall, rss, *case_typed_oneshot(q, tmp, runs)]
+
+
+def case_typed_oneshot(q: Qemu, tmp: Path, runs: int) -> list[Row]:
+    """A one-shot line with arguments, typed and checked by the schema (the
+    default): the schema comes from the on-disk cache (warmed by one run
+    first), so this is the cost of a cached load, against qmp-shell and
+    against qmpsh --no-validate."""
+    line = "qom-get path=/machine property=type"
+    one = tmp / "typed.txt"
+    one.write_text(line + "\n")
+    cache = tmp / "typed-cache"
+    env = {**ENV, "XDG_CACHE_HOME": str(cache)}
+    qmpsh_argv = [tool("qmpsh"), "-c", line, str(q.sock)]
+    run_timed(qmpsh_argv, env=env)  # fetches and caches the schema
+    wall = Row(f"one-shot typed: {line}", "s", targets=[("qmp-shell", 1.1)])
+    rss = Row("one-shot typed peak memory", "MiB", targets=[("qmp-shell", 1.3)])
+    plain = Row("one-shot --no-validate, same line", "s")
+    for _ in range(runs):
+        a = run_timed([tool("qmp-shell"), str(q.sock)], one)
+        b = run_timed(qmpsh_argv, env=env)
+        c = run_timed([*qmpsh_argv, "--no-validate"], env=env)
+        wall.values.setdefault("qmp-shell", []).append(a.seconds)
+        wall.values.setdefault("qmpsh", []).append(b.seconds)
+        plain.values.setdefault("qmp-shell", []).append(a.seconds)
+        plain.values.setdefault("qmpsh", []).append(c.seconds)
+        rss.values.setdefault("qmp-shell", []).append(a.max_rss_kib / 1024)
+        rss.values.setdefault("qmpsh", []).append(b.max_rss_kib / 1024)
+    return [wall, rss, plain]
 
 
 def case_large_reply(q: Qemu, tmp: Path, runs: int) -> Row:

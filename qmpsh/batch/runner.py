@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
+from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
@@ -36,7 +37,7 @@ from qmpsh.core.render import (
 )
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
-from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
 from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
 
@@ -87,11 +88,9 @@ class BatchRunner:
         self.output_lost = False
         #: a flush of printed events is scheduled (see _print_event)
         self._flush_due = False
-        #: schema-aware value typing, and a check before sending (--validate)
-        self.typer: Typer | None = None
-        self.check: Callable[[Request], str | None] | None = None
-        #: why a line that does not parse names no known command (--validate)
-        self.unknown: Callable[[str], str | None] | None = None
+        #: schema-aware value typing and the check before sending, loaded
+        #: on the first line that needs them (None: --no-validate)
+        self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
 
@@ -150,11 +149,14 @@ class BatchRunner:
     # -- the reader ----------------------------------------------------------
 
     async def _read(self, lines: AsyncIterator[Line]) -> None:
-        acc = Accumulator(self.typer)
+        checks = self.checks
+        acc = Accumulator(checks.typer if checks is not None else None)
         last: Line | None = None
         forced = False
         #: the command being read holds the history's secret placeholder
         marked = False
+        #: where the command being read started (a multi-line one's first line)
+        first = 0
         async for line in self._until_stopped(lines):
             last = line
             if line.bad is not None:
@@ -170,13 +172,19 @@ class BatchRunner:
                     await self._barrier()
                     await self._builtin(line, *found)
                     continue
-            first = line.number - (acc.buffer.count("\n") + 1 if acc.pending else 0)
+                first = line.number
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
+            needs = checks is not None and (acc.pending or checks.needed(text))
+            if checks is not None and needs and not checks.loaded:
+                await checks.load()
             try:
                 result = acc.feed(text)
             except ParseError as err:
-                unknown = self.unknown(whole) if self.unknown else None
+                unknown = None
+                if checks is not None and not forced:
+                    await checks.load()
+                    unknown = checks.unknown(whole)
                 if unknown is not None:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
@@ -184,7 +192,9 @@ class BatchRunner:
                 await self._refuse(f"{where}: {_scrub(err.message, whole)}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
-                acc = Accumulator(self.typer)  # what it held is dropped
+                acc = Accumulator(
+                    checks.typer if checks is not None else None
+                )  # what it held is dropped
                 await self._refuse(
                     f"{line.source}:{first}: the command is longer than "
                     f"{self.line_limit} bytes (--line-limit)"
@@ -195,14 +205,16 @@ class BatchRunner:
                 if refusal is None:
                     refusal = self._denied(result)
                 if refusal is not None:
-                    await self._refuse(f"{line.where}: {_scrub(refusal, whole)}")
+                    await self._refuse(
+                        f"{line.source}:{first}: {_scrub(refusal, whole)}"
+                    )
                     continue
                 await self._send(line, result)
         try:
             acc.finish()
         except ParseError as err:
-            said = _scrub(err.message, acc.buffer)
-            await self._refuse(f"{last.where if last else 'input'}: {said}")
+            where = f"{last.source}:{first}" if last else "input"
+            await self._refuse(f"{where}: {_scrub(err.message, acc.buffer)}")
 
     async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:
         """*lines* until the run stops.  Looked at before reading the next
@@ -223,7 +235,7 @@ class BatchRunner:
             refusal = placeholder_refusal(request.message)
             if refusal is not None:
                 return refusal
-        return self.check(request) if self.check is not None else None
+        return self.checks.check(request) if self.checks is not None else None
 
     def _denied(self, request: Request) -> str | None:
         """Why the policy (``--read-only``, ``--allow``, ``--deny``) does not
@@ -253,7 +265,7 @@ class BatchRunner:
         await self._slots.acquire()
         if self.stopping:
             raise asyncio.CancelledError
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         future = asyncio.ensure_future(
             self.ctx.conn.execute(request.message, self.settings.timeout)
         )
@@ -325,7 +337,10 @@ class BatchRunner:
                 return
             self.pending.popleft()
             self._slots.release()
-            self._show(sent, reply)
+            hint = None
+            if self.checks is not None and is_error(reply):
+                hint = await self.checks.not_found_hint(sent.request.command, reply)
+            self._show(sent, reply, hint)
 
     def _echo(self, sent: _Sent) -> None:
         """``-v``: the request, once the replies before it are printed and
@@ -344,7 +359,9 @@ class BatchRunner:
         if not sent.reply.done():
             self._flush()
 
-    def _show(self, sent: _Sent, reply: dict[str, Any]) -> None:
+    def _show(
+        self, sent: _Sent, reply: dict[str, Any], hint: str | None = None
+    ) -> None:
         s = self.settings
         failed = is_error(reply)
         if not (failed and s.return_value):
@@ -352,7 +369,10 @@ class BatchRunner:
                 render_reply(reply, pretty=s.pretty, return_value=s.return_value)
             )
         if failed:
-            text = f"{sent.line.where}: {sent.request.command or 'request'}: {error_line(reply)}"
+            said = error_line(reply)
+            if hint is not None and "did you mean" in hint:
+                said += "; " + hint[hint.index("did you mean") :]
+            text = f"{sent.line.where}: {sent.request.command or 'request'}: {said}"
             if self.ctx.conn.guest_agent:
                 from qmpsh.schema.agent import explain
 

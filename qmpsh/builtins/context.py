@@ -67,6 +67,9 @@ class Frontend(NamedTuple):
     #: the shell's live area above its prompt (progress bars, ``watch``);
     #: None: outside the shell
     live: LiveArea | None = None
+    #: whether JSON is indented now (the shell's compact/pretty toggle);
+    #: None: as the settings say
+    pretty: Callable[[], bool] | None = None
 
 
 class SessionState:
@@ -94,6 +97,16 @@ class SessionState:
         self.hmp_shell: HmpShell | None = None
         #: the reply the shell showed last (None before the first)
         self.last_reply: dict[str, Any] | None = None
+        #: batch mode's ``wait`` window: ``wait`` looks at the events newer
+        #: than this sequence number (see `Context.sent`)
+        self.wait_from = 0
+        #: False once a ``wait`` ended: the next command starts a new window
+        self.window_open = False
+        #: sequence numbers of the events batch mode's waits returned: a
+        #: later wait in the same window does not return them again
+        self.waited: set[int] = set()
+        #: how many ``wait``s ended so far
+        self.waits = 0
 
 
 class Context:
@@ -118,6 +131,42 @@ class Context:
         self.session = SessionState() if session is None else session
         #: sequence number of the newest event when the previous command was sent
         self.mark = 0
+
+    def pretty(self) -> bool:
+        """Whether to indent JSON now: the shell's toggle, else ``-p``."""
+        toggle = self.front.pretty
+        return toggle() if toggle is not None else self.settings.pretty
+
+    def sent(self) -> None:
+        """A command the user asked for is about to be sent: the mark moves
+        to the newest event, and in batch mode the first command after a
+        ``wait`` (or the first of all) starts ``wait``'s window there, so
+        that commands between it and the next ``wait`` (a diagnostic
+        ``query-block-jobs``) do not hide the events it caused."""
+        self.mark = self.events.seq
+        if not self.session.window_open:
+            self.session.wait_from = self.mark
+            self.session.window_open = True
+
+    def wait_window(self, history: bool = False) -> int:
+        """The sequence number ``wait`` looks back to: the previous command
+        (the shell), the window's start (batch mode), the start of the
+        history (*history*: ``wait --history``)."""
+        if history:
+            return 0
+        return self.mark if self.interactive else self.session.wait_from
+
+    def waited(self, seq: int | None) -> None:
+        """A ``wait`` ended (returning the event *seq*, or None): the next
+        command opens a new window, and the event is not returned again."""
+        self.session.window_open = False
+        self.session.waits += 1
+        if seq is not None and not self.interactive:
+            waited = self.session.waited
+            waited.add(seq)
+            if len(waited) > 4096:  # a long script: forget the oldest
+                for old in sorted(waited)[:2048]:
+                    waited.discard(old)
 
     @property
     def console(self) -> Console:

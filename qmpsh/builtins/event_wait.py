@@ -20,7 +20,6 @@ import contextlib
 from collections.abc import Callable
 
 from qmpsh.core.errors import ConnectionLost
-from qmpsh.core.eventfilter import EventFilter
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.eventlog import Event, EventLog
 from qmpsh.wire.state import ConnState
@@ -35,12 +34,11 @@ def missed(log: EventLog, mark: int) -> int:
 
 async def wait_for_event(
     conn: Connection,
-    flt: EventFilter,
+    wanted: Callable[[Event], bool],
     mark: int,
     timeout: float | None = None,
-    accept: Callable[[Event], bool] | None = None,
 ) -> Event:
-    """The first event after *mark* that passes *flt* (and *accept*).
+    """The first event after *mark* that is *wanted*.
 
     Raises `TimeoutError` after *timeout* seconds, `ConnectionLost` when
     the connection goes away first.
@@ -50,11 +48,7 @@ async def wait_for_event(
     found: asyncio.Future[Event] = loop.create_future()
 
     def ok(event: Event) -> bool:
-        return (
-            event.seq > mark
-            and flt.matches(event.message)
-            and (accept is None or accept(event))
-        )
+        return event.seq > mark and wanted(event)
 
     def on_event(event: Event) -> None:
         if not found.done() and ok(event):

@@ -184,7 +184,7 @@ async def pass_fd(ctx: Context, command: str, text: str) -> int:
     try:
         if s.verbose:
             ctx.console.out(render_json(shown(request.message, s.redact), s.pretty))
-        ctx.mark = ctx.events.seq
+        ctx.sent()
         # the descriptor goes out right before the command that consumes it
         await ctx.conn.send_fd_before(fd)
         reply = await ctx.conn.execute(request.message, s.timeout)

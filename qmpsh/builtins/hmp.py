@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.linemode import Check, Job, Run, ShellApi, in_turn, not_connected
@@ -138,11 +138,11 @@ class HmpShell:
         s = self.ctx.settings
         if s.verbose:
             self.ctx.console.out(render_json(shown(message, s.redact), s.pretty))
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         reply = await self.ctx.send(message)  # the shell confirms `q` first
         said = redact_hmp(text)  # the line, as qmpsh names it on stderr
         if is_error(reply):
-            return Outcome(Exit.COMMAND_ERROR, f"{said}: {error_line(reply)}")
+            return Outcome(Exit.COMMAND_ERROR, f"{said}: {no_hmp(reply)}")
         output = hmp.output_text(reply.get("return"))
         if output:
             self.ctx.console.out(output)
@@ -318,3 +318,17 @@ async def hmp_cmd(ctx: Context, text: str) -> int:
             return outcome.code
         raise BuiltinError(outcome.problem, Exit(outcome.code))
     return outcome.code
+
+
+def no_hmp(reply: dict[str, Any]) -> str:
+    """An error reply to ``human-monitor-command`` as one line; a server
+    without the command (qemu-storage-daemon) is said to have no HMP."""
+    error = reply.get("error")
+    if isinstance(error, dict) and error.get("class") == "CommandNotFound":
+        desc = str(error.get("desc", ""))
+        if "human-monitor-command" in desc:
+            return (
+                "this server has no HMP (human-monitor-command): "
+                "qemu-storage-daemon speaks QMP only"
+            )
+    return error_line(reply)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.live_area import LiveLines, terminal_stream
 from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
+from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.jobs.model import Job
@@ -181,6 +183,11 @@ async def follow(
         raise
     finally:
         remove()
+    if any(job.finished for job in jobs()) and ctx.conn.connected:
+        # query-jobs still lists a job that waits to be dismissed: its type,
+        # progress and QEMU's error, which the events do not carry
+        with contextlib.suppress(QmpshError):
+            await tracker.refresh()
     draw()
     live.close()
     return _report(ctx, jobs()) if report else Exit.OK
@@ -295,7 +302,7 @@ async def _execute(
     ctx: Context, command: str, args: dict[str, Any], mark: bool = False
 ) -> dict[str, Any]:
     if mark:
-        ctx.mark = ctx.events.seq
+        ctx.sent()
     if ctx.settings.verbose:
         message = {"execute": command, "arguments": args}
         ctx.console.out(render_json(shown(message, ctx.settings.redact)))

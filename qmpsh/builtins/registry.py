@@ -77,6 +77,7 @@ MODULES: dict[str, str] = {
     "wait-job": "qmpsh.builtins.jobs",
     "commit": "qmpsh.builtins.jobs",
     "watch": "qmpsh.builtins.watch",
+    "wait-migration": "qmpsh.builtins.migration",
 }
 
 

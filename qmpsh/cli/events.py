@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from qmpsh.core.render import highlight_json, render_json
 from qmpsh.core.settings import SETTING
 
 if TYPE_CHECKING:
+    from qmpsh.core.eventfail import Failures
     from qmpsh.wire.transport import Transport
 
 
@@ -98,6 +100,23 @@ def _settings_options(func: Any) -> Any:
     help='Add a "time" member: the event\'s timestamp in ISO 8601 (UTC).',
 )
 @click.option("-p", "--pretty", is_flag=True, help="Indent the JSON.")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    metavar="EVENT[:FIELD=VALUE,...]",
+    help="Count an event that matches as a failure (exit 1), besides those "
+    "that report one (BLOCK_JOB_COMPLETED with an error, MIGRATION failed...); "
+    "'none' drops that table.  Repeatable.",
+)
+@click.option(
+    "--ready-fd",
+    "ready_fd",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Once subscribed, write 'ready' and a newline to file descriptor N "
+    "and close it (instead of the line on stderr).",
+)
 @_settings_options
 @click.pass_context
 def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
@@ -132,11 +151,25 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
         where.configure(settings)  # ssh_command, the tls_* files
     except AddressError as err:
         raise click.UsageError(str(err)) from None
+    from qmpsh.core.eventfail import Failures
+    from qmpsh.core.eventfilter import FilterError
+
+    try:
+        failures = Failures.from_options(tuple(opts.get("fail_on") or ()))
+    except FilterError as err:
+        raise click.UsageError(str(err)) from None
+    ready_fd = opts.get("ready_fd")
+    if ready_fd is not None and ready_fd in (0, 1):
+        raise click.UsageError(
+            f"--ready-fd {ready_fd}: stdin and stdout are not for that"
+        )
     listener = Listener(
         settings,
         count=opts.get("count"),
         timeout=opts.get("listen_timeout"),
         timestamp=bool(opts.get("timestamp")),
+        failures=failures,
+        ready_fd=ready_fd,
     )
     try:
         return asyncio.run(listener.run(where))
@@ -160,7 +193,15 @@ class Listener:
         count: int | None,
         timeout: float | None,
         timestamp: bool,
+        failures: Failures | None = None,
+        ready_fd: int | None = None,
     ) -> None:
+        from qmpsh.core.eventfail import Failures
+
+        self.failures = failures if failures is not None else Failures()
+        self.ready_fd = ready_fd
+        #: the first printed event that reported a failure: why, as one line
+        self.failed: str | None = None
         self.settings = settings
         self.count = count
         self.timeout = timeout
@@ -219,16 +260,21 @@ class Listener:
             nonlocal flush_due
             if event.name == "SHUTDOWN":
                 self.shutdown = True
-            if done.done() or not (
-                s.event_filter is None or s.event_filter.matches(event.message)
-            ):
+            if done.done():
+                return
+            why = self._failure(event.message)
+            if why is None:
                 return
             try:
                 self._write(event)
             except OutputError as err:
                 output_failed_with(err)
                 return
-            if self.count is not None and self.printed >= self.count:
+            if why:
+                flush()
+                self._said_failure(event.message, why)
+            ended = why and not self._passes(event.message)  # a wait ended
+            if ended or (self.count is not None and self.printed >= self.count):
                 flush()  # may stop already: the output failed
                 stop()
             elif not flush_due:
@@ -249,11 +295,14 @@ class Listener:
                     "qmpsh events listens to a QEMU monitor",
                     Exit.USAGE,
                 )
+            self._ready()
             code, message = await self._outcome(done)
             flush()
             if self.output_error is not None:
                 return output_failed(self.output_error)
-            return fail(message, code) if message is not None else int(code)
+            if message is not None:
+                return fail(message, code)
+            return int(Exit.COMMAND_ERROR if self.failed and code == Exit.OK else code)
         except QmpshError as err:
             return fail(err.message, err.exit_code)
         finally:
@@ -271,6 +320,43 @@ class Listener:
         return ending(
             self.printed, self.count, self.timeout, lost=lost, shutdown=self.shutdown
         )
+
+    def _passes(self, message: dict[str, Any]) -> bool:
+        flt = self.settings.event_filter
+        return flt is None or bool(flt.matches(message))
+
+    def _failure(self, message: dict[str, Any]) -> str | None:
+        """None: the event is not printed; "": printed, a success; else
+        printed, and why it reports a failure.  An event the filter does not
+        pass is printed when it is a failure about what ``--count`` waits
+        for (see `qmpsh.core.eventfail`), and ends listening."""
+        from qmpsh.core.eventfilter import EventFilter
+
+        if self._passes(message):
+            return self.failures.failure(message) or ""
+        flt = self.settings.event_filter
+        if self.count is None or not isinstance(flt, EventFilter):
+            return None
+        return self.failures.ends(flt, message)
+
+    def _said_failure(self, message: dict[str, Any], why: str) -> None:
+        from qmpsh.core.eventfail import event_label
+
+        line = f"{event_label(message)} reports a failure: {why}"
+        if self.failed is None:
+            self.failed = line
+        _say(line)
+
+    def _ready(self) -> None:
+        """Subscribed: say so, for a script that starts a job after it."""
+        if self.ready_fd is None:
+            _say("listening (events from here on are printed)")
+            return
+        try:
+            os.write(self.ready_fd, b"ready\n")
+            os.close(self.ready_fd)
+        except OSError as err:
+            _warn(f"--ready-fd {self.ready_fd}: {err.strerror}")
 
     def _write(self, event: Any) -> None:
         """Print one event; an `OutputError` when stdout cannot be written."""
@@ -321,6 +407,12 @@ def ending(
         Exit.CONNECTION_LOST,
         f"{lost} after {events}, with no SHUTDOWN event before it",
     )
+
+
+def _say(text: str) -> None:
+    from qmpsh.core.output import say
+
+    say(text)
 
 
 def _warn(text: str) -> None:

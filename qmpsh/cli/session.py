@@ -247,9 +247,10 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
         return await run_batch(ctx, chain())
     runner = BatchRunner(ctx)
     if ctx.settings.validating(interactive=False):
-        from qmpsh.shell.assist import batch_checks
+        from qmpsh.batch.checks import BatchChecks
 
-        runner.typer, runner.check, runner.unknown = await batch_checks(ctx)
+        # loads the schema when a line needs it (at once with --validate)
+        runner.checks = BatchChecks(ctx, eager=ctx.settings.validate is True)
     if ctx.settings.verbose:
         from qmpsh.shell.assist import batch_deprecations
 

@@ -12,7 +12,9 @@ PATH is a dotted path into the event's ``data`` (``device``, ``a.b``, ``list.0``
 a path spelt from the message root, ``data.device``, means the same.  A
 string field is compared as it is, any other value as its compact JSON
 (``true``, ``3``, ``null``).  A missing field fails ``=`` and ``~=`` and
-passes ``!=``.
+passes ``!=``.  Several ``=`` or ``~=`` conditions on one field mean any of
+them (``status=completed status=failed``); ``!=`` conditions all hold
+(``status!=setup status!=active``); conditions on different fields all hold.
 
 The same words configure a filter everywhere: the command-line options,
 the ``filter``, ``wait`` and ``events`` built-ins, and ``qmpsh events``.
@@ -129,7 +131,7 @@ class EventFilter:
         name = message.get("event")
         if not self.name_matches(name if isinstance(name, str) else ""):
             return False
-        return all(f.matches(message) for f in self.fields)
+        return fields_match(self.fields, message)
 
     def words(self) -> list[str]:
         """The filter as the option words that make it (see `parse_words`)."""
@@ -163,6 +165,20 @@ class EventFilter:
             self.no_case or other.no_case,
             self.fields + other.fields,
         )
+
+
+def fields_match(conditions: Sequence[FieldMatch], message: Mapping[str, Any]) -> bool:
+    """Whether *message* meets *conditions*: for each field, one of its
+    ``=``/``~=`` values (any of them) and every ``!=``."""
+    wanted: dict[tuple[str, ...], bool] = {}
+    for cond in conditions:
+        hit = cond.matches(message)
+        if cond.op == "!=":
+            if not hit:
+                return False
+        else:
+            wanted[cond.path] = wanted.get(cond.path, False) or hit
+    return all(wanted.values())
 
 
 def build(

@@ -119,8 +119,8 @@ class Settings(NamedTuple):
     ))
     #: None: in the interactive shell only (batch mode then fetches no schema)
     validate: bool | None = declare(None, Setting(
-        "Check each request against the server's schema before sending it (default: {default}; in batch mode this fetches the schema first).  A line starting with ! is never checked.",
-        flags=("--validate",), negative="--no-validate", unset="in the interactive shell only",
+        "Type values by the server's schema and check each request against it before sending it, in the shell and in batch mode alike (default: {default}; batch mode loads the schema, from the cache when it can, at the first line with arguments).  --no-validate sends lines as the schema-less rules type them, unchecked, as a line starting with ! always is.",
+        flags=("--validate",), negative="--no-validate", unset="on",
     ))
     read_limit: int = declare(10 * 1024 * 1024, Setting(
         "Refuse a message from the server longer than BYTES, which ends the session (default: {default}).",
@@ -268,7 +268,7 @@ class Settings(NamedTuple):
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:
-        return interactive if self.validate is None else self.validate
+        return True if self.validate is None else self.validate
 
     def replace(self, **changes: Any) -> Self:
         return self._replace(**changes)

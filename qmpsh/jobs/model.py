@@ -150,7 +150,9 @@ class JobBook:
         elif status in ("running", "paused"):
             changes["ready"] = False
         changes["paused"] = status in ("paused", "standby")
-        if status in FINAL and job.outcome is None:
+        if status in FINAL and job.outcome is None and job.status != "?":
+            # seen before it ended; a job first seen ended is left to
+            # query-jobs (or "gone" once it is not listed)
             changes["outcome"] = self._settle(job)
         if status in FINAL and not job.ended:
             changes["ended"] = event.seq
@@ -209,7 +211,7 @@ class JobBook:
         for job_id, job in list(self.jobs.items()):
             if job_id in listed or job.status == "null" or newer(job_id):
                 continue
-            if job.active:
+            if job.outcome is None:
                 outcome = self._settle(job) if job.aborting else "gone"
                 job = job._replace(outcome=outcome, ended=job.ended or seq)
             # dismissed, though we missed the event saying so
@@ -262,10 +264,13 @@ class JobBook:
                 changes["error"] = str(block["error"])
         if changes.get("status") in FINAL and job.outcome is None:
             if changes.get("error") or job.error:
-                changes["outcome"] = "failed"
+                changes["outcome"] = failed_outcome(changes.get("error") or job.error)
             else:
                 changes["outcome"] = self._settle(job)
             changes["ended"] = job.ended or seq
+        elif changes.get("error") and job.outcome in ("completed", "aborted", "gone"):
+            # QEMU's word wins over what the events let us guess
+            changes["outcome"] = failed_outcome(changes["error"])
         new = job._replace(**changes)
         if new == job and old is not None:
             return False
@@ -285,6 +290,15 @@ class JobBook:
         finished = [j for j in self.jobs.values() if j.finished]
         for job in finished[: max(0, len(finished) - self.keep_finished)]:
             del self.jobs[job.id]
+
+
+#: the error QEMU gives a job that was cancelled (strerror(ECANCELED))
+CANCELLED_ERROR = "Operation canceled"
+
+
+def failed_outcome(error: str | None) -> str:
+    """The outcome of a job that ended with *error*."""
+    return "cancelled" if error == CANCELLED_ERROR else "failed"
 
 
 def _rate(old: Job, new: Job, now: float) -> float | None:

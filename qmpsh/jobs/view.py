@@ -139,9 +139,8 @@ def outcome_json(job: Job) -> dict[str, Any]:
         "outcome": job.outcome or ("ready" if job.ready else job.status),
         "current": job.current,
         "total": job.total,
+        "error": job.error,
     }
-    if job.error:
-        out["error"] = job.error
     return out
 
 

@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -96,6 +95,7 @@ class SchemaCache:
         self, server: str, digest: str, entries: list[Any], greeting: Any = None
     ) -> Path | None:
         """Write a schema reply to the cache; None if the disk said no."""
+
         target = self.path(server, digest)
         data = {"format": FORMAT, "greeting": greeting, "schema": entries}
         try:
@@ -172,6 +172,8 @@ def _write(directory: Path, target: Path, data: Any) -> None:
     *directory*)."""
     private_dir(directory)
     check_owned_dir(directory)  # not another user's to fill
+    import tempfile  # only to write: a one-shot that reads pays nothing
+
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
@@ -27,7 +27,7 @@ from qmpsh.lang.parser import Request, Typer
 from qmpsh.schema.manual.service import ManualService, server_kind
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.service import SchemaService
-from qmpsh.schema.validate import check_request, unknown_first_word
+from qmpsh.schema.validate import check_request
 from qmpsh.shell.live_values import LiveValues
 from qmpsh.wire.state import ConnState
 
@@ -158,50 +158,6 @@ class SchemaAssist:
         """A request went out: live values may have changed."""
         if not request.command.startswith("query-"):
             self.live.forget()
-
-
-class BatchChecks(NamedTuple):
-    """What ``--validate`` gives batch mode (see `batch_checks`)."""
-
-    #: schema-aware values (None: the schema-less rules)
-    typer: Typer | None
-    #: why a request would be refused (one line), or None
-    check: Callable[[Request], str | None] | None
-    #: for a line that does not parse: why its first word is the problem
-    #: (a command nobody knows, said as `check` says it), or None
-    unknown: Callable[[str], str | None] | None
-
-
-async def batch_checks(ctx: Context) -> BatchChecks:
-    """For ``--validate`` in batch mode: load the schema first (from the
-    cache when it matches the server, one small round trip; else fetched),
-    then type values and check requests with it.  A guest agent has no
-    schema: its command names (guest-info) are checked, nothing is typed."""
-    service = ctx.schema_service()
-    schema = await service.load()
-    commands: Collection[str]
-    if schema is None:
-        agent = service.agent_commands
-        if not agent:
-            return BatchChecks(None, None, None)
-        from qmpsh.schema.agent import check_command
-
-        def check(request: Request) -> str | None:
-            return check_command(request.command, agent, MODULES)
-
-        commands = agent
-    else:
-
-        def check(request: Request) -> str | None:
-            return check_request(request.message, schema, MODULES)
-
-        commands = schema.commands
-
-    def unknown(text: str) -> str | None:
-        name = unknown_first_word(text, commands, MODULES)
-        return None if name is None else check(Request({"execute": name}))
-
-    return BatchChecks(None if schema is None else service.typer(), check, unknown)
 
 
 async def batch_deprecations(ctx: Context) -> Callable[[Request], str | None] | None:

@@ -332,7 +332,14 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
     )
     return ConditionalContainer(
         HSplit([title, lines]),
-        filter=Condition(lambda: shell.toggles.events == "pane" and pane_rows() > 0),
+        # not drawn for a guest agent: no event can come from it
+        filter=Condition(
+            lambda: (
+                shell.toggles.events == "pane"
+                and not shell.ctx.conn.guest_agent
+                and pane_rows() > 0
+            )
+        ),
     )
 
 

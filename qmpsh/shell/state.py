@@ -149,7 +149,9 @@ class Shell:
         """The session's front end while the shell runs: built-ins print
         above the prompt (and in its live area), ask on the prompt line, and
         what they send for the user goes through `gate`."""
-        return Frontend(self, self.gate, self.confirm, self)
+        return Frontend(
+            self, self.gate, self.confirm, self, lambda: self.toggles.pretty
+        )
 
     # -- ShellApi ----------------------------------------------------------
 
@@ -174,7 +176,7 @@ class Shell:
             from qmpsh.lang.redact import shown
 
             self.printer.block(self._json(shown(message, self.settings.redact)))
-        self.ctx.mark = self.ctx.events.seq
+        self.ctx.sent()
         return await self._deliver(message)
 
     async def gate(self, message: dict[str, Any]) -> dict[str, Any]:

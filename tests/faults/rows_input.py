@@ -1,4 +1,8 @@
-"""Rows of the matrix: bad input, against a real QEMU (and the parser's properties)."""
+"""Rows of the matrix: bad input, against a real QEMU (and the parser's properties).
+
+The lines go out with ``--no-validate``: these rows are about the parser and
+the wire, not the schema's checks (tests/integration/test_schema_cli.py).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,11 @@ def assert_exchange(p: Probe, *names: str) -> None:
 @row("line-1mb", AREA, "a 1 MB line (`query-status pad=xxx...`)")
 def line_1mb(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), input="query-status pad=" + "x" * (1 << 20) + "\n")
+        done = p.batch(
+            str(vm.sock),
+            "--no-validate",
+            input="query-status pad=" + "x" * (1 << 20) + "\n",
+        )
     line = one_line(done.stderr)
     assert (
         line
@@ -61,7 +69,9 @@ def line_1mb(p: Probe) -> tuple[str, str]:
 def line_1mb_open(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
         done = p.batch(
-            str(vm.sock), input='query-status\nx a="' + "x" * (1 << 20) + "\n"
+            str(vm.sock),
+            "--no-validate",
+            input='query-status\nx a="' + "x" * (1 << 20) + "\n",
         )
     line = one_line(done.stderr)
     assert (
@@ -88,7 +98,7 @@ def not_utf8(p: Probe) -> tuple[str, str]:
 @row("nul", AREA, "a NUL byte on stdin")
 def nul(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), input=b"query-st\x00atus\n")
+        done = p.batch(str(vm.sock), "--no-validate", input=b"query-st\x00atus\n")
     line = one_line(done.stderr)
     assert (
         line
@@ -114,7 +124,7 @@ def deep_value(p: Probe) -> tuple[str, str]:
         f"query-status a={nested(1022)}\nquery-status a={nested(1023)}\nquery-status\n"
     )
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), "-k", input=text)
+        done = p.batch(str(vm.sock), "--no-validate", "-k", input=text)
     errors = lines_of(done.stderr)
     assert errors == [
         "qmpsh: stdin:1: query-status: GenericError: Parameter 'a' is unexpected",
@@ -132,7 +142,7 @@ def deep_value(p: Probe) -> tuple[str, str]:
 def deep_raw(p: Probe) -> tuple[str, str]:
     text = '{"execute": "query-status", "arguments": {"a": ' + nested(100_000) + "}}\n"
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), input=text)
+        done = p.batch(str(vm.sock), "--no-validate", input=text)
     line = one_line(done.stderr)
     assert "nested deeper than 1024 levels" in line
     assert done.returncode == Exit.PARSE_ERROR
@@ -143,7 +153,11 @@ def deep_raw(p: Probe) -> tuple[str, str]:
 @row("deep-names", AREA, "a dotted name 100000 levels deep (`a.b.b.b...=1`)")
 def deep_names(p: Probe) -> tuple[str, str]:
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), input="query-status a" + ".b" * 100_000 + "=1\n")
+        done = p.batch(
+            str(vm.sock),
+            "--no-validate",
+            input="query-status a" + ".b" * 100_000 + "=1\n",
+        )
     line = one_line(done.stderr)
     assert line == (
         "qmpsh: stdin:1:14: the request would be nested 100002 levels deep; QEMU "
@@ -168,7 +182,7 @@ def unicode(p: Probe) -> tuple[str, str]:
     lines = [f'qom-list-types implements="{sample(c)}"' for c in CATEGORIES]
     data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
     with qemu(p) as vm:
-        done = p.batch(str(vm.sock), "-k", input=data)
+        done = p.batch(str(vm.sock), "--no-validate", "-k", input=data)
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert answers == [{"return": []}] * (len(CATEGORIES) - 1)
     surrogate = CATEGORIES.index("Cs") + 1

@@ -162,6 +162,7 @@ def test_wait_job_reports_completion_even_when_already_over(qsd: StorageDaemon) 
         "outcome": "completed",
         "current": 64 * MiB,
         "total": 64 * MiB,
+        "error": None,
     }
 
 

@@ -21,6 +21,9 @@ from qmpsh.core.exitcodes import Exit
 from tests.blockchain import StorageDaemon
 from tests.procs import ROOT, Qemu, qmpsh, wait_for
 
+#: what ``qmpsh events`` says on stderr once subscribed (see --ready-fd)
+READY = "qmpsh: listening (events from here on are printed)\n"
+
 
 def lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
@@ -88,12 +91,12 @@ def test_wait_timeout_exit_code_and_message(qemu: Qemu) -> None:
     assert done.stdout == ""
     assert done.stderr == (
         "qmpsh: -c:1: wait: no BLOCK_JOB_COMPLETED event with device=nosuch since "
-        "the previous command (waited 0.3 s)\n"
+        "the script began (waited 0.3 s)\n"
     )
 
 
 def test_wait_timeout_then_keep_going(qemu: Qemu) -> None:
-    done = qmpsh("-k", str(qemu.sock), input="wait NEVER --timeout 0.2\nquery-name\n")
+    done = qmpsh("-k", str(qemu.sock), input="wait SUSPEND --timeout 0.2\nquery-name\n")
     assert done.returncode == Exit.TIMEOUT
     assert lines(done.stdout) == [{"return": {}}]
 
@@ -130,8 +133,8 @@ def test_wait_no_race_and_no_stale_events(qemu: Qemu, tmp_path: Path) -> None:
         assert seen["event"] == "STOP"
         shell.send("wait STOP --timeout 5")
         assert shell.read() == seen
-        # a later wait after the same command looks back to it as well
-        shell.send("wait STOP --timeout 5")
+        # batch mode returns an event once; --history looks at all of them
+        shell.send("wait STOP --timeout 5 --history")
         assert shell.read() == seen
         # a new command: the STOP from before it no longer counts
         shell.send("query-name")
@@ -142,7 +145,11 @@ def test_wait_no_race_and_no_stale_events(qemu: Qemu, tmp_path: Path) -> None:
         shell.kill()
     assert out == ""
     assert code == Exit.TIMEOUT, err
-    assert "wait: no STOP event since the previous command (waited 0.5 s)" in err
+    assert (
+        "wait: no STOP event since the first command after the previous wait "
+        "(waited 0.5 s); a matching event arrived before that (at "
+    ) in err
+    assert err.endswith("wait --history looks at the whole history\n")
 
 
 def test_wait_for_an_event_still_to_come(qemu: Qemu, tmp_path: Path) -> None:
@@ -367,7 +374,7 @@ def test_events_subcommand_data_match(qsd: StorageDaemon, tmp_path: Path) -> Non
 def test_events_subcommand_timeouts(qemu: Qemu, tmp_path: Path) -> None:
     done = qmpsh("events", str(qemu.sock), "--event", "NEVER", "--timeout", "0.3")
     assert done.returncode == Exit.TIMEOUT
-    assert done.stderr == "qmpsh: no event came within 0.3 s\n"
+    assert done.stderr == READY + "qmpsh: no event came within 0.3 s\n"
     listener = Listener(
         qemu.sock, "-n", "3", "-t", "1.5", "-e", "STOP", log=tmp_path / "w.log"
     )
@@ -375,7 +382,7 @@ def test_events_subcommand_timeouts(qemu: Qemu, tmp_path: Path) -> None:
     code, out, err = listener.finish()
     assert code == Exit.TIMEOUT
     assert [m["event"] for m in lines(out)] == ["STOP"]
-    assert err == "qmpsh: only 1 of 3 events came within 1.5 s\n"
+    assert err == READY + "qmpsh: only 1 of 3 events came within 1.5 s\n"
     # without --count, a timeout after some events is a normal end
     listener = Listener(qemu.sock, "-t", "1", log=tmp_path / "w2.log")
     stop_cont(qemu)
@@ -424,7 +431,7 @@ def test_events_subcommand_into_a_closed_pipe(qemu: Qemu, tmp_path: Path) -> Non
     out, err = shell.communicate(timeout=20)
     assert shell.returncode == 0
     assert json.loads(out)["event"] == "STOP"
-    assert err == ""
+    assert err == READY
 
 
 def test_events_subcommand_count_reached_as_the_reader_goes(
@@ -447,7 +454,7 @@ def test_events_subcommand_count_reached_as_the_reader_goes(
     wait_for(lambda: log.exists() and '"return"' in log.read_text(), what="connect")
     stop_cont(qemu)
     _, err = shell.communicate(timeout=20)
-    assert (shell.returncode, err) == (0, "")
+    assert (shell.returncode, err) == (0, READY)
     notes = [n["note"] for n in lines(log.read_text()) if n["dir"] == "note"]
     assert not [n for n in notes if n.startswith("lost ")], notes  # qmpsh ended it
 
@@ -475,7 +482,7 @@ def test_events_subcommand_into_a_full_disk(qemu: Qemu, tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == Exit.COMMAND_ERROR
-    assert err == "qmpsh: cannot write the output: no space left on device\n"
+    assert err == READY + "qmpsh: cannot write the output: no space left on device\n"
 
 
 def test_events_subcommand_says_its_warnings(qemu: Qemu) -> None:
@@ -485,8 +492,7 @@ def test_events_subcommand_says_its_warnings(qemu: Qemu) -> None:
     assert done.returncode == Exit.TIMEOUT
     assert done.stderr == (
         "qmpsh: warning: cannot write /dev/full: no space left on device; "
-        "going on without it\n"
-        "qmpsh: no event came within 0.2 s\n"
+        "going on without it\n" + READY + "qmpsh: no event came within 0.2 s\n"
     )
 
 
@@ -497,7 +503,7 @@ def test_events_subcommand_interrupted(qemu: Qemu, tmp_path: Path) -> None:
     listener = Listener(qemu.sock, log=tmp_path / "w.log")
     listener.proc.send_signal(signal.SIGINT)
     code, out, err = listener.finish()
-    assert (code, out, err) == (Exit.INTERRUPTED, "", "qmpsh: interrupted\n")
+    assert (code, out, err) == (Exit.INTERRUPTED, "", READY + "qmpsh: interrupted\n")
 
 
 def test_events_subcommand_when_qemu_is_killed(tmp_path: Path) -> None:
@@ -511,7 +517,7 @@ def test_events_subcommand_when_qemu_is_killed(tmp_path: Path) -> None:
     finally:
         vm.kill()
     assert (code, out) == (Exit.CONNECTION_LOST, "")
-    assert err == (
+    assert err == READY + (
         f"qmpsh: {vm.sock} closed the connection after 0 events, "
         "with no SHUTDOWN event before it\n"
     )
@@ -529,7 +535,7 @@ def test_events_subcommand_when_qemu_quits(tmp_path: Path) -> None:
         code, out, err = listener.finish()
     finally:
         vm.kill()
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, READY)
     assert [m["event"] for m in lines(out)] == ["STOP"]
 
 

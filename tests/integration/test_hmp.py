@@ -10,6 +10,7 @@ from pathlib import Path
 import pexpect
 
 from qmpsh.core.exitcodes import Exit
+from tests.blockchain import StorageDaemon
 from tests.procs import ROOT, Qemu, qmpsh
 
 
@@ -231,3 +232,13 @@ def test_output_that_cannot_be_written_is_one_line(q35: Qemu) -> None:
         )
     assert done.returncode == Exit.COMMAND_ERROR
     assert done.stderr == "qmpsh: cannot write the output: no space left on device\n"
+
+
+def test_the_storage_daemon_has_no_hmp(qsd: StorageDaemon) -> None:
+    for args in (["-c", "hmp info status"], ["-H", "-c", "info status"]):
+        done = qmpsh(str(qsd.sock), *args)
+        assert done.returncode == Exit.COMMAND_ERROR
+        assert done.stderr.endswith(
+            "info status: this server has no HMP (human-monitor-command): "
+            "qemu-storage-daemon speaks QMP only\n"
+        ), done.stderr

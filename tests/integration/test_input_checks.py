@@ -48,13 +48,15 @@ def test_a_number_too_big_is_refused_with_its_column(
     qemu: Qemu, tmp_path: Path, line: str, where: str
 ) -> None:
     log = tmp_path / "wire.jsonl"
-    done = qmpsh("-l", str(log), str(qemu.sock), input=f"{line}\nquery-name\n")
+    done = qmpsh(
+        "--no-validate", "-l", str(log), str(qemu.sock), input=f"{line}\nquery-name\n"
+    )
     assert done.returncode == Exit.PARSE_ERROR, done.stderr
     assert done.stderr.startswith(f"qmpsh: {where}")
     assert done.stderr.count("\n") == 1 and done.stdout == ""
     assert [m for m in sent(log) if m.get("execute") == "x"] == []
     # a bare word stays a string, as before
-    done = qmpsh("-v", str(qemu.sock), "-c", "x a=1e400")
+    done = qmpsh("--no-validate", "-v", str(qemu.sock), "-c", "x a=1e400")
     assert lines(done.stdout)[0] == {"execute": "x", "arguments": {"a": "1e400"}}
     assert done.returncode == Exit.COMMAND_ERROR  # CommandNotFound, not lost
 
@@ -190,7 +192,8 @@ def test_wait_needs_an_event(qemu: Qemu) -> None:
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stderr == (
         "qmpsh: -c:1: wait: which event? usage: wait EVENT [EVENT ...] "
-        "[FIELD=VALUE ...] [--timeout SECONDS] ('*' is any event)\n"
+        "[FIELD=VALUE ...] [--timeout SECONDS] [--fail-on EVENT:FIELD=VALUE,...] "
+        "[--history] ('*' is any event)\n"
     )
     done = qmpsh("-c", "wait --timeout 5 device=x", str(qemu.sock), timeout=30)
     assert done.returncode == Exit.PARSE_ERROR and "which event?" in done.stderr

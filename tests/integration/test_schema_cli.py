@@ -27,12 +27,33 @@ def sent(log: Path) -> list[str]:
 # -- batch mode ----------------------------------------------------------------
 
 
-def test_batch_fetches_no_schema_by_default(qemu: Qemu, tmp_path: Path) -> None:
+def test_batch_types_and_checks_by_default(qemu: Qemu, tmp_path: Path) -> None:
     log = tmp_path / "wire.jsonl"
-    done = qmpsh("-l", str(log), "-c", "device_del devce=x", str(qemu.sock))
+    # a line without arguments needs no schema: none is loaded
+    done = qmpsh("-l", str(log), "-c", "query-name", str(qemu.sock))
+    assert done.returncode == 0, done.stderr
+    assert sent(log) == ["qmp_capabilities", "query-name"]
+    # one with arguments is checked as in the shell
+    done = qmpsh("-c", "device_del devce=x", str(qemu.sock))
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == (
+        "qmpsh: -c:1: device_del: Parameter 'devce' is unexpected; did you mean 'id'?\n"
+    )
+    # a misspelt command without arguments: QEMU's answer, and a hint
+    done = qmpsh("-c", "query-stauts", str(qemu.sock))
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stderr == (
+        "qmpsh: -c:1: query-stauts: CommandNotFound: The command query-stauts "
+        "has not been found; did you mean 'query-status' or 'query-stats'?\n"
+    )
+    # --no-validate sends the line as typed
+    log2 = tmp_path / "wire2.jsonl"
+    done = qmpsh(
+        "--no-validate", "-l", str(log2), "-c", "device_del devce=x", str(qemu.sock)
+    )
     assert done.returncode == Exit.COMMAND_ERROR
     assert "Parameter 'id' is missing" in done.stderr  # QEMU's own answer
-    assert sent(log) == ["qmp_capabilities", "device_del"]
+    assert sent(log2) == ["qmp_capabilities", "device_del"]
 
 
 def test_batch_validate_refuses_before_sending(qemu: Qemu, tmp_path: Path) -> None:
@@ -86,16 +107,16 @@ def test_batch_validate_names_a_misspelt_builtin(qemu: Qemu, tmp_path: Path) -> 
     ]
     assert done.stdout == ""
     assert sent(log)[-1] == "query-qmp-schema"  # nothing after the schema
-    # without --validate there is no schema to know the names by
-    plain = qmpsh("-c", "wiat BLOCK_JOB_READY", str(qemu.sock))
+    # without the schema there is nothing to know the names by
+    plain = qmpsh("--no-validate", "-c", "wiat BLOCK_JOB_READY", str(qemu.sock))
     assert plain.stderr == "qmpsh: -c:1:6: expected name=value, got 'BLOCK_JOB_READY'\n"
 
 
 def test_batch_validate_types_values_by_schema(qemu: Qemu) -> None:
     line = "qom-get path=/machine property=123"
-    plain = qmpsh("-c", line, str(qemu.sock))
+    plain = qmpsh("--no-validate", "-c", line, str(qemu.sock))
     assert "expected: string" in plain.stderr  # 123 went as a number
-    typed = qmpsh("--validate", "-c", line, str(qemu.sock))
+    typed = qmpsh("-c", line, str(qemu.sock))
     assert "Property 'none-machine.123' not found" in typed.stderr
     # and ! skips only the check, not the typing
     forced = qmpsh("--validate", "-c", "!" + line, str(qemu.sock))
@@ -152,14 +173,14 @@ def test_help_for_a_builtin_is_plain_wrapped_text(qemu: Qemu) -> None:
     done = qmpsh("-c", "help wait", str(qemu.sock))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert (
-        lines[0]
-        == "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]: built-in"
-    )
+    assert lines[:2] == [
+        "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]",
+        "     [--fail-on EVENT:FIELD=VALUE,...] [--history]: built-in",
+    ]
     assert "``" not in done.stdout
     assert all(len(line) <= 80 for line in lines)
-    assert all(not line or line[:3] == "  " + line[2:3].strip() for line in lines[1:])
-    assert "and wait counts" in done.stdout
+    assert all(not line or line[:3] == "  " + line[2:3].strip() for line in lines[2:])
+    assert "before wait was typed counts" in done.stdout.replace("\n  ", " ")
 
 
 def test_help_errors(qemu: Qemu) -> None:

@@ -133,14 +133,15 @@ def test_builtin_docs_are_cleaned_when_registered() -> None:
 
 def test_builtin_help_wraps_and_unquotes() -> None:
     lines = helpbuiltin.builtin_help(builtins.REGISTRY["wait"], 80)
-    assert lines[:3] == [
-        "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]: built-in",
-        "  wait for an event that arrived since the previous command was sent",
+    assert lines[:4] == [
+        "wait EVENT [EVENT ...] [FIELD=VALUE ...] [--timeout SECONDS]",
+        "     [--fail-on EVENT:FIELD=VALUE,...] [--history]: built-in",
+        "  wait for an event; fail when it reports a failure",
         "",
     ]
     text = "\n".join(lines)
     # ``word`` shows as the word; ``several words`` between double quotes
-    assert "and wait counts" in text
+    assert "before wait was typed counts" in text.replace("\n  ", " ")
     assert "print it.  There is no race" in text  # sentences as in the source
     assert "a glob (BLOCK_JOB_*)" in text.replace("\n  ", " ")
     assert '"--timeout SECONDS" (default:' in text.replace("\n  ", " ")

@@ -44,7 +44,11 @@ def test_accepted(words: list[str], known: set[str] | None) -> None:
             "(did you mean FOO?)",
         ),
         (["__com.redhat_foo"], None, "(did you mean __com.redhat_FOO?)"),
-        (["stop"], KNOWN, "the server has no event 'stop' (did you mean STOP?)"),
+        (
+            ["stop"],
+            KNOWN,
+            "'stop' is not an event name: QMP event names are upper case (did you mean STOP?)",
+        ),
         (["STPO"], KNOWN, "(did you mean STOP?)"),
         (["NOTHING_LIKE_IT"], KNOWN, "the server has no event 'NOTHING_LIKE_IT'"),
     ],

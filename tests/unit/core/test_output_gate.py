@@ -56,6 +56,8 @@ def _calls(path: Path) -> list[tuple[int, str]]:
 FILE_WRITES = {
     ("qmpsh/shell/history.py", "os.write"),
     ("qmpsh/core/privfile.py", "os.write"),
+    # `qmpsh events --ready-fd`: a constant "ready" to the script's pipe
+    ("qmpsh/cli/events.py", "os.write"),
 }
 
 

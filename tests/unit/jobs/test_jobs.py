@@ -82,6 +82,7 @@ def test_commit_completes() -> None:
         "outcome": "completed",
         "current": 64 * MiB,
         "total": 64 * MiB,
+        "error": None,  # the README lists the key: null when it completed
     }
 
 
@@ -371,3 +372,56 @@ def test_sizes_and_times() -> None:
     assert (
         duration(7) == "7s" and duration(125) == "2m05s" and duration(3720) == "1h02m"
     )
+
+
+# -- jobs that are not block jobs (QEMU 7.2's snapshot-save, as it sent them) --
+
+SNAPSHOT_FAILED = [
+    status("s2", "created"),
+    status("s2", "running"),
+    status("s2", "aborting"),
+    status("s2", "concluded"),
+]
+EXISTS = "Snapshot 't1' already exists in one or more devices"
+LISTED = {
+    "id": "s2",
+    "type": "snapshot-save",
+    "status": "concluded",
+    "current-progress": 1,
+    "total-progress": 1,
+    "error": EXISTS,
+}
+
+
+def test_a_failed_snapshot_gets_its_error_from_query_jobs() -> None:
+    book = JobBook()
+    log = feed(book, SNAPSHOT_FAILED)
+    job = book.get("s2")
+    assert job is not None and job.outcome == "aborted"  # the events alone
+    book.apply_queries([LISTED], [], seq=log.seq, asked=log.seq)
+    job = book.get("s2")
+    assert job is not None
+    assert (job.type, job.outcome, job.error) == ("snapshot-save", "failed", EXISTS)
+    assert (job.current, job.total) == (1, 1)
+    assert outcome_json(job)["error"] == EXISTS
+    assert outcome_line(job) == f"s2: snapshot-save failed: {EXISTS}"
+
+
+def test_a_job_first_seen_ended_is_never_completed_by_guess() -> None:
+    book = JobBook()
+    log = feed(book, [status("s9", "concluded")])
+    job = book.get("s9")
+    assert job is not None and job.finished and job.outcome is None
+    # query-jobs no longer lists it: how it ended cannot be known
+    book.apply_queries([], [], seq=log.seq, asked=log.seq)
+    job = book.get("s9")
+    assert job is not None and job.outcome == "gone"
+
+
+def test_a_cancelled_job_error_reads_as_cancelled() -> None:
+    book = JobBook()
+    log = feed(book, SNAPSHOT_FAILED)
+    cancelled = {**LISTED, "error": "Operation canceled"}
+    book.apply_queries([cancelled], [], seq=log.seq, asked=log.seq)
+    job = book.get("s2")
+    assert job is not None and job.outcome == "cancelled"
