@@ -13,6 +13,8 @@ module                 transport                     how ``open`` gets the socke
 `qmpsh.wire.stream`    `UnixSocket`, `TcpSocket`     connects to ADDRESS
 `qmpsh.wire.listen`    `Listen` (``--listen``)       waits for QEMU to connect to us
 `qmpsh.wire.launch`    `Qemu` (``qmpsh wrap``)       starts QEMU, which connects to us
+`qmpsh.wire.libvirt`   `LibvirtDomain` (``libvirt:``)  a socketpair, served from libvirt's
+                                                     monitor passthrough
 =====================  ============================  ==============================
 
 A guest agent is not a transport: it is a mode of the connection (no
@@ -24,8 +26,11 @@ Adding a transport (``ssh://``, ``tls://``, ``libvirt:``...)
 1. Add a module here, ``qmpsh/wire/NAME.py``, with a `Transport` subclass:
    `name` and `open` are all it must write; set the facts (`fd_passing`,
    `reopens`, `may_be_agent`, `kind`) where the defaults are wrong, and
-   write `close` when `open` starts something (a process, a task) and
-   `failed` when that something can say why a session did not start.
+   write `close` when `open` starts something (a process, a task),
+   `failed` when that something can say why a session did not start and
+   `lost` when it can say why one ended; `configure` when it reads
+   settings of its own (``--libvirt-uri``), `notes` when the shell's
+   toolbar should show something of it (libvirt's taint).
    A transport with no socket of its own to hand over makes one with
    ``socket.socketpair()``: `open` returns one end, and a subprocess's
    stdin/stdout (``ssh -W``) or an asyncio task (a TLS pump, a bridge that
@@ -58,6 +63,8 @@ from qmpsh.wire.address import ENV_VAR, AddressError
 
 if TYPE_CHECKING:
     import socket
+
+    from qmpsh.core.settings import Settings
 
 
 class Transport(abc.ABC):
@@ -116,6 +123,22 @@ class Transport(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - most transports have nothing to close
         """Let go of what `open` made (stop a helper, remove a socket file)."""
 
+    def configure(self, settings: Settings) -> None:  # noqa: B027 - most read none
+        """Take the settings this transport reads (``--libvirt-uri``); the
+        command line calls it before the first `open`."""
+
+    def lost(self, reason: str) -> str:
+        """The line that says why a running session ended, given the
+        connection's own *reason* ("ADDRESS closed the connection"): a
+        transport that knows better says so (the libvirt domain stopped)."""
+        return reason
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the shell's toolbar shows of the server besides its name
+        (libvirt's taint of the domain); none by default."""
+        return ()
+
 
 class NoGreeting(ConnectFailed):
     """The socket was there, but the QMP greeting did not come within
@@ -135,6 +158,7 @@ SCHEMES: dict[str, str] = {
     "": "qmpsh.wire.stream:parse",
     "unix": "qmpsh.wire.stream:parse",
     "tcp": "qmpsh.wire.stream:parse",
+    "libvirt": "qmpsh.wire.libvirt:parse",
 }
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?")
