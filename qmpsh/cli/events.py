@@ -56,7 +56,7 @@ def _options(func: Any) -> Any:
 
 
 #: the settings whose options (as ``qmpsh`` has them) it takes, besides -p
-SETTINGS_TAKEN = ("logfile", "connect_timeout", "color")
+SETTINGS_TAKEN = ("logfile", "connect_timeout", "color", "libvirt_uri")
 
 
 def _settings_options(func: Any) -> Any:
@@ -122,6 +122,7 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     flt = click_event_filter(opts)
     given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
     settings = build_settings({**given, "event_filter": flt})
+    where.configure(settings)
     listener = Listener(
         settings,
         count=opts.get("count"),

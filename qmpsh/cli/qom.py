@@ -82,6 +82,9 @@ def address_of(opts: dict[str, Any]) -> Transport:
         raise click.UsageError(str(err)) from None
     if address is None:
         raise click.UsageError("no address: give --socket ADDRESS, or set QMP_SOCKET")
+    from qmpsh.core.settings import build_settings
+
+    address.configure(build_settings({}))  # $LIBVIRT_DEFAULT_URI
     return address
 
 

@@ -81,6 +81,7 @@ def run(
 ) -> int:
     """Connect through *transport* (within *timeout*; None: no limit), run
     the inputs, return the exit code."""
+    transport.configure(settings)  # what it reads of them (--libvirt-uri)
     # json recurses once per level: leave room for the deepest message QEMU
     # accepts (qmpsh.core.deepjson.MAX_DEPTH), wherever on the stack it is handled
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))

@@ -196,6 +196,14 @@ class Settings(NamedTuple):
         "In batch mode, also print each event that passes the filters as a JSON line, when it arrives.",
         flags=("--events",),
     ))
+    #: where libvirt is, for a libvirt:DOMAIN address (qmpsh.wire.libvirt)
+    libvirt_uri: str = declare("qemu:///system", Setting(
+        "Reach libvirt at URI for a libvirt:DOMAIN address, as virsh -c URI does: qemu+ssh://host/system... (default: {default}, or $LIBVIRT_DEFAULT_URI when set).",
+        flags=("--libvirt-uri",), metavar="URI",
+        config="libvirt's URI for libvirt:DOMAIN addresses ($LIBVIRT_DEFAULT_URI and --libvirt-uri win).",
+        env="LIBVIRT_DEFAULT_URI",
+        env_help="libvirt's URI for a libvirt:DOMAIN address, as for virsh (--libvirt-uri wins).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:
