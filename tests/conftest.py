@@ -15,7 +15,8 @@ from tests.procs import GuestAgent
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point XDG config/state/cache at a temp dir; forget QMP_SOCKET."""
+    """Point XDG config/state/cache at a temp dir; forget QMP_SOCKET (and
+    LIBVIRT_DEFAULT_URI)."""
     home = tmp_path / "home"
     for var, sub in (
         ("XDG_CONFIG_HOME", "config"),
@@ -27,6 +28,7 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         monkeypatch.setenv(var, str(path))
     monkeypatch.delenv("QMP_SOCKET", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("LIBVIRT_DEFAULT_URI", raising=False)
     yield home
 
 
