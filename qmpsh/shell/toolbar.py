@@ -6,8 +6,9 @@ each non-empty one gets its own field.
 
 When the toolbar is wider than the screen, `fit` drops (or first shortens)
 the least useful fields, whole: the QEMU version (the prompt names it), the
-toggles, the address; the connection's state, the running command or job
-and "F1 keys" stay longest.
+toggles, the transport's notes (libvirt's taint: shortened first), the
+address; the connection's state, the running command or job and "F1 keys"
+stay longest.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ JOIN = ("class:toolbar", " · ")
 VERSION = 10  # the prompt names it too
 VERBOSE, PRETTY, EVENTS = 20, 22, 24  # the output and the pane show them
 ADDRESS_LONG, ADDRESS = 30, 40
-NOTE_LONG, NOTE = 35, 42  # the transport's notes: libvirt's taint
+NOTE_LONG, NOTE = 26, 38  # the transport's notes (libvirt's taint)
 KEY_MODE = 45
 CANCEL_HINT = 50  # "(Ctrl-C cancels)" after the running command
 HELP = 80  # "F1 keys"
