@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 #: seconds between two looks at libvirt's taint, after requests
 TAINT_EVERY = 2.0
+#: seconds to wait for libvirt to say why the session ended, after a request
+#: found it over
+WHY_WAIT = 1.0
 #: descriptors taken with one read
 _MAX_FDS = 64
 #: events kept while waiting for qmp_capabilities
@@ -130,9 +133,11 @@ class Bridge:
         self._negotiated = False
         self._early: deque[bytes] = deque(maxlen=_EARLY_EVENTS)
         self._closed = False
+        self._stopping: asyncio.Task[None] | None = None
         #: why the session is over, when the bridge knows (the domain stopped)
         self.end: str | None = None
         self._hang_up = False
+        self._grace: asyncio.TimerHandle | None = None
         #: libvirt's taint messages, refreshed after requests
         self.taint: list[str] = []
         self._taint_at = 0.0
@@ -158,6 +163,11 @@ class Bridge:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._ended, why)
 
+    def _stop(self) -> None:
+        """Close from a callback: the peer hung up, or writing failed."""
+        if self._stopping is None and not self._closed:
+            self._stopping = self._loop.create_task(self.close())
+
     async def close(self, wait: float = 5.0) -> None:
         """Stop serving and let go of the libvirt connection (after the
         requests libvirt has already been given; waiting at most *wait*
@@ -165,6 +175,8 @@ class Bridge:
         if self._closed:
             return
         self._closed = True
+        if self._grace is not None:
+            self._grace.cancel()
         fd = self._sock.fileno()
         if fd >= 0:
             self._loop.remove_reader(fd)
@@ -192,7 +204,7 @@ class Bridge:
         fds = _received_fds(ancdata)
         if not data:  # the connection hung up
             self._close_fds(fds)
-            self._loop.create_task(self.close())
+            self._stop()
             return
         self._in += data
         while (end := self._in.find(b"\n")) >= 0:
@@ -255,16 +267,18 @@ class Bridge:
             )
             return
         text = json.dumps(message)
-        future = self._thread.submit(self._monitor.command, text, fds)
         slot: asyncio.Future[bytes | None] = self._loop.create_future()
         self._due.append(slot)
-        future.add_done_callback(
-            lambda done: self._replied(done, slot, request_id, has_id, fds)
+        self._thread.post(
+            self._monitor.command,
+            (text, fds),
+            lambda reply, err: self._replied(reply, err, slot, request_id, has_id, fds),
         )
 
     def _replied(
         self,
-        done: asyncio.Future[str],
+        reply: str | None,
+        err: BaseException | None,
         slot: asyncio.Future[bytes | None],
         request_id: object,
         has_id: bool,
@@ -273,13 +287,9 @@ class Bridge:
         self._close_fds(fds)  # libvirt has sent its copies
         if slot.done():  # closed meanwhile
             return
-        if done.cancelled():
-            slot.cancel()
-            return
-        err = done.exception()
         if err is None:
             try:
-                slot.set_result(reply_line(done.result(), request_id, has_id))
+                slot.set_result(reply_line(str(reply), request_id, has_id))
             except (ValueError, RecursionError):
                 slot.set_result(
                     error_line(
@@ -290,10 +300,10 @@ class Bridge:
                     )
                 )
         elif isinstance(err, LibvirtFailed):
-            failure = request_failure(err.code, err.message, self._target)
+            failure = request_failure(err.code, err.message, err.origin)
             if failure.ends_session:
                 slot.set_result(None)
-                self._ended(failure.text)
+                self._ended(failure.text, final=False)
             else:
                 slot.set_result(
                     error_line("GenericError", failure.text, request_id, has_id)
@@ -305,11 +315,11 @@ class Bridge:
         self._flush_due()
         if time.monotonic() - self._taint_at >= TAINT_EVERY:
             self._taint_at = time.monotonic()
-            self._thread.submit(self._monitor.taint).add_done_callback(self._tainted)
+            self._thread.post(self._monitor.taint, (), self._tainted)
 
-    def _tainted(self, done: asyncio.Future[list[str]]) -> None:
-        if not done.cancelled() and done.exception() is None:
-            self.taint = done.result()
+    def _tainted(self, taint: list[str] | None, err: BaseException | None) -> None:
+        if taint is not None:
+            self.taint = taint
 
     def _answer(self, line: bytes) -> None:
         """A reply made here, in its turn among the forwarded ones."""
@@ -341,10 +351,20 @@ class Bridge:
         else:
             self._early.append(line)
 
-    def _ended(self, why: str) -> None:
-        """Hang up once the replies due are written."""
-        if self.end is None:
+    def _ended(self, why: str, final: bool = True) -> None:
+        """Hang up once the replies due are written.  A request that failed
+        says the session is over too (not *final*): libvirt's own word on
+        why (the domain was destroyed...) is then waited for a moment."""
+        if self._hang_up:
+            return
+        if final or self.end is None:
             self.end = why
+        if not final:
+            if self._grace is None:
+                self._grace = self._loop.call_later(WHY_WAIT, self._ended, why)
+            return
+        if self._grace is not None:
+            self._grace.cancel()
         self._hang_up = True
         self._flush_due()
 
@@ -364,7 +384,7 @@ class Bridge:
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:
-                self._loop.create_task(self.close())
+                self._stop()
                 return
             data = data[sent:]
             if not data:
@@ -378,7 +398,7 @@ class Bridge:
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            self._loop.create_task(self.close())
+            self._stop()
             return
         del self._out[:sent]
         if not self._out:

@@ -46,13 +46,20 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat)
 
 
-class LibvirtFailed(Exception):
-    """A libvirt error: its code (``get_error_code()``) and message."""
+# where in libvirt it came from (virErrorDomain)
+FROM_RPC = 7  # VIR_FROM_RPC: the connection between client and libvirtd
+FROM_REMOTE = 13  # VIR_FROM_REMOTE
 
-    def __init__(self, code: int, message: str) -> None:
+
+class LibvirtFailed(Exception):
+    """A libvirt error: its code (``get_error_code()``), message, and where
+    in libvirt it came from (``get_error_domain()``)."""
+
+    def __init__(self, code: int, message: str, origin: int = 0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.origin = origin
 
 
 class NotRunning(Exception):
@@ -101,13 +108,17 @@ def connect_failure(code: int, message: str, target: str, uri: str) -> str:
     return f"{target}: libvirt at {uri} failed: {said}"
 
 
-def request_failure(code: int, message: str, target: str) -> Failure:
-    """What a libvirt error raised by one request means."""
+def request_failure(code: int, message: str, origin: int = 0) -> Failure:
+    """What a libvirt error raised by one request means (*origin*: the
+    error's virErrorDomain)."""
     said = one_line(message)
     if code in _GONE:
-        return Failure(f"{target} stopped or went away ({said})", ends_session=True)
+        return Failure(f"the domain stopped or went away ({said})", ends_session=True)
     if code in (SYSTEM_ERROR, RPC):
-        return Failure(f"the connection to libvirt was lost ({said})", True)
+        if code == RPC or origin in (FROM_RPC, FROM_REMOTE):
+            return Failure(f"the connection to libvirt was lost ({said})", True)
+        # libvirt lost its own connection to QEMU's monitor: QEMU is going
+        return Failure(f"libvirt lost QEMU's monitor ({said})", True)
     if code == OPERATION_DENIED:
         return Failure(f"libvirt refused: the connection is read-only ({said})")
     return Failure(f"libvirt: {said}")

@@ -61,8 +61,13 @@ _STOPPED = {
 
 def _failed(err: Any) -> LibvirtFailed:
     code = err.get_error_code()
+    origin = err.get_error_domain()
     message = err.get_error_message() or str(err)
-    return LibvirtFailed(int(code) if code is not None else 0, str(message))
+    return LibvirtFailed(
+        int(code) if code is not None else 0,
+        str(message),
+        int(origin) if origin is not None else 0,
+    )
 
 
 class Monitor:

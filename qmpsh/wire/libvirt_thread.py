@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -95,7 +96,38 @@ class LibvirtThread:
         self.loop.call_soon_threadsafe(run)
         return asyncio.wrap_future(done)
 
+    def post(
+        self,
+        function: Callable[..., T],
+        args: tuple[object, ...],
+        then: Callable[[T | None, BaseException | None], object],
+    ) -> None:
+        """Run ``function(*args)`` on this thread, in turn, then
+        ``then(result, None)`` or ``then(None, error)`` on the caller's
+        (running) loop: `submit` with one hop less, for the requests."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            try:
+                result = function(*args)
+            except BaseException as err:  # handed to the caller
+                _hand(loop, then, None, err)
+            else:
+                _hand(loop, then, result, None)
+
+        self.loop.call_soon_threadsafe(run)
+
     def soon(self, function: Callable[..., object], *args: object) -> None:
         """Run ``function(*args)`` on this thread, in turn, for nothing
         back (letting go of a connection)."""
         self.loop.call_soon_threadsafe(function, *args)
+
+
+def _hand(
+    loop: asyncio.AbstractEventLoop,
+    then: Callable[[T | None, BaseException | None], object],
+    result: T | None,
+    error: BaseException | None,
+) -> None:
+    with contextlib.suppress(RuntimeError):  # the caller's loop is closed
+        loop.call_soon_threadsafe(then, result, error)

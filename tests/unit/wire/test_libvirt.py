@@ -14,6 +14,7 @@ from qmpsh.wire.address import AddressError
 from qmpsh.wire.libvirt import DEFAULT_URI, LibvirtDomain, parse, uri_of
 from qmpsh.wire.libvirt_bridge import error_line, event_line, greeting, reply_line
 from qmpsh.wire.libvirt_errors import (
+    FROM_RPC,
     NO_DOMAIN,
     OPERATION_DENIED,
     OPERATION_INVALID,
@@ -165,15 +166,21 @@ def test_connect_failures(code: int, message: str, line: str) -> None:
 
 
 def test_request_failures() -> None:
-    gone = request_failure(NO_DOMAIN, "Domain not found", "libvirt:vm")
-    assert (
-        gone.ends_session
-        and gone.text == "libvirt:vm stopped or went away (Domain not found)"
+    gone = request_failure(NO_DOMAIN, "Domain not found", 10)
+    assert gone.ends_session
+    assert gone.text == "the domain stopped or went away (Domain not found)"
+    lost = request_failure(SYSTEM_ERROR, "Cannot write data: Broken pipe", FROM_RPC)
+    assert lost == (
+        "the connection to libvirt was lost (Cannot write data: Broken pipe)",
+        True,
     )
-    assert request_failure(
-        SYSTEM_ERROR, "Cannot write data: Broken pipe", "x"
-    ).ends_session
-    kept = request_failure(1, "internal error: cannot parse json {", "libvirt:vm")
+    # libvirt's own connection to QEMU failed: QEMU is going away
+    qemu = request_failure(SYSTEM_ERROR, "Unable to read from monitor: reset", 10)
+    assert qemu == (
+        "libvirt lost QEMU's monitor (Unable to read from monitor: reset)",
+        True,
+    )
+    kept = request_failure(1, "internal error: cannot parse json {", 0)
     assert not kept.ends_session
     assert kept.text == "libvirt: internal error: cannot parse json {"
 
