@@ -78,7 +78,8 @@ def main() -> None:
     if args.quick:
         args.count, args.runs, args.virsh_calls = 50, 1, 5
 
-    from tests.libvirtd import Domain, LibvirtDaemon
+    from tests.libvirt_domain import Domain
+    from tests.libvirtd import LibvirtDaemon
 
     work = Path(tempfile.mkdtemp(prefix="qmpsh-bench-lv-"))
     plain = work / "plain.py"

@@ -174,7 +174,7 @@ class LibvirtDomain(Transport):
             ) from None
 
     async def _open(self, thread: Any) -> socket.socket:
-        from qmpsh.wire.libvirt_bridge import Bridge, greeting
+        from qmpsh.wire.libvirt_bridge import Bridge
         from qmpsh.wire.libvirt_errors import (
             LibvirtFailed,
             NotRunning,
@@ -182,6 +182,7 @@ class LibvirtDomain(Transport):
             not_running,
         )
         from qmpsh.wire.libvirt_monitor import Monitor
+        from qmpsh.wire.libvirt_qmp import greeting
 
         opening = thread.submit(Monitor.open, self.uri, self.domain)
         try:

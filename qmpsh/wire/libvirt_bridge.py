@@ -41,6 +41,14 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from qmpsh.wire.libvirt_errors import LibvirtFailed, request_failure
+from qmpsh.wire.libvirt_qmp import (
+    BEFORE_NEGOTIATION,
+    NEGOTIATED_ALREADY,
+    error_line,
+    event_line,
+    qmp_line,
+    reply_line,
+)
 
 if TYPE_CHECKING:
     from qmpsh.wire.libvirt_monitor import Monitor
@@ -55,53 +63,6 @@ WHY_WAIT = 1.0
 _MAX_FDS = 64
 #: events kept while waiting for qmp_capabilities
 _EARLY_EVENTS = 1000
-
-_BEFORE_NEGOTIATION = (
-    b'{"error": {"class": "CommandNotFound", "desc": "Expecting capabilities '
-    b"negotiation with 'qmp_capabilities'\"}}"
-)
-_NEGOTIATED_ALREADY = {
-    "class": "CommandNotFound",
-    "desc": "Capabilities negotiation is already complete, command ignored",
-}
-
-
-def greeting(version: dict[str, Any]) -> bytes:
-    """The QMP greeting for a QEMU whose ``query-version`` returned *version*."""
-    return _line({"QMP": {"version": version, "capabilities": []}})
-
-
-def event_line(name: str, seconds: int, micros: int, details: str | None) -> bytes:
-    """A QMP event as QEMU writes it, from what libvirt hands over."""
-    event: dict[str, Any] = {
-        "timestamp": {"seconds": seconds, "microseconds": micros},
-        "event": name,
-    }
-    if details is not None:
-        event["data"] = json.loads(details)
-    return _line(event)
-
-
-def _line(obj: Any) -> bytes:
-    return json.dumps(obj).encode() + b"\n"
-
-
-def reply_line(reply: str, request_id: object, has_id: bool) -> bytes:
-    """libvirt's reply (JSON text with its own id) with the request's id."""
-    obj = json.loads(reply)
-    if not isinstance(obj, dict):
-        raise ValueError("the reply is not an object")
-    obj.pop("id", None)
-    if has_id:
-        obj["id"] = request_id
-    return _line(obj)
-
-
-def error_line(klass: str, desc: str, request_id: object, has_id: bool) -> bytes:
-    obj: dict[str, Any] = {"error": {"class": klass, "desc": desc}}
-    if has_id:
-        obj["id"] = request_id
-    return _line(obj)
 
 
 class Bridge:
@@ -239,12 +200,12 @@ class Bridge:
         if message.get("execute") == "qmp_capabilities":
             self._close_fds(fds)
             if self._negotiated:
-                reply: dict[str, Any] = {"error": _NEGOTIATED_ALREADY}
+                reply: dict[str, Any] = {"error": NEGOTIATED_ALREADY}
             else:
                 reply = {"return": {}}
             if has_id:
                 reply["id"] = request_id
-            self._answer(_line(reply))
+            self._answer(qmp_line(reply))
             if not self._negotiated:
                 self._negotiated = True
                 while self._early:
@@ -252,7 +213,7 @@ class Bridge:
             return
         if not self._negotiated:
             self._close_fds(fds)
-            self._answer(_BEFORE_NEGOTIATION + b"\n")
+            self._answer(BEFORE_NEGOTIATION + b"\n")
             return
         if fds and not self._fd_passing:
             self._close_fds(fds)

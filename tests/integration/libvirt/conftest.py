@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.libvirtd import Domain, LibvirtDaemon, daemon
+from tests.libvirt_domain import Domain
+from tests.libvirtd import LibvirtDaemon, daemon
 
 
 @pytest.fixture(scope="session")

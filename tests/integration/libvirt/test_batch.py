@@ -5,8 +5,10 @@ connect, each one line with its exit code."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from qmpsh.core.exitcodes import Exit
-from tests.libvirtd import Domain, LibvirtDaemon, domain_xml, free_port, unique
+from tests.libvirt_domain import Domain, domain_xml, unique
+from tests.libvirtd import LibvirtDaemon, free_port
 from tests.procs import ROOT, need, qmpsh
 
 NOTE = "qmpsh: note: libvirt marks a domain as tainted"
@@ -455,3 +458,66 @@ def test_without_the_binding_one_line_says_what_to_install(
         "not installed: pip install 'qmpsh[libvirt]' (it builds against libvirt: "
         "on Debian, apt install libvirt-dev pkg-config gcc python3-dev)"
     )
+
+
+def test_libvirtd_going_away_ends_the_session(libvirtd: LibvirtDaemon) -> None:
+    """A daemon of its own, stopped under a running session."""
+    with LibvirtDaemon() as other:
+        domain = Domain(other)
+        proc = spawn(
+            "-c",
+            "wait STOP --timeout 60",
+            "--libvirt-uri",
+            other.uri,
+            f"libvirt:{domain.name}",
+        )
+        try:
+            assert proc.stderr is not None
+            assert proc.stderr.readline().startswith(NOTE)
+            assert other.libvirtd is not None
+            other.libvirtd.terminate()  # libvirtd (its reaper passes SIGTERM on)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+            proc.wait()
+            with contextlib.suppress(Exception):
+                domain.close()
+    assert proc.returncode == Exit.CONNECTION_LOST, err
+    assert err.splitlines() == [
+        f"qmpsh: -c:1: wait: libvirt:{domain.name}: the connection to libvirt at "
+        f"{other.uri} closed"
+    ]
+
+
+def test_a_libvirt_that_never_answers_times_out(libvirtd: LibvirtDaemon) -> None:
+    with socket.socket() as silent:  # listens, never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        uri = f"qemu+tcp://127.0.0.1:{silent.getsockname()[1]}/system"
+        started = time.monotonic()
+        done = run(
+            libvirtd,
+            "--connect-timeout",
+            "1",
+            "-c",
+            "query-status",
+            "libvirt:vm",
+            uri=uri,
+        )
+        assert time.monotonic() - started < 30
+    assert one_line(done, Exit.CONNECT_ERROR) == (
+        f"qmpsh: libvirt:vm: timed out after 1 s: libvirt at {uri} did not answer"
+    )
+
+
+def test_the_qom_subcommands(libvirtd: LibvirtDaemon, domain: Domain) -> None:
+    done = qmpsh(
+        "qom",
+        "get",
+        "-s",
+        f"libvirt:{domain.name}",
+        "/machine.type",
+        env={"LIBVIRT_DEFAULT_URI": libvirtd.uri},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("pc-i440fx-7.2-machine")

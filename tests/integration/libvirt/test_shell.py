@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.libvirtd import Domain, LibvirtDaemon
+from tests.libvirt_domain import Domain
+from tests.libvirtd import LibvirtDaemon
 from tests.terminal.tmux import Screen
 
 PROMPT = "(qemu 7.2 pc-i440fx-7.2-machine)"  # tmux drops trailing spaces

@@ -12,7 +12,6 @@ import pytest
 from qmpsh.core.settings import DEFAULTS, build_settings
 from qmpsh.wire.address import AddressError
 from qmpsh.wire.libvirt import DEFAULT_URI, LibvirtDomain, parse, uri_of
-from qmpsh.wire.libvirt_bridge import error_line, event_line, greeting, reply_line
 from qmpsh.wire.libvirt_errors import (
     FROM_RPC,
     NO_DOMAIN,
@@ -23,6 +22,7 @@ from qmpsh.wire.libvirt_errors import (
     one_line,
     request_failure,
 )
+from qmpsh.wire.libvirt_qmp import error_line, event_line, greeting, reply_line
 
 
 @pytest.mark.parametrize(
