@@ -104,6 +104,8 @@ class LibvirtDomain(Transport):
         #: why the last session ended, as libvirt told (the domain stopped)
         self._end: str | None = None
         self._taint: list[str] = []
+        #: the URI as libvirt resolved it when connecting (an alias, a default)
+        self._resolved: str | None = None
 
     @property
     def name(self) -> str:
@@ -126,7 +128,7 @@ class LibvirtDomain(Transport):
 
     @property
     def fd_passing(self) -> bool:  # type: ignore[override]
-        return is_local(self.uri)
+        return is_local(self._resolved or self.uri)
 
     @property
     def kind(self) -> str:  # type: ignore[override]
@@ -197,6 +199,7 @@ class LibvirtDomain(Transport):
             # timed out: the connection, when it comes, is let go of
             opening.add_done_callback(lambda done: _let_go(thread, done))
             raise
+        self._resolved = monitor.uri
         ours, theirs = socket.socketpair()
         ours.setblocking(False)
         theirs.setblocking(False)

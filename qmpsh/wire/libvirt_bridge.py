@@ -86,7 +86,6 @@ class Bridge:
         self._loop = asyncio.get_running_loop()
         self._in = bytearray()
         self._out = bytearray()
-        self._writing = False
         #: descriptors received, for the next request
         self._fds: list[int] = []
         #: what is due on the socket, in the order of the requests
