@@ -58,11 +58,13 @@ class LibvirtThread:
     """An asyncio loop in a daemon thread, with libvirtaio registered on it,
     and the calls asked of it, run in order.
 
-    Calls wait in one queue that the thread works through (`BURST` at a
-    time between turns of its loop), and results wait in one outbox per
-    caller's loop: a burst of pipelined requests wakes each thread once,
-    not once per request, which keeps the two threads from trading the GIL
-    and the CPU at every reply.
+    Calls wait in one queue that the thread works through, `BURST` at a
+    time between turns of its loop; results wait in one outbox per caller's
+    loop, handed over at the end of each turn (at once when no other call
+    waits).  So a burst of pipelined requests wakes each thread once per
+    turn, not once per request, which keeps the two threads from trading
+    the GIL and the CPU at every reply; a lone request is answered as soon
+    as it is done.
     """
 
     def __init__(self) -> None:
@@ -71,6 +73,8 @@ class LibvirtThread:
         self._calls: deque[Callable[[], object]] = deque()
         self._working = False
         self._outboxes: dict[asyncio.AbstractEventLoop, list[_Delivery]] = {}
+        #: loops with an outbox that no wake-up has been sent for yet
+        self._unwoken: list[asyncio.AbstractEventLoop] = []
         started = threading.Event()
         self.thread = threading.Thread(
             target=self._run, args=(started,), name="qmpsh-libvirt", daemon=True
@@ -157,27 +161,37 @@ class LibvirtThread:
         self.loop.call_soon_threadsafe(self._work)
 
     def _work(self) -> None:
-        for _ in range(BURST):
-            with self._lock:
-                if not self._calls:
-                    self._working = False
-                    return
-                call = self._calls.popleft()
-            call()
-        self.loop.call_soon(self._work)  # libvirt's events first, then on
+        try:
+            for _ in range(BURST):
+                with self._lock:
+                    if not self._calls:
+                        self._working = False
+                        return
+                    call = self._calls.popleft()
+                call()
+            self.loop.call_soon(self._work)  # libvirt's events first, then on
+        finally:
+            self._wake()
 
     def _hand(self, loop: asyncio.AbstractEventLoop, delivery: _Delivery) -> None:
+        """Put a result in *loop*'s outbox; it goes at the end of the turn."""
         with self._lock:
             box = self._outboxes.get(loop)
-            if box is not None:  # a delivery is on its way: it takes this too
-                box.append(delivery)
-                return
-            self._outboxes[loop] = [delivery]
-        try:
-            loop.call_soon_threadsafe(self._deliver, loop)
-        except RuntimeError:  # the caller's loop is closed: nobody waits
-            with self._lock:
-                self._outboxes.pop(loop, None)
+            if box is None:  # none on its way: this one needs a wake-up
+                self._outboxes[loop] = box = []
+                self._unwoken.append(loop)
+            box.append(delivery)
+
+    def _wake(self) -> None:
+        """Have the callers' loops take their outboxes."""
+        with self._lock:
+            loops, self._unwoken = self._unwoken, []
+        for loop in loops:
+            try:
+                loop.call_soon_threadsafe(self._deliver, loop)
+            except RuntimeError:  # the caller's loop is closed: nobody waits
+                with self._lock:
+                    self._outboxes.pop(loop, None)
 
     # -- on the caller's loop ----------------------------------------------------
 
