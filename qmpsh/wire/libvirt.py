@@ -220,7 +220,6 @@ class LibvirtDomain(Transport):
                     f"{error.get('class')}: {error.get('desc')}"
                 )
             await thread.call(monitor.subscribe, bridge.on_event, bridge.on_end)
-            taint = await thread.call(monitor.taint)
         except BaseException as err:
             ours.close()
             await self.close()
@@ -233,7 +232,7 @@ class LibvirtDomain(Transport):
                     f"{self.name}: libvirt's reply to query-version is not QMP"
                 ) from None
             raise
-        bridge.start(greeting(reply["return"]), taint)
+        bridge.start(greeting(reply["return"]))
         self._note()
         return ours
 

@@ -104,10 +104,9 @@ class Bridge:
 
     # -- starting and stopping ----------------------------------------------
 
-    def start(self, greeting_line: bytes, taint: list[str]) -> None:
-        """Greet and serve."""
-        self.taint = taint
-        self._taint_at = time.monotonic()
+    def start(self, greeting_line: bytes) -> None:
+        """Greet and serve (libvirt's taint is looked at after the first
+        request: the greeting's query-version made it what it is)."""
         self._write(greeting_line)
         self._loop.add_reader(self._sock.fileno(), self._readable)
 
