@@ -30,7 +30,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ class LibvirtThread:
         # errors are raised as libvirtError; libvirt would also print each
         # one on stderr ("libvirt: QEMU Driver error : ...") without this
         libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
-        libvirtaio.virEventRegisterAsyncIOImpl(loop=self.loop)
+        _coalescing(libvirtaio.virEventAsyncIOImpl)(self.loop).register()
         self.loop.call_soon(started.set)
         self.loop.run_forever()
 
@@ -223,3 +223,38 @@ class LibvirtThread:
 
 #: a result on its way to the caller: its handler, called with it
 _Delivery = Callable[[], object]
+
+
+def _coalescing(base: Any) -> Any:
+    """libvirtaio's implementation (*base*), with a handle's updates applied
+    once per turn of the loop, the last one winning.
+
+    libvirt turns its connection's socket handle off and on again around
+    every call (two updates, each a selector change); in a burst the loop
+    does not poll between the calls, so only the state it polls with
+    counts.  Applied at the next turn, the first poll of which may still
+    see the state before the burst: the handle on, which is what libvirt
+    wants whenever no call runs (and the selector is level-triggered).
+    """
+
+    class Coalescing(base):  # type: ignore[misc]
+        def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+            super().__init__(loop)
+            self._updates: dict[int, int] = {}
+
+        def _update_handle(self, watch: int, event: int) -> None:
+            if not self._updates:
+                self.loop.call_soon(self._apply)
+            self._updates[watch] = event
+
+        def _remove_handle(self, watch: int) -> int:
+            self._updates.pop(watch, None)
+            return int(super()._remove_handle(watch))
+
+        def _apply(self) -> None:
+            updates, self._updates = self._updates, {}
+            for watch, event in updates.items():
+                if watch in self.callbacks:
+                    super()._update_handle(watch, event)
+
+    return Coalescing
