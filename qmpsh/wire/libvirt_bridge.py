@@ -89,7 +89,8 @@ class Bridge:
         #: descriptors received, for the next request
         self._fds: list[int] = []
         #: what is due on the socket, in the order of the requests
-        self._due: deque[asyncio.Future[bytes | None]] = deque()
+        self._due: deque[_Slot] = deque()
+        self._flush_soon = False
         self._negotiated = False
         self._early: deque[bytes] = deque(maxlen=_EARLY_EVENTS)
         self._closed = False
@@ -142,7 +143,7 @@ class Bridge:
             self._loop.remove_writer(fd)
         self._sock.close()
         for pending in self._due:
-            pending.cancel()
+            pending.done = True  # nobody waits any more
         self._due.clear()
         self._close_fds(self._fds)
         monitor = self._thread.submit(self._monitor.close)
@@ -226,7 +227,7 @@ class Bridge:
             )
             return
         text = json.dumps(message)
-        slot: asyncio.Future[bytes | None] = self._loop.create_future()
+        slot = _Slot()
         self._due.append(slot)
         self._thread.post(
             self._monitor.command,
@@ -238,40 +239,39 @@ class Bridge:
         self,
         reply: str | None,
         err: BaseException | None,
-        slot: asyncio.Future[bytes | None],
+        slot: _Slot,
         request_id: object,
         has_id: bool,
         fds: list[int],
     ) -> None:
         self._close_fds(fds)  # libvirt has sent its copies
-        if slot.done():  # closed meanwhile
+        if slot.done:  # closed meanwhile
             return
+        slot.done = True
         if err is None:
             try:
-                slot.set_result(reply_line(str(reply), request_id, has_id))
+                slot.line = reply_line(str(reply), request_id, has_id)
             except (ValueError, RecursionError):
-                slot.set_result(
-                    error_line(
-                        "GenericError",
-                        "libvirt returned a reply that is not a JSON object",
-                        request_id,
-                        has_id,
-                    )
+                slot.line = error_line(
+                    "GenericError",
+                    "libvirt returned a reply that is not a JSON object",
+                    request_id,
+                    has_id,
                 )
         elif isinstance(err, LibvirtFailed):
             failure = request_failure(err.code, err.message, err.origin)
             if failure.ends_session:
-                slot.set_result(None)
                 self._ended(failure.text, final=False)
             else:
-                slot.set_result(
-                    error_line("GenericError", failure.text, request_id, has_id)
-                )
+                slot.line = error_line("GenericError", failure.text, request_id, has_id)
         else:
-            slot.set_result(
-                error_line("GenericError", f"libvirt: {err}", request_id, has_id)
+            slot.line = error_line(
+                "GenericError", f"libvirt: {err}", request_id, has_id
             )
-        self._flush_due()
+        # the replies handed over together go out in one write
+        if not self._flush_soon:
+            self._flush_soon = True
+            self._loop.call_soon(self._flush_due)
         if time.monotonic() - self._taint_at >= TAINT_EVERY:
             self._taint_at = time.monotonic()
             self._thread.post(self._monitor.taint, (), self._tainted)
@@ -282,17 +282,21 @@ class Bridge:
 
     def _answer(self, line: bytes) -> None:
         """A reply made here, in its turn among the forwarded ones."""
-        slot: asyncio.Future[bytes | None] = self._loop.create_future()
-        slot.set_result(line)
+        slot = _Slot()
+        slot.done, slot.line = True, line
         self._due.append(slot)
         self._flush_due()
 
     def _flush_due(self) -> None:
+        self._flush_soon = False
         due = self._due
-        while due and due[0].done():
-            slot = due.popleft()
-            if not slot.cancelled() and (line := slot.result()) is not None:
-                self._write(line)
+        ready: list[bytes] = []
+        while due and due[0].done:
+            line = due.popleft().line
+            if line is not None:
+                ready.append(line)
+        if ready:
+            self._write(b"".join(ready))
         if self._hang_up and not due:
             self._finish()
 
@@ -371,6 +375,17 @@ class Bridge:
             with contextlib.suppress(OSError):
                 os.close(fd)
         fds.clear()
+
+
+class _Slot:
+    """A reply due on the socket, in its request's turn: *line* once done
+    (None: nothing to write, the session ended)."""
+
+    __slots__ = ("done", "line")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.line: bytes | None = None
 
 
 def _received_fds(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
