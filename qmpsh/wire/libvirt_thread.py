@@ -41,6 +41,10 @@ Then = Callable[[T | None, BaseException | None], object]
 #: dispatch libvirt's events and timers) during a burst of requests
 BURST = 16
 
+#: turns of this thread's loop that results wait for events to be
+#: dispatched, after the last call asked (libvirtaio's timer takes two)
+EVENT_TURNS = 3
+
 #: the longest the session's thread holds the GIL while this one waits for
 #: it (Python's default is 5 ms): a libvirt call needs the GIL back when it
 #: returns, and a call takes 2-5 ms itself
@@ -172,17 +176,25 @@ class LibvirtThread:
         self.loop.call_soon_threadsafe(self._work)
 
     def _work(self) -> None:
-        try:
-            for _ in range(BURST):
-                with self._lock:
-                    if not self._calls:
-                        self._working = False
-                        return
-                    call = self._calls.popleft()
-                call()
-            self.loop.call_soon(self._work)  # libvirt's events first, then on
-        finally:
+        if self._unwoken:  # results waiting for events: not behind more calls
             self._wake()
+        for _ in range(BURST):
+            with self._lock:
+                if not self._calls:
+                    self._working = False
+                    break
+                call = self._calls.popleft()
+            call()
+        else:  # more to do: libvirt's events first, then on
+            self.loop.call_soon(self._work)
+            self._wake()
+            return
+        # Nothing more to do: the results wait for libvirt's events that
+        # came with them to be dispatched (a timer of libvirtaio's, two
+        # turns of this loop), so that an event QEMU sent before its reply
+        # (STOP before stop's) reaches the session before the reply, as on
+        # QEMU's own socket, and is not lost when the session ends with it.
+        self._wake(turns=EVENT_TURNS)
 
     def _hand(self, loop: asyncio.AbstractEventLoop, delivery: _Delivery) -> None:
         """Put a result in *loop*'s outbox; it goes at the end of the turn."""
@@ -193,8 +205,12 @@ class LibvirtThread:
                 self._unwoken.append(loop)
             box.append(delivery)
 
-    def _wake(self) -> None:
-        """Have the callers' loops take their outboxes."""
+    def _wake(self, turns: int = 0) -> None:
+        """Have the callers' loops take their outboxes, after *turns* turns
+        of this thread's loop."""
+        if turns:
+            self.loop.call_soon(self._wake, turns - 1)
+            return
         with self._lock:
             loops, self._unwoken = self._unwoken, []
         for loop in loops:

@@ -141,6 +141,39 @@ def test_events_in_batch_mode(libvirtd: LibvirtDaemon, domain: Domain) -> None:
     assert domain.status() == "running"
 
 
+def test_an_event_comes_before_the_reply_it_goes_with(
+    libvirtd: LibvirtDaemon, domain: Domain, tmp_path: Path
+) -> None:
+    """As on QEMU's socket: STOP before stop's reply, RESUME before cont's,
+    so that the last command's event is not lost when the input ends."""
+    log = tmp_path / "wire.jsonl"
+    done = run(
+        libvirtd,
+        "--events",
+        "-l",
+        str(log),
+        "-c",
+        "stop",
+        "-c",
+        "cont",
+        f"libvirt:{domain.name}",
+    )
+    assert done.returncode == 0, done.stderr
+    assert [item.get("event", "reply") for item in lines(done.stdout)] == [
+        "STOP",
+        "reply",
+        "RESUME",
+        "reply",
+    ]
+    wire = [json.loads(line) for line in log.read_text().splitlines()]
+    seen = [
+        m["msg"].get("event") or m["msg"].get("execute") or "reply"
+        for m in wire
+        if m.get("dir") in ("in", "out") and "QMP" not in m["msg"]
+    ]
+    assert seen[2:] == ["stop", "STOP", "reply", "cont", "RESUME", "reply"]
+
+
 def test_qmpsh_events(libvirtd: LibvirtDaemon, domain: Domain) -> None:
     proc = spawn(
         "events",
