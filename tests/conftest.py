@@ -17,7 +17,8 @@ from tests.sshd import Sshd
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point XDG config/state/cache at a temp dir; forget QMP_SOCKET."""
+    """Point XDG config/state/cache at a temp dir; forget QMP_SOCKET (and
+    LIBVIRT_DEFAULT_URI)."""
     home = tmp_path / "home"
     for var, sub in (
         ("XDG_CONFIG_HOME", "config"),
@@ -30,6 +31,7 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.delenv("QMP_SOCKET", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("QMPSH_SSH_COMMAND", raising=False)
+    monkeypatch.delenv("LIBVIRT_DEFAULT_URI", raising=False)
     yield home
 
 

@@ -65,6 +65,7 @@ SETTINGS_TAKEN = (
     "tls_cert",
     "tls_key",
     "tls_hostname",
+    "libvirt_uri",
 )
 
 

@@ -30,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _TIMEOUT = SETTING["timeout"]
 _CONNECT_TIMEOUT = SETTING["connect_timeout"]
 #: the settings of the tls:// options, taken as ``qmpsh`` has them
-_TLS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname")
+_TRANSPORT_SETTINGS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname", "libvirt_uri")
 
 
 def _out(line: str) -> None:
@@ -62,7 +62,9 @@ def _connection_options(func: F) -> F:
                 help="Give up connecting after SECONDS "
                 f"(default: {_CONNECT_TIMEOUT.shown}).",
             ),
-            *click_options([setting_option(SETTING[name]) for name in _TLS]),
+            *click_options(
+                [setting_option(SETTING[name]) for name in _TRANSPORT_SETTINGS]
+            ),
         ]
     ):
         func = option(func)
@@ -89,9 +91,11 @@ def address_of(opts: dict[str, Any]) -> Transport:
         if opts.get(name) is None:
             opts[name] = found.settings.get(name, SETTING[name].default)
     address = found.transport
-    try:  # ssh_command from the environment, the tls:// options
+    try:  # ssh_command from the environment, the tls:// options, --libvirt-uri
         address.configure(
-            build_settings(setting_values(opts, only=_TLS), target=found.settings)
+            build_settings(
+                setting_values(opts, only=_TRANSPORT_SETTINGS), target=found.settings
+            )
         )
     except AddressError as err:
         raise click.UsageError(str(err)) from None

@@ -265,6 +265,14 @@ class Settings(NamedTuple):
         "Outside the interactive shell, write the plain text a server sends (HMP output) to stdout as it is, control characters included, for a program that needs them; by default they are shown as ^[, <9b>, <U+202E>...  JSON is always escaped.",
         flags=("--raw-output",),
     ))
+    #: where libvirt is, for a libvirt:DOMAIN address (qmpsh.wire.libvirt)
+    libvirt_uri: str = declare("qemu:///system", Setting(
+        "Reach libvirt at URI for a libvirt:DOMAIN address, as virsh -c URI does: qemu+ssh://host/system... (default: {default}, or $LIBVIRT_DEFAULT_URI when set).",
+        flags=("--libvirt-uri",), metavar="URI",
+        config="libvirt's URI for libvirt:DOMAIN addresses ($LIBVIRT_DEFAULT_URI and --libvirt-uri win).",
+        env="LIBVIRT_DEFAULT_URI",
+        env_help="libvirt's URI for a libvirt:DOMAIN address, as for virsh (--libvirt-uri wins).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:

@@ -82,6 +82,7 @@ UI_STYLE = {
     "toolbar.state.reconnecting": "bold ansiyellow",
     "toolbar.state.lost": "bold ansiwhite bg:ansired",
     "toolbar.running": "ansiyellow",
+    "toolbar.note": "ansiyellow",
     "toolbar.hint": "#808080",
     "toolbar.error": "ansired",
     "pygments.generic.error": "ansired underline",

@@ -6,8 +6,9 @@ each non-empty one gets its own field.
 
 When the toolbar is wider than the screen, `fit` drops (or first shortens)
 the least useful fields, whole: the QEMU version (the prompt names it), the
-toggles, the address; the connection's state, the running command or job
-and "F1 keys" stay longest.
+toggles, the transport's notes (libvirt's taint: shortened first), the
+address; the connection's state, the running command or job and "F1 keys"
+stay longest.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ JOIN = ("class:toolbar", " · ")
 VERSION = 10  # the prompt names it too
 VERBOSE, PRETTY, EVENTS = 20, 22, 24  # the output and the pane show them
 ADDRESS_LONG, ADDRESS = 30, 40
+NOTE_LONG, NOTE = 26, 38  # the transport's notes (libvirt's taint)
 KEY_MODE = 45
 CANCEL_HINT = 50  # "(Ctrl-C cancels)" after the running command
 HELP = 80  # "F1 keys"
@@ -50,6 +52,14 @@ def clip_left(text: str, width: int = 40) -> str:
     if len(text) <= width:
         return text
     return ("…" if _UNICODE else "...") + text[-(width - 1) :]
+
+
+def clip_right(text: str, width: int = 24) -> str:
+    """*text*, or its start and an ellipsis when longer than *width*."""
+    if len(text) <= width:
+        return text
+    ellipsis = "…" if _UNICODE else "..."
+    return text[: width - len(ellipsis)] + ellipsis
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,17 @@ def toolbar_fields(shell: Shell, segments: Sequence[Segment] = ()) -> list[Field
             (ADDRESS_LONG, ADDRESS),
         )
     )
+    transport = shell.ctx.conn.transport
+    for note in transport.notes if transport is not None else ():
+        fields.append(
+            Field(
+                (
+                    [("class:toolbar.note", note)],
+                    [("class:toolbar.note", clip_right(note))],
+                ),
+                (NOTE_LONG, NOTE),
+            )
+        )
     if shell.link.target.version:
         version = f"QEMU {shell.link.target.version}"
         fields.append(field("class:toolbar", version, VERSION))

@@ -294,6 +294,8 @@ class Connection:
         if self._closing:
             return
         reason = await self._reap()
+        if self.transport is not None:  # it may know why (a libvirt domain stopped)
+            reason = self.transport.lost(reason)
         self.lost_reason = reason
         self._set_state(ConnState.LOST, reason)
 

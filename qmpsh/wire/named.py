@@ -30,10 +30,24 @@ class Named(Transport):
     def __init__(self, inner: Transport, target: str) -> None:
         self.inner = inner
         self.target = target
-        self.fd_passing = inner.fd_passing
-        self.kind = inner.kind
         self.reopens = inner.reopens
         self.may_be_agent = inner.may_be_agent
+
+    # what the inner transport knows once configured (libvirt: the URI)
+    @property
+    def fd_passing(self) -> bool:  # type: ignore[override]
+        return self.inner.fd_passing
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return self.inner.kind
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.inner.notes
+
+    def lost(self, reason: str) -> str:
+        return self.inner.lost(reason)
 
     @property
     def name(self) -> str:

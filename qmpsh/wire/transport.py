@@ -17,6 +17,8 @@ module                 transport                     how ``open`` gets the socke
                                                      socket to the remote one
 `qmpsh.wire.tls`       `TlsSocket` (``tls://``)      a socketpair; a task pumps its
                                                      far end through TLS
+`qmpsh.wire.libvirt`   `LibvirtDomain` (``libvirt:``)  a socketpair, served from libvirt's
+                                                     monitor passthrough
 =====================  ============================  ==============================
 
 A guest agent is not a transport: it is a mode of the connection (no
@@ -28,11 +30,12 @@ Adding a transport (``libvirt:``...)
 1. Add a module here, ``qmpsh/wire/NAME.py``, with a `Transport` subclass:
    `name` and `open` are all it must write; set the facts (`fd_passing`,
    `reopens`, `may_be_agent`, `kind`) where the defaults are wrong, and
-   write `close` when `open` starts something (a process, a task) and
-   `failed` when that something can say why a session did not start (or
-   ended); `configure` when it takes settings (``ssh_command``, the
-   ``tls_*`` files), `prestart` when its helper may start before the event
-   loop.
+   write `close` when `open` starts something (a process, a task),
+   `failed` when that something can say why a session did not start and
+   `lost` when it can say why one ended; `configure` when it takes
+   settings (``ssh_command``, the ``tls_*`` files, ``--libvirt-uri``),
+   `prestart` when its helper may start before the event loop, `notes`
+   when the shell's toolbar should show something of it (libvirt's taint).
    A transport with no socket of its own to hand over makes one with
    ``socket.socketpair()``: `open` returns one end, and a subprocess's
    stdin/stdout (``ssh HOST socat - UNIX-CONNECT:PATH``) or an asyncio task (a TLS pump, a bridge that
@@ -140,6 +143,18 @@ class Transport(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - most transports have nothing to close
         """Let go of what `open` made (stop a helper, remove a socket file)."""
 
+    def lost(self, reason: str) -> str:
+        """The line that says why a running session ended, given the
+        connection's own *reason* ("ADDRESS closed the connection"): a
+        transport that knows better says so (the libvirt domain stopped)."""
+        return reason
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the shell's toolbar shows of the server besides its name
+        (libvirt's taint of the domain); none by default."""
+        return ()
+
 
 class NoGreeting(ConnectFailed):
     """The socket was there, but the QMP greeting did not come within
@@ -161,6 +176,7 @@ SCHEMES: dict[str, str] = {
     "tcp": "qmpsh.wire.stream:parse",
     "ssh": "qmpsh.wire.ssh:parse",
     "tls": "qmpsh.wire.tls:parse",
+    "libvirt": "qmpsh.wire.libvirt:parse",
 }
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?")

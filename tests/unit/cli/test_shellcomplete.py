@@ -267,6 +267,7 @@ def test_subcommands(tree: Path) -> None:
         "--tls-cert",
         "--tls-key",
         "--tls-hostname",
+        "--libvirt-uri",
         "--verbose",
         "--help",
     ]

@@ -60,9 +60,9 @@ def test_what_a_word_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert str(bad.value).startswith("$QMP_SOCKET: bad port 'port'")
 
 
-def test_a_transport_this_qmpsh_lacks_is_named() -> None:
+def test_a_transport_this_qmpsh_lacks_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     write_config('[targets.db1]\nlibvirt = "db1"\n')
-    assert "libvirt" not in SCHEMES
+    monkeypatch.delitem(SCHEMES, "libvirt")  # as in a qmpsh without it
     with pytest.raises(TargetError) as info:
         resolve("db1")
     assert str(info.value).endswith(

@@ -13,6 +13,8 @@ from qmpsh.shell.toolbar import (
     HELP,
     JOIN,
     KEY_MODE,
+    NOTE,
+    NOTE_LONG,
     PRETTY,
     RUNNING,
     RUNNING_NAME,
@@ -22,6 +24,7 @@ from qmpsh.shell.toolbar import (
     VERBOSE,
     VERSION,
     Field,
+    clip_right,
     field,
     fit,
 )
@@ -201,3 +204,19 @@ def test_a_group_keeps_its_joiner_around_a_dropped_member() -> None:
     assert text(fit(fields, 100)) == S.join(["x", "a · b · c", "y"])
     assert text(fit(fields, 15)) == S.join(["x", "a · c", "y"])
     assert fragment_list_width(fit(fields, 15)) <= 15
+
+
+def test_a_transport_s_note_shortens_before_the_address() -> None:
+    """libvirt's taint: whole when there is room, then its start, then gone."""
+    note = "tainted: custom monitor control commands issued, running with undesirable elevated privileges"
+    fields = [
+        field("class:toolbar.state.connected", " connected ", STATE),
+        Field(([("", "libvirt:vm1")],), (ADDRESS,)),
+        Field(([("", note)], [("", clip_right(note))]), (NOTE_LONG, NOTE)),
+        field("class:toolbar.hint", "F1 keys", HELP),
+    ]
+    assert note in text(fit(fields, 200))
+    assert text(fit(fields, 80)) == S.join(
+        [" connected ", "libvirt:vm1", "tainted: custom monitor…", "F1 keys"]
+    )
+    assert text(fit(fields, 40)) == S.join([" connected ", "libvirt:vm1", "F1 keys"])

@@ -17,6 +17,7 @@ from qmpsh.wire import transport as transports
 from qmpsh.wire.address import AddressError, TcpAddress, UnixAddress
 from qmpsh.wire.connection import Connection
 from qmpsh.wire.launch import Qemu
+from qmpsh.wire.libvirt import LibvirtDomain
 from qmpsh.wire.listen import Listen
 from qmpsh.wire.reconnect import reopener
 from qmpsh.wire.ssh import SshTunnel
@@ -98,14 +99,15 @@ def test_an_unknown_scheme_is_one_clear_line(text: str, name: str) -> None:
     assert message == (
         f"unknown scheme {name!r} in {text!r}: expected a socket path, "
         "HOST:PORT or [IPv6]:PORT, or an address starting with unix:, tcp:, "
-        "ssh:, tls:"
+        "ssh:, tls:, libvirt:"
     )
     assert "\n" not in message
 
 
 def test_a_name_with_a_colon_is_no_scheme_unless_listed() -> None:
     # HOST:PORT, and errors worded for it, as before there were schemes
-    assert scheme_of("libvirt:4444") == ""
+    assert scheme_of("myvm:4444") == ""
+    assert scheme_of("libvirt:4444") == "libvirt"  # a listed name is a scheme
     with pytest.raises(AddressError) as info:
         transport_for("myvm:abc")
     assert str(info.value) == (
@@ -154,6 +156,15 @@ def test_the_facts_of_each_transport() -> None:
     assert ssh.kind.startswith("reached through SSH") and tls.kind == "a TLS connection"
     assert reopener(Listen(UnixAddress("/l.sock")), 1) is None
     assert reopener(Qemu(["qemu-system-x86_64"]), 1) is None
+
+
+def test_libvirt_rows_and_facts() -> None:
+    transport = transport_for("libvirt:vm1")
+    assert transport == LibvirtDomain("vm1") and transport.name == "libvirt:vm1"
+    assert (transport.reopens, transport.may_be_agent) == (True, False)
+    assert transport.fd_passing  # qemu:///system: a local unix socket
+    assert not LibvirtDomain("vm1", "qemu+ssh://h/system").fd_passing
+    assert reopener(transport, 1) is not None
 
 
 # -- the seam, with a transport this file adds ---------------------------------
@@ -215,7 +226,9 @@ def test_a_new_transport_is_one_row_and_one_class() -> None:
     assert transports.scheme_of("mem:vm1") == "mem"
     with pytest.raises(AddressError) as info:  # the list of schemes grew
         transport_for("sftp://h/x")
-    assert str(info.value).endswith("starting with unix:, tcp:, ssh:, tls:, mem:")
+    assert str(info.value).endswith(
+        "starting with unix:, tcp:, ssh:, tls:, libvirt:, mem:"
+    )
 
     async def session() -> None:
         conn = Connection()
