@@ -148,3 +148,65 @@ def resolve_for_click(text: str | None, missing: str) -> Resolved:
     if found is None:
         raise click.UsageError(missing)
     return found
+
+
+class Many(NamedTuple):
+    """One target of several (`resolve_many`)."""
+
+    #: what replies and events are tagged with: the target's name, or the
+    #: address as given (a glob's match: the path it matched)
+    label: str
+    resolved: Resolved
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def resolve_many(words: list[str]) -> list[Many]:
+    """What several ADDRESS words name, in order, each once: a word holding
+    ``* ? [`` is a glob over paths (sorted; one that matches nothing is a
+    `TargetError`), a plain word that names a ``[groups]`` entry is its
+    members, anything else is as `resolve` reads it.  A label met twice
+    (a target in a group and given alone) is kept once, where first met.
+
+    Raises `TargetError` or `qmpsh.wire.address.AddressError` naming the
+    word, for the first word that names nothing usable."""
+    found: list[Many] = []
+    seen: set[str] = set()
+
+    def add(label: str, resolved: Resolved) -> None:
+        if label not in seen:
+            seen.add(label)
+            found.append(Many(label, resolved))
+
+    targets: Targets | None = None
+    for word in words:
+        if _GLOB_CHARS & set(word) and not word.startswith(
+            ("tcp:", "ssh:", "tls:", "libvirt:")
+        ):
+            import glob
+
+            path = word.removeprefix("unix:")
+            matches = sorted(glob.glob(path))
+            if not matches:
+                raise TargetError(f"{word}: no file matches this pattern")
+            for match in matches:
+                add(match, _resolve_word(match))
+            continue
+        if word and "/" not in word and ":" not in word:
+            if targets is None:
+                targets = config_targets()
+            members = targets.groups.get(word)
+            if members is not None and word not in targets.targets:
+                for name in members:
+                    add(name, _resolve_word(name))
+                continue
+        add(word, _resolve_word(word))
+    return found
+
+
+def _resolve_word(word: str) -> Resolved:
+    found = resolve(word)
+    if found is None:  # an empty word
+        raise TargetError("an empty ADDRESS names nothing")
+    return found
