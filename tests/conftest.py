@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.blockchain import Chain, StorageDaemon
-from tests.procs import GuestAgent
+from tests.procs import GuestAgent, agent_with_exec
 from tests.sshd import Sshd
 
 
@@ -49,6 +49,17 @@ def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
 def qga(tmp_path: Path) -> Iterator[GuestAgent]:
     """``qemu-ga`` on a unix socket, host-touching commands blocked."""
     agent = GuestAgent(tmp_path / "qga")
+    try:
+        yield agent
+    finally:
+        agent.kill()
+
+
+@pytest.fixture
+def qga_exec(tmp_path: Path) -> Iterator[GuestAgent]:
+    """``qemu-ga`` that runs programs (on the host, as the test's user) and
+    reads files: guest-exec, guest-exec-status, guest-file-open/read/close."""
+    agent = agent_with_exec(tmp_path / "qga")
     try:
         yield agent
     finally:

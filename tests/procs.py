@@ -211,7 +211,18 @@ class GuestAgent(Process):
         "guest-network-get-interfaces",
     )
 
-    def __init__(self, directory: Path) -> None:
+    #: what `GuestAgent.with_exec` lets through: running programs on the
+    #: host (as the test's user) and reading files, for guest-run and the
+    #: decoded base64 of guest-file-read and guest-exec-status
+    EXEC = (
+        "guest-exec",
+        "guest-exec-status",
+        "guest-file-open",
+        "guest-file-close",
+        "guest-file-read",
+    )
+
+    def __init__(self, directory: Path, blocked: Sequence[str] = BLOCKED) -> None:
         super().__init__(directory)
         self.sock = self.dir / "qga.sock"
         state = self.dir / "state"
@@ -227,9 +238,16 @@ class GuestAgent(Process):
             "-f",
             str(self.dir / "qga.pid"),
             "-b",
-            ",".join(self.BLOCKED),
+            ",".join(blocked),
         ]
         self.spawn(argv, [self.sock])
+
+
+def agent_with_exec(directory: Path) -> GuestAgent:
+    """A `GuestAgent` that runs programs and reads files (`GuestAgent.EXEC`)."""
+    return GuestAgent(
+        directory, [c for c in GuestAgent.BLOCKED if c not in GuestAgent.EXEC]
+    )
 
 
 def children(pid: int) -> list[int]:

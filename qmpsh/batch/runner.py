@@ -364,6 +364,10 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
+        if not s.raw_agent and sent.request.command.startswith("guest-"):
+            from qmpsh.schema.agent_data import with_text
+
+            reply = dict(with_text(reply, sent.request.command))
         if not (failed and s.return_value):
             self._print(
                 render_reply(reply, pretty=s.pretty, return_value=s.return_value)

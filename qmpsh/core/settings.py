@@ -273,6 +273,13 @@ class Settings(NamedTuple):
         env="LIBVIRT_DEFAULT_URI",
         env_help="libvirt's URI for a libvirt:DOMAIN address, as for virsh (--libvirt-uri wins).",
     ))
+    #: the guest agent's base64 (guest-file-read, guest-exec-status) shown
+    #: as the agent sent it, without qmpsh's text members (qmpsh.schema.agent_data)
+    raw_agent: bool = declare(False, Setting(
+        "Print guest-agent replies exactly as the agent sent them: without the buf-text, out-text and err-text members qmpsh adds next to the base64 of guest-file-read and guest-exec-status.",
+        flags=("--raw-agent",),
+        config="Guest-agent replies as the agent sent them, without the decoded -text members (--raw-agent).",
+    ))
     # fmt: on
 
     def validating(self, interactive: bool) -> bool:

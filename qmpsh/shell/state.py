@@ -217,6 +217,10 @@ class Shell:
             if self.toggles.verbose:
                 self.printer.block(self._json(reply))
             return int(Exit.COMMAND_ERROR)
+        if not self.settings.raw_agent and command.startswith("guest-"):
+            from qmpsh.schema.agent_data import with_text
+
+            reply = dict(with_text(reply, command))
         text = render_reply(
             reply, pretty=self.toggles.pretty, return_value=self.settings.return_value
         )
