@@ -131,6 +131,7 @@ async def _session(
         wirelog=wirelog,
         events=EventLog(settings.event_history),
         read_limit=settings.read_limit,
+        reply_timeout=settings.timeout,
     )
     conn.on_warning(warn)
     if settings.read_only or settings.allow or settings.deny:

@@ -67,8 +67,12 @@ class Connection:
         wirelog: WireLog | None = None,
         events: EventLog | None = None,
         read_limit: int = DEFAULT_READ_LIMIT,
+        reply_timeout: float | None = None,
     ) -> None:
         self.negotiate = negotiate
+        #: ``--timeout``: how long a guest agent may take to answer the
+        #: first guest-sync-delimited, at most (within the connect timeout)
+        self.reply_timeout = reply_timeout
         self.wirelog = wirelog
         self.events = events if events is not None else EventLog()
         self.events.on_error = self.warn
@@ -188,7 +192,14 @@ class Connection:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            sock = await transport.open(timeout, agent=was_agent or not self.negotiate)
+            expected = was_agent or not self.negotiate
+            if not expected and transport.may_be_agent:
+                from qmpsh.wire.answered import expects_agent
+
+                expected = expects_agent(transport)
+            sock = await transport.open(
+                self._open_timeout(transport, timeout, expected), agent=expected
+            )
             if self.negotiate and transport.may_be_agent:
                 # no greeting may mean a guest agent (qmpsh.wire.agent)
                 sock = await self._detect(sock, left(), timeout, was_agent)
@@ -199,6 +210,20 @@ class Connection:
             if self.state != ConnState.IDLE:
                 self._set_state(ConnState.IDLE)
             raise await transport.failed(err) from None
+
+    def _open_timeout(
+        self, transport: Transport, timeout: float | None, agent: bool
+    ) -> float | None:
+        """How long opening may take: the connect *timeout*, or for a guest
+        agent (*agent*) on a local socket ``--timeout`` when shorter (a
+        busy agent's queue of waiting clients can be full)."""
+        if not agent or self.reply_timeout is None:
+            return timeout
+        from qmpsh.wire.answered import local
+
+        if not local(transport):
+            return timeout
+        return min(math.inf if timeout is None else timeout, self.reply_timeout)
 
     @property
     def guest_agent(self) -> bool:
@@ -225,6 +250,7 @@ class Connection:
             (lambda d, data: log.write(d, data, valid=False)) if log else None,
             self._session_error,
             was_agent,
+            self.reply_timeout,
         )
         if agent:  # in step already: the probe was a sync round
             from qmpsh.wire.agent import AgentSync
@@ -237,16 +263,25 @@ class Connection:
         return sock
 
     async def _first_sync(self, timeout: float | None) -> None:
+        """The first guest-sync-delimited round (-N), waiting up to the
+        connect *timeout*, or ``--timeout`` when that is shorter;
+        a guest agent that answers is remembered (`qmpsh.wire.answered`)."""
         from qmpsh.wire.agent import sync_wait
+        from qmpsh.wire.answered import place, remember
         from qmpsh.wire.detect_agent import not_in_step
 
-        assert self.agent is not None
-        wait = sync_wait(timeout)
+        assert self.agent is not None and self.transport is not None
+        limit = timeout
+        if self.reply_timeout is not None:
+            limit = min(limit or math.inf, self.reply_timeout)
+        wait = sync_wait(limit)
         try:
             await self.agent.resync(self.send_raw, self._execute_now, wait)
         except QmpshError as err:
             await self.close()
             raise ConnectFailed(not_in_step(str(self.address), err, wait)) from None
+        if self.transport.may_be_agent:
+            remember(place(self.transport), "agent")
 
     async def _start_session(
         self, sock: socket.socket, timeout: float, total: float | None = None

@@ -115,10 +115,9 @@ def test_an_agent_once_detected_is_said_as_such_when_held(qga: GuestAgent) -> No
 
     message = asyncio.run(main())
     assert message == (
-        f"connected to {qga.sock} but no QMP greeting came within 1 s, and the "
-        "guest agent did not answer guest-sync-delimited: another client "
-        "probably holds it (qemu-ga serves one client at a time), or no agent "
-        "runs in the guest"
+        f"connected to {qga.sock} but the guest agent did not answer "
+        "guest-sync-delimited within 1 s: another client probably holds it "
+        "(qemu-ga serves one client at a time), or no agent runs in the guest"
     )
 
 
