@@ -41,3 +41,16 @@ def test_bench_ssh_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "one-shot query-status over ssh" in done.stdout
+
+
+def test_bench_agent_runs() -> None:
+    need("qemu-ga")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "agent.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "relayed, remembered" in done.stdout and "target:" in done.stdout
