@@ -62,6 +62,12 @@ async def guest_run(ctx: Context, text: str) -> int:
     to its environment (repeatable), ``--input`` is written to its stdin.
     """
     options, run = parse_run(split_args(text))
+    if not ctx.conn.guest_agent:
+        raise BuiltinError(
+            f"guest-run talks to a guest agent, and {ctx.conn.address} is a QEMU "
+            "monitor: give the agent's socket (qemu-ga's -p PATH, or the "
+            "chardev of QEMU's virtio-serial port)"
+        )
     timeout = None
     if "timeout" in options:
         timeout = above_zero(

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from qmpsh.core.exitcodes import Exit
-from tests.procs import GuestAgent, qmpsh
+from tests.procs import GuestAgent, Qemu, qmpsh
 
 
 def _open(qga: GuestAgent, path: Path) -> int:
@@ -165,3 +165,13 @@ def test_guest_run_is_refused_by_read_only(qga_exec: GuestAgent) -> None:
     assert done.returncode == Exit.PARSE_ERROR
     assert done.stdout == ""
     assert "guest-exec" in done.stderr
+
+
+def test_guest_run_on_a_qemu_monitor_says_what_it_needs(qemu: Qemu) -> None:
+    done = qmpsh(str(qemu.sock), "-c", "guest-run /bin/true")
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stderr == (
+        f"qmpsh: -c:1: guest-run: guest-run talks to a guest agent, and {qemu.sock} "
+        "is a QEMU monitor: give the agent's socket (qemu-ga's -p PATH, or the "
+        "chardev of QEMU's virtio-serial port)\n"
+    )
