@@ -9,6 +9,7 @@ how it ended.  The request and the wording are `qmpsh.schema.agent_exec`'s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -73,7 +74,15 @@ async def guest_run(ctx: Context, text: str) -> int:
         timeout = above_zero(
             options["timeout"], "--timeout", what="a number of seconds"
         )
-    reply = await ctx.send(exec_request(run))
+    # not cancelled with the built-in (Ctrl-C): the program starts anyway,
+    # and its pid is what the user needs to find it again
+    sending = asyncio.ensure_future(ctx.send(exec_request(run)))
+    try:
+        reply = await asyncio.shield(sending)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            _left_running(ctx, (await asyncio.wait_for(sending, 10)).get("return"))
+        raise
     if is_error(reply):
         raise BuiltinError(f"guest-exec: {error_line(reply)}")
     pid = exec_pid(reply.get("return"))
@@ -82,10 +91,7 @@ async def guest_run(ctx: Context, text: str) -> int:
     try:
         status = await _follow(ctx, pid, timeout)
     except asyncio.CancelledError:
-        ctx.console.err(
-            f"stopped waiting for pid {pid}: it goes on in the guest "
-            f"(guest-exec-status pid={pid} tells how it ended)"
-        )
+        _left_running(ctx, {"pid": pid})
         raise
     ok, line = outcome(run.path, status)
     if ctx.interactive or options.get("text"):
@@ -101,6 +107,17 @@ async def guest_run(ctx: Context, text: str) -> int:
     if ctx.interactive:
         ctx.console.out(line)
     return Exit.OK
+
+
+def _left_running(ctx: Context, value: object) -> None:
+    """Stopped waiting (Ctrl-C) for the program that ``guest-exec``
+    started with the return *value*: say how to find it again."""
+    pid = exec_pid(value)
+    if pid is not None:
+        ctx.console.err(
+            f"stopped waiting for pid {pid}: it goes on in the guest "
+            f"(guest-exec-status pid={pid} tells how it ended)"
+        )
 
 
 async def _follow(ctx: Context, pid: int, timeout: float | None) -> Mapping[str, Any]:
