@@ -47,9 +47,9 @@ def silent_text(address: str, seconds: float, guess: Guess = _UNKNOWN) -> str:
             "QMP client at a time)"
         )
     return (
-        f"{head}, and no guest agent answered guest-sync-delimited: another "
-        "client probably holds it (a QEMU monitor and a guest agent both serve "
-        "one client at a time), or no agent runs in the guest"
+        f"{head}, and no guest agent answered guest-sync-delimited: it is busy, "
+        "another client probably holds it (a QEMU monitor and a guest agent "
+        "both serve one client at a time), or no agent runs in the guest"
     )
 
 

@@ -74,9 +74,9 @@ def test_a_held_unknown_socket_is_worded_for_both(relay: Relay) -> None:
     assert done.returncode == Exit.CONNECT_ERROR
     assert done.stderr == (
         f"qmpsh: connected to {relay.path} but no QMP greeting came within 1 s, "
-        "and no guest agent answered guest-sync-delimited: another client "
-        "probably holds it (a QEMU monitor and a guest agent both serve one "
-        "client at a time), or no agent runs in the guest\n"
+        "and no guest agent answered guest-sync-delimited: it is busy, another "
+        "client probably holds it (a QEMU monitor and a guest agent both serve "
+        "one client at a time), or no agent runs in the guest\n"
     )
 
 

@@ -106,9 +106,9 @@ def test_peer_of_other_sockets_is_not_qemu_ga(tmp_path: Path) -> None:
         (
             Guess("agent", False),  # a socket made again since: not sure
             "but no QMP greeting came within 2 s, and no guest agent answered "
-            "guest-sync-delimited: another client probably holds it (a QEMU "
-            "monitor and a guest agent both serve one client at a time), or no "
-            "agent runs in the guest",
+            "guest-sync-delimited: it is busy, another client probably holds it "
+            "(a QEMU monitor and a guest agent both serve one client at a time), "
+            "or no agent runs in the guest",
         ),
     ],
 )
