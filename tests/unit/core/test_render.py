@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from qmpsh.core.render import (
     clock,
@@ -79,12 +80,13 @@ def test_json_pieces_make_render_jsons_text() -> None:
     from qmpsh.core.sanitize import PIECE, Inert
 
     long = ("\x1b[2J\u202e" + "y" * (PIECE - 3)) * 2 + "z"
-    for value in (
+    values: list[Any] = [
         {"return": {"a": [1, 2.5, None, True], "s": long, "b": {}}},
         {"return": [{"k": "v" * 1000} for _ in range(3000)]},
         [],
         "plain",
-    ):
+    ]
+    for value in values:
         for pretty in (False, True):
             pieces = list(json_pieces(value, pretty))
             assert all(type(piece) is Inert for piece in pieces)
