@@ -14,7 +14,7 @@ import errno
 import gc
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +41,7 @@ from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import say
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
+from qmpsh.shell.fleet import Fleet, Member
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
 from qmpsh.shell.layout import UI_STYLE, build_layout
 from qmpsh.shell.modes_api import Hooks
@@ -80,6 +81,39 @@ async def run_repl(
     return await repl.run()
 
 
+async def run_fleet_repl(
+    targets: Sequence[tuple[str, str, Context, Reopen | None]],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> int:
+    """Run one shell on several targets until the user quits; the exit
+    code.  *targets*: (name, label, session, how it reconnects) each, the
+    first one current; *groups*: the config file's, for ``@GROUP``.  Each
+    target gets the hooks `qmpsh.shell.modes.hooks_for` makes for it
+    (HMP mode for a session with ``hmp`` set); see `qmpsh.shell.fleet`."""
+    from qmpsh.shell.fleet_hooks import fleet_hooks
+    from qmpsh.shell.modes import hooks_for
+
+    members = []
+    for name, label, ctx, reopen in targets:
+        hmp = None
+        if ctx.settings.hmp:
+            from qmpsh.builtins.hmp import shell_for
+
+            hmp = shell_for(ctx)
+        hooks = hooks_for(ctx, hmp)
+        line_mode = hooks.line_mode or QmpLines(ctx, hooks)
+        members.append(Member(name, label, ctx, hooks, line_mode, reopen))
+    fleet = Fleet(members, groups)
+    first = members[0].ctx
+    repl = build_repl(first, fleet_hooks(fleet), input=input, output=output)
+    fleet.attach(repl.shell)
+    repl.fleet = fleet
+    return await repl.run()
+
+
 @dataclass
 class Repl:
     shell: Shell
@@ -87,14 +121,19 @@ class Repl:
     printer: Printer
     imported: int
     on_terminal: bool
+    #: the targets, in a shell open on several (None: one)
+    fleet: Fleet | None = None
 
     async def run(self) -> int:
         shell, app, printer = self.shell, self.app, self.printer
-        ctx = shell.ctx
-        await shell.link.probe()
-        printer.block(_banner(shell, self.imported))
-        unsubscribe = ctx.events.subscribe(shell.on_event)
-        forget_state = ctx.conn.on_state(shell.link.on_state)
+        fleet = self.fleet
+        if fleet is None:
+            await shell.link.probe()
+            printer.block(_banner(shell, self.imported))
+        else:
+            await fleet.probe()
+            printer.block(fleet.banner())
+            fleet.retry_down()
 
         def pre_run() -> None:
             app.create_background_task(printer.run(app))  # type: ignore[arg-type]
@@ -108,7 +147,7 @@ class Repl:
         # and the requests they send for the user are vetted as typed ones
         gone = False
         try:
-            with ctx.fronted(shell.frontend()):
+            with self._attached():
                 try:
                     code = await self._run_app(pre_run)
                 except (EOFError, OSError) as err:
@@ -117,15 +156,35 @@ class Repl:
                     gone, code = True, Exit.HANGUP
         finally:
             shell.app = None
-            unsubscribe()
-            forget_state()
             shell.close()
+            if fleet is not None:
+                fleet.close()
             with contextlib.suppress(OSError) if gone else contextlib.nullcontext():
                 printer.finish()
         if gone:  # as a hang-up (SIGHUP) ends it; the line goes where it can
             with contextlib.suppress(OSError):
                 say(GONE)
         return int(code if code is not None else Exit.OK)
+
+    @contextlib.contextmanager
+    def _attached(self) -> Iterator[None]:
+        """Within the block: the connection's events and state reach the
+        shell, and the shell is the session's front end (every target's,
+        in a shell open on several)."""
+        shell = self.shell
+        if self.fleet is not None:
+            with self.fleet.listening():
+                yield
+            return
+        ctx = shell.ctx
+        unsubscribe = ctx.events.subscribe(shell.on_event)
+        forget_state = ctx.conn.on_state(shell.link.on_state)
+        try:
+            with ctx.fronted(shell.frontend()):
+                yield
+        finally:
+            unsubscribe()
+            forget_state()
 
     async def _run_app(self, pre_run: Callable[[], None]) -> int | None:
         if not self.on_terminal:

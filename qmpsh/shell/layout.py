@@ -75,6 +75,7 @@ UI_STYLE = {
     "events.empty": "ansibrightblack italic",
     "events.time": "ansibrightblack",
     "events.name": "bold ansicyan",
+    "events.target": "ansimagenta",
     "events.data": "",
     "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
     "toolbar.sep": "#808080",
@@ -317,7 +318,7 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
     def body() -> StyleAndTextTuples:
         height = pane_rows()
         count, shown = shell.event_counts()
-        events = newest(shell.ctx.events, shell.shown, height) if shown else []
+        events = newest(shell.events, shell.shown, height) if shown else []
         return pane_lines(events, height, count - shown)
 
     title = VSplit(
