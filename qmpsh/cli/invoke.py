@@ -219,8 +219,8 @@ def open_shell_many(found: Sequence[Many], opts: dict[str, Any]) -> int:
 def _may_be_many(word: str) -> bool:
     """Whether one ADDRESS word may name several targets: a glob, or a
     plain word naming a ``[groups]`` entry (and no target)."""
-    if set("*?[") & set(word):
-        return True
+    if set("*?") & set(word) or ("[" in word and not word.startswith("[")):
+        return True  # a glob ([::1]:4444 is an IPv6 address)
     if not word or "/" in word or ":" in word:
         return False
     from qmpsh.cli.targets import config_targets

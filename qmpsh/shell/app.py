@@ -90,9 +90,22 @@ async def run_fleet_repl(
 ) -> int:
     """Run one shell on several targets until the user quits; the exit
     code.  *targets*: (name, label, session, how it reconnects) each, the
-    first one current; *groups*: the config file's, for ``@GROUP``.  Each
-    target gets the hooks `qmpsh.shell.modes.hooks_for` makes for it
-    (HMP mode for a session with ``hmp`` set); see `qmpsh.shell.fleet`."""
+    first one current; *groups*: the config file's, for ``@GROUP``."""
+    repl = build_fleet_repl(targets, groups, input=input, output=output)
+    return await repl.run()
+
+
+def build_fleet_repl(
+    targets: Sequence[tuple[str, str, Context, Reopen | None]],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> Repl:
+    """The shell on several targets, ready to `Repl.run` (see
+    `run_fleet_repl`).  Each target gets the hooks
+    `qmpsh.shell.modes.hooks_for` makes for it (HMP mode for a session with
+    ``hmp`` set); see `qmpsh.shell.fleet`."""
     from qmpsh.shell.fleet_hooks import fleet_hooks
     from qmpsh.shell.modes import hooks_for
 
@@ -111,7 +124,7 @@ async def run_fleet_repl(
     repl = build_repl(first, fleet_hooks(fleet), input=input, output=output)
     fleet.attach(repl.shell)
     repl.fleet = fleet
-    return await repl.run()
+    return repl
 
 
 @dataclass
