@@ -121,6 +121,7 @@ class Fleet:
                 label=m.name,
             )
         shell.events = self.events
+        shell.at_prefixes = True
         self._act(self.current)
 
     def _back_for(self, member: Member) -> Callable[[], None]:

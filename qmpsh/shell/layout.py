@@ -114,9 +114,11 @@ class InputLexer(Lexer):
 
             self._names = names
             self._lexer = ShorthandLexer(commands=names, builtins=tuple(MODULES))
-        fragments: StyleAndTextTuples = [
+        head, text = self.shell.at_prefix(document.text)
+        fragments: StyleAndTextTuples = [("class:prompt", head)] if head else []
+        fragments += [
             ("class:pygments." + ".".join(token).lower(), text)
-            for _, token, text in self._lexer.get_tokens_unprocessed(document.text)
+            for _, token, text in self._lexer.get_tokens_unprocessed(text)
         ]
         split = list(split_lines(fragments))
         return lambda i: split[i] if i < len(split) else []

@@ -101,6 +101,9 @@ class Shell:
         #: who a confirmation names as the request's recipient instead of
         #: the server, while a line runs on several targets
         self.addressee: str | None = None
+        #: whether lines may start with ``@NAME`` (a shell open on several
+        #: targets): highlighted apart from the command after it
+        self.at_prefixes = False
 
         self.link = Link(
             ctx.conn,
@@ -295,13 +298,28 @@ class Shell:
                 stripnl=False,
                 ensurenl=False,
             )
+            head, text = self.at_prefix(text)
             coloured = highlight(text, lexer, terminal_formatter(self.settings.style))
             lines = [line + "\x1b[0m" for line in coloured.split("\n")]
+            if head:
+                lines[0] = f"\x1b[1m{head}\x1b[0m{lines[0]}"
             prompt = f"\x1b[1m{prompt}\x1b[0m"
         cont = continuation(len(visible(self.prompt())))
         return Inert(
             "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
         )
+
+    def at_prefix(self, text: str) -> tuple[str, str]:
+        """(the ``@NAME`` prefix with its blanks, the rest) of *text* in a
+        shell open on several targets (`at_prefixes`), for highlighting the
+        rest as a command; ("", *text*) otherwise."""
+        if self.at_prefixes:
+            from qmpsh.lang.at_prefix import split_at
+
+            at = split_at(text)
+            if at is not None and "\n" not in text[: at.offset]:
+                return text[: at.offset], text[at.offset :]
+        return "", text
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued
