@@ -50,6 +50,16 @@ def split_at(text: str) -> At | None:
     return At(text[start:end], text[offset:], offset)
 
 
+def cut_prefix(text: str) -> tuple[str, str]:
+    """(the ``@WORD`` prefix with the blanks after it, the rest) of *text*,
+    for highlighting the rest as a command; ("", *text*) without a prefix
+    on the first line."""
+    at = split_at(text)
+    if at is None or "\n" in text[: at.offset]:
+        return "", text
+    return text[: at.offset], at.rest
+
+
 @dataclass(frozen=True)
 class Picked:
     """The targets an ``@`` word names, in the shell's order; *several*:

@@ -310,16 +310,13 @@ class Shell:
         )
 
     def at_prefix(self, text: str) -> tuple[str, str]:
-        """(the ``@NAME`` prefix with its blanks, the rest) of *text* in a
-        shell open on several targets (`at_prefixes`), for highlighting the
-        rest as a command; ("", *text*) otherwise."""
-        if self.at_prefixes:
-            from qmpsh.lang.at_prefix import split_at
+        """`qmpsh.lang.at_prefix.cut_prefix` of *text* in a shell open on
+        several targets (`at_prefixes`); ("", *text*) otherwise."""
+        if not self.at_prefixes:
+            return "", text
+        from qmpsh.lang.at_prefix import cut_prefix
 
-            at = split_at(text)
-            if at is not None and "\n" not in text[: at.offset]:
-                return text[: at.offset], text[at.offset :]
-        return "", text
+        return cut_prefix(text)
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued
