@@ -104,6 +104,12 @@ async def _session(
         ),
         return_exceptions=True,
     )
+
+    def said(name: str, err: QmpshError) -> str:
+        # a named target's messages name it already
+        message = err.message
+        return message if message.startswith(f"{name}: ") else f"{name}: {message}"
+
     try:
         failed = [
             (name, err)
@@ -116,13 +122,13 @@ async def _session(
         if len(failed) == len(legs):
             for name, err in failed[1:]:
                 assert isinstance(err, QmpshError)
-                console.err(f"{name}: {err.message}")
+                console.err(said(name, err))
             name, first = failed[0]
             assert isinstance(first, QmpshError)
-            return fail(f"{name}: {first.message}", first.exit_code)
+            return fail(said(name, first), first.exit_code)
         for name, err in failed:
             assert isinstance(err, QmpshError)
-            console.err(f"{name}: {err.message}; the shell tries it again")
+            console.err(f"{said(name, err)}; the shell tries it again")
         for ctx in ctxs:
             if ins.startup and ctx.conn.connected:
                 code = await startup(ctx, ins.startup)

@@ -179,3 +179,59 @@ def test_one_target_killed_while_typing(
         assert screen.wait_exit() == 0
     finally:
         vm2.kill()
+
+
+def test_a_target_unreachable_at_the_start(
+    screen: Screen, qemu: Qemu, tmp_path: Path, private_dirs: Path
+) -> None:
+    later = tmp_path / "later"
+    configure(private_dirs, vm1=qemu.sock, vm2=later / "qmp0.sock")
+    screen.qmpsh("vm2", "vm1")
+    text = screen.wait(" 1/2 up: vm2 ")
+    assert "vm2: no socket at" in text and "the shell tries it again" in text
+    # the first target given is current, even when down: its line stays
+    screen.send("query-status")
+    screen.keys("Enter")
+    screen.wait("not connected")
+    screen.keys("C-c")
+    screen.send("@vm1 query-status")
+    screen.keys("Enter")
+    screen.wait('{"return": {"status": "running"')
+    vm2 = Qemu(later, monitors=2, extra=("-name", "vm2"))
+    try:
+        screen.wait("vm2: reconnected to QEMU")
+        screen.wait(" 2/2 up ")
+        screen.send("query-name")
+        screen.keys("Enter")
+        screen.wait('{"return": {"name": "vm2"}}')
+        screen.keys("C-d")
+        assert screen.wait_exit() == 0
+    finally:
+        vm2.kill()
+
+
+def test_none_reachable(screen: Screen, tmp_path: Path, private_dirs: Path) -> None:
+    configure(private_dirs, vm1=tmp_path / "a.sock", vm2=tmp_path / "b.sock")
+    raw = tmp_path / "raw.log"
+    screen.qmpsh("vm1", "vm2", raw_log=raw)
+    assert screen.wait_exit() == 4
+    # one line each, naming the target once (the first given last, with
+    # the exit code of its failure)
+    lines = [line for line in raw.read_text().splitlines() if line.strip()]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("qmpsh: vm2: no socket at ")
+    assert lines[1].startswith("qmpsh: vm1: no socket at ")
+    assert "Traceback" not in screen.text()
+
+
+def test_a_wire_log_takes_one_target(
+    screen: Screen, two: tuple[Qemu, Qemu], tmp_path: Path
+) -> None:
+    vm1, vm2 = two
+    raw = tmp_path / "raw.log"
+    log = str(tmp_path / "w.log")
+    screen.qmpsh(str(vm1.sock), str(vm2.sock), "--logfile", log, raw_log=raw)
+    assert screen.wait_exit() == 2
+    text = raw.read_text()
+    assert "--logfile writes one target's wire log: give it with one ADDRESS" in text
+    assert not (tmp_path / "w.log").exists()
