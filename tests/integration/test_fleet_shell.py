@@ -99,6 +99,15 @@ def test_switching_one_line_elsewhere_and_broadcast(tmp_path: Path) -> None:
             d.type("@vm1 hmp info name", "enter")
             await d.printed("@vm1 hmp info name\nvm1")
             await d.idle()
+            # ... and waits for that target's events only
+            d.type("@vm1 wait STOP --timeout 30", "enter")
+            await d.until(lambda: shell.busy, "the wait")
+            await asyncio.to_thread(vm2.qmp, {"execute": "stop"})
+            await d.until(lambda: len(fleet_of(d).events) == 1, "vm2's STOP")
+            assert shell.busy  # still waiting: that STOP was vm2's
+            await asyncio.to_thread(vm1.qmp, {"execute": "stop"})
+            await d.idle()
+            assert d.out.text.split("@vm1 wait STOP")[-1].endswith(" STOP\n")
             # a name that is not open: one line, nothing sent, the text kept
             before = d.out.text
             d.type("@vm3 query-name", "enter")

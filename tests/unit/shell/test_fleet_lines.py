@@ -146,3 +146,12 @@ def test_a_group_names_its_open_members() -> None:
 
 def test_header() -> None:
     assert header("vm2") == "── vm2 ──"
+
+
+def test_a_narrow_screen_keeps_the_targets_name() -> None:
+    from qmpsh.shell.prompt import fit_prompt
+
+    prompt = "vm1 (qemu 9.2 pc-q35-9.2) "
+    assert fit_prompt(prompt, 80) == prompt
+    assert fit_prompt(prompt, 30) == "(vm1) "
+    assert fit_prompt(prompt, 22) == "> "
