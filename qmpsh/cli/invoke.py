@@ -115,10 +115,13 @@ def inputs(opts: dict[str, Any]) -> Any:
     return Inputs(sources, interactive, startup=startup)
 
 
-def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
+def open_session(
+    address_text: str | None, opts: dict[str, Any], *, one: bool = False
+) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run.  ADDRESS
     (or $QMP_SOCKET) may name a target of the config file
-    (qmpsh.cli.targets)."""
+    (qmpsh.cli.targets); a glob or a ``[groups]`` name goes to `open_many`
+    (unless *one*: it named one target there)."""
     from qmpsh.cli.session import run
     from qmpsh.cli.targets import TargetError, resolve
     from qmpsh.wire.address import AddressError
@@ -131,11 +134,15 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
+    if address_text is not None and not one and _is_glob(address_text):
+        return open_many([address_text], opts, expand=True)
     try:
         found = resolve(address_text, os.environ)
     except AddressError as err:
         raise UsageError(str(err)) from None
     except TargetError as err:
+        if address_text is not None and not one and _names_group(address_text):
+            return open_many([address_text], opts, expand=True)
         from qmpsh.cli.problems import fail
         from qmpsh.core.exitcodes import Exit
 
@@ -153,15 +160,17 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     return run(conf, ins, transport, conf.connect_timeout)
 
 
-def open_many(words: Sequence[str], opts: dict[str, Any]) -> int:
-    """``qmpsh [OPTIONS] ADDRESS...``: one word that names one target runs
-    `open_session`, as always; several targets (several words, a glob, a
-    ``[groups]`` name: `qmpsh.cli.targets.resolve_many`) on a terminal open
-    one shell on all of them (`qmpsh.cli.shell_many.open_shell_many`)."""
+def open_many(
+    words: Sequence[str], opts: dict[str, Any], *, expand: bool = False
+) -> int:
+    """``qmpsh [OPTIONS] ADDRESS...``: one word runs `open_session`, as
+    always (which comes back here, with *expand*, for a glob or a
+    ``[groups]`` name); several targets (`qmpsh.cli.targets.resolve_many`)
+    on a terminal open one shell on all of them (`open_shell_many`)."""
     from qmpsh.cli.targets import TargetError, resolve_many
     from qmpsh.wire.address import AddressError
 
-    if len(words) == 1 and not _may_be_many(words[0]):
+    if len(words) == 1 and not expand:
         return open_session(words[0], opts)
     if opts.get("listen") is not None:
         raise UsageError(
@@ -178,7 +187,7 @@ def open_many(words: Sequence[str], opts: dict[str, Any]) -> int:
 
         return fail(str(err), Exit.USAGE)
     if len(found) == 1:
-        return open_session(found[0].label, opts)
+        return open_session(found[0].label, opts, one=True)
     if not inputs(opts).interactive:
         raise UsageError(
             f"{len(found)} targets: several targets open one shell on a "
@@ -216,11 +225,15 @@ def open_shell_many(found: Sequence[Many], opts: dict[str, Any]) -> int:
     return run_many(legs, ins)
 
 
-def _may_be_many(word: str) -> bool:
-    """Whether one ADDRESS word may name several targets: a glob, or a
-    plain word naming a ``[groups]`` entry (and no target)."""
-    if set("*?") & set(word) or ("[" in word and not word.startswith("[")):
-        return True  # a glob ([::1]:4444 is an IPv6 address)
+def _is_glob(word: str) -> bool:
+    """Whether an ADDRESS word is a glob over paths (``[::1]:4444`` is an
+    IPv6 address)."""
+    return bool(set("*?") & set(word)) or ("[" in word and not word.startswith("["))
+
+
+def _names_group(word: str) -> bool:
+    """Whether a plain ADDRESS word names a ``[groups]`` entry (and no
+    target)."""
     if not word or "/" in word or ":" in word:
         return False
     from qmpsh.cli.targets import config_targets

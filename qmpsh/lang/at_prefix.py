@@ -108,13 +108,25 @@ def _open(names: Sequence[str]) -> str:
 def short_names(labels: Sequence[str]) -> list[str]:
     """The name of each target, for the prompt and ``@``: its label, or
     for a path its file name without a socket suffix (``/run/vms/web1.sock``
-    -> ``web1``), when that is not another target's name too."""
-    wanted = [_short(label) for label in labels]
-    out = []
-    for label, short in zip(labels, wanted, strict=True):
-        clash = wanted.count(short) > 1 or (short != label and short in labels)
-        out.append(label if clash or not short else short)
-    return out
+    -> ``web1``); when paths share a file name, their directory's name
+    (``/run/web1/qmp.sock`` -> ``web1``); the whole label when that is
+    another target's name too."""
+    names = list(labels)
+    #: the paths' file names (None for the rest)
+    files = [_short(label) if "/" in label else None for label in labels]
+    for short in (_short, _parent):
+        wanted = [short(label) for label in labels]
+        for i, label in enumerate(labels):
+            if names[i] != label:
+                continue  # named already
+            if short is _parent and (files[i] is None or files.count(files[i]) < 2):
+                continue  # a directory's name only for files of one name
+            mine = wanted[i]
+            taken = [n for j, n in enumerate(names) if j != i and n != labels[j]]
+            clash = wanted.count(mine) > 1 or mine in labels or mine in taken
+            if mine and (mine == label or not clash):
+                names[i] = mine
+    return names
 
 
 def _short(label: str) -> str:
@@ -125,3 +137,10 @@ def _short(label: str) -> str:
         if base.endswith(suffix) and len(base) > len(suffix):
             return base[: -len(suffix)]
     return base
+
+
+def _parent(label: str) -> str:
+    """The name of the directory a path's file is in ("" for none)."""
+    if "/" not in label:
+        return label
+    return os.path.basename(os.path.dirname(label.rstrip("/")))

@@ -235,3 +235,31 @@ def test_a_wire_log_takes_one_target(
     text = raw.read_text()
     assert "--logfile writes one target's wire log: give it with one ADDRESS" in text
     assert not (tmp_path / "w.log").exists()
+
+
+def test_one_glob_word(screen: Screen, two: tuple[Qemu, Qemu], tmp_path: Path) -> None:
+    # files of one name: each is called by its directory's
+    screen.qmpsh(f"{tmp_path}/vm*/qmp0.sock")
+    screen.wait(" 2/2 up ")
+    screen.wait(lambda _: last_input(screen, "vm1 (qemu 7.2 none-machine)") != "")
+    screen.send("@vm2 query-name")
+    screen.keys("Enter")
+    screen.wait('@vm2 query-name\n{"return": {"name": "vm2"}}')
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
+
+
+def test_one_group_word(
+    screen: Screen, two: tuple[Qemu, Qemu], private_dirs: Path
+) -> None:
+    vm1, vm2 = two
+    configure(private_dirs, vm1=vm1.sock, vm2=vm2.sock)
+    screen.qmpsh("pair")
+    screen.wait(" 2/2 up ")
+    screen.send("@pair query-name")
+    screen.keys("Enter")
+    screen.wait(
+        '── vm1 ──\n{"return": {"name": "vm1"}}\n── vm2 ──\n{"return": {"name": "vm2"}}'
+    )
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0

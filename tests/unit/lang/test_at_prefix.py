@@ -70,8 +70,11 @@ def test_pick_says_what_is_open_in_one_line() -> None:
     [
         (["vm1", "vm2"], ["vm1", "vm2"]),
         (["/run/vms/web1.sock", "/run/vms/web2.qmp"], ["web1", "web2"]),
-        # two files of one name in two directories keep their paths
-        (["/a/vm.sock", "/b/vm.sock"], ["/a/vm.sock", "/b/vm.sock"]),
+        # two files of one name: their directories' names
+        (["/a/vm.sock", "/b/vm.sock"], ["a", "b"]),
+        (["/r/vm1/qmp0.sock", "/r/vm2/qmp0.sock", "/r/q.sock"], ["vm1", "vm2", "q"]),
+        # ... or the paths when those clash too
+        (["/a/x/vm.sock", "/b/x/vm.sock"], ["/a/x/vm.sock", "/b/x/vm.sock"]),
         # a short name that is another target's label keeps the path
         (["vm1", "/run/vm1.sock"], ["vm1", "/run/vm1.sock"]),
         (["./x", "tcp:h:4444", "/d/"], ["x", "tcp:h:4444", "d"]),
