@@ -92,11 +92,14 @@ async def _session(
     console = StreamConsole()
     ctxs: list[Context] = []
     for name, _, conf, _ in legs:
+        made: list[Context] = []
 
-        def warn(text: str, name: str = name) -> None:
-            console.err(f"warning: {name}: {text}")
+        def warn(text: str, name: str = name, made: list[Context] = made) -> None:
+            # to the session's console: the shell's, above its prompt, while it runs
+            (made[0].console if made else console).err(f"warning: {name}: {text}")
 
-        ctxs.append(Context(new_connection(conf, warn), conf, console, True))
+        made.append(Context(new_connection(conf, warn), conf, console, True))
+        ctxs.append(made[0])
     tries = await asyncio.gather(
         *(
             ctx.conn.connect(transport, conf.connect_timeout)
