@@ -4,7 +4,8 @@
 and behaviour), the layout, the key bindings and the toolbar (factories in
 their own modules), the history file and the printer.  Other features plug
 in through `qmpsh.shell.modes_api.Hooks`; how a line is understood is the
-hooks' line mode (`qmpsh.builtins.linemode.LineMode`).
+hooks' line mode (`qmpsh.builtins.linemode.LineMode`).  `run_fleet_repl`
+runs the same shell on several targets (`qmpsh.shell.fleet`).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ class Repl:
             printer.block(_banner(shell, self.imported))
         else:
             await fleet.probe()
-            printer.block(fleet.banner())
+            printer.block(fleet.banner() + _imported(shell, self.imported))
             fleet.retry_down()
 
         def pre_run() -> None:
@@ -320,14 +321,15 @@ def _banner(shell: Shell, imported: int) -> str:
         what = "a QMP server without a greeting"
     if shell.link.target.machine:
         what += f" ({shell.link.target.machine})"
-    lines = [
-        f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
-    ]
-    if imported:
-        lines.append(
-            f"qmpsh: imported {imported} commands from {shell.settings.history_import}"
-        )
-    return "\n".join(lines)
+    line = f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
+    return line + _imported(shell, imported)
+
+
+def _imported(shell: Shell, imported: int) -> str:
+    """The banner's line about the history imported (with its newline)."""
+    if not imported:
+        return ""
+    return f"\nqmpsh: imported {imported} commands from {shell.settings.history_import}"
 
 
 def _style(name: str) -> BaseStyle:
