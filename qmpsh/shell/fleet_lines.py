@@ -12,7 +12,9 @@ typed there; without a prefix, the current target's line mode says:
   each first: a refusal is said once (naming the targets that refuse it
   when not all do), and Enter again sends it anyway, as for one target.
   A target that is down is skipped (its header says so), unless all are;
-- ``@nosuch``: one line naming the open targets; nothing is sent.
+- ``@nosuch``: one line naming the open targets; nothing is sent;
+- ``!@vm2 CMD`` is ``@vm2 !CMD``: sent without the checks, as a leading
+  ``!`` does for one target.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class FleetLines:
         return f"{m.name} {own}"
 
     def check(self, text: str) -> Check:
+        text = _bang_inside(text)
         at = split_at(text)
         if at is None:
             return self.fleet.current.line_mode.check(text)
@@ -166,6 +169,20 @@ class FleetLines:
             return code
 
         return job
+
+
+def _bang_inside(text: str) -> str:
+    """``!@vm2 CMD`` (send it anyway, as a leading ``!`` does) as
+    ``@vm2 !CMD``: the ``!`` goes to the command, whose checks it skips
+    there (the text keeps its length: positions stay)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("!@"):
+        return text
+    lead = text[: len(text) - len(stripped)]
+    at = split_at(stripped[1:])
+    if at is None or not at.rest.strip():
+        return text
+    return f"{lead}{stripped[1 : 1 + at.offset]}!{at.rest}"
 
 
 def _shifted(problem: Problem, at: At, prefix: str, force: Run | None) -> Problem:

@@ -165,6 +165,11 @@ def test_refused_once_and_completion_following_the_target(tmp_path: Path) -> Non
             # and the names after @
             assert words("@") == ["vm1", "qsd", "*", "pair"]
             assert words("@v") == ["vm1"]
+            # a leading ! sends it anyway at once, as for one target
+            d.type("!@* query-name", "enter")
+            await d.until(lambda: d.out.text.count("── qsd ──") == 2, "sent again")
+            await d.idle()
+            assert d.out.text.count('{"return": {"name": "vm1"}}') == 2
 
     try:
         run(scenario)

@@ -127,6 +127,16 @@ def test_broadcast_is_checked_on_each_and_refused_once() -> None:
     assert isinstance(three().check("@web transaction("), Incomplete)
 
 
+def test_a_leading_bang_goes_to_the_command() -> None:
+    # the test's line modes refuse "query-name" on qsd, but not "!query-name"
+    check = three().check("!@* query-name")
+    assert isinstance(check, Run) and check.label == "@* !query-name"
+    check = three().check("  !@qsd query-name")
+    assert isinstance(check, Run) and check.label == "qsd: !query-name"
+    check = three().check("!@qsd")  # nothing to send: as typed
+    assert isinstance(check, Run) and check.label == "!@qsd"
+
+
 def test_broadcast_needs_a_command_and_one_target_up() -> None:
     check = three().check("@*")
     assert isinstance(check, Problem) and "needs a command" in check.message
