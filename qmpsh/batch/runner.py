@@ -19,7 +19,7 @@ import asyncio
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
@@ -35,11 +35,15 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
+from qmpsh.core.shape import VALUE_FORMATS, shape_reply
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
 from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
+
+if TYPE_CHECKING:
+    from qmpsh.core.query import Query
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
 #: imported at start-up): a request with it is looked at before it goes
@@ -93,6 +97,8 @@ class BatchRunner:
         self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
+        #: how replies are written (-o, --query): see `qmpsh.core.shape`
+        self.shape = _shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -364,10 +370,10 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
-        if not (failed and s.return_value):
-            self._print(
-                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
-            )
+        if not failed:
+            self._print_reply(sent, reply)
+        elif not s.return_value and self.shape.fmt not in VALUE_FORMATS:
+            self._print(render_reply(reply, pretty=s.pretty))
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -384,8 +390,31 @@ class BatchRunner:
                 text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
             self._report(Exit.COMMAND_ERROR, text)
 
-    def _print(self, text: str) -> None:
-        if self.color:
+    def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        """A successful reply, shaped (-o, --query); a query that cannot be
+        applied to it is said instead (exit code 1)."""
+        from qmpsh.core.query import QueryError
+
+        shape = self.shape
+        try:
+            text = shape_reply(
+                reply,
+                shape.fmt,
+                return_value=self.settings.return_value,
+                query=shape.query,
+                width=shape.width,
+            )
+        except QueryError as err:
+            command = sent.request.command or "request"
+            self._report(
+                Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
+            )
+            return
+        if text or shape.fmt not in VALUE_FORMATS:
+            self._print(text, highlight=shape.fmt not in VALUE_FORMATS)
+
+    def _print(self, text: str, highlight: bool = True) -> None:
+        if self.color and highlight:
             text = highlight_json(text, self.settings.style)
         try:
             emit(self.out, text, "\n")
@@ -450,6 +479,35 @@ class BatchRunner:
         """
         while self.pending:
             self.pending.popleft().reply.add_done_callback(_ignore)
+
+
+class Shaping(NamedTuple):
+    """How batch mode writes replies: the ``-o`` format, the compiled
+    ``--query`` (or None) and the width a table fits (None: not a
+    terminal, nothing is cut)."""
+
+    fmt: str
+    query: Query | None
+    width: int | None
+
+
+def _shaping(ctx: Context, out: TextIO) -> Shaping:
+    s = ctx.settings
+    query = None
+    if s.query:  # read before connecting (qmpsh.cli.invoke): no mistake left
+        from qmpsh.core.query import compile_query
+
+        query = compile_query(s.query)
+    fmt = "pretty" if s.pretty and s.output == "json" else s.output
+    width = None
+    if fmt == "table" and out.isatty():
+        import os
+
+        try:
+            width = os.get_terminal_size(out.fileno()).columns
+        except (OSError, ValueError):
+            width = None
+    return Shaping(fmt, query, width)
 
 
 def _scrub(message: str, text: str) -> str:
