@@ -1,0 +1,110 @@
+"""``CMD | shell-command``, ``CMD > FILE``, ``CMD >> FILE`` in a real
+terminal (tmux), against a real QEMU; and ``-o table`` at the prompt."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.procs import Qemu, raw_qmp
+from tests.terminal.tmux import Screen
+
+PROMPT = "(qemu 7.2 none-machine)"
+
+
+def _machine_properties(qemu: Qemu) -> list[dict[str, str]]:
+    replies = raw_qmp(
+        qemu.sockets[1], [{"execute": "qom-list", "arguments": {"path": "/machine"}}]
+    )
+    found: list[dict[str, str]] = replies[-1]["return"]
+    return found
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A directory whose name fits on the prompt's line."""
+    path = Path(tempfile.mkdtemp(prefix="qs", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _run(screen: Screen, line: str) -> None:
+    screen.send(line)
+    screen.wait(f"{PROMPT} {line}")
+    screen.keys("Enter")
+
+
+def test_pipes_to_wc_and_grep(screen: Screen, qemu: Qemu, private_dirs: Path) -> None:
+    rows = len(_machine_properties(qemu))
+    screen.qmpsh("-o", "table", str(qemu.sock))
+    screen.wait(PROMPT)
+    _run(screen, "qom-list path=/machine | wc -l")
+    # the table's rows and its header, counted by wc: not shown themselves
+    text = screen.wait(lambda s: f"\n{rows + 1}\n" in s)
+    assert "child<container>" not in text
+    _run(screen, "qom-list path=/machine | grep peripheral-anon")
+    text = screen.wait(lambda s: re.search(r"\nperipheral-anon +child<container>\n", s))
+    assert "confidential-guest-support" not in text
+    # the shell's own | inside a quoted value is no pipe
+    _run(screen, "qom-get path=/machine property='a|b' | wc -c")
+    screen.wait("Property 'none-machine.a|b' not found")
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
+    assert "Traceback" not in screen.text()
+
+
+def test_writes_and_appends_to_a_file(
+    screen: Screen, qemu: Qemu, private_dirs: Path, short_dir: Path
+) -> None:
+    out = short_dir / "r.json"
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    _run(screen, f"query-status > {out}")
+    screen.wait(lambda _: out.exists() and out.read_text().endswith("\n"))
+    assert json.loads(out.read_text())["return"]["status"] == "running"
+    _run(screen, f"qom-get path=/machine property=type >> {out}")
+    screen.wait(lambda _: len(out.read_text().splitlines()) == 2)
+    assert json.loads(out.read_text().splitlines()[1]) == {"return": "none-machine"}
+    _run(screen, f"query-name > {out}")  # > starts it again
+    screen.wait(lambda _: out.read_text() == '{"return": {}}\n')
+    assert '"running"' not in screen.text()  # nothing went to the screen
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
+
+
+def test_mistakes_are_one_line_each(
+    screen: Screen, qemu: Qemu, private_dirs: Path, short_dir: Path
+) -> None:
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    # a command that does not exist: its status, and the reply all the same
+    _run(screen, "query-status | no-such-command-here")
+    text = screen.wait("exited with status 127 (command not found); the output follows")
+    screen.wait('{"return": {"status": "running"')
+    assert "not found" in text
+    # a command that fails: its status
+    _run(screen, "query-name | grep nothing-like-it")
+    screen.wait("| grep nothing-like-it: exited with status 1; the output follows")
+    # a directory that does not exist: refused, nothing sent, the line kept
+    missing = short_dir / "no" / "such"
+    _run(screen, f"query-status > {missing}/x.json")
+    screen.wait(f"1:16: {missing}/x.json: no directory {missing}; nothing sent")
+    screen.keys("C-e", "C-u")  # the line is kept: take it away
+    screen.wait(
+        lambda s: [x for x in s.splitlines() if x.startswith(PROMPT)][-1] == PROMPT
+    )
+    # nothing after |: the column of what is missing
+    _run(screen, "query-status |")
+    screen.wait(
+        "1:15: nothing after |: give a shell command, as in query-block | wc -l"
+    )
+    screen.keys("C-d")
+    assert "Traceback" not in screen.text()
