@@ -307,6 +307,8 @@ class BatchRunner:
                 Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
             )
             return
+        if builtin.name == "output":  # -o and --query, changed
+            self.shape = _shaping(self.ctx, self.out)
         if not self._flush():
             return
         if code != Exit.OK:
@@ -492,13 +494,16 @@ class Shaping(NamedTuple):
 
 
 def _shaping(ctx: Context, out: TextIO) -> Shaping:
-    s = ctx.settings
+    """-o and --query, or what the ``output`` built-in set since."""
+    from qmpsh.builtins.output import in_force, query_in_force
+
+    text = query_in_force(ctx)
     query = None
-    if s.query:  # read before connecting (qmpsh.cli.invoke): no mistake left
+    if text:  # read before connecting (qmpsh.cli.invoke), or by ``output``
         from qmpsh.core.query import compile_query
 
-        query = compile_query(s.query)
-    fmt = "pretty" if s.pretty and s.output == "json" else s.output
+        query = compile_query(text)
+    fmt = in_force(ctx)
     width = None
     if fmt == "table" and out.isatty():
         import os

@@ -54,26 +54,33 @@ OUTPUT_LIMIT = 4 * 1024 * 1024
 
 
 def reply_text(shell: Shell, reply: dict[str, Any], width: int | None) -> str:
-    """A successful *reply* as the shell shows it now: ``-o`` (json and
-    pretty follow F2), ``--query``, ``-r``; *width*: what a table fits
-    (None: nothing is cut).  Raises `qmpsh.core.query.QueryError`."""
-    s = shell.settings
-    fmt = s.output
-    if fmt not in VALUE_FORMATS:
-        fmt = "pretty" if shell.toggles.pretty else "json"
+    """A successful *reply* as the shell shows it now: ``-o`` or the
+    ``output`` built-in (json and pretty as F2 says), ``--query``, ``-r``;
+    *width*: what a table fits (None: nothing is cut).  Raises
+    `qmpsh.core.query.QueryError`."""
+    from qmpsh.builtins.output import in_force, query_in_force
+
+    ctx = shell.ctx
+    text = query_in_force(ctx)
     query = None
-    if s.query:
+    if text:
         from qmpsh.core.query import compile_query
 
-        query = compile_query(s.query)
+        query = compile_query(text)
     return shape_reply(
-        reply, fmt, return_value=s.return_value, query=query, width=width
+        reply,
+        in_force(ctx),
+        return_value=shell.settings.return_value,
+        query=query,
+        width=width,
     )
 
 
 def is_json(shell: Shell) -> bool:
     """Whether replies are shown as JSON (and so highlighted)."""
-    return shell.settings.output not in VALUE_FORMATS
+    from qmpsh.builtins.output import in_force
+
+    return in_force(shell.ctx) not in VALUE_FORMATS
 
 
 # -- the line mode --------------------------------------------------------

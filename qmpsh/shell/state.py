@@ -149,8 +149,17 @@ class Shell:
         above the prompt (and in its live area), ask on the prompt line, and
         what they send for the user goes through `gate`."""
         return Frontend(
-            self, self.gate, self.confirm, self, lambda: self.toggles.pretty
+            self,
+            self.gate,
+            self.confirm,
+            self,
+            lambda: self.toggles.pretty,
+            self._indent,
         )
+
+    def _indent(self, pretty: bool) -> None:
+        """The ``output json|pretty`` built-in: F2's toggle, set."""
+        self.toggles.pretty = pretty
 
     # -- ShellApi ----------------------------------------------------------
 

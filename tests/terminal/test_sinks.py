@@ -108,3 +108,31 @@ def test_mistakes_are_one_line_each(
     )
     screen.keys("C-d")
     assert "Traceback" not in screen.text()
+
+
+def test_table_fits_the_screen_and_output_switches(
+    screen: Screen, qemu: Qemu, private_dirs: Path
+) -> None:
+    screen.qmpsh("-o", "table", str(qemu.sock))
+    screen.wait(PROMPT)
+    screen.resize(50, 32)
+    screen.send("qom-list path=/machine")
+    screen.keys("Enter")
+    # cut to the screen's width, with an ellipsis...
+    text = screen.wait(lambda s: "\nconfidential-guest-" in s and "…" in s)
+    row = next(x for x in text.splitlines() if x.startswith("confidential-guest-"))
+    assert row.endswith("…") and len(row) <= 50
+    # ...but not in a pipe
+    screen.send("qom-list path=/machine | grep confidential | wc -L")
+    screen.keys("Enter")
+    screen.wait("\n60\n")
+    screen.send("output yaml --query '[?name==`type`]'")
+    screen.keys("Enter")
+    screen.send("qom-list path=/machine")
+    screen.keys("Enter")
+    screen.wait("- name: type\n  type: string\n")
+    screen.send("output")
+    screen.keys("Enter")
+    screen.wait("output: yaml; query: [?name==`type`]")
+    screen.keys("C-d")
+    assert "Traceback" not in screen.text()
