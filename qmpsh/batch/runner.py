@@ -195,7 +195,8 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                said = _scrub(err.message, whole) + _sink_hint(whole)
+                await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
                 acc = Accumulator(
@@ -513,6 +514,19 @@ def _shaping(ctx: Context, out: TextIO) -> Shaping:
         except (OSError, ValueError):
             width = None
     return Shaping(fmt, query, width)
+
+
+def _sink_hint(text: str) -> str:
+    """For a line that does not parse: when it holds the shell's ``| cmd``
+    or ``> FILE``, a word on what to do in a script instead."""
+    from qmpsh.lang.sink import find_sink
+
+    if find_sink(text) < 0:
+        return ""
+    return (
+        " (| and > are the shell's; in a script, pipe or redirect qmpsh's "
+        "own output: qmpsh -c CMD ADDRESS | ...)"
+    )
 
 
 def _scrub(message: str, text: str) -> str:

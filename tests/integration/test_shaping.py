@@ -166,3 +166,13 @@ def test_the_output_builtin_in_a_script(drives: Qemu) -> None:
         "qmpsh: stdin:6: output: 'xml' is not understood: give one of json | "
         "pretty | table | yaml | csv, --query EXPR or --no-query\n"
     )
+
+
+def test_a_script_has_no_sinks(drives: Qemu) -> None:
+    done = qmpsh("-c", "query-status | wc -l", str(drives.sock))
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == (
+        "qmpsh: -c:1:14: expected name=value, got '|' (| and > are the shell's; "
+        "in a script, pipe or redirect qmpsh's own output: qmpsh -c CMD ADDRESS "
+        "| ...)\n"
+    )
