@@ -4,6 +4,7 @@ terminal (tmux), against a real QEMU; and ``-o table`` at the prompt."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -136,3 +137,34 @@ def test_table_fits_the_screen_and_output_switches(
     screen.wait("output: yaml; query: [?name==`type`]")
     screen.keys("C-d")
     assert "Traceback" not in screen.text()
+
+
+def test_ctrl_c_stops_the_pipe_command(
+    screen: Screen, qemu: Qemu, private_dirs: Path, short_dir: Path
+) -> None:
+    pidfile = short_dir / "pid"
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    _run(screen, f"query-status | echo $$ > {pidfile}; exec sleep 300")
+    screen.wait(lambda _: pidfile.exists() and pidfile.read_text().endswith("\n"))
+    pid = int(pidfile.read_text())
+    screen.wait("(Ctrl-C cancels)")  # the toolbar's spinner: still running
+    screen.keys("C-c")
+    screen.wait("query-status: cancelled")
+    screen.wait(lambda _: not _alive(pid))
+    _run(screen, "query-name | cat")  # the shell goes on
+    screen.wait('\n{"return": {}}\n')
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie not reaped yet is gone for our purpose
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
