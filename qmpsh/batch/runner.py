@@ -19,15 +19,17 @@ import asyncio
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
+from qmpsh.batch.shaping import shaping, sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, emit, failure
+from qmpsh.core.query import QueryError
 from qmpsh.core.render import (
     error_line,
     highlight_json,
@@ -35,15 +37,11 @@ from qmpsh.core.render import (
     render_json,
     render_reply,
 )
-from qmpsh.core.shape import VALUE_FORMATS, shape_reply
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
 from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
-
-if TYPE_CHECKING:
-    from qmpsh.core.query import Query
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
 #: imported at start-up): a request with it is looked at before it goes
@@ -98,7 +96,7 @@ class BatchRunner:
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
         #: how replies are written (-o, --query): see `qmpsh.core.shape`
-        self.shape = _shaping(ctx, out)
+        self.shape = shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -195,7 +193,7 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                said = _scrub(err.message, whole) + _sink_hint(whole)
+                said = _scrub(err.message, whole) + sink_hint(whole)
                 await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
@@ -309,7 +307,7 @@ class BatchRunner:
             )
             return
         if builtin.name == "output":  # -o and --query, changed
-            self.shape = _shaping(self.ctx, self.out)
+            self.shape = shaping(self.ctx, self.out)
         if not self._flush():
             return
         if code != Exit.OK:
@@ -375,7 +373,7 @@ class BatchRunner:
         failed = is_error(reply)
         if not failed:
             self._print_reply(sent, reply)
-        elif not s.return_value and self.shape.fmt not in VALUE_FORMATS:
+        elif not s.return_value and self.shape.json:
             self._print(render_reply(reply, pretty=s.pretty))
         if failed:
             said = error_line(reply)
@@ -396,25 +394,16 @@ class BatchRunner:
     def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
         """A successful reply, shaped (-o, --query); a query that cannot be
         applied to it is said instead (exit code 1)."""
-        from qmpsh.core.query import QueryError
-
-        shape = self.shape
         try:
-            text = shape_reply(
-                reply,
-                shape.fmt,
-                return_value=self.settings.return_value,
-                query=shape.query,
-                width=shape.width,
-            )
+            text = self.shape.text(reply, self.settings.return_value)
         except QueryError as err:
             command = sent.request.command or "request"
             self._report(
                 Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
             )
             return
-        if text or shape.fmt not in VALUE_FORMATS:
-            self._print(text, highlight=shape.fmt not in VALUE_FORMATS)
+        if text or self.shape.json:
+            self._print(text, highlight=self.shape.json)
 
     def _print(self, text: str, highlight: bool = True) -> None:
         if self.color and highlight:
@@ -482,51 +471,6 @@ class BatchRunner:
         """
         while self.pending:
             self.pending.popleft().reply.add_done_callback(_ignore)
-
-
-class Shaping(NamedTuple):
-    """How batch mode writes replies: the ``-o`` format, the compiled
-    ``--query`` (or None) and the width a table fits (None: not a
-    terminal, nothing is cut)."""
-
-    fmt: str
-    query: Query | None
-    width: int | None
-
-
-def _shaping(ctx: Context, out: TextIO) -> Shaping:
-    """-o and --query, or what the ``output`` built-in set since."""
-    from qmpsh.builtins.output import in_force, query_in_force
-
-    text = query_in_force(ctx)
-    query = None
-    if text:  # read before connecting (qmpsh.cli.invoke), or by ``output``
-        from qmpsh.core.query import compile_query
-
-        query = compile_query(text)
-    fmt = in_force(ctx)
-    width = None
-    if fmt == "table" and out.isatty():
-        import os
-
-        try:
-            width = os.get_terminal_size(out.fileno()).columns
-        except (OSError, ValueError):
-            width = None
-    return Shaping(fmt, query, width)
-
-
-def _sink_hint(text: str) -> str:
-    """For a line that does not parse: when it holds the shell's ``| cmd``
-    or ``> FILE``, a word on what to do in a script instead."""
-    from qmpsh.lang.sink import find_sink
-
-    if find_sink(text) < 0:
-        return ""
-    return (
-        " (| and > are the shell's; in a script, pipe or redirect qmpsh's "
-        "own output: qmpsh -c CMD ADDRESS | ...)"
-    )
 
 
 def _scrub(message: str, text: str) -> str:
