@@ -23,11 +23,13 @@ from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
+from qmpsh.batch.shaping import shaping, sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError, discard_output, emit, emit_json, failure
+from qmpsh.core.query import QueryError
 from qmpsh.core.render import (
     Large,
     error_line,
@@ -95,6 +97,8 @@ class BatchRunner:
         self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
+        #: how replies are written (-o, --query): see `qmpsh.core.shape`
+        self.shape = shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -191,7 +195,8 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                said = _scrub(err.message, whole) + sink_hint(whole)
+                await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
                 acc = Accumulator(
@@ -303,6 +308,8 @@ class BatchRunner:
                 Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
             )
             return
+        if builtin.name == "output":  # -o and --query, changed
+            self.shape = shaping(self.ctx, self.out)
         if not self._flush():
             return
         if code != Exit.OK:
@@ -366,16 +373,10 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
-        if not (failed and s.return_value):
-            if type(reply) is Large:  # a reply of megabytes: never held as text
-                value = (
-                    reply["return"] if s.return_value and "return" in reply else reply
-                )
-                self._print_large(value)
-            else:
-                self._print(
-                    render_reply(reply, pretty=s.pretty, return_value=s.return_value)
-                )
+        if not failed:
+            self._print_reply(sent, reply)
+        elif not s.return_value and self.shape.json:
+            self._print(render_reply(reply, pretty=s.pretty))
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -392,8 +393,29 @@ class BatchRunner:
                 text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
             self._report(Exit.COMMAND_ERROR, text)
 
-    def _print(self, text: str) -> None:
-        if self.color and len(text) <= PIECE:  # (pygments takes ages on more)
+    def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        """A successful reply, shaped (-o, --query); a query that cannot be
+        applied to it is said instead (exit code 1)."""
+        if type(reply) is Large and self.shape.json and self.shape.query is None:
+            # a reply of megabytes as JSON: never held as text
+            s = self.settings
+            value = reply["return"] if s.return_value and "return" in reply else reply
+            self._print_large(value)
+            return
+        try:
+            text = self.shape.text(reply, self.settings.return_value)
+        except QueryError as err:
+            command = sent.request.command or "request"
+            self._report(
+                Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
+            )
+            return
+        if text or self.shape.json:
+            self._print(text, highlight=self.shape.json)
+
+    def _print(self, text: str, highlight: bool = True) -> None:
+        # (pygments would take minutes on a text of megabytes)
+        if self.color and highlight and len(text) <= PIECE:
             text = highlight_json(text, self.settings.style)
         try:
             emit(self.out, text, "\n")

@@ -71,6 +71,24 @@ def settings(
     return built
 
 
+def shaping(built: Any) -> Any:
+    """*built* with ``-o pretty`` and ``-p`` meaning the same (each sets the
+    other), and its ``--query`` read: a mistake is a `UsageError` (exit 2)
+    before anything connects."""
+    if built.output == "pretty" and not built.pretty:
+        built = built.replace(pretty=True)
+    elif built.pretty and built.output == "json":
+        built = built.replace(output="pretty")
+    if built.query:
+        from qmpsh.core.query import QueryError, compile_query
+
+        try:
+            compile_query(built.query)
+        except QueryError as err:
+            raise UsageError(f"--query: {err}") from None
+    return built
+
+
 def ordered_sources(
     commands: Sequence[str], files: Sequence[str], order: Sequence[str]
 ) -> tuple[tuple[str, str], ...]:
@@ -150,7 +168,7 @@ def open_session(
     if found is None:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive, found.settings)
+    conf = shaping(settings(opts, ins.interactive, found.settings))
     transport = found.transport
     try:
         transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
@@ -252,7 +270,7 @@ def _listen(address_text: str, opts: dict[str, Any]) -> int:
     except AddressError as err:
         raise UsageError(f"--listen: {err}") from None
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     # without --connect-timeout, QEMU may take as long as it takes to start
     target = Listen(address, announce=sys.stderr.isatty())
     return run(conf, ins, target, opts.get("connect_timeout"))
@@ -266,6 +284,6 @@ def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
     if opts.get("listen") is not None:
         raise UsageError("wrap makes its own socket: --listen does not apply")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     target = Qemu(qemu_command(list(qemu_args)))
     return run(conf, ins, target, conf.connect_timeout * 3)

@@ -49,6 +49,7 @@ from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.pager import pager_argv
 from qmpsh.shell.printer import Printer
 from qmpsh.shell.qmp_mode import QmpLines
+from qmpsh.shell.sinks import Sinking
 from qmpsh.shell.state import Shell
 from qmpsh.shell.toolbar import make_toolbar
 from qmpsh.wire.reconnect import Reopen
@@ -257,6 +258,7 @@ def build_repl(
     )
     line_mode = hooks.line_mode or QmpLines(ctx, hooks)
     shell = Shell(ctx, hooks, line_mode, printer, buffer, color, reopen)
+    shell.line_mode = Sinking(line_mode, shell)  # CMD | sh-command, > FILE
     asking = Condition(lambda: shell.question is not None)
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),

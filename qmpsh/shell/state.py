@@ -32,7 +32,6 @@ from qmpsh.core.render import (
     highlight_json,
     is_error,
     render_json,
-    render_reply,
 )
 from qmpsh.core.sanitize import Inert, visible
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
@@ -158,8 +157,17 @@ class Shell:
         above the prompt (and in its live area), ask on the prompt line, and
         what they send for the user goes through `gate`."""
         return Frontend(
-            self, self.gate, self.confirm, self, lambda: self.toggles.pretty
+            self,
+            self.gate,
+            self.confirm,
+            self,
+            lambda: self.toggles.pretty,
+            self._indent,
         )
+
+    def _indent(self, pretty: bool) -> None:
+        """The ``output json|pretty`` built-in: F2's toggle, set."""
+        self.toggles.pretty = pretty
 
     # -- ShellApi ----------------------------------------------------------
 
@@ -226,13 +234,23 @@ class Shell:
             if self.toggles.verbose:
                 self.printer.block(self._json(reply))
             return int(Exit.COMMAND_ERROR)
-        text = render_reply(
-            reply, pretty=self.toggles.pretty, return_value=self.settings.return_value
-        )
-        self.printer.block(
-            highlight_json(text, self.settings.style) if self.color else text, page=True
-        )
+        from qmpsh.core.query import QueryError
+        from qmpsh.shell.sinks import is_json, reply_text
+
+        try:  # -o, --query (qmpsh.shell.sinks)
+            text = reply_text(self, reply, self._columns())
+        except QueryError as err:
+            self.printer.error(f"--query: {err}")
+            return int(Exit.COMMAND_ERROR)
+        if self.color and is_json(self):
+            text = highlight_json(text, self.settings.style)
+        if text:
+            self.printer.block(text, page=True)
         return int(Exit.OK)
+
+    def _columns(self) -> int:
+        """The screen's width (80 before the app runs)."""
+        return self.app.output.get_size().columns if self.app is not None else 80
 
     def out(self, text: str) -> None:
         self.printer.line(text)
