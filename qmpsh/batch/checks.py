@@ -9,10 +9,13 @@ What keeps a one-shot cheap (see bench/README.md): nothing here is loaded
 until a line needs it.  A line that is only a command name (``-c
 query-status``) has nothing to type, and QEMU itself says all there is to
 say about it, so it goes out without the schema; the first line with
-arguments (or raw JSON, or one that does not parse) loads it: the on-disk
-cache for this server's build (`qmpsh.schema.cache`, one ``query-commands``
-round trip to be sure it is the same build), ``query-qmp-schema`` only for
-a build seen for the first time.  Given explicitly, ``--validate`` loads it
+arguments (or raw JSON, or one that does not parse) loads it: the index of
+the on-disk cache for this server's build (`qmpsh.schema.index`, one
+``query-commands`` round trip to be sure it is the same build), from which
+each line reads only the types its command uses; the whole schema (the
+`qmpsh.schema.service` way: from the cache, ``query-qmp-schema`` for a
+build seen for the first time, which writes the index) when there is no
+index.  Given explicitly, ``--validate`` loads it
 before the first line, so that every line is checked before it is sent
 (an unknown command is then refused, exit 3, rather than answered with
 QEMU's CommandNotFound, exit 1).  A guest agent has no schema: its command
@@ -22,11 +25,14 @@ names (``guest-info``) are checked, nothing is typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
 from qmpsh.lang.parser import PathT, Request, Typer, default_typer
+
+if TYPE_CHECKING:
+    from qmpsh.schema.index import Index
 
 
 class BatchChecks:
@@ -53,6 +59,12 @@ class BatchChecks:
         if self.loaded:
             return
         self.loaded = True
+        from qmpsh.schema.index import open_index
+
+        index = await open_index(self.ctx.conn)
+        if index is not None:
+            self._use_index(index)
+            return
         service = self.ctx.schema_service()
         schema = await service.load()
         if schema is None:
@@ -73,6 +85,24 @@ class BatchChecks:
 
         self._check, self._commands = check_schema, schema.commands
         self._typer = service.typer()
+
+    def _use_index(self, index: Index) -> None:
+        """Check and type by *index*: each line reads its command's types."""
+        from qmpsh.schema.typer import schema_typer
+        from qmpsh.schema.validate import check_request
+
+        schema, need = index.schema, index.need
+        typed = schema_typer(schema)
+
+        def check_schema(request: Request) -> str | None:
+            need(request.command)
+            return check_request(request.message, schema, MODULES)
+
+        def typer(command: str, path: PathT, text: str, args: Mapping[str, Any]) -> Any:
+            need(command)
+            return typed(command, path, text, args)
+
+        self._check, self._commands, self._typer = check_schema, schema.commands, typer
 
     def typer(
         self, command: str, path: PathT, text: str, args: Mapping[str, Any]
