@@ -60,7 +60,7 @@ class SchemaAssist:
         """A `Connection.on_state` listener: reconnected, maybe to another
         QEMU, so load the schema again (from the cache if it is the same)."""
         if state == ConnState.CONNECTED:
-            self.live.forget()
+            self.live.forget(everything=True)
             self.service.reset()
             self.service.start()
 
