@@ -15,10 +15,10 @@ the on-disk cache for this server's build (`qmpsh.schema.index`, one
 each line reads only the types its command uses; the whole schema (the
 `qmpsh.schema.service` way: from the cache, ``query-qmp-schema`` for a
 build seen for the first time, which writes the index) when there is no
-index.  Given explicitly, ``--validate`` loads it
-before the first line, so that every line is checked before it is sent
-(an unknown command is then refused, exit 3, rather than answered with
-QEMU's CommandNotFound, exit 1).  A guest agent has no schema: its command
+index.  Given explicitly, ``--validate`` loads it before the first line,
+so that every line is checked before it is sent (an unknown command is
+then refused, exit 3, rather than answered with QEMU's CommandNotFound,
+exit 1).  A guest agent has no schema: its command
 names (``guest-info``) are checked, nothing is typed.
 """
 
