@@ -173,6 +173,49 @@ def test_a_one_shot_reads_the_index_of_its_build(
     assert sent(logs[4]) == ["qmp_capabilities", "query-commands"]
 
 
+def test_batch_types_device_properties_by_their_type(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    """device_add driver=X: X's properties (device-list-properties, asked
+    once per driver) type the values the schema does not describe."""
+
+    def arguments(log: Path) -> dict[str, object]:
+        for line in log.read_text().splitlines():
+            msg = json.loads(line).get("msg", {})
+            if msg.get("execute") == "device_add":
+                args: dict[str, object] = msg["arguments"]
+                return args
+        raise AssertionError("no device_add sent")
+
+    line = (
+        "device_add driver=virtio-blk-pci serial=123 scsi=false "
+        "discard_granularity=4K x-not-a-property=12"
+    )
+    log = tmp_path / "typed.jsonl"
+    done = qmpsh("-l", str(log), "-c", line, str(qemu.sock))
+    assert "No 'PCI' bus found" in done.stderr  # -M none: QEMU's own answer
+    assert arguments(log) == {
+        "driver": "virtio-blk-pci",
+        "serial": "123",
+        "scsi": False,
+        "discard_granularity": 4096,
+        "x-not-a-property": 12,
+    }
+    assert sent(log).count("device-list-properties") == 1
+    # --no-validate: the schema-less rules, nothing asked
+    plain = tmp_path / "plain.jsonl"
+    qmpsh("--no-validate", "-l", str(plain), "-c", line, str(qemu.sock))
+    assert arguments(plain)["serial"] == 123
+    assert "device-list-properties" not in sent(plain)
+    # a driver QEMU does not know: no properties, no error of ours
+    nope = tmp_path / "nope.jsonl"
+    done = qmpsh(
+        "-l", str(nope), "-c", "device_add driver=nope serial=1", str(qemu.sock)
+    )
+    assert done.stderr.count("\n") == 1 and "nope" in done.stderr
+    assert arguments(nope)["serial"] == 1
+
+
 def test_no_validate_in_batch_means_no_schema(qemu: Qemu, tmp_path: Path) -> None:
     log = tmp_path / "wire.jsonl"
     qmpsh("--no-validate", "-l", str(log), "-c", "query-name", str(qemu.sock))

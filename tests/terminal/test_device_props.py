@@ -3,14 +3,18 @@ QEMU's ``device-list-properties``, with their types in the menu."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.procs import Qemu
 from tests.terminal.tmux import Screen
 
 
 def test_device_add_completes_the_drivers_properties(
-    screen: Screen, qemu: Qemu
+    screen: Screen, qemu: Qemu, tmp_path: Path
 ) -> None:
-    screen.qmpsh(str(qemu.sock), env={"NO_COLOR": "1"})
+    log = tmp_path / "wire.jsonl"
+    screen.qmpsh("-l", str(log), str(qemu.sock), env={"NO_COLOR": "1"})
     screen.wait("(qemu 7.2 none-machine)")
     # help waits for the schema, so completion below has it
     screen.send("help device_add")
@@ -41,3 +45,35 @@ def test_device_add_completes_the_drivers_properties(
     screen.keys("Tab")
     menu = screen.wait("bus")
     assert "Error" not in menu and "error" not in menu
+    # the properties type the values: serial=123 goes as a string
+    screen.keys("Escape", "C-u")
+    screen.send("device_add driver=virtio-blk-pci serial=123 scsi=false")
+    screen.keys("Enter")
+    screen.wait("No 'PCI' bus found")  # -M none: QEMU's own answer
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    sent = [e["msg"] for e in entries if e.get("dir") == "out"]
+    (device,) = [m for m in sent if m.get("execute") == "device_add"]
+    assert device["arguments"]["serial"] == "123"
+    assert device["arguments"]["scsi"] is False
+    # typed without completion: the driver's properties are asked for as
+    # soon as the line names it, so they type the line sent
+    screen.keys("C-l")
+    screen.send("device_add driver=e1000 ")
+
+    def answered() -> bool:  # e1000's properties came, before Enter, no Tab
+        text = log.read_text().replace(" ", "")
+        return '"typename":"e1000"' in text and '"name":"romfile"' in text
+
+    screen.wait(lambda _: answered())
+    screen.send("romfile=123 romsize=4K")
+    screen.wait("romsize=4K")
+    screen.keys("Enter")
+    screen.wait("No 'PCI' bus found for device 'e1000'")
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    sent = [e["msg"] for e in entries if e.get("dir") == "out"]
+    e1000 = [m for m in sent if m.get("arguments", {}).get("driver") == "e1000"]
+    assert e1000[-1]["arguments"] == {
+        "driver": "e1000",
+        "romfile": "123",
+        "romsize": 4096,
+    }
