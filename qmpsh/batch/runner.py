@@ -182,8 +182,8 @@ class BatchRunner:
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
             needs = checks is not None and (acc.pending or checks.needed(text))
-            if checks is not None and needs and not checks.loaded:
-                await checks.load()
+            if checks is not None and needs:
+                await checks.prepare(text)  # the schema; a device's properties
             try:
                 result = acc.feed(text)
             except ParseError as err:
