@@ -23,18 +23,22 @@ from typing import Any, NamedTuple, TextIO
 
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
+from qmpsh.batch.shaping import shaping, sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import OutputError, discard_output, emit, failure
+from qmpsh.core.output import OutputError, discard_output, emit, emit_json, failure
+from qmpsh.core.query import QueryError
 from qmpsh.core.render import (
+    Large,
     error_line,
     highlight_json,
     is_error,
     render_json,
     render_reply,
 )
+from qmpsh.core.sanitize import PIECE
 from qmpsh.core.text import os_text
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
@@ -93,6 +97,8 @@ class BatchRunner:
         self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
+        #: how replies are written (-o, --query): see `qmpsh.core.shape`
+        self.shape = shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -176,8 +182,8 @@ class BatchRunner:
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
             needs = checks is not None and (acc.pending or checks.needed(text))
-            if checks is not None and needs and not checks.loaded:
-                await checks.load()
+            if checks is not None and needs:
+                await checks.prepare(text)  # the schema; a device's properties
             try:
                 result = acc.feed(text)
             except ParseError as err:
@@ -189,7 +195,8 @@ class BatchRunner:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                said = _scrub(err.message, whole) + sink_hint(whole)
+                await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
                 acc = Accumulator(
@@ -301,6 +308,8 @@ class BatchRunner:
                 Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
             )
             return
+        if builtin.name == "output":  # -o and --query, changed
+            self.shape = shaping(self.ctx, self.out)
         if not self._flush():
             return
         if code != Exit.OK:
@@ -367,11 +376,11 @@ class BatchRunner:
         if not s.raw_agent and sent.request.command.startswith("guest-"):
             from qmpsh.schema.agent_data import with_text
 
-            reply = dict(with_text(reply, sent.request.command))
-        if not (failed and s.return_value):
-            self._print(
-                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
-            )
+            reply = with_text(reply, sent.request.command)
+        if not failed:
+            self._print_reply(sent, reply)
+        elif not s.return_value and self.shape.json:
+            self._print(render_reply(reply, pretty=s.pretty))
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -388,11 +397,40 @@ class BatchRunner:
                 text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
             self._report(Exit.COMMAND_ERROR, text)
 
-    def _print(self, text: str) -> None:
-        if self.color:
+    def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        """A successful reply, shaped (-o, --query); a query that cannot be
+        applied to it is said instead (exit code 1)."""
+        if type(reply) is Large and self.shape.json and self.shape.query is None:
+            # a reply of megabytes as JSON: never held as text
+            s = self.settings
+            value = reply["return"] if s.return_value and "return" in reply else reply
+            self._print_large(value)
+            return
+        try:
+            text = self.shape.text(reply, self.settings.return_value)
+        except QueryError as err:
+            command = sent.request.command or "request"
+            self._report(
+                Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
+            )
+            return
+        if text or self.shape.json:
+            self._print(text, highlight=self.shape.json)
+
+    def _print(self, text: str, highlight: bool = True) -> None:
+        # (pygments would take minutes on a text of megabytes)
+        if self.color and highlight and len(text) <= PIECE:
             text = highlight_json(text, self.settings.style)
         try:
             emit(self.out, text, "\n")
+        except OSError as err:
+            self._output_failed(err)
+
+    def _print_large(self, value: Any) -> None:
+        """`_print` for the value of a `Large` reply, piece by piece (and
+        without colour: pygments would take minutes on it)."""
+        try:
+            emit_json(self.out, value, self.settings.pretty)
         except OSError as err:
             self._output_failed(err)
 

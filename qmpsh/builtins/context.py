@@ -70,6 +70,8 @@ class Frontend(NamedTuple):
     #: whether JSON is indented now (the shell's compact/pretty toggle);
     #: None: as the settings say
     pretty: Callable[[], bool] | None = None
+    #: sets that toggle (the ``output`` built-in); None: no toggle
+    indent: Callable[[bool], None] | None = None
 
 
 class SessionState:
@@ -107,6 +109,10 @@ class SessionState:
         self.waited: set[int] = set()
         #: how many ``wait``s ended so far
         self.waits = 0
+        #: the ``output`` built-in's format and --query expression ("": no
+        #: query); None: as the settings say (qmpsh.builtins.output)
+        self.output: str | None = None
+        self.query: str | None = None
 
 
 class Context:

@@ -78,6 +78,7 @@ MODULES: dict[str, str] = {
     "commit": "qmpsh.builtins.jobs",
     "watch": "qmpsh.builtins.watch",
     "wait-migration": "qmpsh.builtins.migration",
+    "output": "qmpsh.builtins.output",
     "guest-run": "qmpsh.builtins.guest",
 }
 

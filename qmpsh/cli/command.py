@@ -246,12 +246,12 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 
 
 @cli.command("open", cls=OrderedCommand, hidden=True)
-@click.argument("address", shell_complete=complete_address)
+@click.argument("address", nargs=-1, required=True, shell_complete=complete_address)
 @session_options
 @click.pass_context
-def open_cmd(ctx: click.Context, /, address: str, **opts: Any) -> int:
-    """Connect to ADDRESS."""
-    return invoke.open_session(address, merged_options(ctx, opts))
+def open_cmd(ctx: click.Context, /, address: tuple[str, ...], **opts: Any) -> int:
+    """Connect to ADDRESS (several: one shell on all of them)."""
+    return invoke.open_many(address, merged_options(ctx, opts))
 
 
 @cli.command(

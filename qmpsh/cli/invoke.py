@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from qmpsh.cli.options import UsageError, setting_values
 
 if TYPE_CHECKING:
+    from qmpsh.cli.targets import Many
     from qmpsh.core.eventfilter import EventFilter
 
 
@@ -70,6 +71,24 @@ def settings(
     return built
 
 
+def shaping(built: Any) -> Any:
+    """*built* with ``-o pretty`` and ``-p`` meaning the same (each sets the
+    other), and its ``--query`` read: a mistake is a `UsageError` (exit 2)
+    before anything connects."""
+    if built.output == "pretty" and not built.pretty:
+        built = built.replace(pretty=True)
+    elif built.pretty and built.output == "json":
+        built = built.replace(output="pretty")
+    if built.query:
+        from qmpsh.core.query import QueryError, compile_query
+
+        try:
+            compile_query(built.query)
+        except QueryError as err:
+            raise UsageError(f"--query: {err}") from None
+    return built
+
+
 def ordered_sources(
     commands: Sequence[str], files: Sequence[str], order: Sequence[str]
 ) -> tuple[tuple[str, str], ...]:
@@ -114,10 +133,13 @@ def inputs(opts: dict[str, Any]) -> Any:
     return Inputs(sources, interactive, startup=startup)
 
 
-def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
+def open_session(
+    address_text: str | None, opts: dict[str, Any], *, one: bool = False
+) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run.  ADDRESS
     (or $QMP_SOCKET) may name a target of the config file
-    (qmpsh.cli.targets)."""
+    (qmpsh.cli.targets); a glob or a ``[groups]`` name goes to `open_many`
+    (unless *one*: it named one target there)."""
     from qmpsh.cli.session import run
     from qmpsh.cli.targets import TargetError, resolve
     from qmpsh.wire.address import AddressError
@@ -130,11 +152,15 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
+    if address_text is not None and not one and _is_glob(address_text):
+        return open_many([address_text], opts, expand=True)
     try:
         found = resolve(address_text, os.environ)
     except AddressError as err:
         raise UsageError(str(err)) from None
     except TargetError as err:
+        if address_text is not None and not one and _names_group(address_text):
+            return open_many([address_text], opts, expand=True)
         from qmpsh.cli.problems import fail
         from qmpsh.core.exitcodes import Exit
 
@@ -142,7 +168,7 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     if found is None:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive, found.settings)
+    conf = shaping(settings(opts, ins.interactive, found.settings))
     transport = found.transport
     try:
         transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
@@ -150,6 +176,88 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         raise UsageError(str(err)) from None
     transport.prestart()  # ssh logs in while the session's modules load
     return run(conf, ins, transport, conf.connect_timeout)
+
+
+def open_many(
+    words: Sequence[str], opts: dict[str, Any], *, expand: bool = False
+) -> int:
+    """``qmpsh [OPTIONS] ADDRESS...``: one word runs `open_session`, as
+    always (which comes back here, with *expand*, for a glob or a
+    ``[groups]`` name); several targets (`qmpsh.cli.targets.resolve_many`)
+    on a terminal open one shell on all of them (`open_shell_many`)."""
+    from qmpsh.cli.targets import TargetError, resolve_many
+    from qmpsh.wire.address import AddressError
+
+    if len(words) == 1 and not expand:
+        return open_session(words[0], opts)
+    if opts.get("listen") is not None:
+        raise UsageError(
+            f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
+            f"not both ({' '.join(words)!r} and --listen {opts['listen']!r})"
+        )
+    try:
+        found = resolve_many(list(words))
+    except AddressError as err:
+        raise UsageError(str(err)) from None
+    except TargetError as err:
+        from qmpsh.cli.problems import fail
+        from qmpsh.core.exitcodes import Exit
+
+        return fail(str(err), Exit.USAGE)
+    if len(found) == 1:
+        return open_session(found[0].label, opts, one=True)
+    if not inputs(opts).interactive:
+        raise UsageError(
+            f"{len(found)} targets: several targets open one shell on a "
+            "terminal; batch mode (-c, -f, piped input) takes one ADDRESS"
+        )
+    return open_shell_many(found, opts)
+
+
+def open_shell_many(found: Sequence[Many], opts: dict[str, Any]) -> int:
+    """One interactive shell on every target of *found* (in order; the
+    first is current): `qmpsh.cli.shell_many`.  Each target has its own
+    settings (its table over the config file's top level, under the
+    options) and its own transport."""
+    from qmpsh.cli.shell_many import Leg, run_many
+    from qmpsh.lang.at_prefix import short_names
+    from qmpsh.wire.address import AddressError
+
+    if opts.get("logfile"):
+        raise UsageError(
+            "--logfile writes one target's wire log: give it with one ADDRESS"
+        )
+    ins = inputs(opts)
+    names = short_names([m.label for m in found])
+    legs: list[Leg] = []
+    for name, many in zip(names, found, strict=True):
+        conf = settings(opts, True, many.resolved.settings)
+        transport = many.resolved.transport
+        try:
+            transport.configure(conf, True)  # ssh_command, the tls_* files
+        except AddressError as err:
+            raise UsageError(f"{many.label}: {err}") from None
+        legs.append((name, many.label, conf, transport))
+    for *_, transport in legs:
+        transport.prestart()
+    return run_many(legs, ins)
+
+
+def _is_glob(word: str) -> bool:
+    """Whether an ADDRESS word is a glob over paths (``[::1]:4444`` is an
+    IPv6 address)."""
+    return bool(set("*?") & set(word)) or ("[" in word and not word.startswith("["))
+
+
+def _names_group(word: str) -> bool:
+    """Whether a plain ADDRESS word names a ``[groups]`` entry (and no
+    target)."""
+    if not word or "/" in word or ":" in word:
+        return False
+    from qmpsh.cli.targets import config_targets
+
+    targets = config_targets()
+    return word in targets.groups and word not in targets.targets
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:
@@ -162,7 +270,7 @@ def _listen(address_text: str, opts: dict[str, Any]) -> int:
     except AddressError as err:
         raise UsageError(f"--listen: {err}") from None
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     # without --connect-timeout, QEMU may take as long as it takes to start
     target = Listen(address, announce=sys.stderr.isatty())
     return run(conf, ins, target, opts.get("connect_timeout"))
@@ -176,6 +284,6 @@ def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
     if opts.get("listen") is not None:
         raise UsageError("wrap makes its own socket: --listen does not apply")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     target = Qemu(qemu_command(list(qemu_args)))
     return run(conf, ins, target, conf.connect_timeout * 3)

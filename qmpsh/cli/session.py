@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from qmpsh.builtins.context import Console, Context
@@ -30,6 +30,7 @@ from qmpsh.wire.transport import Transport
 
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell
+    from qmpsh.wire.wirelog import WireLog
 
 
 class StreamConsole:
@@ -126,20 +127,7 @@ async def _session(
                 f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
             )
 
-    conn = Connection(
-        negotiate=settings.negotiate,
-        wirelog=wirelog,
-        events=EventLog(settings.event_history),
-        read_limit=settings.read_limit,
-        reply_timeout=settings.timeout,
-    )
-    conn.on_warning(warn)
-    if settings.read_only or settings.allow or settings.deny:
-        from qmpsh.policy.rules import from_settings
-
-        conn.gate = from_settings(
-            settings.read_only, settings.allow, settings.deny
-        ).refusal
+    conn = new_connection(settings, warn, wirelog)
     try:
         await conn.connect(transport, timeout)
     except QmpshError as err:
@@ -148,7 +136,7 @@ async def _session(
         return fail(err.message, err.exit_code)
     ctx = Context(conn, settings, console, interactive=inputs.interactive)
     try:
-        code = await _startup(ctx, inputs.startup)
+        code = await startup(ctx, inputs.startup)
         if code != Exit.OK:
             return code
         if inputs.interactive:
@@ -165,7 +153,29 @@ async def _session(
             wirelog.close()
 
 
-async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
+def new_connection(
+    settings: Settings, warn: Callable[[str], None], wirelog: WireLog | None = None
+) -> Connection:
+    """A session's connection, not yet connected: its settings' limits and
+    policy (--read-only, --allow, --deny), its warnings to *warn*."""
+    conn = Connection(
+        negotiate=settings.negotiate,
+        wirelog=wirelog,
+        events=EventLog(settings.event_history),
+        read_limit=settings.read_limit,
+        reply_timeout=settings.timeout,
+    )
+    conn.on_warning(warn)
+    if settings.read_only or settings.allow or settings.deny:
+        from qmpsh.policy.rules import from_settings
+
+        conn.gate = from_settings(
+            settings.read_only, settings.allow, settings.deny
+        ).refusal
+    return conn
+
+
+async def startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
     """Run the start-up built-ins; the first failure ends the session, with
     one line naming the option it came from.  In batch mode they print
     nothing on stdout, which holds one reply per command of the input."""

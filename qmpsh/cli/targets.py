@@ -164,8 +164,8 @@ _GLOB_CHARS = frozenset("*?[")
 
 def resolve_many(words: list[str]) -> list[Many]:
     """What several ADDRESS words name, in order, each once: a word holding
-    ``* ? [`` is a glob over paths (sorted; one that matches nothing is a
-    `TargetError`), a plain word that names a ``[groups]`` entry is its
+    ``* ? [`` and no ``:`` (but a leading ``unix:``) is a glob over paths
+    (sorted; one that matches nothing is a `TargetError`), a plain word that names a ``[groups]`` entry is its
     members, anything else is as `resolve` reads it.  A label met twice
     (a target in a group and given alone) is kept once, where first met.
 
@@ -181,12 +181,10 @@ def resolve_many(words: list[str]) -> list[Many]:
 
     targets: Targets | None = None
     for word in words:
-        if _GLOB_CHARS & set(word) and not word.startswith(
-            ("tcp:", "ssh:", "tls:", "libvirt:")
-        ):
+        path = word.removeprefix("unix:")
+        if _GLOB_CHARS & set(path) and ":" not in path:  # not [::1]:4444, ssh://
             import glob
 
-            path = word.removeprefix("unix:")
             matches = sorted(glob.glob(path))
             if not matches:
                 raise TargetError(f"{word}: no file matches this pattern")

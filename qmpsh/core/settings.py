@@ -83,6 +83,16 @@ class Settings(NamedTuple):
     return_value: bool = declare(False, Setting(
         'Print only the "return" value of each reply.', flags=("-r", "--return-value"),
     ))
+    # -- output shaping (qmpsh.core.shape, qmpsh.core.query) ---------------
+    output: str = declare("json", Setting(
+        "Write replies as FORMAT: json (compact lines), pretty (indented, as -p), table, yaml or csv; the last three show a reply's \"return\" (or the --query result), as -r does (default: {default}).",
+        flags=("-o", "--output"), metavar="FORMAT", choices=("json", "pretty", "table", "yaml", "csv"),
+        config='How replies are written: "json", "pretty", "table", "yaml" or "csv" (-o).',
+    ))
+    query: str = declare("", Setting(
+        "Apply the JMESPath expression EXPR to each reply's \"return\" and write the result instead, in the -o format: --query '[].device' (default: {default}).",
+        flags=("--query",), metavar="EXPR", unset="none",
+    ))
     keep_going: bool = declare(False, Setting(
         "In batch mode, go on after an error instead of stopping.", flags=("-k", "--keep-going"),
     ))

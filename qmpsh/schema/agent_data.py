@@ -58,10 +58,11 @@ def text_members(value: Mapping[str, Any], members: tuple[str, ...]) -> dict[str
     return out
 
 
-def with_text(reply: Mapping[str, Any], command: str) -> Mapping[str, Any]:
+def with_text(reply: dict[str, Any], command: str) -> dict[str, Any]:
     """*reply* to *command* as qmpsh shows it: the return value of
     ``guest-file-read`` and ``guest-exec-status`` with text members (see
-    the module's docstring); any other reply, an error too, as it is."""
+    the module's docstring); any other reply, an error too, as it is (the
+    same object)."""
     members = COMMANDS.get(command)
     value = reply.get("return")
     if members is None or not isinstance(value, Mapping):

@@ -15,7 +15,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from qmpsh.builtins.registry import Builtin
-from qmpsh.lang.cursor import ArgValue, BuiltinArg, Where, locate
+from qmpsh.lang.cursor import ArgKey, ArgValue, BuiltinArg, Where, locate
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Schema
 from qmpsh.shell.candidates import (
@@ -24,6 +24,7 @@ from qmpsh.shell.candidates import (
     candidates,
     live_source,
     no_live_values,
+    properties_source,
 )
 from qmpsh.shell.completion_values import builtin_source
 from qmpsh.shell.live_values import LiveValues, Source, Value
@@ -95,13 +96,17 @@ class QmpCompleter(Completer):
         where = self.locate(document)
         fetched: dict[Source, list[Value] | None] = {}
         schema = self.schema()
-        source: Source | None = None
+        sources: list[Source | None] = []
+        if isinstance(where, ArgKey | ArgValue) and schema is not None:
+            # device_add driver=X: X's properties (fetched once per type)
+            sources.append(properties_source(where, schema))
         if isinstance(where, ArgValue) and schema is not None:
-            source = live_source(where)
+            sources.append(live_source(where))
         elif isinstance(where, BuiltinArg):
-            source = builtin_source(where.name, where.words, where.prefix)
-        if self.live is not None and source is not None:
-            fetched[source] = await self.live.get(source, self.wait)
+            sources.append(builtin_source(where.name, where.words, where.prefix))
+        for source in sources:
+            if self.live is not None and source is not None:
+                fetched[source] = await self.live.get(source, self.wait)
 
         def lookup(source: Source) -> list[Value] | None:
             if source in fetched:

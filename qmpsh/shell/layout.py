@@ -75,6 +75,7 @@ UI_STYLE = {
     "events.empty": "ansibrightblack italic",
     "events.time": "ansibrightblack",
     "events.name": "bold ansicyan",
+    "events.target": "ansimagenta",
     "events.data": "",
     "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
     "toolbar.sep": "#808080",
@@ -113,9 +114,11 @@ class InputLexer(Lexer):
 
             self._names = names
             self._lexer = ShorthandLexer(commands=names, builtins=tuple(MODULES))
-        fragments: StyleAndTextTuples = [
+        head, text = self.shell.at_prefix(document.text)
+        fragments: StyleAndTextTuples = [("class:prompt", head)] if head else []
+        fragments += [
             ("class:pygments." + ".".join(token).lower(), text)
-            for _, token, text in self._lexer.get_tokens_unprocessed(document.text)
+            for _, token, text in self._lexer.get_tokens_unprocessed(text)
         ]
         split = list(split_lines(fragments))
         return lambda i: split[i] if i < len(split) else []
@@ -317,7 +320,7 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
     def body() -> StyleAndTextTuples:
         height = pane_rows()
         count, shown = shell.event_counts()
-        events = newest(shell.ctx.events, shell.shown, height) if shown else []
+        events = newest(shell.events, shell.shown, height) if shown else []
         return pane_lines(events, height, count - shown)
 
     title = VSplit(

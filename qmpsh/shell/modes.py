@@ -78,6 +78,7 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
     def hint(before: str, width: int) -> AnyFormattedText:
         from qmpsh.schema.signature import fragments, signature
 
+        assist.prefetch(before)  # device_add driver=X: X's properties, to type
         schema = assist.service.schema
         if schema is None or not before.strip():
             return ""

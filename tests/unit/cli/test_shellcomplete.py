@@ -246,7 +246,8 @@ def test_options_and_their_values(tree: Path) -> None:
 
 
 def test_after_the_address(tree: Path) -> None:
-    assert values("qmpsh qmp.sock ") == []  # one address only
+    # several addresses open one shell on all of them
+    assert values("qmpsh qmp.sock ") == ["link.sock", "qmp.sock", "empty/", "vm/"]
     assert "--pretty" in values("qmpsh qmp.sock -")
     assert values("qmpsh qmp.sock --no-") == [
         "--no-validate",
@@ -268,6 +269,9 @@ def test_subcommands(tree: Path) -> None:
         "--tls-key",
         "--tls-hostname",
         "--libvirt-uri",
+        "--read-only",
+        "--allow",
+        "--deny",
         "--verbose",
         "--help",
     ]
