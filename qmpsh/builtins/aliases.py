@@ -49,6 +49,11 @@ def table(ctx: Context) -> dict[str, Alias]:
     return out
 
 
+def alias_values(ctx: Context) -> list[tuple[str, str]]:
+    """The aliases as completion offers them: name, and what it runs."""
+    return [(a.name, f"alias: {a.body}") for a in table(ctx).values()]
+
+
 async def server_commands(ctx: Context) -> Collection[str]:
     """The server's command names (its schema, or a guest agent's list);
     empty when they cannot be had."""

@@ -124,6 +124,18 @@ def split_assignment(text: str) -> Assignment | None:
     return Assignment(first.text, first.start, " " * end + text[end:])
 
 
+_PREFIX = re.compile(r"[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]+=(?=[ \t]|$)")
+
+
+def blank_assignment(text: str) -> str:
+    """*text* with a ``NAME =`` it starts with blanked out (for completion:
+    ``h = gu`` completes a command's name); never raises."""
+    match = _PREFIX.match(text)
+    if match is None:
+        return text
+    return " " * match.end() + text[match.end() :]
+
+
 def _close(text: str, start: int) -> int:
     """The end of the ``${`` opening at *start* (after its ``}``), or -1."""
     at = start + 2

@@ -17,7 +17,7 @@ marks deprecated (`SchemaAssist.deprecated`, `batch_deprecations`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,11 +68,15 @@ class SchemaAssist:
     def typer(self) -> Typer:
         return self.service.typer()
 
-    def completer(self) -> QmpCompleter:
-        """A prompt_toolkit completer (imports prompt_toolkit)."""
+    def completer(
+        self, more: Callable[[], Iterable[tuple[str, str]]] = lambda: ()
+    ) -> QmpCompleter:
+        """A prompt_toolkit completer (imports prompt_toolkit); *more*:
+        command names besides the server's and the built-ins (aliases),
+        with their meta text."""
         from qmpsh.shell.completion import make_completer
 
-        return make_completer(self.service, self.live, self.manual)
+        return make_completer(self.service, self.live, self.manual, more)
 
     def deprecated(self, request: Request) -> str | None:
         """The warning for what *request* uses that is deprecated (one
