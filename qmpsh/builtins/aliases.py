@@ -36,13 +36,13 @@ def table(ctx: Context) -> dict[str, Alias]:
 
         raw, warnings = aliases_table()
         for warning in warnings:
-            ctx.console.err(f"qmpsh: {config_path()}: {warning}")
+            ctx.console.err(f"{config_path()}: {warning}")
     out: dict[str, Alias] = {}
     pending = {name: Alias(name, body, FROM_CONFIG) for name, body in raw.items()}
     for name, alias in pending.items():
         wrong = problem(name, alias.body, pending, MODULES)
         if wrong is not None:
-            ctx.console.err(f"qmpsh: {FROM_CONFIG}: {wrong}; left out")
+            ctx.console.err(f"{FROM_CONFIG}: {wrong}; left out")
             continue
         out[name] = alias
     ctx.session.aliases = out
