@@ -32,11 +32,7 @@ def table(ctx: Context) -> dict[str, Alias]:
         return found
     raw = dict(ctx.settings.aliases)
     if not ctx.interactive and not raw:
-        from qmpsh.core.config import aliases_table, config_path
-
-        raw, warnings = aliases_table()
-        for warning in warnings:
-            ctx.console.err(f"{config_path()}: {warning}")
+        raw = _batch_aliases(ctx)
     out: dict[str, Alias] = {}
     pending = {name: Alias(name, body, FROM_CONFIG) for name, body in raw.items()}
     for name, alias in pending.items():
@@ -47,6 +43,29 @@ def table(ctx: Context) -> dict[str, Alias]:
         out[name] = alias
     ctx.session.aliases = out
     return out
+
+
+def _batch_aliases(ctx: Context) -> dict[str, str]:
+    """Batch mode: the config file's ``[aliases]`` (what it reads of the
+    file).  The file is looked at without importing the config machinery
+    (a one-shot's start-up), and parsed only when it has the word."""
+    from qmpsh.core.paths import config_dir
+
+    path = config_dir() / "config.toml"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""  # missing: no aliases; unreadable: said when parsed
+        if path.exists():
+            data = b"aliases"
+    if b"aliases" not in data:
+        return {}
+    from qmpsh.core.config import aliases_table
+
+    raw, warnings = aliases_table(path)
+    for warning in warnings:
+        ctx.console.err(f"{path}: {warning}")
+    return raw
 
 
 def alias_values(ctx: Context) -> list[tuple[str, str]]:

@@ -136,7 +136,12 @@ def expand(text: str, table: Mapping[str, Alias]) -> Expanded | None:
     """*text* with the alias it starts with expanded (and the alias its
     body starts with, and so on); None when it starts with none.  Raises
     `ParseError` at the typed column: a missing or extra argument, a cycle."""
-    head = first_word(text) if table else None
+    if not table:
+        return None
+    words = text.split(None, 1)
+    if not words or words[0] not in table:  # the common case: no tokenizing
+        return None
+    head = first_word(text)
     if head is None or head[0] not in table:
         return None
     chain: list[str] = []

@@ -23,6 +23,9 @@ from qmpsh.lang.variables import Variables, split_assignment, substitute
 from qmpsh.lang.words import ParseError
 
 
+_new = tuple.__new__
+
+
 def _same(offset: int) -> int:
     return offset
 
@@ -41,14 +44,12 @@ class Prepared(NamedTuple):
 def prepare(line: str, aliases: Mapping[str, Alias]) -> Prepared:
     """*line* (a command's first line, ``!`` already blanked) with its
     assignment split off and its alias expanded.  Raises `ParseError`."""
-    if "=" not in line and not aliases:
-        return Prepared(line)
-    assignment = split_assignment(line)
+    assignment = split_assignment(line) if "=" in line else None
     text = line if assignment is None else assignment.command
     bind = None if assignment is None else assignment.name
-    expanded = expand(text, aliases)
+    expanded = expand(text, aliases) if aliases else None
     if expanded is None:
-        return Prepared(text, bind)
+        return _new(Prepared, (text, bind, _same, ()))  # quicker than Prepared()
     return Prepared(expanded.text, bind, expanded.origin, expanded.chain)
 
 

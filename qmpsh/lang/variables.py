@@ -102,6 +102,8 @@ def split_assignment(text: str) -> Assignment | None:
     """``NAME = COMMAND ...``: the name and the command; None when *text*
     is no assignment.  Raises `ParseError` for a name that is none, or
     nothing after ``=``."""
+    if _MAYBE.match(text) is None:  # the common case: no tokenizing
+        return None
     words = [t for t in tokenize(text, blanks=False) if t.word >= 0][:3]
     if len(words) < 2 or words[1].kind is not Kind.ERROR or words[1].text != "=":
         return None
@@ -124,6 +126,8 @@ def split_assignment(text: str) -> Assignment | None:
     return Assignment(first.text, first.start, " " * end + text[end:])
 
 
+#: what an assignment starts with, at least (a word, then a lone "=")
+_MAYBE = re.compile(r"[ \t]*[^\s=\"'{]+[ \t]+=(?:[ \t\r\n]|$)")
 _PREFIX = re.compile(r"[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]+=(?=[ \t]|$)")
 
 
