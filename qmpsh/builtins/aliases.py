@@ -86,7 +86,7 @@ async def server_commands(ctx: Context) -> Collection[str]:
     return service.agent_commands
 
 
-def _redacted(name: str, value: Any, redact: bool) -> Any:
+def shown_value(name: str, value: Any, redact: bool) -> Any:
     """*value* with its secrets hidden (as ``-v`` hides a request's)."""
     if not redact:
         return value
@@ -114,7 +114,7 @@ async def vars_cmd(ctx: Context, text: str) -> int:
 
             raise BuiltinError(unbound(name.lstrip("$"), state), Exit.PARSE_ERROR)
     names = [n.lstrip("$") for n in wanted] or state.defined()
-    shown = {n: _redacted(n, state.values[n], ctx.settings.redact) for n in names}
+    shown = {n: shown_value(n, state.values[n], ctx.settings.redact) for n in names}
     if not ctx.interactive:
         ctx.console.out(render_json(shown, ctx.pretty()))
         return Exit.OK

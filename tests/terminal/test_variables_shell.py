@@ -54,3 +54,29 @@ def test_define_use_and_complete(screen: Screen, qemu: Qemu) -> None:
     screen.keys("C-d")
     assert screen.wait_exit() == 0
     assert "Traceback" not in screen.text()
+
+
+def test_pasted_lines_use_what_the_lines_before_them_bind(
+    screen: Screen, qemu: Qemu
+) -> None:
+    """A paste is checked line by line before any runs: a line using a
+    variable that a line above binds is checked when its turn comes."""
+    screen.qmpsh(str(qemu.sock))
+    screen.wait(PROMPT)
+    lines = "m = qom-get path=/machine property=type\nqom-list-properties typename=$m\n"
+    # bracketed: the lines land in the input together, Enter runs them
+    screen._run("set-buffer", "-b", "lines", lines.rstrip("\n"))
+    screen._run("paste-buffer", "-p", "-b", "lines", "-t", "main")
+    screen.wait("qom-list-properties typename=$m")
+    screen.keys("Enter")
+    screen.wait(lambda s: '"name":' in s.split("typename=$m")[-1])
+    # one by one (no bracketed paste): each queued, checked at its turn
+    screen.keys("C-l")
+    screen._run(
+        "set-buffer", "-b", "lines", lines.replace("m", "n", 1).replace("$m", "$n")
+    )
+    screen._run("paste-buffer", "-b", "lines", "-t", "main")
+    screen.wait(lambda s: '"name":' in s.split("typename=$n")[-1])
+    assert "undefined variable" not in screen.text()
+    screen.keys("C-d")
+    assert screen.wait_exit() == 0
