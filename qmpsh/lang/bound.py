@@ -22,7 +22,6 @@ from qmpsh.lang.parser import Incomplete, Request, Typer, parse
 from qmpsh.lang.variables import Variables, split_assignment, substitute
 from qmpsh.lang.words import ParseError
 
-
 _new = tuple.__new__
 
 

@@ -42,7 +42,7 @@ def test_aliases_are_offered_with_the_commands() -> None:
         completer(schemas.system()).get_completions(Document("mirr"), CompleteEvent())
     )
     # the prefix matches first, then the names it is inside of
-    assert [(c.text, c.display_meta_text) for c in found][0] == (
+    assert (found[0].text, found[0].display_meta_text) == (
         "mirror",
         "alias: drive-mirror device=$1",
     )
