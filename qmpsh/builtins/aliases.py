@@ -112,7 +112,9 @@ async def vars_cmd(ctx: Context, text: str) -> int:
         if name.lstrip("$") not in state.values:
             from qmpsh.lang.variables import unbound
 
-            raise BuiltinError(unbound(name.lstrip("$"), state), Exit.PARSE_ERROR)
+            raise BuiltinError(
+                unbound(name.lstrip("$"), state, literal=False), Exit.PARSE_ERROR
+            )
     names = [n.lstrip("$") for n in wanted] or state.defined()
     shown = {n: shown_value(n, state.values[n], ctx.settings.redact) for n in names}
     if not ctx.interactive:

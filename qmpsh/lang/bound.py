@@ -63,7 +63,13 @@ def parse_bound(
     try:
         return parse(splice.text, typer)
     except ParseError as err:
-        raise ParseError(err.message, splice.origin(err.offset), text) from None
+        # what the message quotes may come from a value: scrubbed of the
+        # secrets the text with the values holds (the caller scrubs what
+        # was typed)
+        from qmpsh.lang.secrets import scrub
+
+        said = scrub(err.message, splice.text)
+        raise ParseError(said, splice.origin(err.offset), text) from None
 
 
 def retyped(err: ParseError, prepared: Prepared, typed: str, text: str) -> ParseError:

@@ -315,7 +315,9 @@ def value(text: str, ref: Reference, variables: Variables) -> Any:
     return picked
 
 
-def unbound(name: str, variables: Variables) -> str:
+def unbound(name: str, variables: Variables, literal: bool = True) -> str:
+    """Why ``$name`` has no value (*literal*: how to write a ``$`` that is
+    no reference, when nothing close is defined)."""
     if name in variables.failed:
         return f"${name} is not bound: {variables.failed[name]}"
     if name == LAST:
@@ -326,6 +328,8 @@ def unbound(name: str, variables: Variables) -> str:
     close = difflib.get_close_matches(name, variables.defined(), n=1)
     if close:
         return f"{said} (did you mean ${close[0]}?)"
+    if not literal:
+        return said
     return f"{said} (for a literal $, write \\$ or quote the value)"
 
 
