@@ -28,14 +28,16 @@ from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import OutputError, discard_output, emit, failure
+from qmpsh.core.output import OutputError, discard_output, emit, emit_json, failure
 from qmpsh.core.render import (
+    Large,
     error_line,
     highlight_json,
     is_error,
     render_json,
     render_reply,
 )
+from qmpsh.core.sanitize import PIECE
 from qmpsh.core.text import os_text
 from qmpsh.lang.bound import Prepared, parse_bound, prepare, retyped
 from qmpsh.lang.force_prefix import split_force
@@ -423,9 +425,15 @@ class BatchRunner:
         elif sent.bind is not None:
             variables.fail(sent.bind, f"its command failed ({sent.line.where})")
         if not (failed and s.return_value):
-            self._print(
-                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
-            )
+            if type(reply) is Large:  # a reply of megabytes: never held as text
+                value = (
+                    reply["return"] if s.return_value and "return" in reply else reply
+                )
+                self._print_large(value)
+            else:
+                self._print(
+                    render_reply(reply, pretty=s.pretty, return_value=s.return_value)
+                )
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -443,10 +451,18 @@ class BatchRunner:
             self._report(Exit.COMMAND_ERROR, text)
 
     def _print(self, text: str) -> None:
-        if self.color:
+        if self.color and len(text) <= PIECE:  # (pygments takes ages on more)
             text = highlight_json(text, self.settings.style)
         try:
             emit(self.out, text, "\n")
+        except OSError as err:
+            self._output_failed(err)
+
+    def _print_large(self, value: Any) -> None:
+        """`_print` for the value of a `Large` reply, piece by piece (and
+        without colour: pygments would take minutes on it)."""
+        try:
+            emit_json(self.out, value, self.settings.pretty)
         except OSError as err:
             self._output_failed(err)
 

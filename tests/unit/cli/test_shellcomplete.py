@@ -268,6 +268,9 @@ def test_subcommands(tree: Path) -> None:
         "--tls-key",
         "--tls-hostname",
         "--libvirt-uri",
+        "--read-only",
+        "--allow",
+        "--deny",
         "--verbose",
         "--help",
     ]
