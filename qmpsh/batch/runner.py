@@ -21,9 +21,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
+from qmpsh.batch import bindings
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
-from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
@@ -39,7 +39,7 @@ from qmpsh.core.render import (
 )
 from qmpsh.core.sanitize import PIECE
 from qmpsh.core.text import os_text
-from qmpsh.lang.bound import Prepared, parse_bound, prepare, retyped
+from qmpsh.lang.bound import Prepared, parse_bound, retyped
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.policy.rules import changes_nothing
@@ -158,25 +158,6 @@ class BatchRunner:
         """The accumulator's parser: the session's variables replaced."""
         return parse_bound(text, typer, self.ctx.session.variables)
 
-    async def _prepare(self, line: Line, text: str) -> Prepared | None:
-        """*text* (a command's first line) with ``NAME =`` split off and
-        its alias expanded; None when refused (said)."""
-        try:
-            prepared = prepare(text, alias_table(self.ctx))
-        except ParseError as err:
-            said = _scrub(err.message, text)
-            await self._refuse(f"{line.where}:{err.column}: {said}")
-            return None
-        if prepared.aliases and self.checks is not None:
-            await self.checks.load()
-            if self.checks.knows(prepared.aliases[0]):
-                await self._refuse(
-                    f"{line.where}: {prepared.aliases[0]} is an alias and a "
-                    "command of the server: rename the alias"
-                )
-                return None
-        return prepared
-
     async def _read(self, lines: AsyncIterator[Line]) -> None:
         checks = self.checks
         typer = checks.typer if checks is not None else None
@@ -201,10 +182,11 @@ class BatchRunner:
                 forced, text = split_force(text)
                 marked = False
                 typed = text
-                found_prepared = await self._prepare(line, text)
-                if found_prepared is None:
+                ready = await bindings.prepared(self.ctx, checks, line.where, text)
+                if isinstance(ready, str):
+                    await self._refuse(ready)
                     continue
-                prepared = found_prepared
+                prepared = ready
                 text = prepared.text
                 found = lookup(text)
                 if found is not None:
@@ -417,13 +399,7 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
-        variables = self.ctx.session.variables
-        if not failed and "return" in reply:
-            variables.returned(reply["return"])
-            if sent.bind is not None:
-                variables.bind(sent.bind, reply["return"])
-        elif sent.bind is not None:
-            variables.fail(sent.bind, f"its command failed ({sent.line.where})")
+        bindings.record(self.ctx, sent.bind, sent.line.where, reply)
         if not (failed and s.return_value):
             if type(reply) is Large:  # a reply of megabytes: never held as text
                 value = (
