@@ -17,7 +17,6 @@ from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context
 from qmpsh.lang.bound import Prepared, prepare
 from qmpsh.lang.parser import ParseError
-from qmpsh.lang.redact import scrub
 
 
 async def prepared(
@@ -28,6 +27,8 @@ async def prepared(
     try:
         found = prepare(text, alias_table(ctx))
     except ParseError as err:
+        from qmpsh.lang.redact import scrub  # on the error path only
+
         return f"{where}:{err.column}: {scrub(err.message, text)}"
     if found.aliases and checks is not None:
         await checks.load()

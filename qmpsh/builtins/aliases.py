@@ -11,13 +11,15 @@ not read), then what ``alias`` defined in this session.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES, BuiltinError, builtin
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import render_json
-from qmpsh.lang.aliases import Alias, problem, usage
+
+if TYPE_CHECKING:
+    from qmpsh.lang.aliases import Alias
 
 #: where an alias of the config file comes from, as messages say it
 FROM_CONFIG = "[aliases] in the config file"
@@ -34,6 +36,11 @@ def table(ctx: Context) -> dict[str, Alias]:
     if not ctx.interactive and not raw:
         raw = _batch_aliases(ctx)
     out: dict[str, Alias] = {}
+    if not raw:
+        ctx.session.aliases = out
+        return out
+    from qmpsh.lang.aliases import Alias, problem
+
     pending = {name: Alias(name, body, FROM_CONFIG) for name, body in raw.items()}
     for name, alias in pending.items():
         wrong = problem(name, alias.body, pending, MODULES)
@@ -140,6 +147,8 @@ async def alias_cmd(ctx: Context, text: str) -> int:
     that last go in the config file's ``[aliases]`` table.  An alias may not
     take the name of a built-in or of one of the server's commands, nor
     expand to itself."""
+    from qmpsh.lang.aliases import Alias, problem, usage
+
     aliases = table(ctx)
     name, eq, body = text.partition("=")
     name, body = name.strip(), body.strip()

@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from qmpsh.lang.variables import Variables
+from qmpsh.lang.varstate import Variables
 
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell

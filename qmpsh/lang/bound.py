@@ -15,12 +15,14 @@ Errors are `ParseError`s whose offset is in the text as typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from qmpsh.lang.aliases import Alias, expand
 from qmpsh.lang.parser import Incomplete, Request, Typer, parse
 from qmpsh.lang.variables import Variables, split_assignment, substitute
 from qmpsh.lang.words import ParseError
+
+if TYPE_CHECKING:
+    from qmpsh.lang.aliases import Alias
 
 _new = tuple.__new__
 
@@ -46,7 +48,11 @@ def prepare(line: str, aliases: Mapping[str, Alias]) -> Prepared:
     assignment = split_assignment(line) if "=" in line else None
     text = line if assignment is None else assignment.command
     bind = None if assignment is None else assignment.name
-    expanded = expand(text, aliases) if aliases else None
+    expanded = None
+    if aliases:
+        from qmpsh.lang.aliases import expand
+
+        expanded = expand(text, aliases)
     if expanded is None:
         return _new(Prepared, (text, bind, _same, ()))  # quicker than Prepared()
     return Prepared(expanded.text, bind, expanded.origin, expanded.chain)

@@ -10,8 +10,6 @@ an alias's body) maps back to where what it replaces starts.  Pure.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 
 class Splice:
     """The rewritten text, made with `copy` and `put`, and `origin`."""
@@ -55,6 +53,8 @@ class Splice:
         """Where *offset* of the new text came from in the typed one."""
         if offset >= self._size:
             return len(self._typed) + (offset - self._size)
+        from bisect import bisect_right  # on an error's path only
+
         i = bisect_right(self._new, offset) - 1
         if i < 0:
             return offset

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from qmpsh.lang.splice import Splice
 from qmpsh.lang.tokens import WHITESPACE, Kind, Token, tokenize
+from qmpsh.lang.varstate import LAST, Variables
 from qmpsh.lang.words import ParseError
 
 __all__ = [
@@ -45,37 +46,9 @@ __all__ = [
 
 #: a variable's name
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: the variable that holds the last successful command's return value
-LAST = "_"
 SIGIL = "$"
 ESCAPED = "\\$"
 _QUOTES = "\"'`"  # JSON's and JMESPath's (`literal`)
-
-
-class Variables:
-    """The session's variables: what each name is bound to, and why a name
-    is not (its command failed)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        #: name -> why it is unbound (its command failed, where)
-        self.failed: dict[str, str] = {}
-
-    def bind(self, name: str, value: Any) -> None:
-        self.values[name] = value
-        self.failed.pop(name, None)
-
-    def fail(self, name: str, why: str) -> None:
-        """*name*'s command failed: it is unbound, and *why* says so later."""
-        self.values.pop(name, None)
-        self.failed[name] = why
-
-    def returned(self, value: Any) -> None:
-        """A command succeeded with *value*: it is ``$_``."""
-        self.values[LAST] = value
-
-    def defined(self) -> list[str]:
-        return sorted(self.values)
 
 
 class Reference(NamedTuple):
