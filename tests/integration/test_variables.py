@@ -251,3 +251,22 @@ def test_a_config_alias_with_a_command_s_name_is_refused_at_use(qemu: Qemu) -> N
         "qmpsh: -c:1: query-name is an alias and a command of the server: rename "
         "the alias\n"
     )
+
+
+def test_help_lists_and_shows_aliases(qemu: Qemu) -> None:
+    done = qmpsh(
+        str(qemu.sock),
+        "-c",
+        "alias mtype = qom-get path=$1 property=type",
+        "-c",
+        "help mtype",
+        "-c",
+        "help",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "mtype $1\n  alias: qom-get path=$1 property=type\n  (the alias built-in)\n"
+    )
+    assert done.stdout.rstrip().endswith(
+        "aliases:\n  mtype  qom-get path=$1 property=type"
+    )
