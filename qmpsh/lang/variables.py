@@ -1,7 +1,7 @@
 """Variables within one session: ``NAME = COMMAND``, ``$NAME``, ``${NAME.x}``.
 
-Pure functions and the typed holder of the values; the batch runner and the
-shell bind replies (`Variables.bind`), these functions read lines:
+Pure functions over the values (`qmpsh.lang.varstate.Variables`, which
+the batch runner and the shell fill from replies); they read lines:
 
 - `split_assignment`: ``NAME = COMMAND ...`` (spaces around ``=``), the
   name and the command with ``NAME =`` blanked out (columns stay right);
@@ -15,8 +15,9 @@ shell bind replies (`Variables.bind`), these functions read lines:
   of the typed line).
 
 A ``$`` is a reference only when an identifier (``[A-Za-z_]\\w*``) or a
-``{`` follows it; anything else (``pa$$word``, ``$1``, ``cost=5$``) is the
-character as before.  A reference that is a whole value is typed as its
+``{`` follows it; anything else (``a$-b``, ``$1``, ``cost=5$``) is the
+character as before (but ``pa$word`` now names a variable: refused when
+none is bound, never sent changed silently).  A reference that is a whole value is typed as its
 JSON value (a handle stays an integer, a string stays a string, an object
 is an object); inside a longer value its text is interpolated and the value
 is a string; in a literal or raw JSON it is the value's JSON.  Quoted text
