@@ -63,6 +63,7 @@ class QmpLines:
         """One command (a built-in, a request), which may span lines.
         *later*: variables that lines before it (pasted with it) bind: a
         line using one is checked when its turn comes."""
+        entered = text
         forced, typed = split_force(text)
         try:
             prepared = prepare(typed, alias_table(self.ctx))
@@ -89,7 +90,7 @@ class QmpLines:
                     "server: rename the alias"
                 )
         if later and "$" in text and self._uses(text, later):
-            return Run(self._deferred(typed), "command")
+            return Run(self._deferred(entered), "command")
         variables = self.ctx.session.variables
         try:
             result = parse_bound(text, self.hooks.typer, variables)
