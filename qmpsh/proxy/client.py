@@ -1,0 +1,200 @@
+"""One client of the proxy: its own greeting and negotiation, its
+requests sent on (or answered here), its replies in the order asked.
+
+Replies go back in the order of the requests, as QEMU sends them: each
+request takes a `Slot` in line, filled by the proxy's own answer at once or
+by the server's reply later, and written out once every slot before it
+is.  Events are written as they come (to a client that has negotiated).
+
+A client that misbehaves harms only itself: input that is no JSON gets an
+error reply (as QEMU gives it); one message longer than the read limit,
+or a client that does not read what it is sent (more than `WRITE_LIMIT`
+waiting), is dropped; a client that sends faster than the server answers
+is read no further while `MAX_INFLIGHT` of its requests are unanswered.
+A reply that comes after its client went away is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from qmpsh.core.errors import QmpshError
+from qmpsh.lang.redact import shown
+from qmpsh.proxy import answers
+from qmpsh.proxy.framing import Splitter, TooLong
+
+if TYPE_CHECKING:
+    from qmpsh.proxy.spec import ListenSpec
+    from qmpsh.proxy.upstream import Upstream
+
+#: unanswered requests of one client before the proxy stops reading it
+MAX_INFLIGHT = 256
+#: bytes waiting to be written to a client before it is dropped, as a
+#: multiple of the read limit
+WRITE_LIMIT_FACTOR = 4
+
+
+class Slot:
+    """A reply's place in line: None until it is known."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes | None = None) -> None:
+        self.data = data
+
+
+class Client:
+    def __init__(
+        self,
+        label: str,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        spec: ListenSpec,
+        *,
+        read_limit: int,
+        verbose: bool,
+        redact: bool,
+        say: Callable[[str], None],
+    ) -> None:
+        self.label = label
+        self.reader = reader
+        self.writer = writer
+        self.spec = spec
+        self.verbose = verbose
+        self.redact = redact
+        self.say = say
+        self.read_limit = read_limit
+        self.negotiated = False
+        self.closed = False
+        self._slots: deque[Slot] = deque()
+        self._inflight = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._splitter = Splitter(read_limit)
+        self._write_limit = WRITE_LIMIT_FACTOR * read_limit
+
+    def note(self, text: str) -> None:
+        """A -v line about this client."""
+        if self.verbose:
+            self.say(f"{self.label}: {text}")
+
+    async def serve(self, upstream: Upstream) -> None:
+        """Greet, then read requests until the client goes (or is dropped)."""
+        self._write(answers.encode(answers.greeting(upstream.greeting)))
+        try:
+            while not self.closed:
+                if not self._room.is_set():
+                    await self._room.wait()
+                    continue
+                data = await self.reader.read(65536)
+                if not data:
+                    self.note("disconnected")
+                    break
+                try:
+                    chunks = self._splitter.feed(data)
+                except TooLong as err:
+                    self._answer(
+                        answers.error("GenericError", f"JSON parse error, {err}", None)
+                    )
+                    self.say(f"{self.label}: sent {err}: dropped")
+                    break
+                for chunk in chunks:
+                    self._handle(chunk.data, chunk.garbage, upstream)
+                await upstream.drain()
+        except (OSError, asyncio.IncompleteReadError) as err:
+            self.note(f"connection failed: {err}")
+        finally:
+            await self.close()
+
+    def _handle(self, data: bytes, garbage: bool, upstream: Upstream) -> None:
+        message: Any = None
+        if not garbage:
+            try:
+                message = json.loads(data)
+            except ValueError:
+                garbage = True
+            except RecursionError:
+                garbage = True
+        if garbage:
+            self.note(f"sent input that is not JSON ({len(data)} bytes)")
+            self._answer(answers.parse_error(data, garbage))
+            return
+        if not isinstance(message, dict):
+            self.note("sent JSON that is not an object")
+            self._answer(answers.NOT_OBJECT)
+            return
+        if self.verbose:
+            self.note(json.dumps(shown(message, self.redact)))
+        verdict = answers.judge(message, self.negotiated, self.spec.policy)
+        if isinstance(verdict, answers.Local):
+            if verdict.negotiated:
+                self.negotiated = True
+            if verdict.refused:
+                self.note(f"refused: {verdict.refused}")
+            self._answer(verdict.reply)
+            return
+        slot = Slot()
+        self._slots.append(slot)
+        self._inflight += 1
+        if self._inflight >= MAX_INFLIGHT:
+            self._room.clear()
+        try:
+            upstream.send(message, lambda reply: self._fill(slot, reply))
+        except QmpshError as err:  # the server went away in between
+            self._fill(slot, answers.error("GenericError", err.message, message))
+
+    def _answer(self, reply: dict[str, Any]) -> None:
+        if not self._slots:
+            self._write(answers.encode(reply))
+        else:
+            self._slots.append(Slot(answers.encode(reply)))
+
+    def _fill(self, slot: Slot, reply: dict[str, Any]) -> None:
+        self._inflight -= 1
+        if self._inflight < MAX_INFLIGHT:
+            self._room.set()
+        if self.closed:
+            self.note("a reply came after the client went away: dropped")
+            return
+        slot.data = answers.encode(reply)
+        slots = self._slots
+        if slots[0] is not slot:
+            return
+        out = []
+        while slots and slots[0].data is not None:
+            out.append(slots.popleft().data)
+        self._write(b"".join(out))  # type: ignore[arg-type]
+
+    def event(self, line: bytes) -> None:
+        """Copy an event to the client (once it has negotiated)."""
+        if self.negotiated and not self.closed:
+            self._write(line)
+
+    def _write(self, data: bytes) -> None:
+        if self.closed:
+            return
+        transport = self.writer.transport
+        if transport.is_closing():
+            return
+        self.writer.write(data)
+        if transport.get_write_buffer_size() > self._write_limit:
+            self.say(
+                f"{self.label}: more than {self._write_limit} bytes wait to be read "
+                "by it: dropped"
+            )
+            self.closed = True
+            transport.abort()
+            self._room.set()
+
+    async def close(self) -> None:
+        """Hang up (idempotent); replies still to come are dropped."""
+        self.closed = True
+        self._room.set()
+        self.writer.close()
+        with contextlib.suppress(Exception):
+            await self.writer.wait_closed()
