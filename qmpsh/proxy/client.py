@@ -37,6 +37,8 @@ MAX_INFLIGHT = 256
 #: bytes waiting to be written to a client before it is dropped, as a
 #: multiple of the read limit
 WRITE_LIMIT_FACTOR = 4
+#: how long a client dropped for too long a message may still send
+HANG_UP_SECONDS = 2.0
 
 
 class Slot:
@@ -102,6 +104,7 @@ class Client:
                         answers.error("GenericError", f"JSON parse error, {err}", None)
                     )
                     self.say(f"{self.label}: sent {err}: dropped")
+                    await self._hang_up()
                     break
                 for chunk in chunks:
                     self._handle(chunk.data, chunk.garbage, upstream)
@@ -110,6 +113,18 @@ class Client:
             self.note(f"connection failed: {err}")
         finally:
             await self.close()
+
+    async def _hang_up(self) -> None:
+        """Stop writing, and read what is still coming (for a while): a
+        socket closed with unread input would be reset, losing the error
+        reply before the client reads it."""
+        with contextlib.suppress(OSError, RuntimeError):
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+        with contextlib.suppress(OSError, TimeoutError):
+            async with asyncio.timeout(HANG_UP_SECONDS):
+                while await self.reader.read(65536):
+                    pass
 
     def _handle(self, data: bytes, garbage: bool, upstream: Upstream) -> None:
         message: Any = None
