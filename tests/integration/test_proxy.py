@@ -184,7 +184,7 @@ def test_qemu_qmp_clients_and_qmpsh_share_the_monitor_and_all_get_events(
             one, two = EventListener(), EventListener()
             with first.listen(one), second.listen(two):
                 # both at once, pipelined by the library
-                statuses = await asyncio.gather(
+                statuses: list[Any] = await asyncio.gather(
                     *(first.execute("query-status") for _ in range(20)),
                     *(second.execute("query-name") for _ in range(20)),
                 )
