@@ -51,8 +51,10 @@ def encode(reply: Mapping[str, Any]) -> bytes:
     return json.dumps(reply).encode() + b"\r\n"
 
 
-def parse_error(data: bytes, garbage: bool) -> dict[str, Any]:
-    """The reply to input that is no JSON (QEMU's reply has no id)."""
+def parse_error(garbage: bool) -> dict[str, Any]:
+    """The reply to input that is no JSON (QEMU's reply has no id):
+    *garbage*, what opens no object or array, or a value that does not
+    parse."""
     what = "invalid token" if garbage else "invalid JSON"
     return error("GenericError", f"JSON parse error, {what}", None)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from qmpsh.core.errors import QmpshError
 from qmpsh.lang.redact import shown
 from qmpsh.proxy import answers
-from qmpsh.proxy.framing import Splitter, TooLong
+from qmpsh.proxy.framing import UNPARSED, Chunk, Splitter, TooLong
 
 if TYPE_CHECKING:
     from qmpsh.proxy.spec import ListenSpec
@@ -79,6 +79,7 @@ class Client:
         self._room.set()
         self._splitter = Splitter(read_limit)
         self._write_limit = WRITE_LIMIT_FACTOR * read_limit
+        self._out: list[bytes] = []
 
     def note(self, text: str) -> None:
         """A -v line about this client."""
@@ -107,7 +108,7 @@ class Client:
                     await self._hang_up()
                     break
                 for chunk in chunks:
-                    self._handle(chunk.data, chunk.garbage, upstream)
+                    self._handle(chunk, upstream)
                 await upstream.drain()
         except (OSError, asyncio.IncompleteReadError) as err:
             self.note(f"connection failed: {err}")
@@ -118,6 +119,7 @@ class Client:
         """Stop writing, and read what is still coming (for a while): a
         socket closed with unread input would be reset, losing the error
         reply before the client reads it."""
+        self._flush()
         with contextlib.suppress(OSError, RuntimeError):
             if self.writer.can_write_eof():
                 self.writer.write_eof()
@@ -126,18 +128,17 @@ class Client:
                 while await self.reader.read(65536):
                     pass
 
-    def _handle(self, data: bytes, garbage: bool, upstream: Upstream) -> None:
-        message: Any = None
-        if not garbage:
+    def _handle(self, chunk: Chunk, upstream: Upstream) -> None:
+        message: Any = chunk.value
+        garbage = chunk.garbage
+        if message is UNPARSED and not garbage:
             try:
-                message = json.loads(data)
-            except ValueError:
-                garbage = True
-            except RecursionError:
+                message = json.loads(chunk.data)
+            except (ValueError, RecursionError):
                 garbage = True
         if garbage:
-            self.note(f"sent input that is not JSON ({len(data)} bytes)")
-            self._answer(answers.parse_error(data, garbage))
+            self.note(f"sent input that is not JSON ({len(chunk.data)} characters)")
+            self._answer(answers.parse_error(chunk.garbage))
             return
         if not isinstance(message, dict):
             self.note("sent JSON that is not an object")
@@ -191,12 +192,20 @@ class Client:
             self._write(line)
 
     def _write(self, data: bytes) -> None:
+        """Write *data* at the end of this turn of the event loop (with
+        what else comes for this client meanwhile: one write)."""
         if self.closed:
             return
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._out.append(data)
+
+    def _flush(self) -> None:
+        out, self._out = self._out, []
         transport = self.writer.transport
-        if transport.is_closing():
+        if not out or self.closed or transport.is_closing():
             return
-        self.writer.write(data)
+        self.writer.write(b"".join(out))
         if transport.get_write_buffer_size() > self._write_limit:
             self.say(
                 f"{self.label}: more than {self._write_limit} bytes wait to be read "
@@ -208,6 +217,8 @@ class Client:
 
     async def close(self) -> None:
         """Hang up (idempotent); replies still to come are dropped."""
+        if not self.closed:
+            self._flush()
         self.closed = True
         self._room.set()
         self.writer.close()

@@ -4,22 +4,28 @@ streamer does (pure).
 A QMP client need not end a request with a newline: ``qemu.qmp`` writes
 one object after another (``{...}{...}``), qmp-shell and socat one per line.
 `Splitter` follows the nesting of ``{}`` and ``[]`` (outside strings) and
-hands over each complete top-level value as bytes; what stands at the top
+hands over each complete top-level value as text; what stands at the top
 level and does not open one (``hello``, a stray ``}``) is garbage, handed
 over up to the end of its line so that the caller answers it with one error,
-as QEMU does.  A text longer than the limit is reported once (`TooLong`):
+as QEMU does.  A text longer than the limit (in characters) is reported once (`TooLong`):
 its client cannot be followed any more and is dropped.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
-#: the bytes that matter outside a string, and inside one
-_OUTSIDE = re.compile(rb'[{}\[\]"]')
-_INSIDE = re.compile(rb'["\\]')
-_SPACE = b" \t\r\n"
+#: the characters that matter outside a string, and inside one
+_OUTSIDE = re.compile(r'[{}\[\]"]')
+_INSIDE = re.compile(r'["\\]')
+_SPACE = " \t\r\n"
+_DECODER = json.JSONDecoder()
+#: a chunk the fast path did not parse
+UNPARSED: Any = object()
 
 
 class TooLong(Exception):
@@ -33,18 +39,26 @@ class TooLong(Exception):
 @dataclass(frozen=True)
 class Chunk:
     """One piece of the stream: a whole JSON value (*garbage* False: it
-    may still fail to parse), or a line that opens none."""
+    may still fail to parse; *value*: it, when parsed already), or a line
+    that opens none."""
 
-    data: bytes
+    data: str
     garbage: bool = False
+    value: Any = UNPARSED
 
 
 class Splitter:
-    """Feed it bytes; it returns the complete chunks so far."""
+    """Feed it bytes; it returns the complete chunks so far.
+
+    The bytes are read as UTF-8 (what is not is kept as lone surrogates,
+    which QEMU then refuses); a complete object is parsed on the way when
+    it can be (`Chunk.value`), the common case, and the nesting is
+    followed only for what is incomplete or wrong."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._buf = b""
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self._buf = ""
         #: where the pending value starts in `_buf`, where scanning resumes,
         #: and the state there
         self._start = 0
@@ -55,7 +69,8 @@ class Splitter:
     def feed(self, data: bytes) -> list[Chunk]:
         """The chunks *data* completes; raises `TooLong` when what is
         pending is longer than the limit."""
-        self._buf = self._buf[self._start :] + data if self._start else self._buf + data
+        text = self._utf8.decode(data)
+        self._buf = self._buf[self._start :] + text if self._start else self._buf + text
         self._pos -= self._start
         self._start = 0
         out: list[Chunk] = []
@@ -75,12 +90,20 @@ class Splitter:
             self._start = self._pos = start
             if start == len(buf):
                 return None
-            if buf[start] not in b"{[":
-                end = buf.find(b"\n", start)
+            if buf[start] not in "{[":
+                end = buf.find("\n", start)
                 if end < 0:
                     return None
                 self._start = self._pos = end + 1
-                return Chunk(buf[start:end].rstrip(b"\r"), garbage=True)
+                return Chunk(buf[start:end].rstrip("\r"), garbage=True)
+            if buf[start] == "{":  # the fast path: a whole object
+                try:
+                    value, end = _DECODER.raw_decode(buf, start)
+                except (ValueError, RecursionError):
+                    pass  # incomplete, or wrong: the scan tells
+                else:
+                    self._start = self._pos = end
+                    return Chunk(buf[start:end], value=value)
         stop = self._scan(buf)
         if stop is None:
             return None
@@ -88,7 +111,7 @@ class Splitter:
         self._start = self._pos = stop
         return chunk
 
-    def _scan(self, buf: bytes) -> int | None:
+    def _scan(self, buf: str) -> int | None:
         """Where the value starting at `_start` ends, or None (more is
         needed: the state is kept for the next call)."""
         pos = self._pos
@@ -101,7 +124,7 @@ class Splitter:
                     pos = size
                     break
                 pos = match.end()
-                if match.group() == b"\\":
+                if match.group() == "\\":
                     if pos >= size:  # the escaped byte has not come yet
                         pos -= 1
                         break
@@ -115,9 +138,9 @@ class Splitter:
                 break
             pos = match.end()
             byte = match.group()
-            if byte == b'"':
+            if byte == '"':
                 in_string = True
-            elif byte in b"{[":
+            elif byte in "{[":
                 depth += 1
             else:
                 depth -= 1
@@ -128,7 +151,7 @@ class Splitter:
         return None
 
 
-def _skip_space(buf: bytes, pos: int) -> int:
+def _skip_space(buf: str, pos: int) -> int:
     size = len(buf)
     while pos < size and buf[pos] in _SPACE:
         pos += 1

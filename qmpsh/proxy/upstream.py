@@ -60,6 +60,7 @@ class Upstream:
         #: the proxy's id -> (the client's id or `_ABSENT`, where the reply goes)
         self._pending: dict[int, tuple[object, Deliver]] = {}
         self._closing = False
+        self._out: list[bytes] = []
 
     @property
     def name(self) -> str:
@@ -145,12 +146,22 @@ class Upstream:
         self._next_id += 1
         self._pending[ours] = (message.pop("id", _ABSENT), deliver)
         message["id"] = ours
-        writer.write(json.dumps(message).encode() + b"\n")
+        # written once per turn of the event loop: what several clients
+        # sent meanwhile goes in one write
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._out.append(json.dumps(message).encode() + b"\n")
+
+    def _flush(self) -> None:
+        out, self._out = self._out, []
+        if self._writer is not None and out:
+            self._writer.write(b"".join(out))
 
     async def drain(self) -> None:
         """Wait while too much is waiting to be written to the server."""
         writer = self._writer
         if writer is not None:
+            self._flush()
             with contextlib.suppress(OSError, RuntimeError):
                 await writer.drain()
 
@@ -198,6 +209,7 @@ class Upstream:
     async def _drop(self) -> None:
         """Let go of the socket; forget what waits for a reply."""
         self._pending.clear()
+        self._out = []
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
