@@ -36,8 +36,29 @@ SETTINGS_TAKEN = (
 )
 
 
+#: what these options mean here, where the settings' own words would not fit
+HELP = {
+    "verbose": "Say on stderr which client sent what, and each refusal, "
+    "connection and hang-up (secrets redacted).",
+    "log_secrets": "Echo passwords and secret data with -v as clients sent "
+    "them (by default they are replaced with <redacted>).",
+    "read_only": "Let through, on every socket, only commands that change "
+    "nothing (query-*, qom-get, HMP info...); a client gets an error reply "
+    "for the others.",
+    "allow": "On every socket, let through only commands that match PATTERN, "
+    "a glob (repeatable; --deny wins).",
+    "deny": "On every socket, refuse commands that match PATTERN (repeatable), "
+    "e.g. 'quit', 'hmp q*'.",
+    "read_limit": "Refuse a message longer than BYTES: from QEMU (the connection "
+    "is lost) or from a client (it is hung up on) (default: 10 MiB).",
+    "retries": "After QEMU went away, try N times to reconnect, then exit 5 "
+    "(default: 5).",
+}
+
+
 def _settings_options(func: Any) -> Any:
     opts = [setting_option(SETTING[name]) for name in SETTINGS_TAKEN]
+    opts = [opt._replace(help=HELP.get(opt.dest, opt.help)) for opt in opts]
     for option in reversed(click_options(opts)):
         func = option(func)
     return func

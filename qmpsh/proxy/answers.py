@@ -109,7 +109,9 @@ def judge(
         )
     refusal = policy.refusal(message)
     if refusal is not None:
-        return Local(error("GenericError", refusal, message), refused=refusal)
+        return Local(
+            error("GenericError", f"qmpsh proxy: {refusal}", message), refused=refusal
+        )
     return FORWARD
 
 

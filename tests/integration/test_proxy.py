@@ -431,3 +431,24 @@ def test_a_busy_monitor_is_refused_in_one_line(vm: Qemu, sockets: Path) -> None:
         )  # fmt: skip
     assert done.returncode == 4
     assert "no QMP greeting" in done.stderr
+
+
+def test_verbose_names_the_client_and_hides_secrets(
+    proxy: Proxy, sockets: Path
+) -> None:
+    client = Raw(sockets / "rw.sock")
+    reply = client.ask(
+        {
+            "execute": "object-add",
+            "arguments": {"qom-type": "secret", "id": "s0", "data": "hunter2"},
+            "id": "add",
+        }
+    )
+    assert reply == {"return": {}, "id": "add"}
+    client.close()
+    wait_for(lambda: "object-add" in proxy.stderr(), what="the -v line")
+    said = proxy.stderr()
+    assert "hunter2" not in said
+    line = next(row for row in said.splitlines() if "object-add" in row)
+    assert f"(pid {os.getpid()}) on {sockets / 'rw.sock'}:" in line
+    assert "<redacted>" in line

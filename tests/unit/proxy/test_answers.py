@@ -60,7 +60,10 @@ def test_the_policy_refuses_with_a_generic_error_naming_it() -> None:
     assert isinstance(verdict, Local)
     assert "id" not in verdict.reply
     assert verdict.reply["error"]["class"] == "GenericError"
-    assert "--read-only" in verdict.reply["error"]["desc"]
+    assert verdict.reply["error"]["desc"] == (
+        "qmpsh proxy: stop: refused by --read-only: this command may change "
+        "something (not sent)"
+    )
     assert verdict.refused
     assert judge({"execute": "query-status"}, True, Policy(read_only=True)) is FORWARD
     assert judge({"execute": "stop"}, True, Policy()) is FORWARD
