@@ -396,10 +396,17 @@ def test_qemu_goes_away_and_comes_back(tmp_path: Path, sockets: Path) -> None:
         first.kill()
         assert client.stream.readline() == b""  # hung up on, as QEMU would
         wait_for(lambda: "1 client hung up on" in p.stderr(), what="the loss")
+        # a client that comes meanwhile waits for its greeting
+        early = socket.socket(socket.AF_UNIX)
+        early.settimeout(30)
+        early.connect(str(sockets / "p.sock"))
         # the same socket path again, as a restarted VM has it
         first.sock.unlink()
         second = Qemu(tmp_path / "q1")
         try:
+            greeting = json.loads(early.makefile("rb").readline())
+            assert greeting["QMP"]["capabilities"] == []
+            early.close()
             wait_for(lambda: "reconnected" in p.stderr(), what="reconnecting")
             again = Raw(sockets / "p.sock")
             assert again.ask({"execute": "query-status"})["return"]["running"]
