@@ -9,7 +9,8 @@ Run by hand (not part of the test suite's pass/fail)::
 
 It starts its own ``qemu-system-x86_64 -M none`` and ``qmpsh proxy``.  The
 baseline: one client pipelining N ``query-status`` straight to QEMU's
-monitor.  Through the proxy: 4 clients at once, each pipelining N/4
+monitor, all written at once, and again with at most 256 in flight (as
+the proxy lets each client have); the ratio is against the faster.  Through the proxy: 4 clients at once, each pipelining N/4
 ``query-status``, its ids ``[client, i]`` (the proxy puts its own on the
 way to QEMU): a reply that reached the wrong client, or came in the wrong
 order, shows by its id, and one that is no query-status reply by its
@@ -40,22 +41,27 @@ ROOT = HERE.parent
 
 CLIENTS = 4
 TARGET = 1.5
+#: the second baseline's requests in flight (as many as the proxy lets
+#: each client have)
+WINDOW = 256
 
 
-async def client(path: str, count: int, number: int) -> float:
+async def client(path: str, count: int, number: int, window: int = 0) -> float:
     """Pipeline *count* ``query-status`` on *path*, with ids ``[number,
-    i]``; check every reply (its id, its order, its content); seconds from
-    the first request written to the last reply read."""
+    i]``: all at once, or with *window* at most unanswered; check every
+    reply (its id, its order, its content); seconds from the first request
+    written to the last reply read."""
     reader, writer = await asyncio.open_unix_connection(path, limit=1 << 24)
     json.loads(await reader.readline())
     writer.write(b'{"execute": "qmp_capabilities"}\n')
     assert "return" in json.loads(await reader.readline())
-    data = b"".join(
+    lines = [
         json.dumps({"execute": "query-status", "id": [number, i]}).encode() + b"\n"
         for i in range(count)
-    )
+    ]
+    ahead = window or count
     start = time.perf_counter()
-    writer.write(data)
+    writer.write(b"".join(lines[:ahead]))
     for i in range(count):
         while True:
             reply = json.loads(await reader.readline())
@@ -66,14 +72,16 @@ async def client(path: str, count: int, number: int) -> float:
             isinstance(status, dict) and status.get("status") == "running"
         ):
             raise SystemExit(f"bench: reply {i} went astray: {reply}")
+        if i + ahead < count:
+            writer.write(lines[i + ahead])
     elapsed = time.perf_counter() - start
     writer.close()
     await writer.wait_closed()
     return elapsed
 
 
-async def direct(path: str, total: int) -> float:
-    return await client(path, total, 0)
+async def direct(path: str, total: int, window: int = 0) -> float:
+    return await client(path, total, 0, window)
 
 
 async def through(path: str, total: int) -> float:
@@ -139,10 +147,12 @@ def main() -> int:
                 proxy,
             )
             base: list[float] = []
+            windowed: list[float] = []
             proxied: list[float] = []
             cpu: list[float] = []
             for _ in range(args.runs):  # interleaved: drift hits both alike
                 base.append(asyncio.run(direct(direct_sock, total)))
+                windowed.append(asyncio.run(direct(direct_sock, total, WINDOW)))
                 before = cpu_seconds(proxy.pid)
                 proxied.append(asyncio.run(through(proxy_sock, total)))
                 cpu.append(cpu_seconds(proxy.pid) - before)
@@ -153,17 +163,25 @@ def main() -> int:
             qemu.kill()
             qemu.wait()
     cpu_ms = statistics.median(cpu) * 1000
-    b, p = statistics.median(base), statistics.median(proxied)
-    ratio = p / b
+    b, w = statistics.median(base), statistics.median(windowed)
+    p = statistics.median(proxied)
+    best = min(b, w)
+    ratio = p / best
     verdict = "ok" if ratio <= TARGET else f"over the target {TARGET}"
-    print(f"{total} query-status straight to QEMU, one client: {b * 1000:8.1f} ms")
+    each = total // CLIENTS
     print(
-        f"{total} query-status through qmpsh proxy, {CLIENTS} clients x {total // CLIENTS}: "
-        f"{p * 1000:8.1f} ms"
+        f"{total} query-status straight to QEMU, one client, all at once: {b * 1000:8.1f} ms"
     )
-    print(f"the proxy's CPU time over them:{cpu_ms:8.1f} ms")
     print(
-        f"proxy/direct: {ratio:.2f} (target <= {TARGET}: {verdict}); every reply checked"
+        f"{total} query-status straight to QEMU, one client, {WINDOW} in flight: {w * 1000:8.1f} ms"
+    )
+    print(
+        f"{total} query-status through qmpsh proxy, {CLIENTS} clients x {each}: {p * 1000:8.1f} ms"
+    )
+    print(f"the proxy's CPU time over them: {cpu_ms:8.1f} ms")
+    print(
+        f"proxy/direct (the faster direct): {ratio:.2f} (target <= {TARGET}: {verdict}); "
+        "every reply checked"
     )
     return 0
 
