@@ -462,3 +462,39 @@ def test_verbose_names_the_client_and_hides_secrets(
     line = next(row for row in said.splitlines() if "object-add" in row)
     assert f"(pid {os.getpid()}) on {sockets / 'rw.sock'}:" in line
     assert "<redacted>" in line
+
+
+def test_replies_keep_the_order_asked_local_answers_included(
+    proxy: Proxy, sockets: Path
+) -> None:
+    client = Raw(sockets / "ro.sock")
+    batch = [
+        {"execute": "query-qmp-schema", "id": 1},  # a slow one first
+        {"execute": "stop", "id": 2},  # refused here, at once
+        {"execute": "qmp_capabilities", "id": 3},  # answered here
+        {"execute": "query-name", "id": 4},
+    ]
+    client.stream.write(b"".join(json.dumps(m).encode() for m in batch))
+    client.stream.flush()
+    replies = [client.reply() for _ in batch]
+    assert [r["id"] for r in replies] == [1, 2, 3, 4]
+    assert isinstance(replies[0]["return"], list)
+    assert "refused" in replies[1]["error"]["desc"]
+    assert replies[2]["error"]["class"] == "CommandNotFound"
+    assert replies[3] == {"return": {}, "id": 4}
+    client.close()
+
+
+def test_a_client_that_does_not_read_is_hung_up_on(proxy: Proxy, sockets: Path) -> None:
+    hog = Raw(sockets / "rw.sock")
+    for i in range(120):  # ~200 KiB each, never read: over 4 x --read-limit
+        hog.send({"execute": "query-qmp-schema", "id": i})
+    wait_for(
+        lambda: "wait to be read by it: dropped" in proxy.stderr(),
+        what="the hang-up",
+        timeout=60,
+    )
+    other = Raw(sockets / "rw.sock")
+    assert other.ask({"execute": "query-status", "id": 1})["id"] == 1
+    other.close()
+    hog.close()
