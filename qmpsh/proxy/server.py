@@ -191,6 +191,10 @@ class Proxy:
             try:
                 await self._ready.wait()
                 await client.serve(self.upstream)
+            except asyncio.CancelledError:
+                # hung up on (QEMU went away, the proxy stops): an end, not
+                # an error (asyncio's stream server would print one)
+                pass
             finally:
                 self.clients.pop(client, None)
                 await client.close()
@@ -208,7 +212,7 @@ class Proxy:
         count = len(self.clients)
         retries = self.options.retries
         then = (
-            f"reconnecting ({retries} attempts)"
+            f"reconnecting ({_attempts(retries)})"
             if retries
             else "no --retries: stopping"
         )
@@ -235,7 +239,7 @@ class Proxy:
         if options.retries:
             self.say(
                 f"gave up: {self.upstream.name} did not come back in "
-                f"{options.retries} attempts ({last})"
+                f"{_attempts(options.retries)} ({last})"
             )
         if self._done is not None and not self._done.done():
             self._done.set_result(int(Exit.CONNECTION_LOST))
@@ -264,6 +268,10 @@ class Proxy:
                 if os.stat(path).st_ino == inode:
                     os.unlink(path)
         self._bound = []
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'' if count == 1 else 's'}"
 
 
 def _peer(writer: asyncio.StreamWriter) -> str:

@@ -135,6 +135,7 @@ def proxy(vm: Qemu, sockets: Path) -> Iterator[Proxy]:
         yield p
     finally:
         p.kill()
+    assert "Traceback" not in p.stderr()
 
 
 def status(vm: Qemu) -> str:
@@ -416,6 +417,7 @@ def test_qemu_goes_away_and_comes_back(tmp_path: Path, sockets: Path) -> None:
         client.close()
     finally:
         p.kill()
+    assert "Traceback" not in p.stderr()
 
 
 def test_without_retries_losing_qemu_ends_with_5(tmp_path: Path, sockets: Path) -> None:
@@ -428,6 +430,7 @@ def test_without_retries_losing_qemu_ends_with_5(tmp_path: Path, sockets: Path) 
     assert p.proc.wait(timeout=15) == 5
     assert not (sockets / "p.sock").exists()
     assert "closed the connection" in p.stderr()
+    assert "Traceback" not in p.stderr()
 
 
 def test_a_busy_monitor_is_refused_in_one_line(vm: Qemu, sockets: Path) -> None:
