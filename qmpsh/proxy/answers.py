@@ -60,6 +60,8 @@ def parse_error(garbage: bool) -> dict[str, Any]:
 
 
 NOT_OBJECT = error("GenericError", "QMP input must be a JSON object", None)
+#: QEMU's JSON parser refuses nesting deeper than 1024 too
+TOO_DEEP = error("GenericError", "JSON parse error, nesting too deep", None)
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,10 @@ class Client:
             self._answer(answers.NOT_OBJECT)
             return
         if self.verbose:
-            self.note(json.dumps(shown(message, self.redact)))
+            try:
+                self.note(json.dumps(shown(message, self.redact)))
+            except (ValueError, RecursionError):
+                self.note("sent a request nested too deeply to show")
         verdict = answers.judge(message, self.negotiated, self.spec.policy)
         if isinstance(verdict, answers.Local):
             if verdict.negotiated:
@@ -155,14 +158,18 @@ class Client:
             self._answer(verdict.reply)
             return
         slot = Slot()
+        try:
+            upstream.send(message, lambda reply: self._fill(slot, reply))
+        except QmpshError as err:  # the server went away in between
+            self._answer(answers.error("GenericError", err.message, message))
+            return
+        except (ValueError, RecursionError):
+            self._answer(answers.TOO_DEEP)
+            return
         self._slots.append(slot)
         self._inflight += 1
         if self._inflight >= MAX_INFLIGHT:
             self._room.clear()
-        try:
-            upstream.send(message, lambda reply: self._fill(slot, reply))
-        except QmpshError as err:  # the server went away in between
-            self._fill(slot, answers.error("GenericError", err.message, message))
 
     def _answer(self, reply: dict[str, Any]) -> None:
         if not self._slots:
@@ -179,7 +186,7 @@ class Client:
             return
         slot.data = answers.encode(reply)
         slots = self._slots
-        if slots[0] is not slot:
+        if not slots or slots[0] is not slot:
             return
         out = []
         while slots and slots[0].data is not None:

@@ -138,19 +138,29 @@ class Upstream:
 
     def send(self, message: dict[str, Any], deliver: Deliver) -> None:
         """Send *message* (a client's request, which this changes: its id
-        is replaced); *deliver* gets the reply, with the client's id back."""
+        is replaced); *deliver* gets the reply, with the client's id back.
+        Raises `ConnectionLost` when not connected, `ValueError` or
+        `RecursionError` (*message* unchanged) when it cannot be written."""
         writer = self._writer
         if writer is None or self._closing:
             raise ConnectionLost(f"{self.name}: not connected")
         ours = self._next_id
-        self._next_id += 1
-        self._pending[ours] = (message.pop("id", _ABSENT), deliver)
+        theirs = message.pop("id", _ABSENT)
         message["id"] = ours
+        try:
+            data = json.dumps(message).encode() + b"\n"
+        except (ValueError, RecursionError):  # nested too deeply to write
+            del message["id"]
+            if theirs is not _ABSENT:
+                message["id"] = theirs
+            raise
+        self._next_id += 1
+        self._pending[ours] = (theirs, deliver)
         # written once per turn of the event loop: what several clients
         # sent meanwhile goes in one write
         if not self._out:
             asyncio.get_running_loop().call_soon(self._flush)
-        self._out.append(json.dumps(message).encode() + b"\n")
+        self._out.append(data)
 
     def _flush(self) -> None:
         out, self._out = self._out, []
@@ -185,7 +195,7 @@ class Upstream:
     def _received(self, line: bytes) -> None:
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.note(f"{self.name} sent a line that is not JSON: dropped")
             return
         if not isinstance(obj, dict):
@@ -204,7 +214,10 @@ class Upstream:
             del obj["id"]
         else:
             obj["id"] = theirs
-        deliver(obj)
+        try:
+            deliver(obj)
+        except Exception as err:  # a client's trouble must not end the session
+            self.note(f"a reply could not be passed on: {err!r}")
 
     async def _drop(self) -> None:
         """Let go of the socket; forget what waits for a reply."""

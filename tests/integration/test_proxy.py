@@ -295,6 +295,9 @@ def test_misbehaving_clients_disturb_no_other(proxy: Proxy, sockets: Path) -> No
     assert rude.reply()["error"]["desc"] == "QMP input must be a JSON object"
     rude.send(b'{"execute": nonsense}')
     assert "JSON parse error" in rude.reply()["error"]["desc"]
+    deep = b"[" * 5000 + b"]" * 5000
+    rude.send(b'{"execute": "query-status", "arguments": {"a": ' + deep + b"}}")
+    assert "JSON parse error" in rude.reply()["error"]["desc"]
     assert "return" in rude.ask({"execute": "query-status"})  # still served
     # a message beyond --read-limit (1000000): an error, then hung up on
     rude.send(b'{"execute": "query-status", "id": "' + b"x" * 1_100_000)
