@@ -504,3 +504,22 @@ def test_a_client_that_does_not_read_is_hung_up_on(proxy: Proxy, sockets: Path) 
     assert other.ask({"execute": "query-status", "id": 1})["id"] == 1
     other.close()
     hog.close()
+
+
+def test_a_named_target_with_its_settings(vm: Qemu, sockets: Path) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "qmpsh" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[targets.web3]\naddress = "{vm.sock}"\ndeny = ["stop"]\n')
+    try:
+        p = Proxy(sockets, "web3", "--listen", str(sockets / "p.sock"))
+        try:
+            client = Raw(sockets / "p.sock")
+            assert "return" in client.ask({"execute": "query-status"})
+            refused = client.ask({"execute": "stop"})
+            assert "--deny stop" in refused["error"]["desc"]
+            client.close()
+        finally:
+            p.kill()
+        assert "serving web3" in p.stderr()
+    finally:
+        config.unlink()
