@@ -11,7 +11,9 @@ error reply (as QEMU gives it); one message longer than the read limit,
 or a client that does not read what it is sent (more than `WRITE_LIMIT`
 waiting), is dropped; a client that sends faster than the server answers
 is read no further while `MAX_INFLIGHT` of its requests are unanswered.
-A reply that comes after its client went away is dropped.
+A client that ends its input (``printf ... | socat``: a half-close) still
+gets the replies to what it sent, then is hung up on; a reply that comes
+after its client went away is dropped.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class Client:
         self._inflight = 0
         self._room = asyncio.Event()
         self._room.set()
+        #: set when no reply is left to write
+        self._all_replied = asyncio.Event()
         self._splitter = Splitter(read_limit)
         self._write_limit = WRITE_LIMIT_FACTOR * read_limit
         self._out: list[bytes] = []
@@ -95,7 +99,10 @@ class Client:
                     await self._room.wait()
                     continue
                 data = await self.reader.read(65536)
-                if not data:
+                if not data:  # its end of the input: the replies still go
+                    if self._slots:
+                        self.note("input ended; its replies still to come")
+                        await self._replied()
                     self.note("disconnected")
                     break
                 try:
@@ -181,8 +188,9 @@ class Client:
         self._inflight -= 1
         if self._inflight < MAX_INFLIGHT:
             self._room.set()
-        if self.closed:
+        if self.closed or self.writer.transport.is_closing():
             self.note("a reply came after the client went away: dropped")
+            self._gone()
             return
         slot.data = answers.encode(reply)
         slots = self._slots
@@ -192,6 +200,21 @@ class Client:
         while slots and slots[0].data is not None:
             out.append(slots.popleft().data)
         self._write(b"".join(out))  # type: ignore[arg-type]
+        if not slots:
+            self._all_replied.set()
+
+    async def _replied(self) -> None:
+        """Wait until every request has its reply written (or the client
+        is gone)."""
+        while self._slots and not self.closed:
+            self._all_replied.clear()
+            await self._all_replied.wait()
+
+    def _gone(self) -> None:
+        """The client cannot be written to any more: stop waiting for it."""
+        self.closed = True
+        self._room.set()
+        self._all_replied.set()
 
     def event(self, line: bytes) -> None:
         """Copy an event to the client (once it has negotiated)."""
@@ -210,7 +233,11 @@ class Client:
     def _flush(self) -> None:
         out, self._out = self._out, []
         transport = self.writer.transport
-        if not out or self.closed or transport.is_closing():
+        if not out or self.closed:
+            return
+        if transport.is_closing():  # a write failed: it went away
+            self.note("a reply came after the client went away: dropped")
+            self._gone()
             return
         self.writer.write(b"".join(out))
         if transport.get_write_buffer_size() > self._write_limit:
@@ -218,16 +245,14 @@ class Client:
                 f"{self.label}: more than {self._write_limit} bytes wait to be read "
                 "by it: dropped"
             )
-            self.closed = True
+            self._gone()
             transport.abort()
-            self._room.set()
 
     async def close(self) -> None:
         """Hang up (idempotent); replies still to come are dropped."""
         if not self.closed:
             self._flush()
-        self.closed = True
-        self._room.set()
+        self._gone()
         self.writer.close()
         with contextlib.suppress(Exception):
             await self.writer.wait_closed()

@@ -523,3 +523,15 @@ def test_a_named_target_with_its_settings(vm: Qemu, sockets: Path) -> None:
         assert "serving web3" in p.stderr()
     finally:
         config.unlink()
+
+
+def test_a_client_that_ends_its_input_still_gets_its_replies(
+    proxy: Proxy, sockets: Path
+) -> None:
+    client = Raw(sockets / "rw.sock")
+    for i in range(3):
+        client.send({"execute": "query-version", "id": i})
+    client.sock.shutdown(socket.SHUT_WR)  # as socat does at the end of its input
+    assert [client.reply()["id"] for _ in range(3)] == [0, 1, 2]
+    assert client.stream.readline() == b""
+    client.close()
