@@ -53,5 +53,5 @@ def test_bench_proxy_runs() -> None:
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert "proxy/direct:" in done.stdout
+    assert "proxy/direct (the faster direct):" in done.stdout
     assert "every reply checked" in done.stdout
