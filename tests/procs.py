@@ -211,7 +211,7 @@ class GuestAgent(Process):
         "guest-network-get-interfaces",
     )
 
-    #: what `GuestAgent.with_exec` lets through: running programs on the
+    #: what `agent_with_exec` lets through: running programs on the
     #: host (as the test's user) and reading files, for guest-run and the
     #: decoded base64 of guest-file-read and guest-exec-status
     EXEC = (
@@ -222,7 +222,9 @@ class GuestAgent(Process):
         "guest-file-read",
     )
 
-    def __init__(self, directory: Path, blocked: Sequence[str] = BLOCKED) -> None:
+    def __init__(self, directory: Path, allow: Sequence[str] = ()) -> None:
+        """*allow*: commands of `BLOCKED` to leave enabled (reading a file
+        the test names: ``guest-file-open``...)."""
         super().__init__(directory)
         self.sock = self.dir / "qga.sock"
         state = self.dir / "state"
@@ -238,16 +240,14 @@ class GuestAgent(Process):
             "-f",
             str(self.dir / "qga.pid"),
             "-b",
-            ",".join(blocked),
+            ",".join(c for c in self.BLOCKED if c not in allow),
         ]
         self.spawn(argv, [self.sock])
 
 
 def agent_with_exec(directory: Path) -> GuestAgent:
     """A `GuestAgent` that runs programs and reads files (`GuestAgent.EXEC`)."""
-    return GuestAgent(
-        directory, [c for c in GuestAgent.BLOCKED if c not in GuestAgent.EXEC]
-    )
+    return GuestAgent(directory, allow=GuestAgent.EXEC)
 
 
 def children(pid: int) -> list[int]:

@@ -203,6 +203,10 @@ class BatchChecks:
             return None
         return self._check(request)
 
+    def knows(self, command: str) -> bool:
+        """Whether the server has *command* (False before `load`)."""
+        return command in self._commands
+
     def name_check(self, command: str) -> str | None:
         """What the check says of the command name alone (a "did you mean")."""
         if self._check is None:

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
+from qmpsh.batch import bindings
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
 from qmpsh.batch.shaping import shaping, sink_hint
@@ -40,8 +41,9 @@ from qmpsh.core.render import (
 )
 from qmpsh.core.sanitize import PIECE
 from qmpsh.core.text import os_text
+from qmpsh.lang.bound import Prepared, parse_bound, retyped
 from qmpsh.lang.force_prefix import split_force
-from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
 
@@ -63,6 +65,8 @@ class _Sent(NamedTuple):
     line: Line
     request: Request
     reply: asyncio.Future[dict[str, Any]]
+    #: ``NAME = COMMAND``: the variable its return value is bound to
+    bind: str | None = None
 
 
 class BatchRunner:
@@ -154,11 +158,19 @@ class BatchRunner:
 
     # -- the reader ----------------------------------------------------------
 
+    def _parse(self, text: str, typer: Typer | None) -> Request | Incomplete | None:
+        """The accumulator's parser: the session's variables replaced."""
+        return parse_bound(text, typer, self.ctx.session.variables)
+
     async def _read(self, lines: AsyncIterator[Line]) -> None:
         checks = self.checks
-        acc = Accumulator(checks.typer if checks is not None else None)
+        typer = checks.typer if checks is not None else None
+        acc = Accumulator(typer, self._parse)
         last: Line | None = None
         forced = False
+        #: the command being read: as prepared, and its lines as typed
+        prepared = Prepared("")
+        typed = ""
         #: the command being read holds the history's secret placeholder
         marked = False
         #: where the command being read started (a multi-line one's first line)
@@ -173,12 +185,30 @@ class BatchRunner:
             if not acc.pending:
                 forced, text = split_force(text)
                 marked = False
+                typed = text
+                ready = await bindings.prepared(self.ctx, checks, line.where, text)
+                if isinstance(ready, str):
+                    await self._refuse(ready)
+                    continue
+                prepared = ready
+                text = prepared.text
                 found = lookup(text)
                 if found is not None:
                     await self._barrier()
+                    if prepared.bind is not None:
+                        self._report(
+                            Exit.PARSE_ERROR,
+                            f"{line.where}: {prepared.bind} = takes a QMP command; "
+                            f"{found[0].name} is a built-in, which returns no value",
+                        )
+                        continue
                     await self._builtin(line, *found)
                     continue
                 first = line.number
+            else:
+                typed = f"{typed}\n{text}"
+            if "$" in text:  # it may use a variable: wait for what binds it
+                await self._barrier()
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
             needs = checks is not None and (acc.pending or checks.needed(text))
@@ -191,17 +221,16 @@ class BatchRunner:
                 if checks is not None and not forced:
                     await checks.load()
                     unknown = checks.unknown(whole)
-                if unknown is not None:
+                if unknown is not None and not prepared.aliases:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
+                err = retyped(err, prepared, typed, whole)
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                said = _scrub(err.message, whole) + sink_hint(whole)
+                said = _scrub(err.message, typed) + sink_hint(typed)
                 await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
-                acc = Accumulator(
-                    checks.typer if checks is not None else None
-                )  # what it held is dropped
+                acc = Accumulator(typer, self._parse)  # what it held is dropped
                 await self._refuse(
                     f"{line.source}:{first}: the command is longer than "
                     f"{self.line_limit} bytes (--line-limit)"
@@ -216,7 +245,7 @@ class BatchRunner:
                         f"{line.source}:{first}: {_scrub(refusal, whole)}"
                     )
                     continue
-                await self._send(line, result)
+                await self._send(line, result, prepared.bind)
         try:
             acc.finish()
         except ParseError as err:
@@ -265,7 +294,7 @@ class BatchRunner:
         if self.stopping:
             raise asyncio.CancelledError
 
-    async def _send(self, line: Line, request: Request) -> None:
+    async def _send(self, line: Line, request: Request, bind: str | None) -> None:
         pipelined = self.settings.keep_going or read_only(request)
         if not pipelined:
             await self._barrier()
@@ -276,7 +305,7 @@ class BatchRunner:
         future = asyncio.ensure_future(
             self.ctx.conn.execute(request.message, self.settings.timeout)
         )
-        self.pending.append(_Sent(line, request, future))
+        self.pending.append(_Sent(line, request, future, bind))
         self._idle.clear()
         self._arrived.set()
         if not pipelined:
@@ -340,6 +369,10 @@ class BatchRunner:
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()
+                if sent.bind is not None:
+                    self.ctx.session.variables.fail(
+                        sent.bind, f"{sent.line.where} got no reply"
+                    )
                 self._report(err.exit_code, f"{where}: {err.message}", fatal)
                 continue
             if self.stopping:  # meanwhile (the output failed); `sent` was discarded
@@ -373,6 +406,7 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
+        bindings.record(self.ctx, sent.bind, sent.line.where, reply)
         if not s.raw_agent and sent.request.command.startswith("guest-"):
             from qmpsh.schema.agent_data import with_text
 

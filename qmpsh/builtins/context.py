@@ -23,12 +23,15 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from qmpsh.lang.varstate import Variables
+
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell
     from qmpsh.builtins.live_area import LiveArea
     from qmpsh.core.eventfilter import EventFilter
     from qmpsh.core.settings import Settings
     from qmpsh.jobs.tracker import JobTracker
+    from qmpsh.lang.aliases import Alias
     from qmpsh.schema.manual.service import ManualService
     from qmpsh.schema.service import SchemaService
     from qmpsh.wire.connection import Connection
@@ -113,6 +116,11 @@ class SessionState:
         #: query); None: as the settings say (qmpsh.builtins.output)
         self.output: str | None = None
         self.query: str | None = None
+        #: ``NAME = COMMAND``'s values, and ``$_`` (qmpsh.lang.variables)
+        self.variables = Variables()
+        #: the aliases: the config file's, then the ``alias`` built-in's;
+        #: None until read (see `qmpsh.builtins.aliases.table`)
+        self.aliases: dict[str, Alias] | None = None
 
 
 class Context:

@@ -79,6 +79,9 @@ MODULES: dict[str, str] = {
     "watch": "qmpsh.builtins.watch",
     "wait-migration": "qmpsh.builtins.migration",
     "output": "qmpsh.builtins.output",
+    "vars": "qmpsh.builtins.aliases",
+    "alias": "qmpsh.builtins.aliases",
+    "unalias": "qmpsh.builtins.aliases",
     "guest-run": "qmpsh.builtins.guest",
 }
 

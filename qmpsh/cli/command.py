@@ -122,6 +122,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "qom": "qmpsh.cli.qom:qom_group",
     "events": "qmpsh.cli.events:events_command",
     "ls": "qmpsh.cli.ls:ls_command",
+    "proxy": "qmpsh.cli.proxy:proxy_command",
 }
 
 

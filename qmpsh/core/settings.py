@@ -283,6 +283,12 @@ class Settings(NamedTuple):
         env="LIBVIRT_DEFAULT_URI",
         env_help="libvirt's URI for a libvirt:DOMAIN address, as for virsh (--libvirt-uri wins).",
     ))
+    #: saved commands with parameters, by name (qmpsh.lang.aliases): the
+    #: config file's [aliases] table, which batch mode reads too
+    aliases: dict[str, str] = declare({}, Setting(
+        config='Aliases: [aliases] then mirror = "drive-mirror device=$1 target=$2 sync=full", used as: mirror drive0 /tmp/x.qcow2 (batch mode reads this table too).',
+        per_target=False,
+    ))
     #: the guest agent's base64 (guest-file-read, guest-exec-status) shown
     #: as the agent sent it, without qmpsh's text members (qmpsh.schema.agent_data)
     raw_agent: bool = declare(False, Setting(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -117,11 +117,15 @@ class SchemaAssist:
         if source is not None:
             self.live.peek(source)
 
-    def completer(self) -> QmpCompleter:
-        """A prompt_toolkit completer (imports prompt_toolkit)."""
+    def completer(
+        self, more: Callable[[], Iterable[tuple[str, str]]] = lambda: ()
+    ) -> QmpCompleter:
+        """A prompt_toolkit completer (imports prompt_toolkit); *more*:
+        command names besides the server's and the built-ins (aliases),
+        with their meta text."""
         from qmpsh.shell.completion import make_completer
 
-        return make_completer(self.service, self.live, self.manual)
+        return make_completer(self.service, self.live, self.manual, more)
 
     def deprecated(self, request: Request) -> str | None:
         """The warning for what *request* uses that is deprecated (one

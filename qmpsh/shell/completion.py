@@ -16,6 +16,7 @@ from prompt_toolkit.document import Document
 
 from qmpsh.builtins.registry import Builtin
 from qmpsh.lang.cursor import ArgKey, ArgValue, BuiltinArg, Where, locate
+from qmpsh.lang.variables import blank_assignment
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Schema
 from qmpsh.shell.candidates import (
@@ -67,7 +68,7 @@ class QmpCompleter(Completer):
     def locate(self, document: Document) -> Where:
         before = document.text_before_cursor
         earlier = self.pending()
-        text = f"{earlier}\n{before}" if earlier else before
+        text = f"{earlier}\n{before}" if earlier else blank_assignment(before)
         return locate(text, self.builtins)
 
     def _candidates(self, where: Where, live: LiveLookup) -> list[Candidate]:
@@ -131,9 +132,11 @@ def make_completer(
     service: SchemaService,
     live: LiveValues | None = None,
     manual: Callable[[], Manual | None] = lambda: None,
+    more: Callable[[], Iterable[Value]] = lambda: (),
 ) -> QmpCompleter:
     """The shell's completer: the schema of *service*, or a guest agent's
-    command list, every built-in, live values, the words of *manual*."""
+    command list, every built-in, live values, the words of *manual*, and
+    *more* command names (the aliases)."""
     from qmpsh.builtins.registry import load_all
     from qmpsh.schema.agent import command_values
 
@@ -141,6 +144,9 @@ def make_completer(
         lambda: service.schema,
         live=live,
         builtins=load_all(),
-        extra_commands=lambda: command_values(service.agent_commands.values()),
+        extra_commands=lambda: [
+            *command_values(service.agent_commands.values()),
+            *more(),
+        ],
         manual=manual,
     )

@@ -102,6 +102,7 @@ class InputLexer(Lexer):
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self._names: object = None
+        self._aliases: tuple[str, ...] = ()
         self._lexer = ShorthandLexer()
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
@@ -109,11 +110,15 @@ class InputLexer(Lexer):
             lines = document.lines
             return lambda i: [("", lines[i])] if i < len(lines) else []
         names = self.shell.command_names()
-        if names is not self._names:
+        from qmpsh.builtins.aliases import table
+
+        aliases = tuple(table(self.shell.ctx))
+        if names is not self._names or aliases != self._aliases:
             from qmpsh.builtins.registry import MODULES
 
-            self._names = names
-            self._lexer = ShorthandLexer(commands=names, builtins=tuple(MODULES))
+            self._names, self._aliases = names, aliases
+            # an alias is highlighted as a built-in is
+            self._lexer = ShorthandLexer(commands=names, builtins=(*MODULES, *aliases))
         head, text = self.shell.at_prefix(document.text)
         fragments: StyleAndTextTuples = [("class:prompt", head)] if head else []
         fragments += [

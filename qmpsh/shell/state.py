@@ -23,6 +23,7 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
+from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context, Frontend
 from qmpsh.builtins.linemode import Declined, LineMode
 from qmpsh.core.errors import BadRequest, NotConnected
@@ -316,7 +317,7 @@ class Shell:
 
             lexer = ShorthandLexer(
                 commands=self.command_names(),
-                builtins=_builtin_names(),
+                builtins=_builtin_names() | set(alias_table(self.ctx)),
                 stripnl=False,
                 ensurenl=False,
             )

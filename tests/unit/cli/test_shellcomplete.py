@@ -200,6 +200,7 @@ def test_first_word_offers_subcommands_and_sockets(tree: Path) -> None:
     assert [i.value for i in found] == [
         "events",
         "ls",
+        "proxy",
         "qom",
         "wrap",
         "link.sock",
