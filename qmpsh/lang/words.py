@@ -156,7 +156,7 @@ def _literal_hint(literal: str, key: str) -> str:
     quoted (``devices=[disk0]``: ``devices=["disk0"]``), when that parses;
     else the whole value quoted, to send it as a string."""
     fixed = quote_bare_words(literal)
-    if fixed is None:
+    if fixed is None or "\n" in fixed:  # a hint is one line
         return " (quote the value to send it as a string)"
     return f"; did you mean {key}={fixed}?" if key else f"; did you mean {fixed}?"
 

@@ -205,6 +205,8 @@ ERRORS: list[tuple[str, int, int, str]] = [
     ("x a=[1, disk0, null]", 1, 9, 'did you mean a=[1, "disk0", null]?'),
     ("x o={a: b}", 1, 6, 'did you mean o={"a": "b"}?'),
     ("x l=[a b]", 1, 6, "(quote the value to send it as a string)"),
+    # a hint is one line: none that would span lines
+    ("0={;:0\n}", 1, 4, "(quote the value to send it as a string)"),
     ('x o={"a": 1, "a": 2}', 1, 5, "appears twice"),
     ('x s="bad \\q escape"', 1, 10, "unknown escape"),
     ("a=1 x", 1, 1, "starts with a command name"),
