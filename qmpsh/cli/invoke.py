@@ -130,6 +130,8 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
+    if address_text is not None and names_several(address_text):
+        return open_many([address_text], opts)
     try:
         found = resolve(address_text, os.environ)
     except AddressError as err:
@@ -150,6 +152,59 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
         raise UsageError(str(err)) from None
     transport.prestart()  # ssh logs in while the session's modules load
     return run(conf, ins, transport, conf.connect_timeout)
+
+
+def names_several(word: str) -> bool:
+    """Whether one ADDRESS word is a glob or a ``[groups]`` name: fan-out
+    (tagged replies) even when it yields one target."""
+    from qmpsh.cli.targets import GLOB_CHARS, config_targets
+
+    if GLOB_CHARS & set(word) and not word.startswith(
+        ("tcp:", "ssh:", "tls:", "libvirt:")
+    ):
+        return True
+    if not word or "/" in word or ":" in word:
+        return False
+    targets = config_targets()
+    return word in targets.groups and word not in targets.targets
+
+
+def open_many(words: Sequence[str], opts: dict[str, Any]) -> int:
+    """``qmpsh [OPTIONS] ADDRESS ADDRESS...`` (or one glob or group): the
+    same commands on every target (`qmpsh.cli.fanout`), or the shell on
+    several (`open_shell_many`)."""
+    from qmpsh.cli.targets import TargetError, resolve_many
+    from qmpsh.wire.address import AddressError
+
+    listen = opts.get("listen")
+    if listen is not None:
+        raise UsageError(
+            f"--listen {listen!r} waits for one QEMU: give it without ADDRESS "
+            f"(several were given: {' '.join(words)})"
+        )
+    try:
+        found = resolve_many(list(words))
+    except AddressError as err:
+        raise UsageError(str(err)) from None
+    except TargetError as err:
+        from qmpsh.cli.problems import fail
+        from qmpsh.core.exitcodes import Exit
+
+        return fail(str(err), Exit.USAGE)
+    ins = inputs(opts)
+    if ins.interactive:
+        return open_shell_many(found, opts)
+    from qmpsh.cli.fanout import run_fleet
+
+    return run_fleet(found, lambda table: settings(opts, False, table), ins)
+
+
+def open_shell_many(found: Sequence[Any], opts: dict[str, Any]) -> int:
+    """The interactive shell on several targets (*found*: the
+    `qmpsh.cli.targets.Many` of each); not there yet."""
+    raise UsageError(
+        "several targets in the interactive shell: give -c or -f (or pipe commands)"
+    )
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:

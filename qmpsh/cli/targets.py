@@ -159,7 +159,8 @@ class Many(NamedTuple):
     resolved: Resolved
 
 
-_GLOB_CHARS = frozenset("*?[")
+#: a word holding one of these is a glob over paths
+GLOB_CHARS = frozenset("*?[")
 
 
 def resolve_many(words: list[str]) -> list[Many]:
@@ -181,7 +182,7 @@ def resolve_many(words: list[str]) -> list[Many]:
 
     targets: Targets | None = None
     for word in words:
-        if _GLOB_CHARS & set(word) and not word.startswith(
+        if GLOB_CHARS & set(word) and not word.startswith(
             ("tcp:", "ssh:", "tls:", "libvirt:")
         ):
             import glob
