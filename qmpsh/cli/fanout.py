@@ -147,30 +147,28 @@ class Fleet:
         """Wait for every target; with --fail-fast, stop at the first failure."""
         waiting = set(self.tasks.values())
         while waiting:
-            done, waiting = await asyncio.wait(
+            _, waiting = await asyncio.wait(
                 waiting, return_when=asyncio.FIRST_COMPLETED
             )
             if self.output_lost:
                 return
-            failed = [
-                label
-                for label, task in self.tasks.items()
-                if task in done and self.codes.get(label, 0) != Exit.OK
-            ]
-            if failed and self.fail_fast and waiting:
-                self._stop_after(failed[0], len(waiting))
-                return
+            if self.stopping:
+                return  # the others are cancelled
 
-    def _stop_after(self, label: str, left: int) -> None:
-        running = sum(
-            1
+    def _stop_after(self, label: str, code: int) -> None:
+        """--fail-fast: *label* failed; say what happens to the others."""
+        others = [
+            name
             for name, task in self.tasks.items()
-            if not task.done() and name in self.started
-        )
+            if name != label and not task.done() and name not in self.codes
+        ]
+        if not others:
+            return
+        running = sum(1 for name in others if name in self.started)
         StreamConsole().err(
-            f"--fail-fast: {shown(label)} failed (exit {self.codes[label]}): "
-            f"stopping the other {left} target{'s' if left != 1 else ''} "
-            f"({running} cancelled, {left - running} not started)"
+            f"--fail-fast: {shown(label)} failed (exit {code}): "
+            f"stopping the other {len(others)} target{'s' if len(others) != 1 else ''} "
+            f"({running} cancelled, {len(others) - running} not started)"
         )
 
     async def _read_input(self) -> tuple[str, Exit] | None:
@@ -199,9 +197,10 @@ class Fleet:
                     return code
                 self.started.add(target.label)
                 code = await self._session(target)
-                # said before the slot goes to the next target
-                if code != Exit.OK and self.fail_fast:
+                # before the slot goes to the next target
+                if code != Exit.OK and self.fail_fast and not self.stopping:
                     self.stopping = True
+                    self._stop_after(target.label, code)
         finally:
             self.codes[target.label] = code
         return code
