@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from qmpsh.schema.model import Schema, SchemaError
 
 FORMAT = 1
 KEEP = 16
+
+#: the schemas this process has loaded (`SchemaCache.load`), by file
+_LOADED: dict[tuple[str, int, int], Schema] = {}
+_LOADING = threading.Lock()
 
 
 def _digest(text: str) -> str:
@@ -79,17 +84,40 @@ class SchemaCache:
         return path.stem.rsplit("-", 1)[-1]
 
     def load(self, path: Path) -> Schema | None:
-        """The schema in *path*, or None if it is missing or unreadable."""
+        """The schema in *path*, or None if it is missing or unreadable.
+
+        A file already loaded by this process (the same file: path, inode
+        and size; files are replaced whole, never rewritten) gives the
+        same `Schema`, which nothing changes: a hundred servers of one
+        build, in one fan-out (qmpsh.cli.fanout), hold one schema, not a
+        hundred."""
+        with _LOADING:  # one thread builds it; the others then share it
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            key = (str(path), info.st_ino, info.st_size)
+            schema = _LOADED.get(key)
+            if schema is None:
+                schema = self._read(path)
+                if schema is None:
+                    return None
+                while len(_LOADED) >= KEEP:  # the oldest first
+                    del _LOADED[next(iter(_LOADED))]
+                _LOADED[key] = schema
+        with contextlib.suppress(OSError):
+            os.utime(path)  # most recently used: kept longest
+        return schema
+
+    @staticmethod
+    def _read(path: Path) -> Schema | None:
         try:
             data = json.loads(read_owned(path))  # never another user's file
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 return None
-            schema = Schema.from_json(data.get("schema"))
+            return Schema.from_json(data.get("schema"))
         except (OSError, ValueError, SchemaError):
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # most recently used: kept longest
-        return schema
 
     def store(
         self, server: str, digest: str, entries: list[Any], greeting: Any = None
