@@ -106,6 +106,7 @@ class Fleet:
         #: labels of the targets whose turn has come (connecting or running)
         self.started: set[str] = set()
         self.tasks: dict[str, asyncio.Task[int]] = {}
+        self.consoles: dict[str, TaggedConsole] = {}
         #: stdout cannot be written: every target stops
         self.output_lost = False
         #: --fail-fast: a target failed, no other starts
@@ -138,8 +139,8 @@ class Fleet:
         try:
             await self._watch()
         finally:
-            for task in self.tasks.values():
-                task.cancel()
+            for label, task in self.tasks.items():
+                self._cancel(label, task)
             await asyncio.gather(*self.tasks.values(), return_exceptions=True)
         return worst(self.codes.values())
 
@@ -206,7 +207,7 @@ class Fleet:
         return code
 
     async def _session(self, target: Target) -> int:
-        console = TaggedConsole(target.label)
+        console = self.consoles[target.label] = TaggedConsole(target.label)
         if target.settings is None:
             console.err(target.problem)
             return int(Exit.USAGE)
@@ -244,4 +245,13 @@ class Fleet:
         self.output_lost = True
         for name, task in self.tasks.items():
             if name != label:
-                task.cancel()
+                self._cancel(name, task)
+
+    def _cancel(self, label: str, task: asyncio.Task[int]) -> None:
+        """Stop a target that is not done, silently."""
+        if task.done():
+            return
+        console = self.consoles.get(label)
+        if console is not None:
+            console.silenced = True
+        task.cancel()

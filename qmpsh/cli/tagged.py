@@ -140,10 +140,16 @@ class TaggedConsole:
 
     def __init__(self, label: str) -> None:
         self.label = label
+        #: the target was stopped (--fail-fast, stdout gone): what it
+        #: still has to say (a late reply to a request left behind) is noise
+        self.silenced = False
 
     def out(self, text: str) -> None:
-        write(tag_text(self.label, text), "\n")
+        if not self.silenced:
+            write(tag_text(self.label, text), "\n")
 
     def err(self, text: str) -> None:
+        if self.silenced:
+            return
         sys.stdout.flush()
         say(about(self.label, text))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.procs import ROOT, Qemu, qmpsh, raw_qmp, wait_for
+from tests.procs import ROOT, Qemu, qmpsh, qmpsh_unwritable, raw_qmp, wait_for
 
 
 def start_fleet(root: Path, n: int) -> list[Qemu]:
@@ -229,8 +230,8 @@ def test_events_from_two_targets_are_tagged(fleet: list[Qemu]) -> None:
         assert proc.wait(timeout=30) == 5  # the worst: a's lost connection
         rest = proc.stderr.read().decode().splitlines()
         assert rest == [
-            f"qmpsh: {b.sock}: the connection was closed, after a SHUTDOWN event"
-        ] or (len(rest) == 1 and rest[0].startswith(f"qmpsh: {b.sock}: ")), rest
+            f"qmpsh: {b.sock}: {b.sock} closed the connection, after a SHUTDOWN event"
+        ], rest
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -289,3 +290,38 @@ def test_input_longer_than_the_limit_is_refused_before_connecting(
     assert done.returncode == 3
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and "read it whole" in done.stderr
+
+
+def test_stdout_that_cannot_be_written_stops_every_target(
+    fleet: list[Qemu], tmp_path: Path
+) -> None:
+    pattern = str(tmp_path / "vm*" / "qmp0.sock")
+    text = "query-status\n" * 50
+    done = qmpsh_unwritable("full", pattern, input=text)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "cannot write the output: no space left on device" in done.stderr
+    done = qmpsh_unwritable("gone", pattern, input=text)  # | head -1: quietly
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_sigterm_stops_every_target(fleet: list[Qemu], tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qmpsh", "-c", "wait STOP",
+         str(tmp_path / "vm*" / "qmp0.sock")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    try:
+        wait_for(lambda: all(connected(vm) for vm in fleet), what="all connected")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143
+        assert (out, err) == (b"", b"qmpsh: terminated (SIGTERM)\n")
+        wait_for(lambda: not any(connected(vm) for vm in fleet), what="all closed")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

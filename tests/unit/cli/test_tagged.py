@@ -67,3 +67,11 @@ def test_worst() -> None:
     assert worst([4, 5, 0]) == 5
     assert worst([5, 143]) == 143
     assert set(SEVERITY) == set(Exit)  # every code has its place
+
+
+def test_the_shell_on_several_targets_is_one_usage_error() -> None:
+    from qmpsh.cli.invoke import open_shell_many
+    from qmpsh.cli.options import UsageError
+
+    with pytest.raises(UsageError, match="give -c or -f"):
+        open_shell_many([], {})
