@@ -157,11 +157,9 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
 def names_several(word: str) -> bool:
     """Whether one ADDRESS word is a glob or a ``[groups]`` name: fan-out
     (tagged replies) even when it yields one target."""
-    from qmpsh.cli.targets import GLOB_CHARS, config_targets
+    from qmpsh.cli.targets import config_targets, is_glob
 
-    if GLOB_CHARS & set(word) and not word.startswith(
-        ("tcp:", "ssh:", "tls:", "libvirt:")
-    ):
+    if is_glob(word):
         return True
     if not word or "/" in word or ":" in word:
         return False

@@ -182,9 +182,7 @@ def resolve_many(words: list[str]) -> list[Many]:
 
     targets: Targets | None = None
     for word in words:
-        if GLOB_CHARS & set(word) and not word.startswith(
-            ("tcp:", "ssh:", "tls:", "libvirt:")
-        ):
+        if is_glob(word):
             import glob
 
             path = word.removeprefix("unix:")
@@ -204,6 +202,15 @@ def resolve_many(words: list[str]) -> list[Many]:
                 continue
         add(word, _resolve_word(word))
     return found
+
+
+def is_glob(word: str) -> bool:
+    """Whether an ADDRESS word is a glob over paths: it holds ``* ? [``,
+    names no other transport (``tcp:``, ``ssh:``...) and is no
+    ``[IPv6]:PORT`` (a glob starting with ``[`` is written ``./[ab]*``)."""
+    return bool(GLOB_CHARS & set(word)) and not word.startswith(
+        ("[", "tcp:", "ssh:", "tls:", "libvirt:")
+    )
 
 
 def _resolve_word(word: str) -> Resolved:
