@@ -307,7 +307,7 @@ def test_stdout_that_cannot_be_written_stops_every_target(
 
 def test_sigterm_stops_every_target(fleet: list[Qemu], tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qmpsh", "-c", "wait STOP",
+        [sys.executable, "-m", "qmpsh", "-c", "query-name", "-c", "wait STOP",
          str(tmp_path / "vm*" / "qmp0.sock")],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -315,9 +315,12 @@ def test_sigterm_stops_every_target(fleet: list[Qemu], tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     try:
-        wait_for(lambda: all(connected(vm) for vm in fleet), what="all connected")
+        assert proc.stdout is not None
+        # every target past its query-name: connected, and waiting
+        got = [json.loads(proc.stdout.readline()) for _ in fleet]
+        assert sorted(m["target"] for m in got) == sorted(str(vm.sock) for vm in fleet)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=60)
         assert proc.returncode == 143
         assert (out, err) == (b"", b"qmpsh: terminated (SIGTERM)\n")
         wait_for(lambda: not any(connected(vm) for vm in fleet), what="all closed")
