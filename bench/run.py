@@ -57,6 +57,10 @@ def tool(name: str) -> str:
 class Sample:
     seconds: float
     max_rss_kib: int
+    #: user + system CPU seconds (of GNU time and the command: the same
+    #: small overhead on both sides of a ratio); steadier than wall time on
+    #: a busy machine
+    cpu: float = 0.0
 
 
 #: the tools run as installed: with byte-code caches (an editable install of
@@ -112,7 +116,7 @@ def run_timed(
             peak = int(peak_file.read_text().split()[-1])
     if proc.returncode != 0:
         raise RuntimeError(f"{argv[0]} exited {proc.returncode}: {err.strip()[:300]}")
-    return Sample(elapsed, peak)
+    return Sample(elapsed, peak, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass
@@ -279,6 +283,7 @@ def case_startup(q: Qemu, tmp: Path, runs: int) -> list[Row]:
     one.write_text("query-status\n")
     wall = Row("one-shot start-up: query-status", "s", targets=[("qmp-shell", 1.0)])
     rss = Row("one-shot peak memory", "MiB", targets=[("qmp-shell", 1.1)])
+    cpu = Row("one-shot CPU: query-status", "s")
     for _ in range(runs):
         a = run_timed([tool("qmp-shell"), str(q.sock)], one)
         b = run_timed([tool("qmpsh"), "-c", "query-status", str(q.sock)])
@@ -286,7 +291,9 @@ def case_startup(q: Qemu, tmp: Path, runs: int) -> list[Row]:
         wall.values.setdefault("qmpsh", []).append(b.seconds)
         rss.values.setdefault("qmp-shell", []).append(a.max_rss_kib / 1024)
         rss.values.setdefault("qmpsh", []).append(b.max_rss_kib / 1024)
-    return [wall, rss, *case_typed_oneshot(q, tmp, runs)]
+        cpu.values.setdefault("qmp-shell", []).append(a.cpu)
+        cpu.values.setdefault("qmpsh", []).append(b.cpu)
+    return [wall, rss, cpu, *case_typed_oneshot(q, tmp, runs)]
 
 
 def case_typed_oneshot(q: Qemu, tmp: Path, runs: int) -> list[Row]:
@@ -304,6 +311,9 @@ def case_typed_oneshot(q: Qemu, tmp: Path, runs: int) -> list[Row]:
     wall = Row(f"one-shot typed: {line}", "s", targets=[("qmp-shell", 1.1)])
     rss = Row("one-shot typed peak memory", "MiB", targets=[("qmp-shell", 1.3)])
     plain = Row("one-shot --no-validate, same line", "s")
+    # CPU seconds, typed against --no-validate in the "qmp-shell" column:
+    # the cost of typing alone, steady on a busy machine
+    cpu = Row("one-shot typed CPU, over --no-validate's", "s")
     for _ in range(runs):
         a = run_timed([tool("qmp-shell"), str(q.sock)], one)
         b = run_timed(qmpsh_argv, env=env)
@@ -314,7 +324,9 @@ def case_typed_oneshot(q: Qemu, tmp: Path, runs: int) -> list[Row]:
         plain.values.setdefault("qmpsh", []).append(c.seconds)
         rss.values.setdefault("qmp-shell", []).append(a.max_rss_kib / 1024)
         rss.values.setdefault("qmpsh", []).append(b.max_rss_kib / 1024)
-    return [wall, rss, plain]
+        cpu.values.setdefault("qmp-shell", []).append(c.cpu)
+        cpu.values.setdefault("qmpsh", []).append(b.cpu)
+    return [wall, rss, plain, cpu]
 
 
 def case_large_reply(q: Qemu, tmp: Path, runs: int) -> Row:

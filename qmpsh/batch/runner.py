@@ -21,23 +21,29 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, TextIO
 
+from qmpsh.batch import bindings
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
+from qmpsh.batch.shaping import shaping, sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import OutputError, discard_output, emit, failure
+from qmpsh.core.output import OutputError, discard_output, emit, emit_json, failure
+from qmpsh.core.query import QueryError
 from qmpsh.core.render import (
+    Large,
     error_line,
     highlight_json,
     is_error,
     render_json,
     render_reply,
 )
+from qmpsh.core.sanitize import PIECE
 from qmpsh.core.text import os_text
+from qmpsh.lang.bound import Prepared, parse_bound, retyped
 from qmpsh.lang.force_prefix import split_force
-from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request
+from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.policy.rules import changes_nothing
 from qmpsh.wire.eventlog import Event
 
@@ -59,6 +65,8 @@ class _Sent(NamedTuple):
     line: Line
     request: Request
     reply: asyncio.Future[dict[str, Any]]
+    #: ``NAME = COMMAND``: the variable its return value is bound to
+    bind: str | None = None
 
 
 class BatchRunner:
@@ -93,6 +101,8 @@ class BatchRunner:
         self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
+        #: how replies are written (-o, --query): see `qmpsh.core.shape`
+        self.shape = shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -148,11 +158,19 @@ class BatchRunner:
 
     # -- the reader ----------------------------------------------------------
 
+    def _parse(self, text: str, typer: Typer | None) -> Request | Incomplete | None:
+        """The accumulator's parser: the session's variables replaced."""
+        return parse_bound(text, typer, self.ctx.session.variables)
+
     async def _read(self, lines: AsyncIterator[Line]) -> None:
         checks = self.checks
-        acc = Accumulator(checks.typer if checks is not None else None)
+        typer = checks.typer if checks is not None else None
+        acc = Accumulator(typer, self._parse)
         last: Line | None = None
         forced = False
+        #: the command being read: as prepared, and its lines as typed
+        prepared = Prepared("")
+        typed = ""
         #: the command being read holds the history's secret placeholder
         marked = False
         #: where the command being read started (a multi-line one's first line)
@@ -167,17 +185,35 @@ class BatchRunner:
             if not acc.pending:
                 forced, text = split_force(text)
                 marked = False
+                typed = text
+                ready = await bindings.prepared(self.ctx, checks, line.where, text)
+                if isinstance(ready, str):
+                    await self._refuse(ready)
+                    continue
+                prepared = ready
+                text = prepared.text
                 found = lookup(text)
                 if found is not None:
                     await self._barrier()
+                    if prepared.bind is not None:
+                        self._report(
+                            Exit.PARSE_ERROR,
+                            f"{line.where}: {prepared.bind} = takes a QMP command; "
+                            f"{found[0].name} is a built-in, which returns no value",
+                        )
+                        continue
                     await self._builtin(line, *found)
                     continue
                 first = line.number
+            else:
+                typed = f"{typed}\n{text}"
+            if "$" in text:  # it may use a variable: wait for what binds it
+                await self._barrier()
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
             marked = marked or PLACEHOLDER in text
             needs = checks is not None and (acc.pending or checks.needed(text))
-            if checks is not None and needs and not checks.loaded:
-                await checks.load()
+            if checks is not None and needs:
+                await checks.prepare(text)  # the schema; a device's properties
             try:
                 result = acc.feed(text)
             except ParseError as err:
@@ -185,16 +221,16 @@ class BatchRunner:
                 if checks is not None and not forced:
                     await checks.load()
                     unknown = checks.unknown(whole)
-                if unknown is not None:
+                if unknown is not None and not prepared.aliases:
                     await self._refuse(f"{line.source}:{first}: {unknown}")
                     continue
+                err = retyped(err, prepared, typed, whole)
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                await self._refuse(f"{where}: {_scrub(err.message, whole)}")
+                said = _scrub(err.message, typed) + sink_hint(typed)
+                await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
-                acc = Accumulator(
-                    checks.typer if checks is not None else None
-                )  # what it held is dropped
+                acc = Accumulator(typer, self._parse)  # what it held is dropped
                 await self._refuse(
                     f"{line.source}:{first}: the command is longer than "
                     f"{self.line_limit} bytes (--line-limit)"
@@ -209,7 +245,7 @@ class BatchRunner:
                         f"{line.source}:{first}: {_scrub(refusal, whole)}"
                     )
                     continue
-                await self._send(line, result)
+                await self._send(line, result, prepared.bind)
         try:
             acc.finish()
         except ParseError as err:
@@ -258,7 +294,7 @@ class BatchRunner:
         if self.stopping:
             raise asyncio.CancelledError
 
-    async def _send(self, line: Line, request: Request) -> None:
+    async def _send(self, line: Line, request: Request, bind: str | None) -> None:
         pipelined = self.settings.keep_going or read_only(request)
         if not pipelined:
             await self._barrier()
@@ -269,7 +305,7 @@ class BatchRunner:
         future = asyncio.ensure_future(
             self.ctx.conn.execute(request.message, self.settings.timeout)
         )
-        self.pending.append(_Sent(line, request, future))
+        self.pending.append(_Sent(line, request, future, bind))
         self._idle.clear()
         self._arrived.set()
         if not pipelined:
@@ -301,6 +337,8 @@ class BatchRunner:
                 Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
             )
             return
+        if builtin.name == "output":  # -o and --query, changed
+            self.shape = shaping(self.ctx, self.out)
         if not self._flush():
             return
         if code != Exit.OK:
@@ -331,6 +369,10 @@ class BatchRunner:
                 where = f"{sent.line.where}: {sent.request.command or 'request'}"
                 self.pending.popleft()
                 self._slots.release()
+                if sent.bind is not None:
+                    self.ctx.session.variables.fail(
+                        sent.bind, f"{sent.line.where} got no reply"
+                    )
                 self._report(err.exit_code, f"{where}: {err.message}", fatal)
                 continue
             if self.stopping:  # meanwhile (the output failed); `sent` was discarded
@@ -364,10 +406,11 @@ class BatchRunner:
     ) -> None:
         s = self.settings
         failed = is_error(reply)
-        if not (failed and s.return_value):
-            self._print(
-                render_reply(reply, pretty=s.pretty, return_value=s.return_value)
-            )
+        bindings.record(self.ctx, sent.bind, sent.line.where, reply)
+        if not failed:
+            self._print_reply(sent, reply)
+        elif not s.return_value and self.shape.json:
+            self._print(render_reply(reply, pretty=s.pretty))
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -384,11 +427,40 @@ class BatchRunner:
                 text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
             self._report(Exit.COMMAND_ERROR, text)
 
-    def _print(self, text: str) -> None:
-        if self.color:
+    def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
+        """A successful reply, shaped (-o, --query); a query that cannot be
+        applied to it is said instead (exit code 1)."""
+        if type(reply) is Large and self.shape.json and self.shape.query is None:
+            # a reply of megabytes as JSON: never held as text
+            s = self.settings
+            value = reply["return"] if s.return_value and "return" in reply else reply
+            self._print_large(value)
+            return
+        try:
+            text = self.shape.text(reply, self.settings.return_value)
+        except QueryError as err:
+            command = sent.request.command or "request"
+            self._report(
+                Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
+            )
+            return
+        if text or self.shape.json:
+            self._print(text, highlight=self.shape.json)
+
+    def _print(self, text: str, highlight: bool = True) -> None:
+        # (pygments would take minutes on a text of megabytes)
+        if self.color and highlight and len(text) <= PIECE:
             text = highlight_json(text, self.settings.style)
         try:
             emit(self.out, text, "\n")
+        except OSError as err:
+            self._output_failed(err)
+
+    def _print_large(self, value: Any) -> None:
+        """`_print` for the value of a `Large` reply, piece by piece (and
+        without colour: pygments would take minutes on it)."""
+        try:
+            emit_json(self.out, value, self.settings.pretty)
         except OSError as err:
             self._output_failed(err)
 

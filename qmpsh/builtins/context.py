@@ -23,12 +23,15 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from qmpsh.lang.varstate import Variables
+
 if TYPE_CHECKING:
     from qmpsh.builtins.hmp import HmpShell
     from qmpsh.builtins.live_area import LiveArea
     from qmpsh.core.eventfilter import EventFilter
     from qmpsh.core.settings import Settings
     from qmpsh.jobs.tracker import JobTracker
+    from qmpsh.lang.aliases import Alias
     from qmpsh.schema.manual.service import ManualService
     from qmpsh.schema.service import SchemaService
     from qmpsh.wire.connection import Connection
@@ -70,6 +73,8 @@ class Frontend(NamedTuple):
     #: whether JSON is indented now (the shell's compact/pretty toggle);
     #: None: as the settings say
     pretty: Callable[[], bool] | None = None
+    #: sets that toggle (the ``output`` built-in); None: no toggle
+    indent: Callable[[bool], None] | None = None
 
 
 class SessionState:
@@ -107,6 +112,15 @@ class SessionState:
         self.waited: set[int] = set()
         #: how many ``wait``s ended so far
         self.waits = 0
+        #: the ``output`` built-in's format and --query expression ("": no
+        #: query); None: as the settings say (qmpsh.builtins.output)
+        self.output: str | None = None
+        self.query: str | None = None
+        #: ``NAME = COMMAND``'s values, and ``$_`` (qmpsh.lang.variables)
+        self.variables = Variables()
+        #: the aliases: the config file's, then the ``alias`` built-in's;
+        #: None until read (see `qmpsh.builtins.aliases.table`)
+        self.aliases: dict[str, Alias] | None = None
 
 
 class Context:

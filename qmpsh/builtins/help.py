@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from qmpsh.builtins import helpbuiltin, helpdocs, helptext
+from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.keytable import keys_text
 from qmpsh.builtins.registry import builtin, load_all
 from qmpsh.core.exitcodes import Exit
+from qmpsh.lang.aliases import usage
 from qmpsh.lang.parser import ParseError, Request, parse
 from qmpsh.schema.agent import AgentCommand
 from qmpsh.schema.manual.model import ServerKind
@@ -62,6 +64,11 @@ async def help_cmd(ctx: Context, text: str) -> int:
         lines = helpbuiltin.builtin_help(builtins[name], _width(ctx))
         ctx.console.out("\n".join(lines))
         return Exit.OK
+    aliases = alias_table(ctx)
+    if name in aliases:
+        alias = aliases[name]
+        ctx.console.out(f"{usage(alias)}\n  alias: {alias.body}\n  ({alias.source})")
+        return Exit.OK
     service = ctx.schema_service()
     schema = await service.load()
     width = _width(ctx)
@@ -70,6 +77,10 @@ async def help_cmd(ctx: Context, text: str) -> int:
         return await _agent_help(ctx, name, agent, service.agent_version, as_json)
     if not name:
         lines = helptext.command_list(schema, builtins, width)
+        if aliases:
+            pad = max(len(n) for n in aliases) + 2
+            lines += ["", "aliases:"]
+            lines += [f"  {n.ljust(pad)}{aliases[n].body}" for n in sorted(aliases)]
         if schema is None:
             lines.insert(0, f"(no schema: {service.error})\n")
         ctx.console.out("\n".join(lines))

@@ -78,6 +78,10 @@ MODULES: dict[str, str] = {
     "commit": "qmpsh.builtins.jobs",
     "watch": "qmpsh.builtins.watch",
     "wait-migration": "qmpsh.builtins.migration",
+    "output": "qmpsh.builtins.output",
+    "vars": "qmpsh.builtins.aliases",
+    "alias": "qmpsh.builtins.aliases",
+    "unalias": "qmpsh.builtins.aliases",
 }
 
 

@@ -122,6 +122,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "qom": "qmpsh.cli.qom:qom_group",
     "events": "qmpsh.cli.events:events_command",
     "ls": "qmpsh.cli.ls:ls_command",
+    "proxy": "qmpsh.cli.proxy:proxy_command",
 }
 
 
@@ -250,7 +251,7 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 
 @cli.command("open", cls=OrderedCommand, hidden=True)
 @click.argument(
-    "addresses",
+    "address",
     nargs=-1,
     required=True,
     metavar="ADDRESS...",
@@ -258,11 +259,13 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 )
 @session_options
 @click.pass_context
-def open_cmd(ctx: click.Context, /, addresses: tuple[str, ...], **opts: Any) -> int:
-    """Connect to ADDRESS (several: the same commands on each)."""
-    if len(addresses) == 1:
-        return invoke.open_session(addresses[0], merged_options(ctx, opts))
-    return invoke.open_many(addresses, merged_options(ctx, opts))
+def open_cmd(ctx: click.Context, /, address: tuple[str, ...], **opts: Any) -> int:
+    """Connect to ADDRESS (several: one shell, or the same commands on each).
+
+    On a terminal, several targets open one shell on all of them; in batch
+    mode each runs the same commands (qmpsh.cli.fanout).
+    """
+    return invoke.open_many(address, merged_options(ctx, opts))
 
 
 @cli.command(

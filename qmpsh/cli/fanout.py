@@ -77,8 +77,13 @@ def prepare(found: Sequence[Many], settings_for: SettingsFor) -> list[Target]:
 
 def run_fleet(found: Sequence[Many], settings_for: SettingsFor, inputs: Inputs) -> int:
     """Run *inputs* on every target of *found*; the worst exit code."""
-    targets = prepare(found, settings_for)
     conf = settings_for(None)
+    if conf.output not in ("json", "pretty"):
+        raise UsageError(
+            f"-o {conf.output} writes one server's replies: with several targets, "
+            'use -o json or -o pretty (each reply tagged with "target")'
+        )
+    targets = prepare(found, settings_for)
     fleet = Fleet(targets, inputs, conf.parallel, conf.fail_fast, conf.line_limit)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))  # as session.run
     try:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from qmpsh.cli.options import UsageError, setting_values
 
 if TYPE_CHECKING:
+    from qmpsh.cli.targets import Many
     from qmpsh.core.eventfilter import EventFilter
 
 
@@ -70,6 +71,24 @@ def settings(
     return built
 
 
+def shaping(built: Any) -> Any:
+    """*built* with ``-o pretty`` and ``-p`` meaning the same (each sets the
+    other), and its ``--query`` read: a mistake is a `UsageError` (exit 2)
+    before anything connects."""
+    if built.output == "pretty" and not built.pretty:
+        built = built.replace(pretty=True)
+    elif built.pretty and built.output == "json":
+        built = built.replace(output="pretty")
+    if built.query:
+        from qmpsh.core.query import QueryError, compile_query
+
+        try:
+            compile_query(built.query)
+        except QueryError as err:
+            raise UsageError(f"--query: {err}") from None
+    return built
+
+
 def ordered_sources(
     commands: Sequence[str], files: Sequence[str], order: Sequence[str]
 ) -> tuple[tuple[str, str], ...]:
@@ -114,10 +133,13 @@ def inputs(opts: dict[str, Any]) -> Any:
     return Inputs(sources, interactive, startup=startup)
 
 
-def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
+def open_session(
+    address_text: str | None, opts: dict[str, Any], *, one: bool = False
+) -> int:
     """``qmpsh [OPTIONS] [ADDRESS]``: connect (or listen) and run.  ADDRESS
     (or $QMP_SOCKET) may name a target of the config file
-    (qmpsh.cli.targets)."""
+    (qmpsh.cli.targets); a glob or a ``[groups]`` name goes to `open_many`
+    (unless *one*: it named one target there)."""
     from qmpsh.cli.session import run
     from qmpsh.cli.targets import TargetError, resolve
     from qmpsh.wire.address import AddressError
@@ -130,13 +152,15 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
                 f"not both ({address_text!r} and --listen {listen!r})"
             )
         return _listen(listen, opts)
-    if address_text is not None and names_several(address_text):
-        return open_many([address_text], opts)
+    if address_text is not None and not one and _is_glob(address_text):
+        return open_many([address_text], opts, expand=True)
     try:
         found = resolve(address_text, os.environ)
     except AddressError as err:
         raise UsageError(str(err)) from None
     except TargetError as err:
+        if address_text is not None and not one and _names_group(address_text):
+            return open_many([address_text], opts, expand=True)
         from qmpsh.cli.problems import fail
         from qmpsh.core.exitcodes import Exit
 
@@ -144,7 +168,7 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     if found is None:
         raise UsageError("no address: give ADDRESS, or set QMP_SOCKET")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive, found.settings)
+    conf = shaping(settings(opts, ins.interactive, found.settings))
     transport = found.transport
     try:
         transport.configure(conf, ins.interactive)  # ssh_command, the tls_* files
@@ -154,31 +178,22 @@ def open_session(address_text: str | None, opts: dict[str, Any]) -> int:
     return run(conf, ins, transport, conf.connect_timeout)
 
 
-def names_several(word: str) -> bool:
-    """Whether one ADDRESS word is a glob or a ``[groups]`` name: fan-out
-    (tagged replies) even when it yields one target."""
-    from qmpsh.cli.targets import config_targets, is_glob
-
-    if is_glob(word):
-        return True
-    if not word or "/" in word or ":" in word:
-        return False
-    targets = config_targets()
-    return word in targets.groups and word not in targets.targets
-
-
-def open_many(words: Sequence[str], opts: dict[str, Any]) -> int:
-    """``qmpsh [OPTIONS] ADDRESS ADDRESS...`` (or one glob or group): the
-    same commands on every target (`qmpsh.cli.fanout`), or the shell on
-    several (`open_shell_many`)."""
+def open_many(
+    words: Sequence[str], opts: dict[str, Any], *, expand: bool = False
+) -> int:
+    """``qmpsh [OPTIONS] ADDRESS...``: one word runs `open_session`, as
+    always (which comes back here, with *expand*, for a glob or a
+    ``[groups]`` name); several targets (`qmpsh.cli.targets.resolve_many`)
+    on a terminal open one shell on all of them (`open_shell_many`)."""
     from qmpsh.cli.targets import TargetError, resolve_many
     from qmpsh.wire.address import AddressError
 
-    listen = opts.get("listen")
-    if listen is not None:
+    if len(words) == 1 and not expand:
+        return open_session(words[0], opts)
+    if opts.get("listen") is not None:
         raise UsageError(
-            f"--listen {listen!r} waits for one QEMU: give it without ADDRESS "
-            f"(several were given: {' '.join(words)})"
+            f"give ADDRESS to connect to, or --listen ADDRESS to wait for QEMU, "
+            f"not both ({' '.join(words)!r} and --listen {opts['listen']!r})"
         )
     try:
         found = resolve_many(list(words))
@@ -190,19 +205,69 @@ def open_many(words: Sequence[str], opts: dict[str, Any]) -> int:
 
         return fail(str(err), Exit.USAGE)
     ins = inputs(opts)
-    if ins.interactive:
-        return open_shell_many(found, opts)
-    from qmpsh.cli.fanout import run_fleet
+    if not ins.interactive:  # the same commands on each (a glob of one too)
+        from qmpsh.cli.fanout import run_fleet
 
-    return run_fleet(found, lambda table: settings(opts, False, table), ins)
+        return run_fleet(
+            found, lambda table: shaping(settings(opts, False, table)), ins
+        )
+    if len(found) == 1:
+        return open_session(found[0].label, opts, one=True)
+    return open_shell_many(found, opts)
 
 
-def open_shell_many(found: Sequence[Any], opts: dict[str, Any]) -> int:
-    """The interactive shell on several targets (*found*: the
-    `qmpsh.cli.targets.Many` of each); not there yet."""
-    raise UsageError(
-        "several targets in the interactive shell: give -c or -f (or pipe commands)"
-    )
+def open_shell_many(found: Sequence[Many], opts: dict[str, Any]) -> int:
+    """One interactive shell on every target of *found* (in order; the
+    first is current): `qmpsh.cli.shell_many`.  Each target has its own
+    settings (its table over the config file's top level, under the
+    options) and its own transport."""
+    from qmpsh.cli.shell_many import Leg, run_many
+    from qmpsh.lang.at_prefix import short_names
+    from qmpsh.wire.address import AddressError
+
+    if opts.get("logfile"):
+        raise UsageError(
+            "--logfile writes one target's wire log: give it with one ADDRESS"
+        )
+    ins = inputs(opts)
+    names = short_names([m.label for m in found])
+    legs: list[Leg] = []
+    for name, many in zip(names, found, strict=True):
+        conf = settings(opts, True, many.resolved.settings)
+        transport = many.resolved.transport
+        try:
+            transport.configure(conf, True)  # ssh_command, the tls_* files
+        except AddressError as err:
+            raise UsageError(f"{many.label}: {err}") from None
+        legs.append((name, many.label, conf, transport))
+    for *_, transport in legs:
+        transport.prestart()
+    return run_many(legs, ins)
+
+
+def _is_glob(word: str) -> bool:
+    """Whether an ADDRESS word is a glob over paths (``[::1]:4444`` is an
+    IPv6 address): `qmpsh.cli.targets.is_glob`."""
+    from qmpsh.cli.targets import is_glob
+
+    return is_glob(word)
+
+
+def names_several(word: str) -> bool:
+    """Whether one ADDRESS word is a glob or a ``[groups]`` name: tagged
+    output (fan-out, ``qmpsh events``) even when it yields one target."""
+    return _is_glob(word) or _names_group(word)
+
+
+def _names_group(word: str) -> bool:
+    """Whether a plain ADDRESS word names a ``[groups]`` entry (and no
+    target)."""
+    if not word or "/" in word or ":" in word:
+        return False
+    from qmpsh.cli.targets import config_targets
+
+    targets = config_targets()
+    return word in targets.groups and word not in targets.targets
 
 
 def _listen(address_text: str, opts: dict[str, Any]) -> int:
@@ -215,7 +280,7 @@ def _listen(address_text: str, opts: dict[str, Any]) -> int:
     except AddressError as err:
         raise UsageError(f"--listen: {err}") from None
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     # without --connect-timeout, QEMU may take as long as it takes to start
     target = Listen(address, announce=sys.stderr.isatty())
     return run(conf, ins, target, opts.get("connect_timeout"))
@@ -229,6 +294,6 @@ def wrap_session(qemu_args: Sequence[str], opts: dict[str, Any]) -> int:
     if opts.get("listen") is not None:
         raise UsageError("wrap makes its own socket: --listen does not apply")
     ins = inputs(opts)
-    conf = settings(opts, ins.interactive)
+    conf = shaping(settings(opts, ins.interactive))
     target = Qemu(qemu_command(list(qemu_args)))
     return run(conf, ins, target, conf.connect_timeout * 3)

@@ -129,7 +129,8 @@ def table(rows: Sequence[Row], color: bool = False) -> list[str]:
 
 
 def _color_option(func: Any) -> Any:
-    for option in reversed(click_options([setting_option(SETTING["color"])])):
+    wanted = [setting_option(SETTING[name]) for name in ("libvirt_uri", "color")]
+    for option in reversed(click_options(wanted)):
         func = option(func)
     return func
 
@@ -158,9 +159,11 @@ def ls_command(as_json: bool, timeout: float, no_probe: bool, **opts: Any) -> in
 
     The config file's named targets (and groups), the QMP sockets of the
     QEMU processes running here (from their command lines: -qmp, -chardev
-    with -mon, qemu-storage-daemon's --monitor, guest agent channels), and
-    the sockets libvirt and Proxmox keep.  NAME/ADDRESS is what to give
-    qmpsh.
+    with -mon, qemu-storage-daemon's --monitor, guest agent channels), the
+    sockets libvirt and Proxmox keep, and libvirt's domains (with
+    libvirt-python: --libvirt-uri, else $LIBVIRT_DEFAULT_URI, else
+    qemu:///system; never probed, since a monitor command taints a
+    domain).  NAME/ADDRESS is what to give qmpsh.
 
     \b
     STATE says what answered, each probe within --timeout:
@@ -179,16 +182,25 @@ def ls_command(as_json: bool, timeout: float, no_probe: bool, **opts: Any) -> in
     from qmpsh.cli.problems import interrupted
     from qmpsh.core.settings import build_settings
 
-    color = build_settings({"color": opts.get("color")}).use_color(sys.stdout.isatty())
+    settings = build_settings(
+        {"color": opts.get("color"), "libvirt_uri": opts.get("libvirt_uri")}
+    )
+    color = settings.use_color(sys.stdout.isatty())
     try:
-        rows = find(timeout, probe=not no_probe)
+        rows = find(timeout, probe=not no_probe, libvirt_uri=settings.libvirt_uri)
     except KeyboardInterrupt:
         return interrupted()
     return show(rows, as_json, color)
 
 
-def find(timeout: float, probe: bool = True, root: str = "/") -> list[Row]:
-    """The rows, probed when *probe*; the config file's mistakes said on
+def find(
+    timeout: float,
+    probe: bool = True,
+    root: str = "/",
+    libvirt_uri: str | None = None,
+) -> list[Row]:
+    """The rows, probed when *probe*, with the domains of the libvirt at
+    *libvirt_uri* (None: not asked); the config file's mistakes said on
     stderr, one line each."""
     from qmpsh.cli.targets import config_targets
     from qmpsh.discover.procs import UnixTable
@@ -197,7 +209,9 @@ def find(timeout: float, probe: bool = True, root: str = "/") -> list[Row]:
     targets = config_targets()
     for problem in _config_problems(targets):
         _warn(f"{targets.path}: {problem}")
-    scan = Scan(targets, UnixTable(), root=root)
+    scan = Scan(
+        targets, UnixTable(), root=root, libvirt_uri=libvirt_uri, timeout=timeout
+    )
     rows = gather(scan, warn=_warn)
     rows = [
         r._replace(state="bad") if r.kind == "target" and not r.address else r

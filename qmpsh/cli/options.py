@@ -120,7 +120,7 @@ def _all() -> tuple[Opt, ...]:
 ALL: tuple[Opt, ...] = _all()
 
 #: first words that are subcommands, not addresses (``./wrap`` for a file)
-SUBCOMMANDS = ("open", "wrap", "qom", "events", "ls")
+SUBCOMMANDS = ("open", "wrap", "qom", "events", "ls", "proxy")
 
 #: options whose uses run in command-line order (-c and -f interleave):
 #: both readings add ``input_order``, the dest of each use in turn

@@ -29,8 +29,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: the settings of the same name give these options' limits and defaults
 _TIMEOUT = SETTING["timeout"]
 _CONNECT_TIMEOUT = SETTING["connect_timeout"]
-#: the settings of the tls:// options, taken as ``qmpsh`` has them
+#: the settings of the transports' options, taken as ``qmpsh`` has them
 _TRANSPORT_SETTINGS = ("tls_ca", "tls_cert", "tls_key", "tls_hostname", "libvirt_uri")
+#: what may be sent (qmpsh.policy): ``qom set`` is refused under --read-only
+_POLICY_SETTINGS = ("read_only", "allow", "deny")
 
 
 def _out(line: str) -> None:
@@ -63,7 +65,10 @@ def _connection_options(func: F) -> F:
                 f"(default: {_CONNECT_TIMEOUT.shown}).",
             ),
             *click_options(
-                [setting_option(SETTING[name]) for name in _TRANSPORT_SETTINGS]
+                [
+                    setting_option(SETTING[name])
+                    for name in (*_TRANSPORT_SETTINGS, *_POLICY_SETTINGS)
+                ]
             ),
         ]
     ):
@@ -79,7 +84,7 @@ def address_of(opts: dict[str, Any]) -> Transport:
 
     A named target's ``timeout`` and ``connect_timeout`` fill in *opts*
     where the options were not given (and the defaults where the table
-    does not say)."""
+    does not say), and its ``read_only``, ``allow`` and ``deny`` too."""
     from qmpsh.cli.targets import resolve_for_click
     from qmpsh.core.settings import build_settings
 
@@ -89,6 +94,9 @@ def address_of(opts: dict[str, Any]) -> Transport:
     )
     for name in ("timeout", "connect_timeout"):
         if opts.get(name) is None:
+            opts[name] = found.settings.get(name, SETTING[name].default)
+    for name in _POLICY_SETTINGS:  # options can only add to the target's
+        if not opts.get(name):
             opts[name] = found.settings.get(name, SETTING[name].default)
     address = found.transport
     try:  # ssh_command from the environment, the tls:// options, --libvirt-uri
@@ -114,7 +122,10 @@ def run_with_connection(opts: dict[str, Any], job: Job) -> int:
     address = address_of(opts)
 
     async def main() -> int:
+        from qmpsh.policy.rules import gate_of
+
         conn = Connection()
+        conn.gate = gate_of(opts)  # --read-only, --allow, --deny
         try:
             await conn.connect(address, opts["connect_timeout"])
             await job(conn)

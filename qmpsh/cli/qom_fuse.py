@@ -219,7 +219,10 @@ def mount(mountpoint: str, address: Transport, opts: dict[str, Any]) -> int:
     if not os.path.isdir(mountpoint):
         return fail(f"cannot mount on {mountpoint}: not a directory", Exit.USAGE)
     bridge = Bridge()
+    from qmpsh.policy.rules import gate_of
+
     conn = Connection()
+    conn.gate = gate_of(opts)  # --allow, --deny (it only reads)
     try:
         try:
             bridge.run(conn.connect(address, opts["connect_timeout"]))

@@ -31,6 +31,7 @@ from qmpsh.wire.transport import Transport
 if TYPE_CHECKING:
     from qmpsh.batch.input import Line
     from qmpsh.builtins.hmp import HmpShell
+    from qmpsh.wire.wirelog import WireLog
 
 
 class StreamConsole:
@@ -138,19 +139,7 @@ async def run_session(
             console.err(f"cannot open the log {settings.logfile}: {err.strerror}")
             return int(Exit.USAGE)
 
-    conn = Connection(
-        negotiate=settings.negotiate,
-        wirelog=wirelog,
-        events=EventLog(settings.event_history),
-        read_limit=settings.read_limit,
-    )
-    conn.on_warning(warn)
-    if settings.read_only or settings.allow or settings.deny:
-        from qmpsh.policy.rules import from_settings
-
-        conn.gate = from_settings(
-            settings.read_only, settings.allow, settings.deny
-        ).refusal
+    conn = new_connection(settings, warn, wirelog)
     try:
         await conn.connect(transport, timeout)
     except QmpshError as err:
@@ -160,7 +149,7 @@ async def run_session(
         return int(err.exit_code)
     ctx = Context(conn, settings, console, interactive=inputs.interactive)
     try:
-        code = await _startup(ctx, inputs.startup)
+        code = await startup(ctx, inputs.startup)
         if code != Exit.OK:
             return code
         if inputs.interactive:
@@ -179,7 +168,28 @@ async def run_session(
             wirelog.close()
 
 
-async def _startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
+def new_connection(
+    settings: Settings, warn: Callable[[str], None], wirelog: WireLog | None = None
+) -> Connection:
+    """A session's connection, not yet connected: its settings' limits and
+    policy (--read-only, --allow, --deny), its warnings to *warn*."""
+    conn = Connection(
+        negotiate=settings.negotiate,
+        wirelog=wirelog,
+        events=EventLog(settings.event_history),
+        read_limit=settings.read_limit,
+    )
+    conn.on_warning(warn)
+    if settings.read_only or settings.allow or settings.deny:
+        from qmpsh.policy.rules import from_settings
+
+        conn.gate = from_settings(
+            settings.read_only, settings.allow, settings.deny
+        ).refusal
+    return conn
+
+
+async def startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
     """Run the start-up built-ins; the first failure ends the session, with
     one line naming the option it came from.  In batch mode they print
     nothing on stdout, which holds one reply per command of the input."""

@@ -165,8 +165,8 @@ GLOB_CHARS = frozenset("*?[")
 
 def resolve_many(words: list[str]) -> list[Many]:
     """What several ADDRESS words name, in order, each once: a word holding
-    ``* ? [`` is a glob over paths (sorted; one that matches nothing is a
-    `TargetError`), a plain word that names a ``[groups]`` entry is its
+    ``* ? [`` and no ``:`` (but a leading ``unix:``) is a glob over paths
+    (sorted; one that matches nothing is a `TargetError`), a plain word that names a ``[groups]`` entry is its
     members, anything else is as `resolve` reads it.  A label met twice
     (a target in a group and given alone) is kept once, where first met.
 
@@ -182,10 +182,10 @@ def resolve_many(words: list[str]) -> list[Many]:
 
     targets: Targets | None = None
     for word in words:
+        path = word.removeprefix("unix:")
         if is_glob(word):
             import glob
 
-            path = word.removeprefix("unix:")
             matches = sorted(glob.glob(path))
             if not matches:
                 raise TargetError(f"{word}: no file matches this pattern")
@@ -205,12 +205,10 @@ def resolve_many(words: list[str]) -> list[Many]:
 
 
 def is_glob(word: str) -> bool:
-    """Whether an ADDRESS word is a glob over paths: it holds ``* ? [``,
-    names no other transport (``tcp:``, ``ssh:``...) and is no
-    ``[IPv6]:PORT`` (a glob starting with ``[`` is written ``./[ab]*``)."""
-    return bool(GLOB_CHARS & set(word)) and not word.startswith(
-        ("[", "tcp:", "ssh:", "tls:", "libvirt:")
-    )
+    """Whether an ADDRESS word is a glob over paths: it holds ``* ? [`` and
+    no ``:`` but a leading ``unix:`` (not ``[::1]:4444``, ``ssh://...``)."""
+    path = word.removeprefix("unix:")
+    return bool(GLOB_CHARS & set(path)) and ":" not in path
 
 
 def _resolve_word(word: str) -> Resolved:

@@ -44,6 +44,12 @@ def toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, tuple):
         return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, str):
         return json.dumps(value)
     return repr(value)
@@ -162,6 +168,32 @@ def load(path: Path) -> tuple[dict[str, Any], list[str]]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         return {}, [f"not valid TOML ({err}); using the defaults"]
     return check(raw)
+
+
+def aliases_table(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The file's ``[aliases]`` table alone (batch mode reads nothing else),
+    and warnings.  A file without the word is not parsed."""
+    path = path or config_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}, []
+    except OSError as err:
+        from qmpsh.core.text import os_text
+
+        return {}, [f"cannot read it: {os_text(err)}; no aliases"]
+    if b"aliases" not in data:
+        return {}, []
+    import tomllib
+
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        return {}, [f"not valid TOML ({err}); no aliases"]
+    if "aliases" not in raw:
+        return {}, []
+    values, warnings = check({"aliases": raw["aliases"]})
+    return values.get("aliases", {}), warnings
 
 
 def shell_config(path: Path | None = None) -> dict[str, Any]:

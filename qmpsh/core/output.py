@@ -24,10 +24,10 @@ import contextlib
 import errno
 import os
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.sanitize import shown
+from qmpsh.core.sanitize import PIECE, Inert, shown
 from qmpsh.core.text import os_text
 
 
@@ -68,8 +68,35 @@ def output_failed(err: OSError, status: int = Exit.OK) -> int:
 def emit(stream: TextIO, text: str, end: str = "", raw: bool = False) -> None:
     """Write *text*, then *end*, to *stream* through the output gate
     (`qmpsh.core.sanitize.shown`); *raw*: *text* as it is (``--raw-output``,
-    for stdout only).  Errors are *stream*'s."""
-    stream.write((text if raw else shown(text)) + end)
+    for stdout only).  Errors are *stream*'s.
+
+    A text longer than `PIECE` is written a piece at a time, each piece
+    through the gate (which looks at one character at a time, so the
+    pieces come out as the whole would): neither the gate nor the encoder
+    then makes a copy of the whole, which for a reply of hundreds of
+    megabytes is what bounds qmpsh's peak memory (bench/bigreply.py)."""
+    if len(text) <= PIECE:
+        stream.write((text if raw else shown(text)) + end)
+        return
+    as_is = raw or type(text) is Inert  # a slice of inert text is inert
+    for start in range(0, len(text), PIECE):
+        piece = text[start : start + PIECE]
+        stream.write(piece if as_is else shown(piece))
+    if end:
+        stream.write(end)
+
+
+def emit_json(
+    stream: TextIO, value: Any, pretty: bool = False, end: str = "\n"
+) -> None:
+    """Write *value* as `qmpsh.core.render.render_json` would, from the
+    inert pieces of `qmpsh.core.render.json_pieces`: for a `Large` message,
+    never held whole as text (bench/bigreply.py)."""
+    from qmpsh.core.render import json_pieces
+
+    for piece in json_pieces(value, pretty):
+        stream.write(piece)
+    stream.write(end)
 
 
 def write(text: str, end: str = "", raw: bool = False) -> None:

@@ -19,9 +19,15 @@ _STEP = "  "
 
 
 def pretty(value: Any) -> str:
+    return "".join(pretty_chunks(value))
+
+
+def pretty_chunks(value: Any) -> list[str]:
+    """`pretty`'s text in the pieces it is made of, not joined (for a value
+    too large to hold twice: `qmpsh.core.render.json_pieces`)."""
     out: list[str] = []
     _walk(value, "", out.append)
-    return "".join(out)
+    return out
 
 
 def _walk(value: Any, pad: str, put: Any) -> None:

@@ -29,7 +29,10 @@ import errno
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: a one-shot reading a file needs none
+    from pathlib import Path
 
 Warn = Callable[[str], None]
 
@@ -163,6 +166,8 @@ def _tighten(fd: int, mode: int, warn: Warn, name: str) -> None:
 def open_private(path: str | Path, warn: Warn = no_warning) -> int:
     """An fd appending to *path*: created 0600 (parents 0700), or tightened;
     `Unsafe` for another user's file or link (see `open_checked`)."""
+    from pathlib import Path
+
     target = Path(path)
     make_private_dir(target.parent, warn, tighten=False)
     fd = open_checked(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -11,18 +11,22 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from qmpsh.core.sanitize import Inert, inert_json, visible
+from qmpsh.core.sanitize import PIECE, Inert, inert_json, visible
 
 if TYPE_CHECKING:
     from pygments.formatters import Terminal256Formatter
 
 
-def render_json(value: Any, pretty: bool = False) -> Inert:
+def render_json(value: Any, pretty: bool = False) -> str:
     """JSON text: compact on one line (QEMU's spacing), or indented; inert
-    on a terminal (see the module's docstring)."""
+    on a terminal (see the module's docstring).  `Inert` up to `PIECE`
+    characters; a longer text is left a plain str, its characters escaped
+    all the same, rather than copied into an `Inert` (a reply of hundreds
+    of megabytes): the gate then looks at it piece by piece as it writes
+    it, and finds nothing to change."""
     try:
         if pretty:
             from qmpsh.core.pretty import pretty as indented
@@ -34,12 +38,64 @@ def render_json(value: Any, pretty: bool = False) -> Inert:
         from qmpsh.core.deepjson import dumps
 
         text = dumps(value)
-    return Inert(inert_json(text))
+    text = inert_json(text)
+    return text if len(text) > PIECE else Inert(text)
+
+
+class Large(dict[str, Any]):
+    """A message read from a line of more than a megabyte (the reader
+    makes it one: `qmpsh.wire.adapter`): printed with `json_pieces`, so
+    that it is not held as text twice beside itself."""
+
+    __slots__ = ()
+
+
+def json_pieces(value: Any, pretty: bool = False) -> Iterator[Inert]:
+    """`render_json`'s text in inert pieces of about `PIECE` characters,
+    for a value too large to hold as one text beside itself: the encoder's
+    chunks are gathered, never joined whole, and a long string's chunk is
+    cut up; each chunk is let go of once its pieces are made, and a piece
+    once its caller has written it.  Slower than `render_json` on small
+    values, so kept for `Large` messages."""
+    try:
+        if pretty:
+            from qmpsh.core.pretty import pretty_chunks
+
+            chunks = pretty_chunks(value)
+        else:
+            chunks = list(_ITER_ENCODER.iterencode(value))
+    except RecursionError:  # before anything is yielded
+        yield Inert(render_json(value, pretty))
+        return
+    chunks.reverse()
+    gathered: list[str] = []
+    size = 0
+    while chunks:
+        chunk = chunks.pop()
+        if len(chunk) > PIECE:
+            if gathered:
+                yield Inert(inert_json("".join(gathered)))
+                gathered, size = [], 0
+            for start in range(0, len(chunk), PIECE):
+                yield Inert(inert_json(chunk[start : start + PIECE]))
+            continue
+        gathered.append(chunk)
+        size += len(chunk)
+        if size >= PIECE:
+            yield Inert(inert_json("".join(gathered)))
+            gathered, size = [], 0
+    if gathered:
+        yield Inert(inert_json("".join(gathered)))
+
+
+#: json.dumps's compact text, a chunk at a time (the pure-Python encoder:
+#: the C one makes the whole text at once)
+_ITER_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def render_reply(
     reply: Mapping[str, Any], *, pretty: bool = False, return_value: bool = False
-) -> Inert:
+) -> str:
     """A reply as the shell prints it; with *return_value*, only its value."""
     if return_value and "return" in reply:
         return render_json(reply["return"], pretty)

@@ -42,6 +42,11 @@ import re
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
+#: the longest text the sinks write in one piece (`qmpsh.core.output.emit`);
+#: `qmpsh.core.render.render_json` leaves a longer JSON text a plain str
+PIECE = 1 << 20
+
+
 @functools.cache
 def _unsafe() -> re.Pattern[str]:
     """What the gate makes visible (line feed and tab are kept).  Compiled

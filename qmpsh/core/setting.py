@@ -75,7 +75,8 @@ class Setting(NamedTuple):
 
     # -- from the field (`declared`) ------------------------------------
     name: str = ""
-    #: bool, int, float, str, tuple (of strings) or `OTHER`; None allowed
+    #: bool, int, float, str, tuple (of strings), dict (a table of strings:
+    #: ``[aliases]``) or `OTHER`; None allowed
     #: besides when the field's type says so
     kind: type = OTHER
     default: Any = None
@@ -165,6 +166,8 @@ class Setting(NamedTuple):
                     f'expected a list of names like ["quit"], not {show(value)}'
                 )
             return tuple(value)
+        if self.kind is dict:
+            return self._table(value)
         if self.kind is not str:
             raise ValueError("cannot be set in the config file")
         if not isinstance(value, str):
@@ -176,6 +179,18 @@ class Setting(NamedTuple):
         if wrong:
             raise ValueError(wrong)
         return value
+
+    def _table(self, value: Any) -> dict[str, str]:
+        """A table of strings (``[aliases]``), each checked by *refuse*."""
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a table of strings, not {show(value)}")
+        for key, item in value.items():
+            if not isinstance(item, str):
+                raise ValueError(f"{key}: expected a string, not {show(item)}")
+        wrong = self.refuse(value) if self.refuse is not None else ""
+        if wrong:
+            raise ValueError(wrong)
+        return dict(value)
 
 
 def _number(value: float) -> str:
@@ -228,6 +243,6 @@ def _kind(hint: Any) -> type:
         args = [a for a in hint.__args__ if a is not type(None)]
         hint = args[0] if len(args) == 1 else OTHER
     hint = getattr(hint, "__origin__", hint)
-    if hint in (bool, int, float, str, tuple):
+    if hint in (bool, int, float, str, tuple, dict):
         return hint  # type: ignore[no-any-return]
     return OTHER

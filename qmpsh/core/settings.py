@@ -83,6 +83,16 @@ class Settings(NamedTuple):
     return_value: bool = declare(False, Setting(
         'Print only the "return" value of each reply.', flags=("-r", "--return-value"),
     ))
+    # -- output shaping (qmpsh.core.shape, qmpsh.core.query) ---------------
+    output: str = declare("json", Setting(
+        "Write replies as FORMAT: json (compact lines), pretty (indented, as -p), table, yaml or csv; the last three show a reply's \"return\" (or the --query result), as -r does (default: {default}).",
+        flags=("-o", "--output"), metavar="FORMAT", choices=("json", "pretty", "table", "yaml", "csv"),
+        config='How replies are written: "json", "pretty", "table", "yaml" or "csv" (-o).',
+    ))
+    query: str = declare("", Setting(
+        "Apply the JMESPath expression EXPR to each reply's \"return\" and write the result instead, in the -o format: --query '[].device' (default: {default}).",
+        flags=("--query",), metavar="EXPR", unset="none",
+    ))
     keep_going: bool = declare(False, Setting(
         "In batch mode, go on after an error instead of stopping.", flags=("-k", "--keep-going"),
     ))
@@ -285,6 +295,12 @@ class Settings(NamedTuple):
     fail_fast: bool = declare(False, Setting(
         "With several targets, stop every target at the first one that fails (the others are cancelled or not started).",
         flags=("--fail-fast",), per_target=False,
+    ))
+    #: saved commands with parameters, by name (qmpsh.lang.aliases): the
+    #: config file's [aliases] table, which batch mode reads too
+    aliases: dict[str, str] = declare({}, Setting(
+        config='Aliases: [aliases] then mirror = "drive-mirror device=$1 target=$2 sync=full", used as: mirror drive0 /tmp/x.qcow2 (batch mode reads this table too).',
+        per_target=False,
     ))
     # fmt: on
 

@@ -4,9 +4,8 @@ Each source is a function of the `Scan` (what it may look at) that returns
 rows; `gather` runs them in turn and merges the rows that reach the same
 socket (a named target, the QEMU process that offers it and the libvirt
 directory it sits in make one row, the earlier source's fields first).
-Adding a source (libvirt's domains, through libvirt-python) is one
-function and one line in `SOURCES`; a source that fails costs its own rows
-and one warning, never the listing.
+Adding a source is one function and one line in `SOURCES`; a source
+that fails costs its own rows and one warning, never the listing.
 """
 
 from __future__ import annotations
@@ -60,6 +59,14 @@ class Scan(NamedTuple):
     proc: str = "/proc"
     #: what the usual places are under ("/"; a test's directory)
     root: str = "/"
+    #: the libvirt to ask for its domains (None: none)
+    libvirt_uri: str | None = None
+    #: how long a source may wait for an answer, in seconds
+    timeout: float = 0.5
+
+
+class SourceProblem(Exception):
+    """Why a source gives no rows, in one line said as it is."""
 
 
 Source = Callable[[Scan], Iterable[Row]]
@@ -70,6 +77,7 @@ SOURCES: tuple[str, ...] = (
     "qmpsh.discover.sources:target_rows",
     "qmpsh.discover.sources:place_rows",
     "qmpsh.discover.sources:process_rows",
+    "qmpsh.discover.libvirt_domains:libvirt_rows",
 )
 
 
@@ -86,6 +94,8 @@ def gather(
     for spec in sources:
         try:
             rows.extend(source(spec)(scan))
+        except SourceProblem as err:
+            warn(str(err))
         except Exception as err:  # a source's trouble is its own
             warn(f"{spec.rpartition(':')[2]}: {type(err).__name__}: {err}")
     return merge(rows)

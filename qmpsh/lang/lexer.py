@@ -16,6 +16,8 @@ as it goes.  Tokens:
   ``false``, ``null`` (and Python's spellings in brackets)
   ``Keyword.Constant``; inside ``{}``/``[]`` (and on a raw JSON line) object
   keys are ``Name.Tag`` and ``{}[]:,`` are ``Punctuation``;
+- ``NAME = COMMAND ...`` (a variable bound to a reply): ``Name.Variable``,
+  ``Operator``, then the command name as above;
 - ``# comments``: ``Comment.Single``; a word that is not ``key=value`` where
   one is expected, or what the parser refuses outright: ``Text``.
 """
@@ -42,7 +44,7 @@ from pygments.token import (
 )
 
 from qmpsh.lang.literal import parse_number
-from qmpsh.lang.tokens import QUOTES, WHITESPACE, Kind, quote_end, tokenize
+from qmpsh.lang.tokens import QUOTES, WHITESPACE, Kind, Token, quote_end, tokenize
 
 Item = tuple[int, _TokenType, str]
 
@@ -107,9 +109,19 @@ _PLAIN: dict[Kind, _TokenType] = {
 def _items(lexer: ShorthandLexer, text: str) -> Iterator[Item]:
     tokens = tokenize(text)
     last = len(tokens) - 1
+    assigned = _assignment(tokens)
     for i, tok in enumerate(tokens):
         kind = tok.kind
-        if kind is _BARE:
+        if i < assigned:
+            if kind is _NAME:
+                yield tok.start, Name.Variable, tok.text
+            elif kind is Kind.ERROR:
+                yield tok.start, Operator, tok.text
+            elif kind is Kind.WORD:
+                yield tok.start, lexer.command_token(tok.text), tok.text
+            else:
+                yield tok.start, _PLAIN[kind], tok.text
+        elif kind is _BARE:
             whole = tokens[i - 1].kind is _EQUALS and (
                 i == last or tokens[i + 1].word != tok.word
             )
@@ -122,6 +134,21 @@ def _items(lexer: ShorthandLexer, text: str) -> Iterator[Item]:
             yield from _literal(tok.start, tok.text)
         else:
             yield tok.start, _PLAIN[kind], tok.text
+
+
+def _assignment(tokens: list[Token]) -> int:
+    """For ``NAME = COMMAND ...`` (`qmpsh.lang.variables`): the index of the
+    token after the command's name; else 0."""
+    words = [i for i, t in enumerate(tokens) if t.word >= 0][:3]
+    if len(words) < 2:
+        return 0
+    name, equals = tokens[words[0]], tokens[words[1]]
+    if name.kind is not _NAME or equals.kind is not Kind.ERROR or equals.text != "=":
+        return 0
+    if len(words) < 3:
+        return words[1] + 1
+    command = tokens[words[2]]
+    return words[2] + 1 if command.kind is Kind.WORD else words[2]
 
 
 def _string_token(text: str) -> _TokenType:

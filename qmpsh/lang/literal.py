@@ -29,6 +29,8 @@ _WORDS: dict[str, object] = {
     "False": False,
     "None": None,
 }
+#: words meant as numbers JSON has no spelling for (not quoted by a hint)
+_NOT_NUMBERS = frozenset({"NaN", "Infinity", "-Infinity", "inf", "-inf", "nan"})
 #: what ends a bare word inside a literal (``true``, ``12``)
 _ATOM_ENDS = WHITESPACE + QUOTES + ",:{}[]"
 #: the run of a quoted string up to its closing quote or an escape
@@ -79,6 +81,47 @@ def parse_literal(text: str) -> Any:
     if end != len(text):
         raise LiteralError(f"unexpected {_show(text, end)} after the value", end)
     return value
+
+
+def quote_bare_words(text: str) -> str | None:
+    """*text* (a ``{...}``/``[...]`` literal that does not parse) with each
+    bare word that is no JSON value quoted, when that makes it parse
+    (``[disk0]``: ``["disk0"]``; ``{id:x}``: ``{"id":"x"}``); else None.
+
+    For the hint of a parse error: quoting the whole value would send the
+    string ``"[disk0]"``, which is rarely what was meant."""
+    out: list[str] = []
+    i, n, changed = 0, len(text), False
+    while i < n:
+        char = text[i]
+        if char in QUOTES:
+            try:
+                _, end = scan_string(text, i)
+            except LiteralError:
+                return None
+        elif char in _ATOM_ENDS:
+            end = i + 1
+        else:
+            end = i
+            while end < n and text[end] not in _ATOM_ENDS:
+                end += 1
+            word = text[i:end]
+            if not (
+                word in _WORDS or word in _NOT_NUMBERS or _NUMBER_RE.fullmatch(word)
+            ):
+                out.append(json.dumps(word, ensure_ascii=False))
+                i, changed = end, True
+                continue
+        out.append(text[i:end])
+        i = end
+    if not changed:
+        return None
+    fixed = "".join(out)
+    try:
+        parse_literal(fixed)
+    except LiteralError:
+        return None
+    return fixed
 
 
 def _refuse(word: str) -> Any:

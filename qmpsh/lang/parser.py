@@ -32,7 +32,7 @@ properties; a raw JSON request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, Protocol
 
 from qmpsh.core.deepjson import MAX_DEPTH, depth
@@ -337,8 +337,16 @@ class Accumulator:
     long transaction costs that line only.
     """
 
-    def __init__(self, typer: Typer | None = None) -> None:
+    def __init__(
+        self,
+        typer: Typer | None = None,
+        parser: Callable[[str, Typer | None], Request | Incomplete | None]
+        | None = None,
+    ) -> None:
         self.typer = typer
+        #: what parses the text (`parse`, or one that replaces variables
+        #: first: `qmpsh.lang.bound.parse_bound`)
+        self.parser = parser or parse
         self.buffer = ""
         self.open: Incomplete | None = None
 
@@ -349,7 +357,7 @@ class Accumulator:
     def feed(self, line: str) -> Request | Incomplete | None:
         text = f"{self.buffer}\n{line}" if self.open else line
         try:
-            result = parse(text, self.typer)
+            result = self.parser(text, self.typer)
         except ParseError:
             if not self.open:
                 self.buffer = ""

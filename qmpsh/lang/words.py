@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from qmpsh.lang.literal import LiteralError, parse_literal, scan_string
+from qmpsh.lang.literal import (
+    LiteralError,
+    parse_literal,
+    quote_bare_words,
+    scan_string,
+)
 from qmpsh.lang.tokens import QUOTES, Kind, Token
 
 _KEY, _BARE, _QUOTED = Kind.KEY, Kind.BARE, Kind.QUOTED
@@ -101,7 +106,7 @@ def _word(text: str, tokens: Sequence[Token], at: int, stop: int) -> Word:
         elif value_kind is _QUOTED:
             value, bare = _unquote(text, tokens[at + 2]), None
         else:
-            value, bare = _value(text, tokens[at + 2 : stop])
+            value, bare = _value(text, tokens[at + 2 : stop], first.text)
         return _new(Word, (start, end, text[start:end], kind, first.text, value, bare))
     if kind is _ERROR:
         raise ParseError("a name is missing before '='", start, text)
@@ -110,8 +115,8 @@ def _word(text: str, tokens: Sequence[Token], at: int, stop: int) -> Word:
     return _new(Word, (start, end, text[start:end], kind, None, None, None))
 
 
-def _value(text: str, tokens: Sequence[Token]) -> tuple[Any, str | None]:
-    """The value of *tokens*, and its bare text when unquoted."""
+def _value(text: str, tokens: Sequence[Token], key: str = "") -> tuple[Any, str | None]:
+    """The value of *tokens* (of *key*), and its bare text when unquoted."""
     if not tokens:
         return "", ""
     first = tokens[0]
@@ -128,8 +133,7 @@ def _value(text: str, tokens: Sequence[Token]) -> tuple[Any, str | None]:
             return parse_literal(first.text), None
         except LiteralError as err:
             raise ParseError(
-                f"bad JSON value: {err.message} (quote the value to send it "
-                "as a string)",
+                f"bad JSON value: {err.message}{_literal_hint(first.text, key)}",
                 first.start + err.offset,
                 text,
             ) from None
@@ -145,6 +149,16 @@ def _value(text: str, tokens: Sequence[Token]) -> tuple[Any, str | None]:
             parts.append(token.text)
     value = "".join(parts)
     return value, (None if quoted else value)
+
+
+def _literal_hint(literal: str, key: str) -> str:
+    """What a literal that does not parse probably meant: its bare words
+    quoted (``devices=[disk0]``: ``devices=["disk0"]``), when that parses;
+    else the whole value quoted, to send it as a string."""
+    fixed = quote_bare_words(literal)
+    if fixed is None:
+        return " (quote the value to send it as a string)"
+    return f"; did you mean {key}={fixed}?" if key else f"; did you mean {fixed}?"
 
 
 def _unquote(text: str, token: Token) -> str:

@@ -19,7 +19,7 @@ matched against the whole name, case-sensitively (QMP names are).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -145,3 +145,17 @@ def _matching(names: Sequence[str], patterns: Sequence[str]) -> str | None:
 def from_settings(read_only: bool, allow: Sequence[str], deny: Sequence[str]) -> Policy:
     """The policy the settings say (``settings.read_only``...)."""
     return Policy(read_only, tuple(allow), tuple(deny))
+
+
+def gate_of(
+    values: Mapping[str, Any],
+) -> Callable[[Mapping[str, Any]], str | None] | None:
+    """The connection's gate for the ``read_only``, ``allow`` and ``deny``
+    in *values* (options, a target's table), or None when they allow
+    everything."""
+    read_only = bool(values.get("read_only"))
+    allow = tuple(values.get("allow") or ())
+    deny = tuple(values.get("deny") or ())
+    if not (read_only or allow or deny):
+        return None
+    return from_settings(read_only, allow, deny).refusal

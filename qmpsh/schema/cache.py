@@ -2,12 +2,14 @@
 
 One file per server build: the name holds a digest of the greeting's QEMU
 version and package, and a digest of the server's command names (from
-``query-commands``).  The second half tells apart servers that greet the
-same way but differ in what they offer: ``qemu-system-x86_64`` and
-``qemu-storage-daemon`` of one release, or two targets of one build.  A new
-QEMU version greets differently, so its schema is fetched anew; the oldest
-files are removed beyond `KEEP`.  Files are 0600 in a 0700 directory,
-written whole (temp file + rename), so a crash never leaves half a file.
+``query-commands``; `qmpsh.schema.keys`).  The second half tells apart
+servers that greet the same way but differ in what they offer:
+``qemu-system-x86_64`` and ``qemu-storage-daemon`` of one release, or two
+targets of one build.  A new QEMU version greets differently, so its schema
+is fetched anew; the oldest files are removed beyond `KEEP`.  Next to each
+schema lies its per-command index (``.idx``, `qmpsh.schema.index`), which a
+one-shot reads instead.  Files are 0600 in a 0700 directory, written whole
+(temp file + rename), so a crash never leaves half a file.
 
 `ManualCache` keeps QEMU's QMP reference manuals parsed, the same way, under
 ``$XDG_CACHE_HOME/qmpsh/manual``: one file per man page file, named by a
@@ -19,17 +21,26 @@ means is `qmpsh.schema.manual.view.Manual`'s business.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from qmpsh.core.paths import cache_dir, private_dir
 from qmpsh.core.privfile import check_owned_dir, read_owned
+from qmpsh.schema.index import INDEX_SUFFIX, build_index
+from qmpsh.schema.keys import command_names, commands_digest, digest, server_key
 from qmpsh.schema.model import Schema, SchemaError
+
+__all__ = [
+    "KEEP",
+    "ManualCache",
+    "SchemaCache",
+    "command_names",
+    "commands_digest",
+    "server_key",
+]
 
 FORMAT = 1
 KEEP = 16
@@ -37,31 +48,6 @@ KEEP = 16
 #: the schemas this process has loaded (`SchemaCache.load`), by file
 _LOADED: dict[tuple[str, int, int], Schema] = {}
 _LOADING = threading.Lock()
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def server_key(greeting: Mapping[str, Any] | None) -> str | None:
-    """A digest of the QEMU version and package in *greeting*, or None."""
-    try:
-        version = greeting["QMP"]["version"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return None
-    return _digest(json.dumps(version, sort_keys=True))
-
-
-def commands_digest(names: Iterable[str]) -> str:
-    return _digest("\n".join(sorted(names)))
-
-
-def command_names(reply: Mapping[str, Any]) -> list[str] | None:
-    """The names in a ``query-commands`` reply, or None for an error."""
-    result = reply.get("return")
-    if not isinstance(result, list):
-        return None
-    return [r["name"] for r in result if isinstance(r, dict) and "name" in r]
 
 
 class SchemaCache:
@@ -82,6 +68,11 @@ class SchemaCache:
     @staticmethod
     def digest_of(path: Path) -> str:
         return path.stem.rsplit("-", 1)[-1]
+
+    @staticmethod
+    def index_of(path: Path) -> Path:
+        """The per-command index next to the schema in *path*."""
+        return path.with_suffix(INDEX_SUFFIX)
 
     def load(self, path: Path) -> Schema | None:
         """The schema in *path*, or None if it is missing or unreadable.
@@ -109,15 +100,19 @@ class SchemaCache:
             os.utime(path)  # most recently used: kept longest
         return schema
 
-    @staticmethod
-    def _read(path: Path) -> Schema | None:
+    def _read(self, path: Path) -> Schema | None:
+        """Read and build the schema in *path*; write its index when it has
+        none (a disk that said no then)."""
         try:
             data = json.loads(read_owned(path))  # never another user's file
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 return None
-            return Schema.from_json(data.get("schema"))
+            schema = Schema.from_json(data.get("schema"))
         except (OSError, ValueError, SchemaError):
             return None
+        if not self.index_of(path).exists():
+            self._store_index(path, data["schema"])
+        return schema
 
     def store(
         self, server: str, digest: str, entries: list[Any], greeting: Any = None
@@ -130,15 +125,26 @@ class SchemaCache:
             _write(self.directory, target, data)
         except OSError:
             return None
+        self._store_index(target, entries)
         self.prune()
         return target
 
+    def _store_index(self, path: Path, entries: list[Any]) -> None:
+        """Write the index of the schema in *path* (`qmpsh.schema.index`);
+        without it, one-shots load the whole schema, as before."""
+        with contextlib.suppress(OSError, ValueError):
+            _write_bytes(self.directory, self.index_of(path), build_index(entries))
+
     def prune(self, keep: int = KEEP) -> None:
+        """Remove all but the *keep* most recently used schemas, with their
+        indexes (and any index left without its schema)."""
         try:
             files = sorted(self.directory.glob("*.json"), key=_mtime, reverse=True)
+            indexes = list(self.directory.glob(f"*{INDEX_SUFFIX}"))
         except OSError:
             return
-        for old in files[keep:]:
+        kept = {self.index_of(path) for path in files[:keep]}
+        for old in [*files[keep:], *(i for i in indexes if i not in kept)]:
             with contextlib.suppress(OSError):
                 old.unlink()
 
@@ -159,7 +165,7 @@ class ManualCache:
             real = os.path.realpath(page)
         except OSError:
             return None
-        key = _digest(f"{real}\0{info.st_size}\0{info.st_mtime_ns}")
+        key = digest(f"{real}\0{info.st_size}\0{info.st_mtime_ns}")
         return self.directory / f"{page.name.split('.', 1)[0]}-{key}.json"
 
     def load(self, page: Path) -> Any:
@@ -198,14 +204,20 @@ class ManualCache:
 def _write(directory: Path, target: Path, data: Any) -> None:
     """*data* as JSON into *target*, whole or not at all (0600, in a 0700
     *directory*)."""
+    _write_bytes(directory, target, json.dumps(data, separators=(",", ":")).encode())
+
+
+def _write_bytes(directory: Path, target: Path, data: bytes) -> None:
+    """*data* into *target*, whole or not at all (0600, in a 0700
+    *directory*)."""
     private_dir(directory)
     check_owned_dir(directory)  # not another user's to fill
     import tempfile  # only to write: a one-shot that reads pays nothing
 
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -15,8 +15,19 @@ arrays ``"[123]"``) and folds every integer type (``int8``, ``uint64``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from qmpsh.schema.entries import (
+    Alternate,
+    Array,
+    Builtin,
+    Command,
+    Enum,
+    Event,
+    Member,
+    Object,
+    Type,
+)
 
 PathT = tuple[str | int, ...]
 
@@ -33,6 +44,23 @@ JSON_KINDS = {
 }
 
 
+__all__ = [
+    "JSON_KINDS",
+    "Alternate",
+    "Array",
+    "Builtin",
+    "Command",
+    "Enum",
+    "Event",
+    "Member",
+    "Object",
+    "PathT",
+    "Schema",
+    "SchemaError",
+    "Type",
+]
+
+
 class SchemaError(ValueError):
     """The reply is not a ``query-qmp-schema`` result."""
 
@@ -40,76 +68,6 @@ class SchemaError(ValueError):
 def _features(entry: Mapping[str, Any]) -> tuple[str, ...]:
     raw = entry.get("features") or ()
     return tuple(f for f in raw if isinstance(f, str))
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    name: str
-    type: str
-    optional: bool = False
-    #: "deprecated", "unstable" and the like (the help and completion mark them)
-    features: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Builtin:
-    name: str
-    #: string, int, number, boolean, null, object, array or value (any)
-    json_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class Enum:
-    name: str
-    values: tuple[str, ...]
-    #: values marked deprecated
-    deprecated: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Array:
-    name: str
-    element: str
-
-
-@dataclass(frozen=True, slots=True)
-class Alternate:
-    name: str
-    #: member type names, in schema order
-    members: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Object:
-    name: str
-    members: tuple[Member, ...]
-    #: the discriminator of a flat union, and its case -> variant type name
-    tag: str | None = None
-    variants: Mapping[str, str] = field(default_factory=dict)
-    features: tuple[str, ...] = ()
-    by_name: Mapping[str, Member] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {m.name: m for m in self.members})
-
-
-Type = Builtin | Enum | Array | Alternate | Object
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str
-    arg_type: str
-    ret_type: str
-    allow_oob: bool = False
-    features: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    name: str
-    arg_type: str
-    features: tuple[str, ...] = ()
 
 
 class Schema:

@@ -22,6 +22,12 @@ For a bare (unquoted) word at an argument path of type
 
 A word the type cannot take (``speed=fast`` for an integer) is left to the
 schema-less rules, and validation reports it.
+
+`property_typer` does the same for what the schema does not describe: the
+properties ``device_add driver=X`` sets on its device, by the type QEMU's
+``device-list-properties`` gives (`property_value`: ``str`` and
+``link<...>`` a string, ``bool`` a boolean, ``int8``... ``uint64`` and
+``size`` an integer as above; other types by the schema-less rules).
 """
 
 from __future__ import annotations
@@ -109,6 +115,60 @@ def bare_value(schema: Schema, typ: Type | None, text: str) -> Any:
 
 def _fallback(text: str) -> Any:
     return default_typer("", (), text, {})
+
+
+_PROPERTY_INTS = frozenset(
+    {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "size"}
+)
+
+
+def property_value(kind: str, text: str) -> Any:
+    """*text* (a bare word) as a value of a QOM property of type *kind*, or
+    `NO_MATCH` when the type says nothing (the schema-less rules then)."""
+    if kind in ("str", "string") or kind.startswith("link<"):
+        return text
+    if kind == "bool":
+        return _BOOLS.get(text.lower(), NO_MATCH)
+    if kind in _PROPERTY_INTS:
+        number = parse_int(text)
+        return NO_MATCH if number is None else number
+    return NO_MATCH
+
+
+#: a command name and its arguments so far -> the properties (name -> QOM
+#: type) it sets beyond the schema's members, or None when not known (yet)
+PropertyTypes = Callable[[str, Mapping[str, Any]], Mapping[str, str] | None]
+
+
+def property_types(reply: Mapping[str, Any]) -> dict[str, str]:
+    """Property name -> type from a ``device-list-properties`` (or
+    ``qom-list-properties``) reply; nothing for an error."""
+    result = reply.get("return")
+    out: dict[str, str] = {}
+    for rec in result if isinstance(result, list) else ():
+        if isinstance(rec, Mapping):
+            name, kind = rec.get("name"), rec.get("type")
+            if isinstance(name, str) and isinstance(kind, str):
+                out[name] = kind
+    return out
+
+
+def property_typer(base: Typer, properties: PropertyTypes) -> Typer:
+    """*base*, but a top-level argument that *properties* knows (and the
+    schema does not, or *base* would have typed it) typed by its property
+    type."""
+
+    def typer(command: str, path: PathT, text: str, args: Mapping[str, Any]) -> Any:
+        if len(path) == 1 and isinstance(path[0], str):
+            known = properties(command, args)
+            kind = known.get(path[0]) if known is not None else None
+            if kind is not None:
+                value = property_value(kind, text)
+                if value is not NO_MATCH:
+                    return value
+        return base(command, path, text, args)
+
+    return typer
 
 
 def schema_typer(source: Schema | Callable[[], Schema | None]) -> Typer:

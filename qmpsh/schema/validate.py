@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from qmpsh.lang.force_prefix import FORCE, split_force
@@ -55,15 +54,42 @@ CUTOFF = 0.6
 CLOSE = 0.1
 
 
-@dataclass(frozen=True)
 class Problem:
-    """One reason QEMU would refuse the request."""
+    """One reason QEMU would refuse the request (a frozen value, written out
+    rather than a dataclass: making one costs a one-shot a millisecond)."""
 
+    __slots__ = ("message", "path", "suggestions")
     message: str
     #: where, as QEMU spells it: ``file.filename``, ``actions[0].data.x``
-    path: str = ""
+    path: str
     #: the names or values probably meant, best first
-    suggestions: tuple[str, ...] = ()
+    suggestions: tuple[str, ...]
+
+    def __init__(
+        self, message: str, path: str = "", suggestions: tuple[str, ...] = ()
+    ) -> None:
+        _set = object.__setattr__
+        _set(self, "message", message)
+        _set(self, "path", path)
+        _set(self, "suggestions", suggestions)
+
+    def _fields(self) -> tuple[str, str, tuple[str, ...]]:
+        return (self.message, self.path, self.suggestions)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Problem:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        message, path, suggestions = self._fields()
+        return f"Problem({message=!r}, {path=!r}, {suggestions=!r})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
 
     def __str__(self) -> str:
         if not self.suggestions:
@@ -179,11 +205,11 @@ def validate(
     return list(_Checker(schema, loose).value(root, args, ""))
 
 
-@dataclass
 class _Checker:
-    schema: Schema
-    #: allow unknown members at the top level
-    loose: bool = False
+    def __init__(self, schema: Schema, loose: bool = False) -> None:
+        self.schema = schema
+        #: allow unknown members at the top level
+        self.loose = loose
 
     def value(self, typ: Type, value: Any, path: str) -> Iterator[Problem]:
         if isinstance(typ, Builtin):

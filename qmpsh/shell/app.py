@@ -4,7 +4,8 @@
 and behaviour), the layout, the key bindings and the toolbar (factories in
 their own modules), the history file and the printer.  Other features plug
 in through `qmpsh.shell.modes_api.Hooks`; how a line is understood is the
-hooks' line mode (`qmpsh.builtins.linemode.LineMode`).
+hooks' line mode (`qmpsh.builtins.linemode.LineMode`).  `run_fleet_repl`
+runs the same shell on several targets (`qmpsh.shell.fleet`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import errno
 import gc
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +42,14 @@ from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import say
 from qmpsh.lang.redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
+from qmpsh.shell.fleet import Fleet, Member
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed
 from qmpsh.shell.layout import UI_STYLE, build_layout
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.pager import pager_argv
 from qmpsh.shell.printer import Printer
 from qmpsh.shell.qmp_mode import QmpLines
+from qmpsh.shell.sinks import Sinking
 from qmpsh.shell.state import Shell
 from qmpsh.shell.toolbar import make_toolbar
 from qmpsh.wire.reconnect import Reopen
@@ -80,6 +83,52 @@ async def run_repl(
     return await repl.run()
 
 
+async def run_fleet_repl(
+    targets: Sequence[tuple[str, str, Context, Reopen | None]],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> int:
+    """Run one shell on several targets until the user quits; the exit
+    code.  *targets*: (name, label, session, how it reconnects) each, the
+    first one current; *groups*: the config file's, for ``@GROUP``."""
+    repl = build_fleet_repl(targets, groups, input=input, output=output)
+    return await repl.run()
+
+
+def build_fleet_repl(
+    targets: Sequence[tuple[str, str, Context, Reopen | None]],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> Repl:
+    """The shell on several targets, ready to `Repl.run` (see
+    `run_fleet_repl`).  Each target gets the hooks
+    `qmpsh.shell.modes.hooks_for` makes for it (HMP mode for a session with
+    ``hmp`` set); see `qmpsh.shell.fleet`."""
+    from qmpsh.shell.fleet_hooks import fleet_hooks
+    from qmpsh.shell.modes import hooks_for
+
+    members = []
+    for name, label, ctx, reopen in targets:
+        hmp = None
+        if ctx.settings.hmp:
+            from qmpsh.builtins.hmp import shell_for
+
+            hmp = shell_for(ctx)
+        hooks = hooks_for(ctx, hmp)
+        line_mode = hooks.line_mode or QmpLines(ctx, hooks)
+        members.append(Member(name, label, ctx, hooks, line_mode, reopen))
+    fleet = Fleet(members, groups)
+    first = members[0].ctx
+    repl = build_repl(first, fleet_hooks(fleet), input=input, output=output)
+    fleet.attach(repl.shell)
+    repl.fleet = fleet
+    return repl
+
+
 @dataclass
 class Repl:
     shell: Shell
@@ -87,14 +136,19 @@ class Repl:
     printer: Printer
     imported: int
     on_terminal: bool
+    #: the targets, in a shell open on several (None: one)
+    fleet: Fleet | None = None
 
     async def run(self) -> int:
         shell, app, printer = self.shell, self.app, self.printer
-        ctx = shell.ctx
-        await shell.link.probe()
-        printer.block(_banner(shell, self.imported))
-        unsubscribe = ctx.events.subscribe(shell.on_event)
-        forget_state = ctx.conn.on_state(shell.link.on_state)
+        fleet = self.fleet
+        if fleet is None:
+            await shell.link.probe()
+            printer.block(_banner(shell, self.imported))
+        else:
+            await fleet.probe()
+            printer.block(fleet.banner() + _imported(shell, self.imported))
+            fleet.retry_down()
 
         def pre_run() -> None:
             app.create_background_task(printer.run(app))  # type: ignore[arg-type]
@@ -108,7 +162,7 @@ class Repl:
         # and the requests they send for the user are vetted as typed ones
         gone = False
         try:
-            with ctx.fronted(shell.frontend()):
+            with self._attached():
                 try:
                     code = await self._run_app(pre_run)
                 except (EOFError, OSError) as err:
@@ -117,15 +171,35 @@ class Repl:
                     gone, code = True, Exit.HANGUP
         finally:
             shell.app = None
-            unsubscribe()
-            forget_state()
             shell.close()
+            if fleet is not None:
+                fleet.close()
             with contextlib.suppress(OSError) if gone else contextlib.nullcontext():
                 printer.finish()
         if gone:  # as a hang-up (SIGHUP) ends it; the line goes where it can
             with contextlib.suppress(OSError):
                 say(GONE)
         return int(code if code is not None else Exit.OK)
+
+    @contextlib.contextmanager
+    def _attached(self) -> Iterator[None]:
+        """Within the block: the connection's events and state reach the
+        shell, and the shell is the session's front end (every target's,
+        in a shell open on several)."""
+        shell = self.shell
+        if self.fleet is not None:
+            with self.fleet.listening():
+                yield
+            return
+        ctx = shell.ctx
+        unsubscribe = ctx.events.subscribe(shell.on_event)
+        forget_state = ctx.conn.on_state(shell.link.on_state)
+        try:
+            with ctx.fronted(shell.frontend()):
+                yield
+        finally:
+            unsubscribe()
+            forget_state()
 
     async def _run_app(self, pre_run: Callable[[], None]) -> int | None:
         if not self.on_terminal:
@@ -184,6 +258,7 @@ def build_repl(
     )
     line_mode = hooks.line_mode or QmpLines(ctx, hooks)
     shell = Shell(ctx, hooks, line_mode, printer, buffer, color, reopen)
+    shell.line_mode = Sinking(line_mode, shell)  # CMD | sh-command, > FILE
     asking = Condition(lambda: shell.question is not None)
     app: Application[int] = Application(
         layout=build_layout(shell, make_toolbar(shell, hooks.toolbar_segments)),
@@ -248,14 +323,15 @@ def _banner(shell: Shell, imported: int) -> str:
         what = "a QMP server without a greeting"
     if shell.link.target.machine:
         what += f" ({shell.link.target.machine})"
-    lines = [
-        f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
-    ]
-    if imported:
-        lines.append(
-            f"qmpsh: imported {imported} commands from {shell.settings.history_import}"
-        )
-    return "\n".join(lines)
+    line = f"qmpsh: connected to {what} at {conn.address}. F1 lists the keys; Ctrl-D quits."
+    return line + _imported(shell, imported)
+
+
+def _imported(shell: Shell, imported: int) -> str:
+    """The banner's line about the history imported (with its newline)."""
+    if not imported:
+        return ""
+    return f"\nqmpsh: imported {imported} commands from {shell.settings.history_import}"
 
 
 def _style(name: str) -> BaseStyle:

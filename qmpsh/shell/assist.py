@@ -17,9 +17,10 @@ marks deprecated (`SchemaAssist.deprecated`, `batch_deprecations`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES
@@ -30,6 +31,11 @@ from qmpsh.schema.service import SchemaService
 from qmpsh.schema.validate import check_request
 from qmpsh.shell.live_values import LiveValues
 from qmpsh.wire.state import ConnState
+
+#: a line creating a device (an object) whose type is typed out, up to it
+_CREATES = re.compile(
+    r"\s*!?\s*(device_add|object-add)\s(?:.*\s)?(driver|qom-type)=([^\s\"'=]+)\s"
+)
 
 if TYPE_CHECKING:
     from qmpsh.shell.completion import QmpCompleter
@@ -60,19 +66,66 @@ class SchemaAssist:
         """A `Connection.on_state` listener: reconnected, maybe to another
         QEMU, so load the schema again (from the cache if it is the same)."""
         if state == ConnState.CONNECTED:
-            self.live.forget()
+            self.live.forget(everything=True)
             self.service.reset()
             self.service.start()
 
     @property
     def typer(self) -> Typer:
-        return self.service.typer()
+        """The schema's typer; and for ``device_add driver=X`` (``object-add
+        qom-type=X`` where the schema does not type objects), X's properties
+        typed by their type once known: asked for as soon as a line names X
+        (completion asks too), so by the time it is sent they are."""
+        from qmpsh.schema.typer import property_typer
+        from qmpsh.shell.completion_values import property_source
+        from qmpsh.shell.live_values import property_type
 
-    def completer(self) -> QmpCompleter:
-        """A prompt_toolkit completer (imports prompt_toolkit)."""
+        service, live = self.service, self.live
+
+        def properties(command: str, args: Mapping[str, Any]) -> dict[str, str] | None:
+            schema = service.schema
+            if schema is None:
+                return None
+            root = schema.arguments(command)
+            loose = root is None or root.tag is None
+            source = property_source(command, args, loose)
+            found = live.peek(source) if source is not None else None
+            if found is None:
+                return None
+            members = root.by_name if root is not None else {}
+            return {n: property_type(m) for n, m in found if n not in members}
+
+        return property_typer(service.typer(), properties)
+
+    def prefetch(self, text: str) -> None:
+        """Start fetching the properties of the type the line *text* creates
+        (``device_add driver=X ``: once X is followed by a space), so that
+        the typer knows them when the line is sent.  Called as the input
+        changes (the input hint); never waits."""
+        if "device_add" not in text and "object-add" not in text:
+            return
+        found = _CREATES.match(text)
+        schema = self.service.schema
+        if found is None or schema is None:
+            return
+        from qmpsh.shell.completion_values import property_source
+
+        command, key, name = found.groups()
+        root = schema.arguments(command)
+        loose = root is None or root.tag is None
+        source = property_source(command, {key: name}, loose)
+        if source is not None:
+            self.live.peek(source)
+
+    def completer(
+        self, more: Callable[[], Iterable[tuple[str, str]]] = lambda: ()
+    ) -> QmpCompleter:
+        """A prompt_toolkit completer (imports prompt_toolkit); *more*:
+        command names besides the server's and the built-ins (aliases),
+        with their meta text."""
         from qmpsh.shell.completion import make_completer
 
-        return make_completer(self.service, self.live, self.manual)
+        return make_completer(self.service, self.live, self.manual, more)
 
     def deprecated(self, request: Request) -> str | None:
         """The warning for what *request* uses that is deprecated (one

@@ -16,9 +16,7 @@ to use instead.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from qmpsh.builtins.helptext import member_line
@@ -32,7 +30,7 @@ from qmpsh.lang.cursor import (
     Where,
     dig,
 )
-from qmpsh.lang.tokens import TRANSACTION_CLOSE, TRANSACTION_OPEN, is_bare
+from qmpsh.lang.tokens import TRANSACTION_CLOSE, TRANSACTION_OPEN
 from qmpsh.schema.manual.scope import (
     NOWHERE,
     Doc,
@@ -44,52 +42,37 @@ from qmpsh.schema.manual.scope import (
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Alternate, Enum, Object, Schema
 from qmpsh.schema.model import Builtin as BuiltinType
+from qmpsh.shell.candidate import (
+    SUBSTRING_FROM,
+    Candidate,
+    LiveLookup,
+    matches,
+    no_live_values,
+    quoted,
+)
 from qmpsh.shell.completion_values import (
     builtin_source,
     file_values,
     is_file_arg,
+    live_source,
     qom_candidates,
-    source_for,
 )
-from qmpsh.shell.live_values import Source, Value
+from qmpsh.shell.live_values import Value
+from qmpsh.shell.properties import properties_source, property_keys, property_values
+
+__all__ = [
+    "SUBSTRING_FROM",
+    "Candidate",
+    "LiveLookup",
+    "candidates",
+    "live_source",
+    "matches",
+    "no_live_values",
+    "properties_source",
+    "static_values",
+]
 
 HELP_TOPICS: tuple[Value, ...] = (("keys", "key bindings"),)
-#: a prefix this long also matches inside names ("status" finds query-status)
-SUBSTRING_FROM = 3
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One completion: *text* replaces the last ``-start`` characters."""
-
-    text: str
-    start: int
-    display: str = ""
-    meta: str = ""
-    style: str = ""
-
-
-LiveLookup = Callable[[Source], list[Value] | None]
-
-
-def no_live_values(source: Source) -> list[Value] | None:
-    """The `LiveLookup` without live values."""
-    return None
-
-
-def matches(prefix: str, names: Iterable[str]) -> list[str]:
-    """Names starting with *prefix* (any case), then names containing it
-    (for prefixes of `SUBSTRING_FROM` characters or more), earliest and
-    shortest first."""
-    low = prefix.lower()
-    pool = list(dict.fromkeys(names))
-    first = [n for n in pool if n.lower().startswith(low)]
-    if len(low) < SUBSTRING_FROM:
-        return first
-    taken = set(first)
-    inside = [n for n in pool if low in n.lower() and n not in taken]
-    inside.sort(key=lambda n: (n.lower().index(low), len(n)))
-    return first + inside
 
 
 def _flags(features: Sequence[str]) -> tuple[str, str]:
@@ -118,7 +101,7 @@ def candidates(
     if schema is None:
         return []
     if isinstance(where, ArgKey):
-        return _keys(where, schema, manual)
+        return _keys(where, schema, manual, live)
     if isinstance(where, ArgValue):
         return _values(where, schema, live, manual)
     return []
@@ -260,10 +243,23 @@ def _builtin_args(
     ]
 
 
-def _keys(where: ArgKey, schema: Schema, manual: Manual | None) -> list[Candidate]:
+def _keys(
+    where: ArgKey,
+    schema: Schema,
+    manual: Manual | None,
+    live: LiveLookup = no_live_values,
+) -> list[Candidate]:
     obj = schema.object_of(schema.type_at(where.command, where.parent, where.args))
     if not isinstance(obj, Object):
         return []
+    found = _member_keys(where, schema, obj, manual)
+    # device_add driver=X: X's properties, after the schema's own members
+    return found + property_keys(where, schema, live, {c.display for c in found})
+
+
+def _member_keys(
+    where: ArgKey, schema: Schema, obj: Object, manual: Manual | None
+) -> list[Candidate]:
     level = dig(where.args, where.parent)
     members = schema.members(obj, level)
     given = where.given()
@@ -315,7 +311,7 @@ def _values(
 ) -> list[Candidate]:
     typ = schema.type_at(where.command, where.path, where.args)
     if typ is None:
-        return []
+        return property_values(where, schema, live)
     key = where.path[-1] if where.path and isinstance(where.path[-1], str) else ""
     command = where.action or where.command
     prefix = where.prefix
@@ -344,26 +340,12 @@ def _values(
         words = one_line(docs.get(value), manual, meta == "deprecated")
         if words:
             meta = f"{meta}: {words}" if meta else words
-        text = _quoted(value, where.quote)
+        text = quoted(value, where.quote)
         display = value
         if source is not None and source[0] == "qom":
             display = value.rsplit("/", 1)[-1] or value
         out.append(Candidate(text, start, display, meta, style))
     return out
-
-
-def live_source(where: ArgValue) -> Source | None:
-    """Where the live values for the argument at *where* come from, if any."""
-    key = where.path[-1] if where.path and isinstance(where.path[-1], str) else ""
-    level = dig(where.args, where.path[:-1])
-    base = 3 if where.action else 0
-    return source_for(
-        where.action or where.command,
-        key,
-        level if isinstance(level, Mapping) else {},
-        where.prefix,
-        len(where.path) > base + 1,
-    )
 
 
 def _takes_string(schema: Schema, typ: Any) -> bool:
@@ -372,14 +354,3 @@ def _takes_string(schema: Schema, typ: Any) -> bool:
     if isinstance(typ, Alternate):
         return any(_takes_string(schema, schema.type(m)) for m in typ.members)
     return False
-
-
-def _quoted(value: str, quote: str) -> str:
-    """*value* as inserted after an opening *quote* (closing it), or bare."""
-    if quote == '"':
-        return json.dumps(value, ensure_ascii=False)[1:]
-    if quote == "'":
-        return value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    if not is_bare(value):  # "#" is fine after "="
-        return json.dumps(value, ensure_ascii=False)
-    return value

@@ -15,7 +15,8 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from qmpsh.builtins.registry import Builtin
-from qmpsh.lang.cursor import ArgValue, BuiltinArg, Where, locate
+from qmpsh.lang.cursor import ArgKey, ArgValue, BuiltinArg, Where, locate
+from qmpsh.lang.variables import blank_assignment
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Schema
 from qmpsh.shell.candidates import (
@@ -24,6 +25,7 @@ from qmpsh.shell.candidates import (
     candidates,
     live_source,
     no_live_values,
+    properties_source,
 )
 from qmpsh.shell.completion_values import builtin_source
 from qmpsh.shell.live_values import LiveValues, Source, Value
@@ -66,7 +68,7 @@ class QmpCompleter(Completer):
     def locate(self, document: Document) -> Where:
         before = document.text_before_cursor
         earlier = self.pending()
-        text = f"{earlier}\n{before}" if earlier else before
+        text = f"{earlier}\n{before}" if earlier else blank_assignment(before)
         return locate(text, self.builtins)
 
     def _candidates(self, where: Where, live: LiveLookup) -> list[Candidate]:
@@ -95,13 +97,17 @@ class QmpCompleter(Completer):
         where = self.locate(document)
         fetched: dict[Source, list[Value] | None] = {}
         schema = self.schema()
-        source: Source | None = None
+        sources: list[Source | None] = []
+        if isinstance(where, ArgKey | ArgValue) and schema is not None:
+            # device_add driver=X: X's properties (fetched once per type)
+            sources.append(properties_source(where, schema))
         if isinstance(where, ArgValue) and schema is not None:
-            source = live_source(where)
+            sources.append(live_source(where))
         elif isinstance(where, BuiltinArg):
-            source = builtin_source(where.name, where.words, where.prefix)
-        if self.live is not None and source is not None:
-            fetched[source] = await self.live.get(source, self.wait)
+            sources.append(builtin_source(where.name, where.words, where.prefix))
+        for source in sources:
+            if self.live is not None and source is not None:
+                fetched[source] = await self.live.get(source, self.wait)
 
         def lookup(source: Source) -> list[Value] | None:
             if source in fetched:
@@ -126,9 +132,11 @@ def make_completer(
     service: SchemaService,
     live: LiveValues | None = None,
     manual: Callable[[], Manual | None] = lambda: None,
+    more: Callable[[], Iterable[Value]] = lambda: (),
 ) -> QmpCompleter:
     """The shell's completer: the schema of *service*, or a guest agent's
-    command list, every built-in, live values, the words of *manual*."""
+    command list, every built-in, live values, the words of *manual*, and
+    *more* command names (the aliases)."""
     from qmpsh.builtins.registry import load_all
     from qmpsh.schema.agent import command_values
 
@@ -136,6 +144,9 @@ def make_completer(
         lambda: service.schema,
         live=live,
         builtins=load_all(),
-        extra_commands=lambda: command_values(service.agent_commands.values()),
+        extra_commands=lambda: [
+            *command_values(service.agent_commands.values()),
+            *more(),
+        ],
         manual=manual,
     )

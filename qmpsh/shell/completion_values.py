@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qmpsh.lang.cursor import ArgValue, dig
 from qmpsh.shell.live_values import Source, Value
 
 #: commands whose ``node-name`` names a node they create
@@ -96,6 +97,20 @@ def source_for(
     return None
 
 
+def live_source(where: ArgValue) -> Source | None:
+    """Where the live values for the argument at *where* come from, if any."""
+    key = where.path[-1] if where.path and isinstance(where.path[-1], str) else ""
+    level = dig(where.args, where.path[:-1])
+    base = 3 if where.action else 0
+    return source_for(
+        where.action or where.command,
+        key,
+        level if isinstance(level, Mapping) else {},
+        where.prefix,
+        len(where.path) > base + 1,
+    )
+
+
 #: the ``qom`` built-in's subcommands that take a QOM path next
 _QOM_PATH_WORDS = frozenset({"get", "set", "list", "tree", "fuse"})
 #: options of built-ins whose value names a block node or device
@@ -122,6 +137,22 @@ def builtin_source(name: str, words: Sequence[str], prefix: str) -> Source | Non
         return ("block",)
     if words and (name, words[-1]) in _BUILTIN_NODE_OPTIONS:
         return ("block",)
+    return None
+
+
+def property_source(
+    command: str, args: Mapping[str, Any], loose: bool = True
+) -> Source | None:
+    """Where the properties of the type a line creates come from: those of
+    ``device_add driver=X`` (its arguments go to the device beyond the
+    schema's members), and of ``object-add qom-type=X`` where the schema
+    does not type them (*loose*: QEMUs before object-add was a union)."""
+    if command == "device_add":
+        name = args.get("driver")
+        return ("device-props", name) if isinstance(name, str) and name else None
+    if command == "object-add" and loose:
+        name = args.get("qom-type")
+        return ("object-props", name) if isinstance(name, str) and name else None
     return None
 
 

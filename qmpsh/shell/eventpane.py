@@ -16,6 +16,28 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from qmpsh.core.render import event_line
 from qmpsh.wire.eventlog import Event, EventLog
 
+#: the key under which a shell open on several targets marks, in its merged
+#: copy of an event's message, the target it came from (set by the shell
+#: itself, over whatever the server sent under that key)
+TARGET = "qmpsh-target"
+
+
+def event_target(event: Event) -> str | None:
+    """The target *event* came from, in a shell open on several; else None."""
+    target = event.message.get(TARGET)
+    return target if isinstance(target, str) else None
+
+
+def marked_line(event: Event) -> str:
+    """*event* on one line (`event_line`), with its target after the time
+    in a shell open on several (``10:41:07.512 [vm2] STOP``)."""
+    line = event_line(event.message, event.time)
+    target = event_target(event)
+    if target is None:
+        return line
+    clock, _, rest = line.partition(" ")
+    return f"{clock} [{target}] {rest}"
+
 
 def pane_lines(
     events: Iterable[Event], height: int, hidden: int = 0
@@ -35,6 +57,9 @@ def pane_lines(
         if i:
             out.append(("", "\n"))
         out.append(("class:events.time", clock + " "))
+        target = event_target(event)
+        if target is not None:
+            out.append(("class:events.target", f"[{target}] "))
         out.append(("class:events.name", name))
         if data:
             out.append(("class:events.data", " " + data))

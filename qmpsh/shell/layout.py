@@ -75,6 +75,7 @@ UI_STYLE = {
     "events.empty": "ansibrightblack italic",
     "events.time": "ansibrightblack",
     "events.name": "bold ansicyan",
+    "events.target": "ansimagenta",
     "events.data": "",
     "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
     "toolbar.sep": "#808080",
@@ -101,6 +102,7 @@ class InputLexer(Lexer):
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self._names: object = None
+        self._aliases: tuple[str, ...] = ()
         self._lexer = ShorthandLexer()
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
@@ -108,14 +110,20 @@ class InputLexer(Lexer):
             lines = document.lines
             return lambda i: [("", lines[i])] if i < len(lines) else []
         names = self.shell.command_names()
-        if names is not self._names:
+        from qmpsh.builtins.aliases import table
+
+        aliases = tuple(table(self.shell.ctx))
+        if names is not self._names or aliases != self._aliases:
             from qmpsh.builtins.registry import MODULES
 
-            self._names = names
-            self._lexer = ShorthandLexer(commands=names, builtins=tuple(MODULES))
-        fragments: StyleAndTextTuples = [
+            self._names, self._aliases = names, aliases
+            # an alias is highlighted as a built-in is
+            self._lexer = ShorthandLexer(commands=names, builtins=(*MODULES, *aliases))
+        head, text = self.shell.at_prefix(document.text)
+        fragments: StyleAndTextTuples = [("class:prompt", head)] if head else []
+        fragments += [
             ("class:pygments." + ".".join(token).lower(), text)
-            for _, token, text in self._lexer.get_tokens_unprocessed(document.text)
+            for _, token, text in self._lexer.get_tokens_unprocessed(text)
         ]
         split = list(split_lines(fragments))
         return lambda i: split[i] if i < len(split) else []
@@ -317,7 +325,7 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
     def body() -> StyleAndTextTuples:
         height = pane_rows()
         count, shown = shell.event_counts()
-        events = newest(shell.ctx.events, shell.shown, height) if shown else []
+        events = newest(shell.events, shell.shown, height) if shown else []
         return pane_lines(events, height, count - shown)
 
     title = VSplit(

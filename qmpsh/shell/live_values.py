@@ -9,8 +9,14 @@ completer calls it from prompt_toolkit's asynchronous completion, which runs
 beside the input, not in its way).
 
 A source is a tuple: ``("block",)``, ``("jobs",)``, ``("qom", "/machine")``,
-``("device-types",)``, ``("hmp",)`` (HMP commands, from ``help``)...
-`QUERIES` says how each kind is asked for and read.
+``("device-types",)``, ``("hmp",)`` (HMP commands, from ``help``),
+``("device-props", "virtio-blk-pci")`` (a device type's properties, from
+``device-list-properties``; ``object-props`` from ``qom-list-properties``)...
+`QUERIES` says how each kind is asked for and read.  A type's properties
+do not change while connected: they are fetched once per type and kept
+until the next connection (in memory: one small request, not worth a file
+and the question of which build it belongs to); a type QEMU does not know
+has none, which is kept too, so a wrong name costs one request, no error.
 """
 
 from __future__ import annotations
@@ -90,6 +96,28 @@ def qom_values(reply: Mapping[str, Any], children: bool) -> list[Value]:
     return sorted(out)
 
 
+def property_values(reply: Mapping[str, Any]) -> list[Value]:
+    """The properties in a ``device-list-properties`` (or
+    ``qom-list-properties``) reply, sorted, each with its type and, when it
+    has one, its description: ``("serial", "str: disk serial number")``.
+    An error (no such type) is no properties."""
+    out: list[Value] = []
+    for rec in _records(reply):
+        name, kind = rec.get("name"), rec.get("type")
+        if not isinstance(name, str) or not isinstance(kind, str):
+            continue
+        about = rec.get("description")
+        out.append(
+            (name, f"{kind}: {about}" if isinstance(about, str) and about else kind)
+        )
+    return sorted(out)
+
+
+def property_type(meta: str) -> str:
+    """The type in a `property_values` meta text (``bool``, ``uint32``...)."""
+    return meta.split(":", 1)[0]
+
+
 def hmp_values(reply: Mapping[str, Any], info: bool) -> list[Value]:
     """HMP command names and aliases (``help``'s output), or with *info*
     the ``info`` subcommands (``info``'s output), with their summaries."""
@@ -115,6 +143,9 @@ class Query:
 
     requests: Callable[[Source], list[dict[str, Any]]]
     read: Callable[[Source, list[dict[str, Any]]], list[Value]]
+    #: what does not change while connected (a type's properties): kept
+    #: until the next connection, not refreshed, not forgotten after a change
+    lasting: bool = False
 
 
 def _one(execute: str, **arguments: Any) -> Callable[[Source], list[dict[str, Any]]]:
@@ -126,6 +157,10 @@ def _one(execute: str, **arguments: Any) -> Callable[[Source], list[dict[str, An
 
 def _qom_list(source: Source) -> list[dict[str, Any]]:
     return [{"execute": "qom-list", "arguments": {"path": source[1]}}]
+
+
+def _properties(command: str) -> Callable[[Source], list[dict[str, Any]]]:
+    return lambda source: [{"execute": command, "arguments": {"typename": source[1]}}]
 
 
 QUERIES: dict[str, Query] = {
@@ -164,6 +199,17 @@ QUERIES: dict[str, Query] = {
     "hmp-info": Query(_hmp("info"), lambda s, r: hmp_values(r[0], info=True)),
     "qom": Query(_qom_list, lambda s, r: qom_values(r[0], children=True)),
     "qom-props": Query(_qom_list, lambda s, r: qom_values(r[0], children=False)),
+    # a device type's (object type's) properties: once per type and connection
+    "device-props": Query(
+        _properties("device-list-properties"),
+        lambda s, r: property_values(r[0]),
+        lasting=True,
+    ),
+    "object-props": Query(
+        _properties("qom-list-properties"),
+        lambda s, r: property_values(r[0]),
+        lasting=True,
+    ),
 }
 
 
@@ -171,6 +217,12 @@ QUERIES: dict[str, Query] = {
 class _Entry:
     values: list[Value]
     when: float
+    lasting: bool = False
+
+
+def _lasting(source: Source) -> bool:
+    query = QUERIES.get(source[0])
+    return query is not None and query.lasting
 
 
 class LiveValues:
@@ -210,14 +262,21 @@ class LiveValues:
         entry = self._cache.get(source)
         return entry.values if entry is not None else None
 
-    def forget(self) -> None:
-        """Drop every cached value (after a command that may change them),
-        and what the fetches under way will bring: they were asked before."""
-        self._cache.clear()
-        self._running.clear()
+    def forget(self, everything: bool = False) -> None:
+        """Drop the cached values (after a command that may change them),
+        and what the fetches under way will bring: they were asked before.
+        Values that last (`Query.lasting`) are kept, unless *everything*
+        (a new connection, maybe to another QEMU)."""
+        if everything:
+            self._cache.clear()
+            self._running.clear()
+            return
+        for table in (self._cache, self._running):
+            for source in [s for s in table if not _lasting(s)]:
+                del table[source]
 
     def _stale(self, entry: _Entry) -> bool:
-        return self._clock() - entry.when > self.ttl
+        return not entry.lasting and self._clock() - entry.when > self.ttl
 
     def _refresh(self, source: Source) -> asyncio.Task[list[Value]] | None:
         running = self._running.get(source)
@@ -240,7 +299,7 @@ class LiveValues:
             return  # forgotten while it ran: asked before a change
         del self._running[source]
         if ok:
-            self._cache[source] = _Entry(task.result(), self._clock())
+            self._cache[source] = _Entry(task.result(), self._clock(), _lasting(source))
 
     async def _fetch(self, source: Source) -> list[Value]:
         query = QUERIES[source[0]]
@@ -255,4 +314,4 @@ class LiveValues:
 
     def put(self, source: Source, values: list[Value]) -> None:
         """Set values directly (for tests and for callers that know better)."""
-        self._cache[source] = _Entry(list(values), self._clock())
+        self._cache[source] = _Entry(list(values), self._clock(), _lasting(source))

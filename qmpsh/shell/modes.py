@@ -22,6 +22,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText, FormattedText
 
+from qmpsh.builtins.aliases import alias_values
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.linemode import Problem
 from qmpsh.builtins.registry import MODULES
@@ -78,6 +79,7 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
     def hint(before: str, width: int) -> AnyFormattedText:
         from qmpsh.schema.signature import fragments, signature
 
+        assist.prefetch(before)  # device_add driver=X: X's properties, to type
         schema = assist.service.schema
         if schema is None or not before.strip():
             return ""
@@ -112,7 +114,7 @@ def hooks_for(ctx: Context, hmp: HmpShell | None = None) -> Hooks:
     redraws.append(manuals.on_change)
     return replace(
         common,
-        completer=assist.completer(),
+        completer=assist.completer(lambda: alias_values(ctx)),
         validator=validator,
         typer=typer,
         command_names=assist.command_names,

@@ -12,8 +12,10 @@ such a problem: the line stays for later.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from qmpsh.builtins import registry as builtins
+from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.linemode import (
     Check,
@@ -27,8 +29,10 @@ from qmpsh.builtins.linemode import (
 from qmpsh.builtins.registry import Builtin
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
+from qmpsh.lang.bound import parse_bound, prepare, retyped
 from qmpsh.lang.force_prefix import split_force
-from qmpsh.lang.parser import Incomplete, ParseError, Request, parse
+from qmpsh.lang.parser import Incomplete, ParseError, Request
+from qmpsh.lang.variables import LAST, find_references, split_assignment
 from qmpsh.shell.modes_api import Hooks
 
 
@@ -55,28 +59,54 @@ class QmpLines:
                 return several
         return one
 
-    def _one(self, text: str) -> Check:
-        """One command (a built-in, a request), which may span lines."""
-        stripped = text.strip()
-        found = builtins.lookup(text) if "\n" not in stripped else None
+    def _one(self, text: str, later: Collection[str] = ()) -> Check:
+        """One command (a built-in, a request), which may span lines.
+        *later*: variables that lines before it (pasted with it) bind: a
+        line using one is checked when its turn comes."""
+        entered = text
+        forced, typed = split_force(text)
+        try:
+            prepared = prepare(typed, alias_table(self.ctx))
+        except ParseError as err:
+            said = _scrub(err.message, typed)
+            return Problem(f"{err.line}:{err.column}: {said}", err.offset)
+        text = prepared.text
+        found = None
+        if "\n" not in text.strip() and (not forced or prepared.aliases):
+            found = builtins.lookup(text)
         if found is not None:
+            if prepared.bind is not None:
+                return Problem(
+                    f"{prepared.bind} = takes a QMP command; {found[0].name} is "
+                    "a built-in, which returns no value"
+                )
             down = None if found[0].offline else not_connected(self.ctx.conn)
             return down or Run(_builtin_job(self.ctx, *found), found[0].name)
-        forced, text = split_force(text)
+        if prepared.aliases:
+            names = self.hooks.command_names() if self.hooks.command_names else None
+            if names is not None and prepared.aliases[0] in names:
+                return Problem(
+                    f"{prepared.aliases[0]} is an alias and a command of the "
+                    "server: rename the alias"
+                )
+        if later and "$" in text and self._uses(text, later):
+            return Run(self._deferred(entered), "command")
+        variables = self.ctx.session.variables
         try:
-            result = parse(text, self.hooks.typer)
+            result = parse_bound(text, self.hooks.typer, variables)
         except ParseError as err:
-            unknown = self._unknown_command(text)
+            unknown = None if prepared.aliases else self._unknown_command(text)
             if unknown is not None:
                 return unknown
-            said = _scrub(err.message, text)
+            err = retyped(err, prepared, typed, text)
+            said = _scrub(err.message, typed)
             return Problem(f"{err.line}:{err.column}: {said}", err.offset)
         if result is None:
             return Run(None)
         if isinstance(result, Incomplete):
             return result
         name = result.command or "request"
-        run = Run(self._request_job(result), name)
+        run = Run(self._request_job(result, prepared.bind), name)
         down = not_connected(self.ctx.conn)
         if down is not None:
             return down
@@ -113,9 +143,10 @@ class QmpLines:
         warned: Problem | None = None
         start = 0
         chunk = ""
+        bound: set[str] = set()  # by the lines before
         for line in text.split("\n"):
             chunk = f"{chunk}\n{line}" if chunk else line
-            check = self._one(chunk)
+            check = self._one(chunk, bound)
             if isinstance(check, Incomplete):
                 continue
             if isinstance(check, Problem):
@@ -125,6 +156,7 @@ class QmpLines:
                 check = check.force
             if check.job is not None:
                 runs.append(check)
+                bound |= _binds(chunk)
             start += len(chunk) + 1
             chunk = ""
         if chunk.strip():
@@ -136,14 +168,60 @@ class QmpLines:
             return Problem(warned.message, warned.offset, force=run)
         return run
 
-    def _request_job(self, request: Request) -> Job:
+    def _request_job(self, request: Request, bind: str | None = None) -> Job:
+        variables = self.ctx.session.variables
+
         async def job(api: ShellApi) -> int:
-            reply = await api.send(request.message)
+            try:
+                reply = await api.send(request.message)
+            except QmpshError:
+                if bind is not None:
+                    variables.fail(bind, "its command got no reply")
+                raise
             if self.hooks.on_sent is not None:
                 self.hooks.on_sent(request)
+            if "return" in reply and "error" not in reply:
+                variables.returned(reply["return"])
+                if bind is not None:
+                    variables.bind(bind, reply["return"])
+            elif bind is not None:
+                variables.fail(bind, f"its command ({request.command}) failed")
             return api.show_reply(reply, request.command)
 
         return job
+
+    def _uses(self, text: str, names: Collection[str]) -> bool:
+        """Whether *text* refers to one of the variables *names*."""
+        try:
+            refs = find_references(text)
+        except ParseError:
+            return False
+        return any(r.name in names for r in refs)
+
+    def _deferred(self, text: str) -> Job:
+        """A line checked when its turn comes (it uses a variable that a
+        line pasted before it binds)."""
+
+        async def job(api: ShellApi) -> int:
+            check = self._one(text)
+            if isinstance(check, Problem):
+                api.err(check.message)
+                return int(Exit.PARSE_ERROR)
+            if isinstance(check, Incomplete) or check.job is None:
+                return 0
+            return await check.job(api)
+
+        return job
+
+
+def _binds(text: str) -> set[str]:
+    """The variables a command binds when it succeeds: its ``NAME =``, and
+    ``$_``."""
+    try:
+        found = split_assignment(split_force(text)[1])
+    except ParseError:
+        found = None
+    return {LAST} if found is None else {LAST, found.name}
 
 
 def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:

@@ -23,21 +23,20 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.enums import EditingMode
 
+from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context, Frontend
 from qmpsh.builtins.linemode import Declined, LineMode
 from qmpsh.core.errors import BadRequest, NotConnected
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import (
     error_line,
-    event_line,
     highlight_json,
     is_error,
     render_json,
-    render_reply,
 )
 from qmpsh.core.sanitize import Inert, visible
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
-from qmpsh.shell.eventpane import ShownCount
+from qmpsh.shell.eventpane import ShownCount, marked_line
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
 from qmpsh.shell.prompt import fit_prompt
@@ -45,7 +44,7 @@ from qmpsh.shell.question import Question
 from qmpsh.shell.status import Link
 from qmpsh.shell.submit import Submitter
 from qmpsh.shell.toggles import Toggles
-from qmpsh.wire.eventlog import Event
+from qmpsh.wire.eventlog import Event, EventLog
 from qmpsh.wire.late_replies import stopped_waiting
 from qmpsh.wire.reconnect import Reopen
 
@@ -96,6 +95,15 @@ class Shell:
         #: the most event lines the screen has room for (see
         #: `qmpsh.shell.eventpane.pane_room`), as of the last redraw; None before
         self.pane_room: int | None = None
+        #: the events the pane shows and counts: the connection's; in a
+        #: shell open on several targets, their merged copy (`qmpsh.shell.fleet`)
+        self.events: EventLog = ctx.events
+        #: who a confirmation names as the request's recipient instead of
+        #: the server, while a line runs on several targets
+        self.addressee: str | None = None
+        #: whether lines may start with ``@NAME`` (a shell open on several
+        #: targets): highlighted apart from the command after it
+        self.at_prefixes = False
 
         self.link = Link(
             ctx.conn,
@@ -150,8 +158,17 @@ class Shell:
         above the prompt (and in its live area), ask on the prompt line, and
         what they send for the user goes through `gate`."""
         return Frontend(
-            self, self.gate, self.confirm, self, lambda: self.toggles.pretty
+            self,
+            self.gate,
+            self.confirm,
+            self,
+            lambda: self.toggles.pretty,
+            self._indent,
         )
+
+    def _indent(self, pretty: bool) -> None:
+        """The ``output json|pretty`` built-in: F2's toggle, set."""
+        self.toggles.pretty = pretty
 
     # -- ShellApi ----------------------------------------------------------
 
@@ -166,7 +183,8 @@ class Shell:
             confirmed = self.submitter.confirmed
             if what is None or what in confirmed:
                 return
-            if not await self.confirm(f"Send {what} to {self.link.server()}? [y/N] "):
+            to = self.addressee or self.link.server()
+            if not await self.confirm(f"Send {what} to {to}? [y/N] "):
                 raise Declined(what)
             confirmed.add(what)
 
@@ -217,13 +235,23 @@ class Shell:
             if self.toggles.verbose:
                 self.printer.block(self._json(reply))
             return int(Exit.COMMAND_ERROR)
-        text = render_reply(
-            reply, pretty=self.toggles.pretty, return_value=self.settings.return_value
-        )
-        self.printer.block(
-            highlight_json(text, self.settings.style) if self.color else text, page=True
-        )
+        from qmpsh.core.query import QueryError
+        from qmpsh.shell.sinks import is_json, reply_text
+
+        try:  # -o, --query (qmpsh.shell.sinks)
+            text = reply_text(self, reply, self._columns())
+        except QueryError as err:
+            self.printer.error(f"--query: {err}")
+            return int(Exit.COMMAND_ERROR)
+        if self.color and is_json(self):
+            text = highlight_json(text, self.settings.style)
+        if text:
+            self.printer.block(text, page=True)
         return int(Exit.OK)
+
+    def _columns(self) -> int:
+        """The screen's width (80 before the app runs)."""
+        return self.app.output.get_size().columns if self.app is not None else 80
 
     def out(self, text: str) -> None:
         self.printer.line(text)
@@ -244,7 +272,7 @@ class Shell:
         """(events held, how many of them `shown` lets through), for the
         pane's title; counted over the history only when the filter in
         force has changed."""
-        events = self.ctx.events
+        events = self.events
         return len(events), self._shown.count(events, self.shown, self._filter())
 
     def _filter(self) -> object:
@@ -285,17 +313,29 @@ class Shell:
 
             lexer = ShorthandLexer(
                 commands=self.command_names(),
-                builtins=_builtin_names(),
+                builtins=_builtin_names() | set(alias_table(self.ctx)),
                 stripnl=False,
                 ensurenl=False,
             )
+            head, text = self.at_prefix(text)
             coloured = highlight(text, lexer, terminal_formatter(self.settings.style))
             lines = [line + "\x1b[0m" for line in coloured.split("\n")]
+            if head:
+                lines[0] = f"\x1b[1m{head}\x1b[0m{lines[0]}"
             prompt = f"\x1b[1m{prompt}\x1b[0m"
         cont = continuation(len(visible(self.prompt())))
         return Inert(
             "\n".join([prompt + lines[0], *(cont + line for line in lines[1:])])
         )
+
+    def at_prefix(self, text: str) -> tuple[str, str]:
+        """`qmpsh.lang.at_prefix.cut_prefix` of *text* in a shell open on
+        several targets (`at_prefixes`); ("", *text*) otherwise."""
+        if not self.at_prefixes:
+            return "", text
+        from qmpsh.lang.at_prefix import cut_prefix
+
+        return cut_prefix(text)
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued
@@ -385,8 +425,7 @@ class Shell:
         if not shown:
             return
         if self.toggles.events == "inline":
-            line = event_line(event.message, event.time)
-            self.printer.block(line)
+            self.printer.block(marked_line(event))
         elif self.toggles.events == "pane":
             self.redraw_soon()
 

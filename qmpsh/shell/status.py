@@ -54,8 +54,12 @@ class Link:
         reopen: Reopen | None,
         on_change: Callable[[], None],
         on_back: Callable[[], None],
+        label: str = "",
     ) -> None:
         self.conn = conn
+        #: what its lines start with in a shell open on several targets
+        #: (``vm3: connection lost: ...``); "" for one target
+        self.label = label
         self.printer = printer
         self.retries = retries
         self.on_change = on_change
@@ -92,7 +96,9 @@ class Link:
         """The `Connection`'s state listener."""
         if state == ConnState.LOST and self.quitting:
             again = " (F6 reconnects)" if self.reconnector is not None else ""
-            self.printer.note(f"QEMU has quit: Ctrl-D leaves the shell{again}")
+            self.printer.note(
+                f"{self._said()}QEMU has quit: Ctrl-D leaves the shell{again}"
+            )
         elif state == ConnState.LOST:
             retry = self.reconnector is not None and self.retries > 0
             then = (
@@ -100,11 +106,14 @@ class Link:
                 if retry
                 else ""
             )
-            self.printer.error(f"connection lost: {reason}{then}")
+            self.printer.error(f"{self._said()}connection lost: {reason}{then}")
             if retry:
                 assert self.reconnector is not None
                 self.reconnector.start()
         self.on_change()
+
+    def _said(self) -> str:
+        return f"{self.label}: " if self.label else ""
 
     def reconnect_now(self) -> str | None:
         """F6: try at once; or say why not."""
@@ -121,12 +130,12 @@ class Link:
         if ok:
             self.quitting = False
             self.target.version = self.conn.version
-            self.printer.note(f"reconnected to {self.server()}")
+            self.printer.note(f"{self._said()}reconnected to {self.server()}")
             self.on_back()
             self._probing = asyncio.ensure_future(self.probe())
         else:
             self.printer.error(
-                f"gave up reconnecting after {self.retries} attempts: {why}; "
+                f"{self._said()}gave up reconnecting after {self.retries} attempts: {why}; "
                 "F6 tries again, Ctrl-D quits"
             )
         self.on_change()

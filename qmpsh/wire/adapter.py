@@ -32,6 +32,7 @@ from qemu.qmp import Message, QMPClient
 from qemu.qmp.error import ProtocolError
 from qemu.qmp.qmp_client import NegotiationError
 
+from qmpsh.core.render import Large
 from qmpsh.lang.literal import clip
 from qmpsh.wire.jsonread import Reader, allow_long_integers
 
@@ -70,6 +71,13 @@ _YIELD_EVERY = 32
 #: how many requests still awaiting a reply are remembered (by id), to say
 #: how a late reply went
 _SENT_KEPT = 1024
+#: a line longer than this is not kept as bytes beside the object read
+#: from it (`Message._data`, `Seen.last_input` keep its start only), and is
+#: decoded before it is parsed, so that a reply of hundreds of megabytes
+#: is held twice at most while it is read (bench/bigreply.py)
+_BIG_LINE = 1 << 20
+#: how much of such a line `Seen.last_input` keeps, for messages
+_KEPT_START = 4096
 
 
 class Adapter(QMPClient):
@@ -134,6 +142,11 @@ class Adapter(QMPClient):
                 log.write("in", data, valid=False)
             seen.failure = CutMessage(len(data))
             raise seen.failure
+        if len(data) > _BIG_LINE and log is None:
+            held = [data]
+            kept = None  # (a guest agent's filtered line)
+            del data  # `_big` holds the only reference, and drops it
+            return self._big(held)
         reader = self._json
         try:
             msg = Message(reader.read(data), eager=False)
@@ -147,6 +160,35 @@ class Adapter(QMPClient):
         if log is not None:
             log.write("in", data)
         if reader.odd:  # NaN, 1e400: read as null (qmpsh.wire.jsonread)
+            self._warn(str(reader.warning()))
+        return msg
+
+    def _big(self, held: list[bytes]) -> Message:
+        """The line in *held*, of more than `_BIG_LINE` bytes, read without
+        keeping it: decoded, let go of, then parsed (with a wire log,
+        `_do_recv` keeps the bytes to log them).  Only its start stays, for
+        messages."""
+        data = held.pop()
+        seen = self.seen
+        start = data[:_KEPT_START]
+        seen.last_input = start
+        reader = self._json
+        try:
+            text = reader.decode(data)
+        except Exception as err:
+            seen.last_bad_input = start
+            seen.failure = err
+            raise
+        del data  # the last reference: the bytes go now
+        try:
+            obj = Large(reader.read_text(text, start))
+            msg = Message(obj, eager=False)
+            msg._obj = obj  # itself: Message would keep a plain dict copy
+        except Exception as err:
+            seen.last_bad_input = start
+            seen.failure = err
+            raise
+        if reader.odd:
             self._warn(str(reader.warning()))
         return msg
 

@@ -72,9 +72,18 @@ class Reader:
         """The object *data* holds; raises what `Message` would for data
         that is not JSON or not an object (and `ValueError` for an integer
         longer than `INT_DIGITS`, `RecursionError` for one nested too deeply)."""
+        return self.read_text(self.decode(data), data)
+
+    @staticmethod
+    def decode(data: bytes) -> str:
+        """*data* as text, as ``json.loads`` decodes bytes."""
+        return data.decode(json.detect_encoding(data), "surrogatepass")
+
+    def read_text(self, text: str, data: bytes) -> dict[str, Any]:
+        """`read`, of *data* already decoded into *text* (*data*: what an
+        error names, maybe only its start)."""
         if self.odd:
             self.odd = []
-        text = data.decode(json.detect_encoding(data), "surrogatepass")
         try:
             obj = self._decoder.decode(text)
         except json.JSONDecodeError as err:

@@ -184,9 +184,14 @@ def check_socket_dir(path: str) -> None:
 
 
 def _bind_unix(path: str) -> socket.socket:
-    """A unix socket listening at *path*, mode 0600 whatever the umask
-    (set while binding: the file is born private; nothing can connect
-    before ``listen``)."""
+    return bind_unix(path)
+
+
+def bind_unix(path: str, backlog: int = 1) -> socket.socket:
+    """A unix socket listening at *path* (up to *backlog* connections
+    waiting), mode 0600 whatever the umask (set while binding: the file is
+    born private; nothing can connect before ``listen``).  Also the
+    proxy's (`qmpsh.proxy.server`)."""
     check_socket_dir(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)
@@ -201,7 +206,7 @@ def _bind_unix(path: str) -> socket.socket:
         raise
     finally:
         os.umask(old)
-    sock.listen(1)
+    sock.listen(backlog)
     sock.setblocking(False)
     return sock
 

@@ -152,3 +152,45 @@ def reply_without_id_closed(p: Probe) -> tuple[str, str]:
     assert done.returncode == Exit.CONNECTION_LOST and done.stdout == ""
     p.log_matches(server)
     return p.shown(" / ".join(lines[:2])), str(done.returncode)
+
+
+@row(
+    "large-reply",
+    AREA,
+    "a 3 MiB reply (read and printed piece by piece): a long string with "
+    "control, C1, bidi and non-ASCII characters across the pieces' edges, "
+    "and a NaN; compact, `-p` and `-r`",
+    beside="non-finite",
+)
+def large_reply(p: Probe) -> tuple[str, str]:
+    piece = 1 << 20
+    text = ("é\x1b]0;t\x07\x9b\u202e" + "x" * (piece - 7)) * 3
+    value = {"blob": text, "list": list(range(1000)), "odd": None}
+    raw = json.dumps({"return": value, "id": 0}).replace('"odd": null', '"odd": NaN')
+    raw = raw.replace('"id": 0', '"id": ID')
+    outputs = []
+    for n, args in enumerate(((), ("-p",), ("-r",))):
+        (p.tmp / str(n)).mkdir()
+        with FaultServer(p.tmp / str(n), _answer_with(raw.encode())) as server:
+            done = p.batch(str(server.path), *args, "-c", "query-x", log=False)
+        assert done.returncode == Exit.OK, done.stderr
+        assert "read (and printed) as null" in one_line(done.stderr)
+        assert "\x1b" not in done.stdout and "\x9b" not in done.stdout
+        assert "\u202e" not in done.stdout and "\\u001b]0;t" in done.stdout
+        p.nothing_reached_the_terminal(done.stdout, done.stderr)
+        got = json.loads(done.stdout)
+        assert got == (value if args == ("-r",) else {"return": value})
+        outputs.append(done.stdout)
+    # the same text as a small reply's: compact on one line, indented with -p
+    assert outputs[0].count("\n") == 1 and outputs[1].count("\n") > 1000
+    assert (
+        outputs[0]
+        == json.dumps({"return": value}, ensure_ascii=False)
+        .replace("\x1b", "\\u001b")
+        .replace("\x07", "\\u0007")
+        .replace("\x9b", "\\u009b")
+        .replace("\u202e", "\\u202e")
+        + "\n"
+    )
+    p.nothing_lost()  # every character compared above
+    return "printed exactly, escaped, valid JSON (3 ways); the NaN warned about", "0"

@@ -199,7 +199,7 @@ def hostile_late_reply(p: Probe) -> tuple[str, str]:
             "-k",
             "--timeout",
             "0.3",
-            input="x-slow\nwait NEVER --timeout 3\n",
+            input="x-slow\nwait 'NEVER*' --timeout 3\n",
         )
     p.nothing_reached_the_terminal(done.stdout, done.stderr)
     late = f"qmpsh: warning: late reply to x-slow: GenericError: desc{SHOWN}"

@@ -41,3 +41,17 @@ def test_bench_ssh_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "one-shot query-status over ssh" in done.stdout
+
+
+def test_bench_proxy_runs() -> None:
+    need("qemu-system-x86_64")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "proxy.py"), "-n", "200", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "proxy/direct (the faster direct):" in done.stdout
+    assert "every reply checked" in done.stdout

@@ -275,9 +275,12 @@ def test_mistakes_are_one_line(fleet: list[Qemu], tmp_path: Path) -> None:
             assert done.returncode == 2, (words, command, done.stderr)
             assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
             assert done.stdout == ""
+    done = qmpsh("-o", "table", "-c", "query-status", "web1", str(fleet[1].sock))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "use -o json or -o pretty" in done.stderr
     done = qmpsh("--listen", str(tmp_path / "l.sock"), "web1", str(fleet[1].sock))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert "waits for one QEMU" in done.stderr
+    assert "give ADDRESS to connect to, or --listen ADDRESS" in done.stderr
 
 
 def test_input_longer_than_the_limit_is_refused_before_connecting(

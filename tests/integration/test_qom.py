@@ -283,3 +283,31 @@ def test_builtin_output_that_cannot_be_written(q35: Qemu, stdout: str) -> None:
         assert (done.returncode, done.stderr) == (Exit.COMMAND_ERROR, FULL)
     # the run ended there: the next line was never sent
     assert q35.qmp({"execute": "query-status"})[0]["return"]["status"] == "prelaunch"
+
+
+def test_qom_set_under_read_only_is_refused_before_sending(
+    q35: Qemu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sock = str(q35.sock)
+    done = qmpsh(
+        "qom", "set", "-s", sock, "--read-only", "/machine.phandle-start", "0x300"
+    )
+    assert done.returncode == Exit.PARSE_ERROR and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert "refused by --read-only" in line and "not sent" in line, line
+    # reading is allowed, and shows nothing was changed
+    done = qmpsh("qom", "get", "-s", sock, "--read-only", "/machine.phandle-start")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout != "768\n"
+    # --deny, and a named target's read_only
+    done = qmpsh("qom", "get", "-s", sock, "--deny", "qom-get", "/machine.type")
+    assert done.returncode == Exit.PARSE_ERROR, done.stderr
+    config = Path(tmp_path / "config" / "qmpsh")
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        f'[targets.vm]\naddress = "{sock}"\nread_only = true\n'
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    done = qmpsh("qom", "set", "-s", "vm", "/machine.phandle-start", "0x300")
+    assert done.returncode == Exit.PARSE_ERROR, done.stderr
+    assert "refused by --read-only" in done.stderr

@@ -11,6 +11,7 @@ import pytest
 
 from qmpsh.core.exitcodes import Exit
 from tests.procs import Qemu, qmpsh
+from tests.storage import StorageDaemon
 from tests.terminal.tmux import Screen
 
 
@@ -121,6 +122,98 @@ def test_batch_validate_types_values_by_schema(qemu: Qemu) -> None:
     # and ! skips only the check, not the typing
     forced = qmpsh("--validate", "-c", "!" + line, str(qemu.sock))
     assert "Property 'none-machine.123' not found" in forced.stderr
+
+
+@pytest.fixture
+def qsd(tmp_path: Path) -> Iterator[StorageDaemon]:
+    daemon = StorageDaemon(tmp_path / "qsd")
+    try:
+        yield daemon
+    finally:
+        daemon.kill()
+
+
+def test_a_one_shot_reads_the_index_of_its_build(
+    qemu: Qemu, qsd: StorageDaemon, tmp_path: Path, private_dirs: Path
+) -> None:
+    """A typed one-shot reads its command's types from the cached schema's
+    index (after query-commands says it is this build's), not the schema."""
+    line = "qom-get path=/machine propery=type"
+    said = (
+        "qmpsh: -c:1: qom-get: Parameter 'propery' is unexpected; "
+        "did you mean 'property'?\n"
+    )
+    logs = [tmp_path / f"wire{i}.jsonl" for i in range(5)]
+    first = qmpsh("-l", str(logs[0]), "-c", line, str(qemu.sock))
+    assert (first.returncode, first.stderr) == (Exit.PARSE_ERROR, said)
+    assert sent(logs[0]) == ["qmp_capabilities", "query-commands", "query-qmp-schema"]
+    cache = private_dirs / "cache" / "qmpsh" / "schema"
+    (index,) = cache.glob("*.idx")
+    assert index.with_suffix(".json").exists()
+    second = qmpsh("-l", str(logs[1]), "-c", line, str(qemu.sock))
+    assert (second.returncode, second.stderr) == (Exit.PARSE_ERROR, said)
+    assert sent(logs[1]) == ["qmp_capabilities", "query-commands"]
+    typed = qmpsh("-c", "qom-get path=/machine property=type", str(qemu.sock))
+    assert (typed.returncode, typed.stdout) == (0, '{"return": "none-machine"}\n')
+    # the storage daemon greets alike, but is another build: its own schema
+    daemon = qmpsh("-l", str(logs[2]), "-c", "device_del id=x", str(qsd.sock))
+    assert daemon.returncode == Exit.PARSE_ERROR
+    assert "The command device_del has not been found" in daemon.stderr
+    assert "query-qmp-schema" in sent(logs[2])
+    assert len(list(cache.glob("*.idx"))) == 2
+    # a damaged index: the whole schema is read, and the index written anew
+    whole = index.read_bytes()
+    index.write_bytes(whole[: len(whole) // 2])
+    again = qmpsh("-l", str(logs[3]), "-c", line, str(qemu.sock))
+    assert (again.returncode, again.stderr) == (Exit.PARSE_ERROR, said)
+    assert "query-qmp-schema" not in sent(logs[3])
+    assert index.read_bytes() == whole
+    last = qmpsh("-l", str(logs[4]), "-c", line, str(qemu.sock))
+    assert (last.returncode, last.stderr) == (Exit.PARSE_ERROR, said)
+    assert sent(logs[4]) == ["qmp_capabilities", "query-commands"]
+
+
+def test_batch_types_device_properties_by_their_type(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    """device_add driver=X: X's properties (device-list-properties, asked
+    once per driver) type the values the schema does not describe."""
+
+    def arguments(log: Path) -> dict[str, object]:
+        for line in log.read_text().splitlines():
+            msg = json.loads(line).get("msg", {})
+            if msg.get("execute") == "device_add":
+                args: dict[str, object] = msg["arguments"]
+                return args
+        raise AssertionError("no device_add sent")
+
+    line = (
+        "device_add driver=virtio-blk-pci serial=123 scsi=false "
+        "discard_granularity=4K x-not-a-property=12"
+    )
+    log = tmp_path / "typed.jsonl"
+    done = qmpsh("-l", str(log), "-c", line, str(qemu.sock))
+    assert "No 'PCI' bus found" in done.stderr  # -M none: QEMU's own answer
+    assert arguments(log) == {
+        "driver": "virtio-blk-pci",
+        "serial": "123",
+        "scsi": False,
+        "discard_granularity": 4096,
+        "x-not-a-property": 12,
+    }
+    assert sent(log).count("device-list-properties") == 1
+    # --no-validate: the schema-less rules, nothing asked
+    plain = tmp_path / "plain.jsonl"
+    qmpsh("--no-validate", "-l", str(plain), "-c", line, str(qemu.sock))
+    assert arguments(plain)["serial"] == 123
+    assert "device-list-properties" not in sent(plain)
+    # a driver QEMU does not know: no properties, no error of ours
+    nope = tmp_path / "nope.jsonl"
+    done = qmpsh(
+        "-l", str(nope), "-c", "device_add driver=nope serial=1", str(qemu.sock)
+    )
+    assert done.stderr.count("\n") == 1 and "nope" in done.stderr
+    assert arguments(nope)["serial"] == 1
 
 
 def test_no_validate_in_batch_means_no_schema(qemu: Qemu, tmp_path: Path) -> None:

@@ -94,10 +94,16 @@ def test_an_error_reply_is_exit_1(libvirtd: LibvirtDaemon, domain: Domain) -> No
     assert said(done) == [
         "qmpsh: -c:1: nosuch: CommandNotFound: The command nosuch has not been found"
     ]
-    # an argument QEMU refuses: its own error, and -k goes on
+    # an argument the schema (fetched through libvirt) says QEMU refuses:
+    # refused before sending, exit 3
+    done = run(libvirtd, "-c", "query-block bogus=1", f"libvirt:{domain.name}")
+    assert done.returncode == Exit.PARSE_ERROR, done.stderr
+    assert said(done) == ["qmpsh: -c:1: query-block: Parameter 'bogus' is unexpected"]
+    # sent unchecked: QEMU's own error, and -k goes on
     done = run(
         libvirtd,
         "-k",
+        "--no-validate",
         f"libvirt:{domain.name}",
         input="query-block bogus=1\nquery-name\n",
     )

@@ -43,6 +43,7 @@ def test_the_tree_is_what_the_readme_describes() -> None:
         "qmpsh wrap",
         "qmpsh events",
         "qmpsh ls",
+        "qmpsh proxy",
         "qmpsh qom",
         "qmpsh qom get",
         "qmpsh qom set",

@@ -63,3 +63,16 @@ def test_what_names_nothing_is_one_error(
         resolve_many(["/none/*.sock"])
     with pytest.raises(TargetError, match=r"no target 'wbe' in .*\(targets: web1\)"):
         resolve_many(["web1", "wbe"])
+
+
+def test_an_ipv6_address_or_a_remote_path_is_no_glob(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    many = resolve_many(["[::1]:4444", "ssh://h/run/vm[12].sock"])
+    assert [m.label for m in many] == ["[::1]:4444", "ssh://h/run/vm[12].sock"]
+    keep = make_sockets(tmp_path, "x.sock")
+    assert [m.label for m in resolve_many([f"unix:{tmp_path}/*.sock"])] == [
+        f"{tmp_path}/x.sock"
+    ]
+    del keep

@@ -58,6 +58,8 @@ FILE_WRITES = {
     ("qmpsh/core/privfile.py", "os.write"),
     # `qmpsh events --ready-fd`: a constant "ready" to the script's pipe
     ("qmpsh/cli/events.py", "os.write"),
+    # the shell's `CMD > FILE`: the text has passed the gate (Capture.text)
+    ("qmpsh/shell/sinks.py", "os.write"),
 }
 
 

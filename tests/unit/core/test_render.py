@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from qmpsh.core.render import (
     clock,
@@ -72,3 +73,39 @@ def test_highlight_adds_colour_and_keeps_text() -> None:
     import re
 
     assert re.sub(r"\x1b\[[0-9;]*m", "", out) == text
+
+
+def test_json_pieces_make_render_jsons_text() -> None:
+    from qmpsh.core.render import json_pieces, render_json
+    from qmpsh.core.sanitize import PIECE, Inert
+
+    long = ("\x1b[2J\u202e" + "y" * (PIECE - 3)) * 2 + "z"
+    values: list[Any] = [
+        {"return": {"a": [1, 2.5, None, True], "s": long, "b": {}}},
+        {"return": [{"k": "v" * 1000} for _ in range(3000)]},
+        [],
+        "plain",
+    ]
+    for value in values:
+        for pretty in (False, True):
+            pieces = list(json_pieces(value, pretty))
+            assert all(type(piece) is Inert for piece in pieces)
+            assert all(len(piece) <= PIECE + 64 * 1024 for piece in pieces)
+            assert "".join(pieces) == render_json(value, pretty)
+
+
+def test_a_long_text_is_written_in_pieces_through_the_gate() -> None:
+    import io
+
+    from qmpsh.core.output import emit
+    from qmpsh.core.sanitize import PIECE
+
+    text = ("a\x1bb" * PIECE)[: 3 * PIECE + 5]
+    whole, pieces = io.StringIO(), io.StringIO()
+    emit(whole, text[:PIECE], "\n")
+    emit(pieces, text, "\n")
+    assert pieces.getvalue().startswith(whole.getvalue()[:-1])
+    assert pieces.getvalue() == text.replace("\x1b", "^[") + "\n"
+    raw = io.StringIO()
+    emit(raw, text, "\n", raw=True)
+    assert raw.getvalue() == text + "\n"

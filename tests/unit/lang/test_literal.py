@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from qmpsh.core.deepjson import MAX_DEPTH
-from qmpsh.lang.literal import LiteralError, parse_literal, parse_number
+from qmpsh.lang.literal import (
+    LiteralError,
+    parse_literal,
+    parse_number,
+    quote_bare_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +119,27 @@ def test_long_integers_are_refused_whatever_the_process_allows() -> None:
             assert "out of range" in info.value.message
     finally:
         sys.set_int_max_str_digits(before)
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("[disk0]", '["disk0"]'),
+        ("[disk0, disk1]", '["disk0", "disk1"]'),
+        ("[1, x, true, null, 'y', \"z\"]", '[1, "x", true, null, \'y\', "z"]'),
+        ("{id: drive0, 'ro': on}", '{"id": "drive0", \'ro\': "on"}'),
+        ("[a\\b]", '["a\\\\b"]'),
+        ("[é]", '["é"]'),
+        # nothing to quote, or quoting does not make it parse: no hint
+        ("[1 2]", None),
+        ("[a b]", None),
+        ("[NaN]", None),
+        ("[1e400]", None),
+        ("['open]", None),
+        ("[1, 2]", None),
+    ],
+)
+def test_quote_bare_words(text: str, fixed: str | None) -> None:
+    assert quote_bare_words(text) == fixed
+    if fixed is not None:
+        parse_literal(fixed)

@@ -199,6 +199,12 @@ ERRORS: list[tuple[str, int, int, str]] = [
     ("x l=[1]]", 1, 8, "unexpected"),
     ("x o={}x", 1, 7, "unexpected"),
     ("x l=[NaN]", 1, 6, "not a value"),
+    ("x l=[NaN]", 1, 6, "(quote the value to send it as a string)"),
+    # bare words in a literal: quoted one by one, not the whole value
+    ("x devices=[disk0]", 1, 12, 'did you mean devices=["disk0"]?'),
+    ("x a=[1, disk0, null]", 1, 9, 'did you mean a=[1, "disk0", null]?'),
+    ("x o={a: b}", 1, 6, 'did you mean o={"a": "b"}?'),
+    ("x l=[a b]", 1, 6, "(quote the value to send it as a string)"),
     ('x o={"a": 1, "a": 2}', 1, 5, "appears twice"),
     ('x s="bad \\q escape"', 1, 10, "unknown escape"),
     ("a=1 x", 1, 1, "starts with a command name"),

@@ -455,6 +455,13 @@ def test_more_history_lines(line: str, hmp: bool, written: str) -> None:
             False,
         ),
         ("expected ',' or ']', found 'h'", "x password=[1 hunter2]", False),
+        # the hint that quotes bare words repeats them
+        (
+            "bad JSON value: 'hunter2' is not a value (strings need quotes inside {} "
+            'and []); did you mean password=["hunter2"]?',
+            "set_password protocol=vnc password=[hunter2]",
+            False,
+        ),
         ("value 'hunter2' does not fit", "qom set /objects/s0.data hunter2", False),
         (
             "set_password spice hunter2: Error: SPICE is not in use",

@@ -67,3 +67,29 @@ def test_unwritable_directory(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert SchemaCache(blocker / "sub").store("s", "d", []) is None
+
+
+def test_the_index_is_written_and_pruned_with_its_schema(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "cache"
+    cache = SchemaCache(tmp_path)
+    data = schemas.captured()
+    path = cache.store("s", "d", data["schema"])
+    assert path is not None
+    index = cache.index_of(path)
+    assert index.name == "s-d.idx" and stat.S_IMODE(index.stat().st_mode) == 0o600
+    # a schema cached without one (a disk that said no) gets it when loaded
+    index.unlink()
+    assert cache.load(path) is not None and index.exists()
+    for i in range(3):
+        other = cache.store(f"t{i}", "d", [])
+        assert other is not None
+        os.utime(other, (1000 + i, 1000 + i))
+    os.utime(path, (2000, 2000))
+    (tmp_path / "orphan-d.idx").write_bytes(b"")
+    cache.prune(keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "s-d.idx",
+        "s-d.json",
+        "t2-d.idx",
+        "t2-d.json",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from qmpsh.lang.parser import Request, parse
 from qmpsh.lang.unparse import to_shorthand
 from qmpsh.schema.model import Alternate, Builtin, Schema
-from qmpsh.schema.typer import bare_value, parse_int, schema_typer
+from qmpsh.schema.typer import (
+    NO_MATCH,
+    bare_value,
+    parse_int,
+    property_typer,
+    property_types,
+    property_value,
+    schema_typer,
+)
 from tests import corpus, schemas
 
 
@@ -168,3 +177,58 @@ def test_corpus_round_trips_through_the_typer(schema: Schema) -> None:
         assert same(result.message, request), to_shorthand(request)
         checked += 1
     assert checked > 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        ("str", "123", "123"),
+        ("string", "true", "true"),
+        ("link<iothread>", "007", "007"),
+        ("bool", "FALSE", False),
+        ("bool", "on", NO_MATCH),
+        ("uint16", "4", 4),
+        ("int32", "-1", -1),
+        ("size", "4K", 4096),
+        ("uint64", "0x10", 16),
+        ("uint32", "many", NO_MATCH),
+        ("OnOffAuto", "on", NO_MATCH),
+    ],
+)
+def test_property_values(kind: str, text: str, value: object) -> None:
+    assert property_value(kind, text) == value
+
+
+def test_property_typer_types_what_the_schema_does_not() -> None:
+    reply = {
+        "return": [
+            {"name": "serial", "type": "str"},
+            {"name": "scsi", "type": "bool"},
+            {"name": "discard_granularity", "type": "size"},
+            {"name": 3, "type": "str"},
+        ]
+    }
+    kinds = property_types(reply)
+    assert kinds == {"serial": "str", "scsi": "bool", "discard_granularity": "size"}
+    assert property_types({"error": {"class": "GenericError"}}) == {}
+
+    def known(command: str, args: Mapping[str, Any]) -> Mapping[str, str] | None:
+        return kinds if args.get("driver") == "virtio-blk-pci" else None
+
+    typer = property_typer(schema_typer(schemas.system()), known)
+    line = "device_add driver=virtio-blk-pci id=007 serial=123 scsi=false "
+    request = parse(line + "discard_granularity=4K other=007 n=5", typer)
+    assert isinstance(request, Request)
+    assert request.message["arguments"] == {
+        "driver": "virtio-blk-pci",
+        "id": "007",
+        "serial": "123",
+        "scsi": False,
+        "discard_granularity": 4096,
+        "other": "007",
+        "n": 5,
+    }
+    # another driver, properties not known yet: the schema-less rules
+    other = parse("device_add driver=e1000 serial=123", typer)
+    assert isinstance(other, Request)
+    assert other.message["arguments"]["serial"] == 123

@@ -1,0 +1,74 @@
+"""How batch mode writes a reply: ``-o``, ``--query`` and the ``output``
+built-in (`Shaping`), and the word for a script line that holds the
+shell's ``| cmd`` or ``> FILE`` (`sink_hint`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+from qmpsh.core.shape import VALUE_FORMATS, shape_reply
+
+if TYPE_CHECKING:
+    from qmpsh.builtins.context import Context
+    from qmpsh.core.query import Query
+
+
+class Shaping(NamedTuple):
+    """The format in force, the compiled query (or None) and the width a
+    table fits (None: stdout is no terminal, nothing is cut)."""
+
+    fmt: str
+    query: Query | None
+    width: int | None
+
+    @property
+    def json(self) -> bool:
+        """Whether replies are written as JSON (whole, highlighted on a
+        colour terminal; an error reply too)."""
+        return self.fmt not in VALUE_FORMATS
+
+    def text(self, reply: dict[str, Any], return_value: bool) -> str:
+        """A successful *reply*, shaped; raises
+        `qmpsh.core.query.QueryError` when the query cannot be applied."""
+        return shape_reply(
+            reply,
+            self.fmt,
+            return_value=return_value,
+            query=self.query,
+            width=self.width,
+        )
+
+
+def shaping(ctx: Context, out: TextIO) -> Shaping:
+    """-o and --query, or what the ``output`` built-in set since."""
+    from qmpsh.builtins.output import in_force, query_in_force
+
+    text = query_in_force(ctx)
+    query = None
+    if text:  # read before connecting (qmpsh.cli.invoke), or by ``output``
+        from qmpsh.core.query import compile_query
+
+        query = compile_query(text)
+    fmt = in_force(ctx)
+    width = None
+    if fmt == "table" and out.isatty():
+        import os
+
+        try:
+            width = os.get_terminal_size(out.fileno()).columns
+        except (OSError, ValueError):
+            width = None
+    return Shaping(fmt, query, width)
+
+
+def sink_hint(text: str) -> str:
+    """For a line that does not parse: when it holds the shell's ``| cmd``
+    or ``> FILE``, a word on what to do in a script instead."""
+    from qmpsh.lang.sink import find_sink
+
+    if find_sink(text) < 0:
+        return ""
+    return (
+        " (| and > are the shell's; in a script, pipe or redirect qmpsh's "
+        "own output: qmpsh -c CMD ADDRESS | ...)"
+    )
