@@ -169,7 +169,7 @@ class AddressGroup(QmpshGroup):
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(
-            ctx.command_path, "[OPTIONS] [ADDRESS]  |  qmpsh COMMAND [ARGS]..."
+            ctx.command_path, "[OPTIONS] [ADDRESS]...  |  qmpsh COMMAND [ARGS]..."
         )
 
 
@@ -224,7 +224,10 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
     """A shell for the QEMU Monitor Protocol.
 
     ADDRESS is a unix socket path, HOST:PORT, [IPv6]:PORT or the name of
-    a target in the config file; without it, $QMP_SOCKET is used.  qmpsh
+    a target in the config file; without it, $QMP_SOCKET is used.  Several
+    ADDRESS words, a glob ('/run/vms/*.sock') or a group of the config
+    file run the same commands on every target, --parallel at a time, each
+    reply tagged with "target".  qmpsh
     ls lists what can be reached from here.  On a terminal qmpsh opens an interactive shell;
     with -c, -f or piped input it runs the commands and prints one JSON
     reply per line.
@@ -247,11 +250,21 @@ def cli(ctx: click.Context, /, **opts: Any) -> int:
 
 
 @cli.command("open", cls=OrderedCommand, hidden=True)
-@click.argument("address", nargs=-1, required=True, shell_complete=complete_address)
+@click.argument(
+    "address",
+    nargs=-1,
+    required=True,
+    metavar="ADDRESS...",
+    shell_complete=complete_address,
+)
 @session_options
 @click.pass_context
 def open_cmd(ctx: click.Context, /, address: tuple[str, ...], **opts: Any) -> int:
-    """Connect to ADDRESS (several: one shell on all of them)."""
+    """Connect to ADDRESS (several: one shell, or the same commands on each).
+
+    On a terminal, several targets open one shell on all of them; in batch
+    mode each runs the same commands (qmpsh.cli.fanout).
+    """
     return invoke.open_many(address, merged_options(ctx, opts))
 
 

@@ -23,6 +23,7 @@ import asyncio
 import datetime
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -77,7 +78,9 @@ def _settings_options(func: Any) -> Any:
 
 
 @click.command("events", cls=QmpshCommand)
-@click.argument("address", required=False, shell_complete=complete_address)
+@click.argument(
+    "addresses", nargs=-1, metavar="[ADDRESS...]", shell_complete=complete_address
+)
 @_options
 @click.option(
     "-n",
@@ -120,12 +123,17 @@ def _settings_options(func: Any) -> Any:
 )
 @_settings_options
 @click.pass_context
-def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> int:
+def events_command(
+    ctx: click.Context, /, addresses: tuple[str, ...], **opts: Any
+) -> int:
     """Listen to ADDRESS and print its events as JSON lines.
 
     Each event is printed (and flushed) as it arrives, for piping into other
     tools; the filter options choose which.  Without --count or --timeout it
-    runs until the connection ends or Ctrl-C.
+    runs until the connection ends or Ctrl-C.  Several ADDRESS words (or a
+    glob, or a group of the config file) listen to every target at once:
+    each event has a "target" member, --count counts each target's events,
+    and the exit code is the worst of the targets'.
 
     \b
     Exit codes: 0 done (--count reached; without it, the timeout after an
@@ -135,23 +143,51 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
     with no SHUTDOWN before it: QEMU killed), 6 timeout before --count
     events (or before any, without --count), 130 interrupted.
     """
+    from qmpsh.cli.invoke import names_several
     from qmpsh.cli.targets import resolve_for_click
     from qmpsh.core.settings import build_settings
     from qmpsh.wire.address import AddressError
 
     opts = merged_options(ctx, opts)
-    found = resolve_for_click(
-        address or None, "no address: give ADDRESS, or set QMP_SOCKET"
-    )
-    where = found.transport
     flt = click_event_filter(opts)
     given = setting_values(opts, only=("pretty", *SETTINGS_TAKEN))
+    given = {**given, "event_filter": flt}
+    if len(addresses) > 1 or (addresses and names_several(addresses[0])):
+        from qmpsh.cli.events_many import listen_many
+
+        return listen_many(
+            addresses,
+            given,
+            lambda settings, label, ready: make_listener(settings, opts, label, ready),
+            lambda: announce(opts.get("ready_fd")),
+        )
+    found = resolve_for_click(
+        addresses[0] if addresses else None,
+        "no address: give ADDRESS, or set QMP_SOCKET",
+    )
+    where = found.transport
     # a named target's table counts (as in batch mode, the file's top level does not)
-    settings = build_settings({**given, "event_filter": flt}, target=found.settings)
+    settings = build_settings(given, target=found.settings)
     try:
         where.configure(settings)  # ssh_command, the tls_* files
     except AddressError as err:
         raise click.UsageError(str(err)) from None
+    listener = make_listener(settings, opts)
+    try:
+        return asyncio.run(listener.run(where))
+    except KeyboardInterrupt:
+        from qmpsh.cli.problems import interrupted
+
+        return interrupted()
+
+
+def make_listener(
+    settings: Any,
+    opts: dict[str, Any],
+    label: str | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> Listener:
+    """The `Listener` the options ask for (their mistakes are click's)."""
     from qmpsh.core.eventfail import Failures
     from qmpsh.core.eventfilter import FilterError
 
@@ -164,20 +200,16 @@ def events_command(ctx: click.Context, /, address: str | None, **opts: Any) -> i
         raise click.UsageError(
             f"--ready-fd {ready_fd}: stdin and stdout are not for that"
         )
-    listener = Listener(
+    return Listener(
         settings,
         count=opts.get("count"),
         timeout=opts.get("listen_timeout"),
         timestamp=bool(opts.get("timestamp")),
         failures=failures,
         ready_fd=ready_fd,
+        label=label,
+        on_ready=on_ready,
     )
-    try:
-        return asyncio.run(listener.run(where))
-    except KeyboardInterrupt:
-        from qmpsh.cli.problems import interrupted
-
-        return interrupted()
 
 
 def iso_time(seconds: float) -> str:
@@ -196,8 +228,20 @@ class Listener:
         timestamp: bool,
         failures: Failures | None = None,
         ready_fd: int | None = None,
+        label: str | None = None,
+        on_ready: Callable[[], None] | None = None,
     ) -> None:
         from qmpsh.core.eventfail import Failures
+
+        #: one target of several (qmpsh.cli.events_many): its events get a
+        #: "target" member, its lines on stderr its name; *on_ready* is
+        #: called once subscribed, instead of saying so
+        self.label = label
+        self.on_ready = on_ready
+        #: why the connection ended, once it has
+        self.ended: str | None = None
+        #: subscribed to the target's events
+        self.subscribed = False
 
         self.failures = failures if failures is not None else Failures()
         self.ready_fd = ready_fd
@@ -224,14 +268,16 @@ class Listener:
 
         s = self.settings
         try:
-            wirelog = WireLog(s.logfile, warn=_warn) if s.logfile else None
+            wirelog = WireLog(s.logfile, warn=self._warn) if s.logfile else None
         except OSError as err:
-            return fail(f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE)
+            return self._fail(
+                f"cannot open the log {s.logfile}: {err.strerror}", Exit.USAGE
+            )
         events = EventLog(16)
         conn = Connection(wirelog=wirelog, events=events, read_limit=s.read_limit)
         # what the connection warns about (a listener that failed, a dropped
         # reply...) is said, as in the shell and batch mode
-        conn.on_warning(_warn)
+        conn.on_warning(self._warn)
         loop = asyncio.get_running_loop()
         #: set with None when done printing, or with why the connection ended
         done: asyncio.Future[str | None] = loop.create_future()
@@ -291,7 +337,7 @@ class Listener:
         try:
             await conn.connect(address, s.connect_timeout)
             if conn.guest_agent:  # nothing would ever be printed
-                return fail(
+                return self._fail(
                     f"{address} is a guest agent, which sends no events: "
                     "qmpsh events listens to a QEMU monitor",
                     Exit.USAGE,
@@ -302,10 +348,12 @@ class Listener:
             if self.output_error is not None:
                 return output_failed(self.output_error)
             if message is not None:
-                return fail(message, code)
+                return self._fail(message, code)
+            if self.label is not None and self.ended is not None:
+                self._say(f"{self.ended}, after a SHUTDOWN event")
             return int(Exit.COMMAND_ERROR if self.failed and code == Exit.OK else code)
         except QmpshError as err:
-            return fail(err.message, err.exit_code)
+            return self._fail(err.message, err.exit_code)
         finally:
             await conn.close()
             if wirelog is not None:
@@ -318,6 +366,7 @@ class Listener:
             lost = await asyncio.wait_for(asyncio.shield(done), self.timeout)
         except TimeoutError:
             return ending(self.printed, self.count, self.timeout, timed_out=True)
+        self.ended = lost
         return ending(
             self.printed, self.count, self.timeout, lost=lost, shutdown=self.shutdown
         )
@@ -346,18 +395,15 @@ class Listener:
         line = f"{event_label(message)} reports a failure: {why}"
         if self.failed is None:
             self.failed = line
-        _say(line)
+        self._say(line)
 
     def _ready(self) -> None:
         """Subscribed: say so, for a script that starts a job after it."""
-        if self.ready_fd is None:
-            _say("listening (events from here on are printed)")
+        self.subscribed = True
+        if self.on_ready is not None:
+            self.on_ready()
             return
-        try:
-            os.write(self.ready_fd, b"ready\n")
-            os.close(self.ready_fd)
-        except OSError as err:
-            _warn(f"--ready-fd {self.ready_fd}: {err.strerror}")
+        announce(self.ready_fd)
 
     def _write(self, event: Any) -> None:
         """Print one event; an `OutputError` when stdout cannot be written."""
@@ -366,6 +412,10 @@ class Listener:
         message = event.message
         if self.timestamp:
             message = {"time": iso_time(event.time), **message}
+        if self.label is not None:
+            from qmpsh.core.sanitize import shown
+
+            message = {"target": shown(self.label), **message}
         text = render_json(message, self.settings.pretty)
         if self.color:
             text = highlight_json(text, self.settings.style)
@@ -377,6 +427,23 @@ class Listener:
 
         if self.output_error is None:
             flush()
+
+    def _who(self, text: str) -> str:
+        """*text* for stderr: after the target's name, when one of several."""
+        if self.label is None:
+            return text
+        from qmpsh.cli.tagged import about
+
+        return about(self.label, text)
+
+    def _say(self, text: str) -> None:
+        _say(self._who(text))
+
+    def _warn(self, text: str) -> None:
+        _say(self._who(f"warning: {text}"))
+
+    def _fail(self, text: str, code: Exit) -> int:
+        return fail(self._who(text), code)
 
 
 def ending(
@@ -408,6 +475,19 @@ def ending(
         Exit.CONNECTION_LOST,
         f"{lost} after {events}, with no SHUTDOWN event before it",
     )
+
+
+def announce(ready_fd: int | None) -> None:
+    """Say that listening has begun: on stderr, or ``ready`` and a newline
+    to *ready_fd* (then closed)."""
+    if ready_fd is None:
+        _say("listening (events from here on are printed)")
+        return
+    try:
+        os.write(ready_fd, b"ready\n")
+        os.close(ready_fd)
+    except OSError as err:
+        _warn(f"--ready-fd {ready_fd}: {err.strerror}")
 
 
 def _say(text: str) -> None:

@@ -204,13 +204,15 @@ def open_many(
         from qmpsh.core.exitcodes import Exit
 
         return fail(str(err), Exit.USAGE)
+    ins = inputs(opts)
+    if not ins.interactive:  # the same commands on each (a glob of one too)
+        from qmpsh.cli.fanout import run_fleet
+
+        return run_fleet(
+            found, lambda table: shaping(settings(opts, False, table)), ins
+        )
     if len(found) == 1:
         return open_session(found[0].label, opts, one=True)
-    if not inputs(opts).interactive:
-        raise UsageError(
-            f"{len(found)} targets: several targets open one shell on a "
-            "terminal; batch mode (-c, -f, piped input) takes one ADDRESS"
-        )
     return open_shell_many(found, opts)
 
 
@@ -245,8 +247,16 @@ def open_shell_many(found: Sequence[Many], opts: dict[str, Any]) -> int:
 
 def _is_glob(word: str) -> bool:
     """Whether an ADDRESS word is a glob over paths (``[::1]:4444`` is an
-    IPv6 address)."""
-    return bool(set("*?") & set(word)) or ("[" in word and not word.startswith("["))
+    IPv6 address): `qmpsh.cli.targets.is_glob`."""
+    from qmpsh.cli.targets import is_glob
+
+    return is_glob(word)
+
+
+def names_several(word: str) -> bool:
+    """Whether one ADDRESS word is a glob or a ``[groups]`` name: tagged
+    output (fan-out, ``qmpsh events``) even when it yields one target."""
+    return _is_glob(word) or _names_group(word)
 
 
 def _names_group(word: str) -> bool:

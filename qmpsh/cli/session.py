@@ -12,8 +12,8 @@ import contextlib
 import itertools
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, TextIO
 
 from qmpsh.builtins.context import Console, Context
 from qmpsh.cli.inputs import Inputs
@@ -29,6 +29,7 @@ from qmpsh.wire.reconnect import reopener
 from qmpsh.wire.transport import Transport
 
 if TYPE_CHECKING:
+    from qmpsh.batch.input import Line
     from qmpsh.builtins.hmp import HmpShell
     from qmpsh.wire.wirelog import WireLog
 
@@ -88,7 +89,7 @@ async def _main(
     """The session, then the transport closed, whatever happened.  SIGTERM
     and SIGHUP cancel the session but not the closing
     (`qmpsh.cli.stopsignals`)."""
-    session = asyncio.ensure_future(_session(settings, inputs, transport, timeout))
+    session = asyncio.ensure_future(run_session(settings, inputs, transport, timeout))
     with StopOnSignal(session.cancel) as stop:
         try:
             code = await session
@@ -106,10 +107,22 @@ async def _main(
     return int(code)
 
 
-async def _session(
-    settings: Settings, inputs: Inputs, transport: Transport, timeout: float | None
+async def run_session(
+    settings: Settings,
+    inputs: Inputs,
+    transport: Transport,
+    timeout: float | None,
+    *,
+    console: Console | None = None,
+    batch: Callable[[Context], Awaitable[int]] | None = None,
 ) -> int:
-    console = StreamConsole(settings.raw_output)
+    """Connect through *transport*, run the start-up steps, then the shell
+    or batch mode; the connection is closed (not the transport).  *console*:
+    where its lines go (stdout and stderr by default); *batch*: what runs
+    the batch input (the inputs' lines by default; fan-out replays lines
+    read once, `qmpsh.cli.fanout`)."""
+    if console is None:
+        console = StreamConsole(settings.raw_output)
     ctx: Context | None = None
 
     def warn(text: str) -> None:
@@ -123,9 +136,8 @@ async def _session(
         try:
             wirelog = WireLog(settings.logfile, settings.redact, warn)
         except OSError as err:
-            return fail(
-                f"cannot open the log {settings.logfile}: {err.strerror}", Exit.USAGE
-            )
+            console.err(f"cannot open the log {settings.logfile}: {err.strerror}")
+            return int(Exit.USAGE)
 
     conn = new_connection(settings, warn, wirelog)
     try:
@@ -133,7 +145,8 @@ async def _session(
     except QmpshError as err:
         if wirelog is not None:
             wirelog.close()
-        return fail(err.message, err.exit_code)
+        console.err(err.message)
+        return int(err.exit_code)
     ctx = Context(conn, settings, console, interactive=inputs.interactive)
     try:
         code = await startup(ctx, inputs.startup)
@@ -146,6 +159,8 @@ async def _session(
             # transport, when it can be (not when QEMU connected to us)
             reopen = reopener(transport, timeout)
             return await run_repl(ctx, _hmp_mode(ctx), reopen=reopen)
+        if batch is not None:
+            return await batch(ctx)
         return await _batch(ctx, inputs)
     finally:
         await conn.close()
@@ -188,14 +203,17 @@ async def startup(ctx: Context, steps: tuple[tuple[str, str], ...]) -> int:
         for option, line in steps:
             found = lookup(line)
             if found is None:
-                return fail(f"{option}: not a built-in: {line}", Exit.USAGE)
+                ctx.console.err(f"{option}: not a built-in: {line}")
+                return int(Exit.USAGE)
             builtin, rest = found
             try:
                 code = await builtin.run(ctx, rest)
             except QmpshError as err:
-                return fail(f"{option}: {err.message}", err.exit_code)
+                ctx.console.err(f"{option}: {err.message}")
+                return int(err.exit_code)
             except ValueError as err:
-                return fail(f"{option}: {err}", Exit.PARSE_ERROR)
+                ctx.console.err(f"{option}: {err}")
+                return int(Exit.PARSE_ERROR)
             if code != Exit.OK:
                 return code
     sys.stdout.flush()
@@ -213,10 +231,19 @@ def _hmp_mode(ctx: Context) -> HmpShell | None:
 
 
 async def _batch(ctx: Context, inputs: Inputs) -> int:
-    from qmpsh.batch.input import Line, lines_from, lines_from_fd, open_input
-    from qmpsh.batch.runner import BatchRunner
+    try:
+        lines = batch_input(inputs, ctx.settings.line_limit)
+    except OSError as err:
+        return fail(f"cannot read {err.filename}: {err.strerror}", Exit.USAGE)
+    return await run_lines(ctx, lines)
 
-    limit = ctx.settings.line_limit
+
+def batch_input(inputs: Inputs, limit: int) -> AsyncIterator[Line]:
+    """The lines of the batch input: the -c texts and -f files in the order
+    given, else stdin.  Every -f file is opened first: an `OSError` (its
+    ``filename`` set) for one that cannot be, and nothing runs."""
+    from qmpsh.batch.input import lines_from, lines_from_fd, open_input
+
     sources: list[AsyncIterator[Line]] = []
     opened: list[int] = []
     numbered = 0  # -c lines are numbered across every -c
@@ -236,7 +263,7 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
             except OSError as err:
                 for fd in opened:
                     os.close(fd)
-                return fail(f"cannot read {path}: {err.strerror}", Exit.USAGE)
+                raise OSError(err.errno, err.strerror, path) from None
             opened.append(fd)
             waiting = f"waiting for a writer on the FIFO {path}"
             sources.append(lines_from_fd(fd, path, limit, waiting))
@@ -252,11 +279,24 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
             for fd in opened:
                 os.close(fd)
 
+    return chain()
+
+
+async def run_lines(
+    ctx: Context,
+    lines: AsyncIterator[Line],
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run batch *lines* on *ctx*: HMP mode's runner, or `BatchRunner`
+    (replies to *out*, its lines to *err*: stdout and stderr by default)."""
+    from qmpsh.batch.runner import BatchRunner
+
     if ctx.settings.hmp:
         from qmpsh.builtins.hmp import run_batch
 
-        return await run_batch(ctx, chain())
-    runner = BatchRunner(ctx)
+        return await run_batch(ctx, lines)
+    runner = BatchRunner(ctx, out or sys.stdout, err or sys.stderr)
     if ctx.settings.validating(interactive=False):
         from qmpsh.batch.checks import BatchChecks
 
@@ -266,4 +306,4 @@ async def _batch(ctx: Context, inputs: Inputs) -> int:
         from qmpsh.shell.assist import batch_deprecations
 
         runner.deprecations = await batch_deprecations(ctx)
-    return await runner.run(chain())
+    return await runner.run(lines)

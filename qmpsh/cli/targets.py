@@ -159,7 +159,8 @@ class Many(NamedTuple):
     resolved: Resolved
 
 
-_GLOB_CHARS = frozenset("*?[")
+#: a word holding one of these is a glob over paths
+GLOB_CHARS = frozenset("*?[")
 
 
 def resolve_many(words: list[str]) -> list[Many]:
@@ -182,7 +183,7 @@ def resolve_many(words: list[str]) -> list[Many]:
     targets: Targets | None = None
     for word in words:
         path = word.removeprefix("unix:")
-        if _GLOB_CHARS & set(path) and ":" not in path:  # not [::1]:4444, ssh://
+        if is_glob(word):
             import glob
 
             matches = sorted(glob.glob(path))
@@ -201,6 +202,13 @@ def resolve_many(words: list[str]) -> list[Many]:
                 continue
         add(word, _resolve_word(word))
     return found
+
+
+def is_glob(word: str) -> bool:
+    """Whether an ADDRESS word is a glob over paths: it holds ``* ? [`` and
+    no ``:`` but a leading ``unix:`` (not ``[::1]:4444``, ``ssh://...``)."""
+    path = word.removeprefix("unix:")
+    return bool(GLOB_CHARS & set(path)) and ":" not in path
 
 
 def _resolve_word(word: str) -> Resolved:

@@ -283,6 +283,19 @@ class Settings(NamedTuple):
         env="LIBVIRT_DEFAULT_URI",
         env_help="libvirt's URI for a libvirt:DOMAIN address, as for virsh (--libvirt-uri wins).",
     ))
+    # -- fan-out: several targets in batch mode (qmpsh.cli.fanout) ----------
+    #: how many targets are connected at once; 32: the fleet is not slowed
+    #: (bench/fleet.py: 100 local VMs take about as long with 32 as with
+    #: 100), and the descriptors, tasks and ssh processes in flight stay
+    #: far below the usual 1024-descriptor limit
+    parallel: int = declare(32, Setting(
+        "With several targets, work on up to N of them at once; the others wait their turn (default: {default}).",
+        flags=("--parallel",), metavar="N", min=1, max=4096, per_target=False,
+    ))
+    fail_fast: bool = declare(False, Setting(
+        "With several targets, stop every target at the first one that fails (the others are cancelled or not started).",
+        flags=("--fail-fast",), per_target=False,
+    ))
     #: saved commands with parameters, by name (qmpsh.lang.aliases): the
     #: config file's [aliases] table, which batch mode reads too
     aliases: dict[str, str] = declare({}, Setting(

@@ -28,8 +28,8 @@ environment and the options (`qmpsh.core.settings.build_settings`).
 
 Unlike the top level, where a bad entry costs one warning, a target with a
 mistake is not used: `Target.problem` says the first one in one line, and
-naming the target is then a usage error.  Groups name targets (for a later
-fleet feature; ``qmpsh ls`` lists them).
+naming the target is then a usage error.  Groups name targets (fan-out
+runs on a group's members, qmpsh.cli.fanout; ``qmpsh ls`` lists them).
 
 A word on the command line may be a target's name only when it holds no
 ``/`` and no ``:`` (`may_name`): ``./web3`` is always the file.  Pure: the

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,10 @@ __all__ = [
 
 FORMAT = 1
 KEEP = 16
+
+#: the schemas this process has loaded (`SchemaCache.load`), by file
+_LOADED: dict[tuple[str, int, int], Schema] = {}
+_LOADING = threading.Lock()
 
 
 class SchemaCache:
@@ -71,7 +76,33 @@ class SchemaCache:
 
     def load(self, path: Path) -> Schema | None:
         """The schema in *path*, or None if it is missing or unreadable.
-        Writes its index when it has none (a disk that said no then)."""
+
+        A file already loaded by this process (the same file: path, inode
+        and size; files are replaced whole, never rewritten) gives the
+        same `Schema`, which nothing changes: a hundred servers of one
+        build, in one fan-out (qmpsh.cli.fanout), hold one schema, not a
+        hundred."""
+        with _LOADING:  # one thread builds it; the others then share it
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            key = (str(path), info.st_ino, info.st_size)
+            schema = _LOADED.get(key)
+            if schema is None:
+                schema = self._read(path)
+                if schema is None:
+                    return None
+                while len(_LOADED) >= KEEP:  # the oldest first
+                    del _LOADED[next(iter(_LOADED))]
+                _LOADED[key] = schema
+        with contextlib.suppress(OSError):
+            os.utime(path)  # most recently used: kept longest
+        return schema
+
+    def _read(self, path: Path) -> Schema | None:
+        """Read and build the schema in *path*; write its index when it has
+        none (a disk that said no then)."""
         try:
             data = json.loads(read_owned(path))  # never another user's file
             if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -79,8 +110,6 @@ class SchemaCache:
             schema = Schema.from_json(data.get("schema"))
         except (OSError, ValueError, SchemaError):
             return None
-        with contextlib.suppress(OSError):
-            os.utime(path)  # most recently used: kept longest
         if not self.index_of(path).exists():
             self._store_index(path, data["schema"])
         return schema
