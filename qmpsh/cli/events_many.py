@@ -1,6 +1,6 @@
 """``qmpsh events ADDRESS ADDRESS...``: listen to several targets at once.
 
-Each target has its own `qmpsh.cli.events.Listener` (its own named-target
+Each target has its own `qmpsh.cli.events_listener.Listener` (its own named-target
 settings, as for one target), tagged with its label: every event printed
 gets a ``"target"`` member, every line on stderr the target's name.  The
 options apply to each target: ``--count N`` is N events *from each*
@@ -25,7 +25,7 @@ import click
 from qmpsh.core.exitcodes import worst
 
 if TYPE_CHECKING:
-    from qmpsh.cli.events import Listener
+    from qmpsh.cli.events_listener import Listener
     from qmpsh.wire.transport import Transport
 
 

@@ -1,4 +1,4 @@
-"""How ``qmpsh events`` ends: `qmpsh.cli.events.ending` (pure)."""
+"""How ``qmpsh events`` ends: `qmpsh.cli.events_listener.ending` (pure)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pytest
 
-from qmpsh.cli.events import ending
+from qmpsh.cli.events_listener import ending
 from qmpsh.core.exitcodes import Exit
 
 CLOSED = "q.sock closed the connection"

@@ -57,7 +57,7 @@ FILE_WRITES = {
     ("qmpsh/shell/history.py", "os.write"),
     ("qmpsh/core/privfile.py", "os.write"),
     # `qmpsh events --ready-fd`: a constant "ready" to the script's pipe
-    ("qmpsh/cli/events.py", "os.write"),
+    ("qmpsh/cli/events_listener.py", "os.write"),
     # the shell's `CMD > FILE`: the text has passed the gate (Capture.text)
     ("qmpsh/shell/sinks.py", "os.write"),
 }
