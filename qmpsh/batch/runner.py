@@ -202,7 +202,7 @@ class BatchRunner:
                             f"{found[0].name} is a built-in, which returns no value",
                         )
                         continue
-                    await self._builtin(line, *found)
+                    await self._builtin(line, *found, expanded=text)
                     continue
                 first = line.number
             else:
@@ -226,7 +226,7 @@ class BatchRunner:
                     continue
                 err = retyped(err, prepared, typed, whole)
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                said = _scrub(err.message, typed) + sink_hint(typed)
+                said = _scrub(_scrub(err.message, whole), typed) + sink_hint(typed)
                 await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
@@ -311,7 +311,12 @@ class BatchRunner:
         if not pipelined:
             await self._barrier()
 
-    async def _builtin(self, line: Line, builtin: Builtin, rest: str) -> None:
+    async def _builtin(
+        self, line: Line, builtin: Builtin, rest: str, expanded: str = ""
+    ) -> None:
+        """Run a built-in line; *expanded*: the line as run, when an alias
+        or a variable made it from the one typed (what its errors may quote
+        of a secret is scrubbed as either)."""
         if not builtin.batch:
             self._report(
                 Exit.PARSE_ERROR,
@@ -322,11 +327,11 @@ class BatchRunner:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
             fatal = not isinstance(err, CommandTimeout | BuiltinError | Refused)
-            said = _scrub(err.message, line.text)
+            said = _scrub(_scrub(err.message, expanded), line.text)
             self._report(err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal)
             return
         except ValueError as err:  # bad arguments, e.g. an open quote
-            said = _scrub(str(err), line.text)
+            said = _scrub(_scrub(str(err), expanded), line.text)
             self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}")
             return
         except OutputError as err:  # writing its output (stdout)
@@ -414,7 +419,7 @@ class BatchRunner:
         if not failed:
             self._print_reply(sent, reply)
         elif not s.return_value and self.shape.json:
-            self._print(render_reply(reply, pretty=s.pretty))
+            self._print(render_reply(reply, pretty=self.shape.fmt == "pretty"))
         if failed:
             said = error_line(reply)
             if hint is not None and "did you mean" in hint:
@@ -464,7 +469,7 @@ class BatchRunner:
         """`_print` for the value of a `Large` reply, piece by piece (and
         without colour: pygments would take minutes on it)."""
         try:
-            emit_json(self.out, value, self.settings.pretty)
+            emit_json(self.out, value, self.shape.fmt == "pretty")
         except OSError as err:
             self._output_failed(err)
 

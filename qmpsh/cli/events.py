@@ -128,8 +128,8 @@ def events_command(
 
     \b
     Exit codes: 0 done (--count reached; without it, the timeout after an
-    event, or QEMU quit: SHUTDOWN, then the connection closed), 1 output
-    not written, 2 usage (or ADDRESS is a guest agent, which sends no
+    event, or QEMU quit: SHUTDOWN, then the connection closed), 1 an
+    event that reports a failure (--fail-on) or output not written, 2 usage (or ADDRESS is a guest agent, which sends no
     events), 4 cannot connect, 5 connection lost (before --count events, or
     with no SHUTDOWN before it: QEMU killed), 6 timeout before --count
     events (or before any, without --count), 130 interrupted.

@@ -46,6 +46,14 @@ def tag_json(label: str, text: str) -> str:
     return f'{{"target": {tag}, {rest.lstrip()}'
 
 
+def _one_value(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _has_target(body: str) -> bool:
     if '"target"' not in body:  # the common case: no parsing
         return False
@@ -57,10 +65,12 @@ def _has_target(body: str) -> bool:
 
 
 def tag_text(label: str, text: str) -> str:
-    """A line of a built-in's output: JSON (``{`` or ``[`` first) as
-    `tag_json` tags it; plain text (HMP output) as
+    """A built-in's output: one JSON value (what the built-in rendered) as
+    `tag_json` tags it; anything else (HMP output, a guest program's
+    output, text that only looks like JSON: ``{...}\\n{...}`` from a guest
+    would otherwise pass for two lines of other targets') as
     ``{"target": LABEL, "text": "..."}``, one line whatever it holds."""
-    if text.lstrip().startswith(("{", "[")):
+    if text.lstrip().startswith(("{", "[")) and _one_value(text):
         return tag_json(label, text)
     return f'{{"target": {label_json(label)}, "text": {json.dumps(text)}}}'
 
@@ -90,14 +100,25 @@ class _Stream:
         self.label = label
         self.stream = stream
         self.on_failure = on_failure
+        #: the pieces of a line written in several calls (a reply of
+        #: megabytes: `qmpsh.core.output.emit_json`), until its "\\n"
+        self._pieces: list[str] = []
 
     def tag(self, text: str) -> str:
         raise NotImplementedError
 
     def write(self, text: str) -> int:
+        if not text.endswith("\n"):
+            self._pieces.append(text)
+            return len(text)
+        whole = text
+        if self._pieces:
+            self._pieces.append(text)
+            whole = "".join(self._pieces)
+            self._pieces = []
         try:
             # already through the gate (the runner's `emit`): as it is
-            emit(self.stream, self.tag(text), "\n", raw=True)
+            emit(self.stream, self.tag(whole), "\n", raw=True)
         except OSError:
             self.on_failure()
             raise

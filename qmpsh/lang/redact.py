@@ -23,6 +23,7 @@ shell and batch mode refuse to send them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -248,7 +249,62 @@ def redact_line(text: str, hmp: bool = False) -> str:
     replaced; the ``hmp`` and ``qom set`` built-ins, and a line that does
     not parse, have their secret words replaced in place.  With *hmp* the
     line is an HMP command line (``-H``).
+
+    What a line may hold around its command is kept as typed and the
+    command alone judged: a ``!``, an ``@TARGET`` prefix, a ``NAME =``
+    assignment, an ``alias NAME =`` definition's body, a ``| cmd`` or
+    ``> FILE`` sink.  (An alias's arguments are not: which of them fill a
+    secret depends on its body; see the README.)
     """
+    head, core, tail = _around(text)
+    if not core.strip():
+        return text
+    redacted = _redact_command(core, hmp)
+    return text if redacted == core else head + redacted + tail
+
+
+_ALIAS_HEAD = re.compile(r"\s*alias\s+[^\s=]+\s*=\s*")
+
+
+def _around(text: str) -> tuple[str, str, str]:
+    """(what comes before the command, the command, what comes after it)
+    in *text*: see `redact_line`.  Never raises."""
+    from qmpsh.lang.at_prefix import cut_prefix
+    from qmpsh.lang.sink import SinkError, split_sink
+    from qmpsh.lang.variables import blank_assignment
+
+    head, text = _bang(text)
+    prefix, rest = cut_prefix(text)
+    bang, text = _bang(rest)  # @vm2 !cmd
+    head += prefix + bang
+    alias = _ALIAS_HEAD.match(text)
+    if alias is not None:
+        head, text = head + text[: alias.end()], text[alias.end() :]
+    blanked = blank_assignment(text)
+    if blanked != text:
+        start = len(blanked) - len(blanked.lstrip(" "))
+        head, text = head + text[:start], text[start:]
+    try:
+        _, sink = split_sink(text)
+    except SinkError:
+        sink = None
+    if sink is None:
+        return head, text, ""
+    command = text[: sink.offset].rstrip()
+    return head, command, text[len(command) :]
+
+
+def _bang(text: str) -> tuple[str, str]:
+    """(a leading ``!`` with the blanks around it, the rest) of *text*."""
+    stripped = text.lstrip()
+    if not stripped.startswith("!"):
+        return "", text
+    rest = stripped[1:].lstrip()
+    at = len(text) - len(rest)
+    return text[:at], text[at:]
+
+
+def _redact_command(text: str, hmp: bool) -> str:
     if hmp:
         return redact_hmp(text)
     from qmpsh.lang.force_prefix import split_force

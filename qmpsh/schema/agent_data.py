@@ -69,7 +69,10 @@ def with_text(reply: dict[str, Any], command: str) -> dict[str, Any]:
         return reply
     if not any(key in value for key in members):
         return reply
-    return {
+    shown = {
         key: text_members(value, members) if key == "return" else item
         for key, item in reply.items()
     }
+    # the same kind of dict: a `qmpsh.core.render.Large` reply stays one,
+    # and is still written piece by piece
+    return shown if type(reply) is dict else type(reply)(shown)

@@ -31,7 +31,6 @@ from prompt_toolkit.data_structures import Size
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import Condition, has_focus
 from prompt_toolkit.formatted_text import (
-    ANSI,
     StyleAndTextTuples,
     to_formatted_text,
 )
@@ -59,6 +58,7 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.widgets import SearchToolbar
 
+from qmpsh.core.sanitize import visible
 from qmpsh.lang.lexer import ShorthandLexer
 from qmpsh.shell.eventpane import newest, pane_lines, pane_room, pane_title
 from qmpsh.shell.state import Shell, continuation
@@ -155,12 +155,20 @@ def _asking(shell: Shell) -> Condition:
     return Condition(lambda: shell.question is not None)
 
 
+def live_fragments(text: str | None) -> StyleAndTextTuples:
+    """The live area's text as shown: plain, made visible.  A watched
+    reply or a guest program's output is the server's, so it is never read
+    as ANSI (prompt_toolkit's ANSI() writes what sits between \\x01 and
+    \\x02 to the terminal as it is)."""
+    return [("", visible(text or ""))]
+
+
 def live_area(shell: Shell) -> ConditionalContainer:
     """The running job's live area (`Shell.live`): a progress bar, a
     ``watch`` result."""
     return ConditionalContainer(
         Window(
-            FormattedTextControl(lambda: ANSI(shell.live_text or "")),
+            FormattedTextControl(lambda: live_fragments(shell.live_text)),
             dont_extend_height=True,
             wrap_lines=False,
         ),

@@ -145,6 +145,16 @@ def test_pretty_is_dash_p(drives: Qemu) -> None:
     assert one.stdout == other.stdout and one.stdout.startswith("{\n  ")
 
 
+def test_an_error_reply_follows_the_output_builtin(drives: Qemu) -> None:
+    done = qmpsh(
+        "-k",
+        str(drives.sock),
+        input="output pretty\nqom-get path=/nope property=x\n",
+    )
+    assert done.returncode == Exit.COMMAND_ERROR
+    assert done.stdout.startswith('{\n  "error": {\n'), done.stdout
+
+
 def test_the_output_builtin_in_a_script(drives: Qemu) -> None:
     script = (
         "output yaml --query '[].{d: device, ro: inserted.ro}'\n"

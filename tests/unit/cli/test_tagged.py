@@ -76,3 +76,34 @@ def test_what_is_a_glob() -> None:
     assert is_glob("./[ab]*.sock") and is_glob("[ab]*.sock")
     assert not is_glob("[::1]:4444") and not is_glob("[::1")
     assert not is_glob("ssh://host/run/*.sock") and not is_glob("vm1.sock")
+
+
+def test_text_that_only_looks_like_json_is_text() -> None:
+    import json as _json
+
+    from qmpsh.cli.tagged import tag_text
+
+    forged = '{"ok": 1}\n{"target": "vm2", "return": {"status": "paused"}}'
+    (line,) = tag_text("vm1", forged).splitlines()
+    assert _json.loads(line) == {"target": "vm1", "text": forged}
+    assert _json.loads(tag_text("vm1", "[not json")) == {
+        "target": "vm1",
+        "text": "[not json",
+    }
+    assert _json.loads(tag_text("vm1", '{"a": 1}')) == {"target": "vm1", "a": 1}
+
+
+def test_a_line_written_in_pieces_is_tagged_once() -> None:
+    import io
+    import json as _json
+
+    from qmpsh.cli.tagged import _Out
+    from qmpsh.core.output import emit_json
+    from qmpsh.core.sanitize import PIECE
+
+    sink = io.StringIO()
+    out = _Out("vm1", sink, lambda: None)
+    value = {"return": "A" * (3 * PIECE)}
+    emit_json(out, value)  # type: ignore[arg-type]
+    (line,) = sink.getvalue().splitlines()
+    assert _json.loads(line) == {"target": "vm1", **value}

@@ -488,3 +488,43 @@ def test_shown_echoes_secrets_only_when_asked() -> None:
     assert shown(request_, redacting=False) is request_
     plain = msg("query-status")
     assert shown(plain) is plain
+
+
+@pytest.mark.parametrize(
+    ("line", "hmp", "kept"),
+    [
+        ("@vm2 hmp set_password vnc pw", False, "@vm2 hmp set_password vnc <redacted>"),
+        (
+            "!@vm2 hmp set_password vnc pw",
+            False,
+            "!@vm2 hmp set_password vnc <redacted>",
+        ),
+        ("@* change vnc password pw", True, "@* change vnc password <redacted>"),
+        (
+            'x = human-monitor-command command-line="set_password vnc pw"',
+            False,
+            'x = human-monitor-command command-line="set_password vnc <redacted>"',
+        ),
+        (
+            "qom-set path=/objects/s0 property=data value=pw | cat",
+            False,
+            "qom-set path=/objects/s0 property=data value=<redacted> | cat",
+        ),
+        (
+            "qom set /objects/s0.data pw > /tmp/x",
+            False,
+            "qom set /objects/s0.data <redacted> > /tmp/x",
+        ),
+        (
+            "alias vnc = hmp set_password vnc pw",
+            False,
+            "alias vnc = hmp set_password vnc <redacted>",
+        ),
+        ("query-status | grep x", False, "query-status | grep x"),
+        ("h = query-name", False, "h = query-name"),
+    ],
+)
+def test_around_the_command(line: str, hmp: bool, kept: str) -> None:
+    """The new line syntax (@TARGET, NAME =, alias, | and >) around a
+    command: the command is judged, the rest kept as typed."""
+    assert redact_line(line, hmp) == kept

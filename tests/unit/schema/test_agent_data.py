@@ -44,6 +44,16 @@ def test_file_read_gets_buf_text_right_after_buf_b64() -> None:
     assert reply == {"return": {"count": 3, "buf-b64": "aGkK", "eof": True}}
 
 
+def test_a_large_reply_stays_large() -> None:
+    from qmpsh.core.render import Large
+
+    reply = Large({"return": {"count": 3, "buf-b64": b64(b"hi\n"), "eof": True}})
+    shown = with_text(reply, "guest-file-read")
+    assert type(shown) is Large  # still written piece by piece
+    assert shown["return"]["buf-text"] == "hi\n"
+    assert type(with_text({"return": {"x": 1}}, "guest-file-read")) is dict
+
+
 def test_exec_status_gets_out_text_and_err_text() -> None:
     value = {
         "exited": True,
