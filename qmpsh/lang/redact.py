@@ -335,17 +335,45 @@ def _redact_command(text: str, hmp: bool) -> str:
 
 
 def redacting(
-    keep: Callable[[str], str | None], hmp: bool = False
+    keep: Callable[[str], str | None],
+    hmp: bool = False,
+    aliases: Callable[[], Mapping[str, Any]] | None = None,
 ) -> Callable[[str], str | None]:
     """A history *keep* hook that stores what *keep* stores, secrets hidden.
 
     For a history writer that asks a hook what to store for each command
     (the text, or None to store nothing): ``keep=redacting(keep_typed)``.
-    *hmp*: the lines are HMP command lines (``-H``).
+    *hmp*: the lines are HMP command lines (``-H``).  *aliases*: the
+    session's alias table (`qmpsh.lang.aliases.Alias` by name), for a line
+    that calls one: when its expansion holds a secret, the alias's
+    arguments are stored as one ``<redacted>`` (which of them fills the
+    secret is the body's business).
     """
 
     def hook(text: str) -> str | None:
         stored = keep(text)
-        return None if stored is None else redact_line(stored, hmp)
+        if stored is None:
+            return None
+        stored = redact_line(stored, hmp)
+        return stored if aliases is None or hmp else _alias_call(stored, aliases())
 
     return hook
+
+
+def _alias_call(text: str, table: Mapping[str, Any]) -> str:
+    """*text*, or the alias it calls with its arguments as ``<redacted>``
+    when the expansion holds a secret."""
+    if not table:
+        return text
+    from qmpsh.lang.aliases import expand
+    from qmpsh.lang.words import ParseError
+
+    head, core, tail = _around(text)
+    try:
+        expanded = expand(core, table)
+    except ParseError:
+        expanded = None
+    if expanded is None or redact_line(expanded.text) == expanded.text:
+        return text
+    name = core.split(None, 1)[0]
+    return f"{head}{name} {REDACTED}{tail}"

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -245,7 +245,14 @@ def build_repl(
     def warn(text: str) -> None:
         printer.error(f"warning: {text}")
 
-    keep = redacting(keep_typed, settings.hmp) if settings.redact else keep_typed
+    def aliases() -> Mapping[str, Any]:
+        from qmpsh.builtins.aliases import table
+
+        return table(ctx)
+
+    keep = (
+        redacting(keep_typed, settings.hmp, aliases) if settings.redact else keep_typed
+    )
     history = HistoryFile(history_path(), settings.history_size, keep, warn)
     history.tighten()
     imported = _import_history(history, settings.history_import)

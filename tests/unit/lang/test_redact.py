@@ -528,3 +528,19 @@ def test_around_the_command(line: str, hmp: bool, kept: str) -> None:
     """The new line syntax (@TARGET, NAME =, alias, | and >) around a
     command: the command is judged, the rest kept as typed."""
     assert redact_line(line, hmp) == kept
+
+
+def test_an_alias_call_whose_expansion_holds_a_secret() -> None:
+    from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.redact import redacting
+
+    table = {
+        "vncpw": Alias("vncpw", "change-vnc-password password=$1"),
+        "st": Alias("st", "query-status"),
+    }
+    hook = redacting(lambda text: text, aliases=lambda: table)
+    assert hook("vncpw hunter2") == "vncpw <redacted>"
+    assert hook("@vm2 vncpw hunter2 | cat") == "@vm2 vncpw <redacted> | cat"
+    assert hook("st") == "st"
+    assert hook("query-name") == "query-name"
+    assert hook("vncpw") == "vncpw"  # no argument: refused when run, nothing to hide
