@@ -44,7 +44,7 @@ from qmpsh.core.text import os_text
 from qmpsh.lang.bound import Prepared, parse_bound, retyped
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
-from qmpsh.policy.rules import changes_nothing
+from qmpsh.policy.readonly import changes_nothing
 from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
@@ -54,7 +54,7 @@ PLACEHOLDER = "<redacted>"
 
 def read_only(request: Request) -> bool:
     """Whether *request* may be sent ahead of earlier replies: a command
-    known to change nothing (`qmpsh.policy.rules.changes_nothing`, the list
+    known to change nothing (`qmpsh.policy.readonly.changes_nothing`, the list
     ``--read-only`` lets through), not out of band."""
     if "exec-oob" in request.message:
         return False

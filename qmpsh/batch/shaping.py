@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from qmpsh.core.shape import VALUE_FORMATS, shape_reply
+#: the formats that write JSON (`qmpsh.core.shape.VALUE_FORMATS` are the
+#: others)
+JSON_FORMATS = ("json", "pretty")
 
 if TYPE_CHECKING:
     from qmpsh.builtins.context import Context
@@ -25,11 +27,21 @@ class Shaping(NamedTuple):
     def json(self) -> bool:
         """Whether replies are written as JSON (whole, highlighted on a
         colour terminal; an error reply too)."""
-        return self.fmt not in VALUE_FORMATS
+        return self.fmt in JSON_FORMATS
 
     def text(self, reply: dict[str, Any], return_value: bool) -> str:
         """A successful *reply*, shaped; raises
-        `qmpsh.core.query.QueryError` when the query cannot be applied."""
+        `qmpsh.core.query.QueryError` when the query cannot be applied.
+        Plain JSON without a query (the default) needs no shaping module:
+        a one-shot does not import it."""
+        if self.query is None and self.fmt in JSON_FORMATS:
+            from qmpsh.core.render import render_reply
+
+            return render_reply(
+                reply, pretty=self.fmt == "pretty", return_value=return_value
+            )
+        from qmpsh.core.shape import shape_reply
+
         return shape_reply(
             reply,
             self.fmt,

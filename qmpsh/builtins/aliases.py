@@ -56,19 +56,25 @@ def _batch_aliases(ctx: Context) -> dict[str, str]:
     """Batch mode: the config file's ``[aliases]`` (what it reads of the
     file).  The file is looked at without importing the config machinery
     (a one-shot's start-up), and parsed only when it has the word."""
-    from qmpsh.core.paths import config_dir
+    import os
 
-    path = config_dir() / "config.toml"
+    from qmpsh.core.paths import config_dir_name
+
+    name = os.path.join(config_dir_name(), "config.toml")
     try:
-        data = path.read_bytes()
+        with open(name, "rb") as handle:
+            data = handle.read()
     except OSError:
         data = b""  # missing: no aliases; unreadable: said when parsed
-        if path.exists():
+        if os.path.lexists(name):
             data = b"aliases"
     if b"aliases" not in data:
         return {}
+    from pathlib import Path
+
     from qmpsh.core.config import aliases_table
 
+    path = Path(name)
     raw, warnings = aliases_table(path)
     for warning in warnings:
         ctx.console.err(f"{path}: {warning}")

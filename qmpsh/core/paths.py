@@ -39,6 +39,18 @@ def cache_dir() -> Path:
     return _base("XDG_CACHE_HOME", ".cache") / APP
 
 
+def config_dir_name() -> str:
+    """`config_dir` as a string, without importing pathlib (see
+    `cache_dir_name`)."""
+    return os.path.join(_base_name("XDG_CONFIG_HOME", ".config"), APP)
+
+
+def state_dir_name() -> str:
+    """`state_dir` as a string, without importing pathlib (see
+    `cache_dir_name`)."""
+    return os.path.join(_base_name("XDG_STATE_HOME", ".local/state"), APP)
+
+
 def cache_dir_name() -> str:
     """`cache_dir` as a string, without importing pathlib (which costs a
     one-shot several milliseconds: it pulls in urllib.parse and ipaddress)."""

@@ -12,8 +12,7 @@ called with the wrong arguments only shows when the expression is applied
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from jmespath.parser import ParsedResult
@@ -23,8 +22,7 @@ class QueryError(ValueError):
     """A JMESPath expression that cannot be read or applied: one line."""
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """A compiled expression and its text."""
 
     text: str

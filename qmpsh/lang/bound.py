@@ -18,11 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from qmpsh.lang.parser import Incomplete, Request, Typer, parse
-from qmpsh.lang.variables import Variables, split_assignment, substitute
 from qmpsh.lang.words import ParseError
 
 if TYPE_CHECKING:
     from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.varstate import Variables
+
+# `qmpsh.lang.variables` is imported only for a line that may need it (an
+# ``=``, a ``$``): a one-shot ``-c query-status`` does not pay for it
 
 _new = tuple.__new__
 
@@ -45,7 +48,11 @@ class Prepared(NamedTuple):
 def prepare(line: str, aliases: Mapping[str, Alias]) -> Prepared:
     """*line* (a command's first line, ``!`` already blanked) with its
     assignment split off and its alias expanded.  Raises `ParseError`."""
-    assignment = split_assignment(line) if "=" in line else None
+    assignment = None
+    if "=" in line:
+        from qmpsh.lang.variables import split_assignment
+
+        assignment = split_assignment(line)
     text = line if assignment is None else assignment.command
     bind = None if assignment is None else assignment.name
     expanded = None
@@ -63,7 +70,11 @@ def parse_bound(
 ) -> Request | Incomplete | None:
     """`qmpsh.lang.parser.parse` of *text* with its references replaced by
     the values of *variables* (as they are: see `qmpsh.lang.variables`)."""
-    splice = substitute(text, variables) if variables is not None else None
+    splice = None
+    if variables is not None and "$" in text:
+        from qmpsh.lang.variables import substitute
+
+        splice = substitute(text, variables)
     if splice is None:
         return parse(text, typer)
     try:

@@ -28,7 +28,6 @@ import json
 import os
 import socket
 import struct
-from pathlib import Path
 from typing import Literal, NamedTuple
 
 from qmpsh.wire.stream import UnixSocket
@@ -105,10 +104,12 @@ def peer_is_qemu_ga(sock: socket.socket) -> bool:
         return False
 
 
-def _path() -> Path:
-    from qmpsh.core.paths import state_dir
+def _path() -> str:
+    """The memory's file, as a string: every connection reads it, and
+    pathlib would cost a one-shot several milliseconds to import."""
+    from qmpsh.core.paths import state_dir_name
 
-    return state_dir() / FILE
+    return os.path.join(state_dir_name(), FILE)
 
 
 def _read() -> dict[str, list[object]]:
@@ -151,15 +152,17 @@ def remember(where: Place, kind: Kind) -> None:
         _write(_path(), data)
 
 
-def _write(target: Path, data: dict[str, list[object]]) -> None:
+def _write(target: str, data: dict[str, list[object]]) -> None:
     """*data* into *target*, whole or not at all."""
     import tempfile
+    from pathlib import Path
 
     from qmpsh.core.privfile import check_owned_dir, make_private_dir
 
-    make_private_dir(target.parent)
-    check_owned_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".answered.")
+    directory = os.path.dirname(target)
+    make_private_dir(Path(directory))
+    check_owned_dir(directory)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".answered.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))

@@ -184,3 +184,11 @@ def test_every_documented_reply_renders() -> None:
             assert isinstance(shaped(value, fmt), str)
         for line in table(value, width=60).split("\n"):
             assert text_width(line) <= 60, (value, line)
+
+
+def test_json_and_value_formats_are_all_the_formats() -> None:
+    from qmpsh.batch.shaping import JSON_FORMATS
+    from qmpsh.core.shape import FORMATS, VALUE_FORMATS
+
+    assert set(JSON_FORMATS) | VALUE_FORMATS == set(FORMATS)
+    assert not set(JSON_FORMATS) & VALUE_FORMATS

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from qmpsh.policy.rules import Policy, changes_nothing, units
+from qmpsh.policy.readonly import changes_nothing
+from qmpsh.policy.rules import Policy, units
 
 
 def msg(command: str, **args: Any) -> dict[str, Any]:
