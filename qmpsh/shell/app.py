@@ -10,6 +10,7 @@ runs the same shell on several targets (`qmpsh.shell.fleet`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import gc
@@ -138,6 +139,8 @@ class Repl:
     on_terminal: bool
     #: the targets, in a shell open on several (None: one)
     fleet: Fleet | None = None
+    #: the loop's exception handler while it runs on a terminal
+    quiet: QuietWhenGone | None = None
 
     async def run(self) -> int:
         shell, app, printer = self.shell, self.app, self.printer
@@ -169,6 +172,8 @@ class Repl:
                     if not (self.on_terminal and terminal_gone(err)):
                         raise
                     gone, code = True, Exit.HANGUP
+                    if self.quiet is not None:
+                        self.quiet.gone = True
         finally:
             shell.app = None
             shell.close()
@@ -204,12 +209,51 @@ class Repl:
     async def _run_app(self, pre_run: Callable[[], None]) -> int | None:
         if not self.on_terminal:
             return await self.app.run_async(pre_run=pre_run)
+        # installed for the rest of the session: a task that failed on the
+        # vanished terminal may be collected (and reported) after the run
+        loop = asyncio.get_running_loop()
+        self.quiet = quiet_when_gone(loop.get_exception_handler())
+        loop.set_exception_handler(self.quiet)
         with patch_stdout(raw=True):
             return await self.app.run_async(pre_run=pre_run)
 
 
 #: what the shell says when its terminal went away without a SIGHUP
 GONE = "hung up (the terminal went away)"
+
+
+Handler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object]
+
+
+class QuietWhenGone:
+    """The event loop's exception handler while the shell owns a terminal
+    (`quiet_when_gone`): a task that failed because the terminal went away
+    (EIO, ENXIO: `terminal_gone`) is not reported, and once the shell knows
+    it is gone (`gone`) nothing is: what prompt_toolkit left behind then
+    (its "press ENTER" task, pending; an async generator closed twice) would
+    otherwise end the session with tracebacks on stderr, after the one line
+    that says it hung up.  Anything else goes to *previous* (or the loop's
+    default)."""
+
+    def __init__(self, previous: Handler | None) -> None:
+        self.previous = previous
+        self.gone = False
+
+    def __call__(
+        self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        err = context.get("exception")
+        if self.gone or (isinstance(err, OSError) and terminal_gone(err)):
+            return
+        if self.previous is not None:
+            self.previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+
+def quiet_when_gone(previous: Handler | None) -> QuietWhenGone:
+    """A `QuietWhenGone` passing other reports on to *previous*."""
+    return QuietWhenGone(previous)
 
 
 def terminal_gone(err: BaseException) -> bool:
