@@ -39,6 +39,7 @@ from qmpsh.core.errors import QmpshError
 from qmpsh.discover.procs import UnixTable
 from qmpsh.discover.rows import Row
 from qmpsh.wire.address import AddressError
+from qmpsh.wire.agent import readable
 from qmpsh.wire.transport import Transport
 
 #: probes at once, at most (each holds a socket)
@@ -86,26 +87,6 @@ def _unix_path(transport: Transport) -> str | None:
     return transport.address.path if isinstance(transport, UnixSocket) else None
 
 
-async def _readable(sock: socket.socket, timeout: float) -> bool:
-    if timeout <= 0:
-        return False
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(sock.fileno(), wake)
-    try:
-        await asyncio.wait_for(ready, timeout)
-        return True
-    except TimeoutError:
-        return False
-    finally:
-        loop.remove_reader(sock.fileno())
-
-
 def version_of(greeting: Any) -> str | None:
     """``7.2.22`` of a QMP greeting; None when it says none."""
     try:
@@ -118,7 +99,7 @@ def version_of(greeting: Any) -> str | None:
 async def _greeting(sock: socket.socket, left: Callable[[], float]) -> Outcome:
     buffer = b""
     while b"\n" not in buffer and len(buffer) < 65536:
-        if not await _readable(sock, left()):
+        if not await readable(sock, left()):
             break
         chunk = sock.recv(65536)
         if not chunk:

@@ -139,7 +139,11 @@ class AgentSync:
 # -- detection -----------------------------------------------------------------
 
 
-async def _readable(sock: socket.socket, timeout: float) -> bool:
+async def readable(sock: socket.socket, timeout: float) -> bool:
+    """Whether *sock* has something to read within *timeout* seconds (the
+    guest agent's detection here, ``qmpsh ls``'s probes)."""
+    if timeout <= 0:
+        return False
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[None] = loop.create_future()
 
@@ -172,7 +176,7 @@ async def probe(
     within *timeout* in all; "closed": the server closed the connection
     without answering.  Raises `OSError` when the connection fails.
     """
-    if await _readable(sock, greet_wait):
+    if await readable(sock, greet_wait):
         return "qmp"
     loop = asyncio.get_running_loop()
     sync_id = new_sync_id()
@@ -184,7 +188,7 @@ async def probe(
     buffer = b""
     while True:
         left = deadline - loop.time()
-        if left <= 0 or not await _readable(sock, left):
+        if left <= 0 or not await readable(sock, left):
             return "silent"
         chunk = sock.recv(65536)
         if not chunk:
