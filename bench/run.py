@@ -11,7 +11,8 @@ The script starts its own QEMU (``qemu-system-x86_64 -M none``) and measures
 each tool in the same run, so the ratios hold even when the machine is busy
 and absolute times drift.  ``qmp-shell`` comes from the ``qemu.qmp`` package
 (a qmpsh dependency); the raw client is ``socat`` when installed, else the
-small pipelined socket client in this file.  Targets are from issue 7.
+small pipelined socket client in this file.  Targets are from issue 7, the
+one-shot rows' from issue 16.
 """
 
 from __future__ import annotations
@@ -281,7 +282,9 @@ def case_throughput(q: Qemu, tmp: Path, n: int, runs: int) -> Row:
 def case_startup(q: Qemu, tmp: Path, runs: int) -> list[Row]:
     one = tmp / "one.txt"
     one.write_text("query-status\n")
-    wall = Row("one-shot start-up: query-status", "s", targets=[("qmp-shell", 1.0)])
+    # issue 7 asked for parity (1.0); issue 16, with batch typing on by
+    # default, for at most 1.05: the later, measured with typing on
+    wall = Row("one-shot start-up: query-status", "s", targets=[("qmp-shell", 1.05)])
     rss = Row("one-shot peak memory", "MiB", targets=[("qmp-shell", 1.1)])
     cpu = Row("one-shot CPU: query-status", "s")
     for _ in range(runs):

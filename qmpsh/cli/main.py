@@ -24,12 +24,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         click_main(args)
         return
-    from qmpsh.cli import invoke
+    from qmpsh.cli import invoke, lifetime
 
+    program = argv is None  # not a caller's process: qmpsh.cli.lifetime
+    if program:
+        lifetime.start()
     try:
         code = invoke.open_session(*parsed)
     except UsageError as err:
         code = usage_error(str(err))
     except KeyboardInterrupt:
         code = interrupted()
+    if program:
+        lifetime.end(int(code or 0))
     sys.exit(int(code or 0))

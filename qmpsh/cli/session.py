@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
 from qmpsh.builtins.context import Console, Context
+from qmpsh.cli import lifetime
 from qmpsh.cli.inputs import Inputs
 from qmpsh.cli.problems import interrupted
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
@@ -148,6 +149,7 @@ async def run_session(
         console.err(err.message)
         return int(err.exit_code)
     ctx = Context(conn, settings, console, interactive=inputs.interactive)
+    lifetime.settle()  # the session is loaded (after qmpsh.cli.lifetime.start)
     try:
         code = await startup(ctx, inputs.startup)
         if code != Exit.OK:

@@ -55,9 +55,11 @@ async def _main(
     ins: Inputs,
     groups: Mapping[str, Sequence[str]],
 ) -> int:
+    from qmpsh.cli import lifetime
     from qmpsh.cli.session import StreamConsole
     from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 
+    lifetime.settle()  # a shell's modules are loaded (qmpsh.cli.lifetime)
     session = asyncio.ensure_future(_session(legs, ins, groups))
     with StopOnSignal(session.cancel) as stop:
         try:

@@ -1,0 +1,140 @@
+"""How the qmpsh process ends (qmpsh.cli.lifetime.end): its output and the atexit
+handlers kept, the interpreter's teardown skipped, a running thread waited
+for.  Each case is a real child process ending through `end`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+
+def child(body: str, stdout: int = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """Run *body* (after ``from qmpsh.cli.lifetime import end``) in a fresh
+    interpreter that imports this checkout's qmpsh."""
+    program = "from qmpsh.cli.lifetime import end\n" + textwrap.dedent(body)
+    # stdout block-buffered, as it is for a pipe or file unless told otherwise
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = ROOT
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_buffered_output_is_written_and_the_status_kept() -> None:
+    done = child(
+        """
+        import sys
+        sys.stdout.write("reply, still in the buffer")
+        sys.stderr.write("a note")
+        end(3)
+        """
+    )
+    assert done.returncode == 3
+    assert done.stdout == "reply, still in the buffer"
+    assert done.stderr == "a note"
+
+
+def test_the_teardown_is_skipped_but_atexit_handlers_run() -> None:
+    done = child(
+        """
+        import atexit, os
+
+        class Noisy:
+            def __del__(self):  # only the teardown would call it
+                os.write(2, b"torn down\\n")
+
+        kept = Noisy()
+        atexit.register(lambda: os.write(2, b"atexit ran\\n"))
+        end(0)
+        """
+    )
+    assert done.returncode == 0
+    assert done.stderr == "atexit ran\n"
+
+
+def test_ordinary_exit_would_have_torn_down() -> None:
+    # the same program ending with sys.exit: the difference the test above sees
+    done = child(
+        """
+        import atexit, os, sys
+
+        class Noisy:
+            def __del__(self):
+                os.write(2, b"torn down\\n")
+
+        kept = Noisy()
+        sys.exit(0)
+        """
+    )
+    assert "torn down" in done.stderr
+
+
+def test_a_thread_still_running_is_waited_for() -> None:
+    # the thread starts its last step only once end() is under way (from an
+    # atexit handler), so leaving at once would lose its line
+    done = child(
+        """
+        import atexit, threading, time
+
+        go = threading.Event()
+
+        def work():
+            go.wait()
+            time.sleep(0.3)
+            print("the thread finished", flush=True)
+
+        threading.Thread(target=work).start()
+        atexit.register(go.set)
+        end(4)
+        """
+    )
+    assert done.returncode == 4
+    assert done.stdout == "the thread finished\n"
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("status", [0, 6])
+def test_a_reader_that_went_away_ends_quietly_with_the_status(status: int) -> None:
+    read, write = os.pipe()
+    os.close(read)  # nobody will ever read: the flush fails with EPIPE
+    try:
+        done = child(
+            f"""
+            import sys
+            sys.stdout.write("x" * 100)
+            end({status})
+            """,
+            stdout=write,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == status
+    assert done.stderr == ""
+
+
+def test_a_failing_stdout_is_one_line_and_status_1() -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        done = child(
+            """
+            import sys
+            sys.stdout.write("x" * 100)
+            end(0)
+            """,
+            stdout=full.fileno(),
+        )
+    assert done.returncode == 1
+    assert done.stderr == "qmpsh: cannot write the output: no space left on device\n"
