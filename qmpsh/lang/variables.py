@@ -268,15 +268,13 @@ def value(text: str, ref: Reference, variables: Variables) -> Any:
     found = values[ref.name]
     if not ref.pick:
         return found
-    import jmespath
-    from jmespath.exceptions import JMESPathError
+    from qmpsh.core.query import QueryError, compile_query
 
-    try:
-        picked = jmespath.search(ref.pick, found)
-    except JMESPathError as err:
-        said = str(err).splitlines()[0] if str(err) else type(err).__name__
+    try:  # QMP's names may be bare there too: ${b[0].node-name}
+        picked = compile_query(ref.pick).apply(found)
+    except QueryError as err:
         raise ParseError(
-            f"{text[ref.start : ref.end]}: bad JMESPath expression: {said}",
+            f"{text[ref.start : ref.end]}: bad JMESPath expression: {err}",
             ref.start,
             text,
         ) from None

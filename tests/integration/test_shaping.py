@@ -98,6 +98,12 @@ def test_query_in_json(drives: Qemu) -> None:
     )
     # the last --query given is the one
     assert (done.returncode, done.stdout) == (0, '["d0", "d1"]\n'), done.stderr
+    # QMP's names with a minus, written bare as a user would
+    done = qmpsh(
+        "--query", "[].inserted.node-name", "-c", "query-block", str(drives.sock)
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 2
     done = qmpsh(
         "-o",
         "csv",

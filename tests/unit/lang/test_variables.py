@@ -53,6 +53,9 @@ def args(text: str, variables: Variables) -> Any:
         ("c v=${jobs | [1].id}", {"v": "j1"}),
         ("c v=${jobs[?status=='running'] | [0].id}", {"v": "job0"}),
         ("c v=${obj.size}", {"v": 1024}),
+        # QMP's names written bare (qmpsh.core.query.quote_names)
+        ("c v=${obj.node-name}", {"v": "n0"}),
+        ('c v=${obj."node-name"}', {"v": "n0"}),
         # inside a longer value: the text, and a string
         ("c p=/tmp/$s.img", {"p": '/tmp/a b"c.img'}),
         ("c id=disk$h", {"id": "disk5"}),
