@@ -8,9 +8,9 @@ reply first and is waited for in turn, so that stopping at the first error
 never runs a later change.  With ``--keep-going`` everything is pipelined,
 since every command runs anyway.
 
-The exit status is the first failure's `Exit` code, or 0.  Output that
-cannot be written stops the run: quietly when the reader went away
-(``| head -1``), with one line for anything else (a full disk).
+The exit status is the first failure's `Exit` code, or 0.  What is
+written, and how (``-o``, ``--query``, ``--events``, a failure on stderr,
+output that cannot be written), is `qmpsh.batch.replies.ReplyWriter`'s.
 """
 
 from __future__ import annotations
@@ -24,28 +24,19 @@ from typing import Any, NamedTuple, TextIO
 from qmpsh.batch import bindings
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
-from qmpsh.batch.shaping import shaping, sink_hint
+from qmpsh.batch.replies import ReplyWriter
+from qmpsh.batch.shaping import sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
 from qmpsh.core.exitcodes import Exit
-from qmpsh.core.output import OutputError, discard_output, emit, emit_json, failure
-from qmpsh.core.query import QueryError
-from qmpsh.core.render import (
-    Large,
-    error_line,
-    highlight_json,
-    is_error,
-    render_json,
-    render_reply,
-)
-from qmpsh.core.sanitize import PIECE
+from qmpsh.core.output import OutputError
+from qmpsh.core.render import is_error
 from qmpsh.core.text import os_text
 from qmpsh.lang.bound import Prepared, parse_bound, retyped
 from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.policy.readonly import changes_nothing
-from qmpsh.wire.eventlog import Event
 
 #: what the history file writes for a secret (`qmpsh.lang.redact.REDACTED`, not
 #: imported at start-up): a request with it is looked at before it goes
@@ -70,7 +61,8 @@ class _Sent(NamedTuple):
 
 
 class BatchRunner:
-    """Two tasks: a reader that parses and sends, a printer that prints replies.
+    """Two tasks: a reader that parses and sends, a printer that waits for
+    replies and hands them, in order, to the `ReplyWriter`.
 
     They run side by side so that a reply is printed (and flushed) as soon as
     it arrives even while the reader waits for more input: a script talking
@@ -81,28 +73,20 @@ class BatchRunner:
         self, ctx: Context, out: TextIO = sys.stdout, err: TextIO = sys.stderr
     ) -> None:
         self.ctx = ctx
-        self.out = out
-        self.err = err
         self.settings = ctx.settings
-        self.color = ctx.settings.use_color(out.isatty())
-        self.status = Exit.OK
+        #: replies to *out*, failures to *err*; the run's exit status
+        self.output = ReplyWriter(ctx, out, err, self._halt)
         self.pending: deque[_Sent] = deque()
         self.window = max(1, ctx.settings.max_inflight)
         #: the longest command, in bytes, several lines together
         self.line_limit = ctx.settings.line_limit
         self.stopping = False
         self.eof = False
-        #: stdout could not be written (see _output_failed)
-        self.output_lost = False
-        #: a flush of printed events is scheduled (see _print_event)
-        self._flush_due = False
         #: schema-aware value typing and the check before sending, loaded
         #: on the first line that needs them (None: --no-validate)
         self.checks: BatchChecks | None = None
         #: with -v: the warning for a request that uses something deprecated
         self.deprecations: Callable[[Request], str | None] | None = None
-        #: how replies are written (-o, --query): see `qmpsh.core.shape`
-        self.shape = shaping(ctx, out)
 
     async def run(self, lines: AsyncIterator[Line]) -> int:
         self._slots = asyncio.Semaphore(self.window)
@@ -113,12 +97,7 @@ class BatchRunner:
         printer = asyncio.ensure_future(self._print_replies())
         unsubscribe = None
         if self.settings.print_events:
-            from qmpsh.core.eventfilter import current
-
-            self._filter_in_force = current  # not imported per event
-            for event in self.ctx.events:  # those that came while connecting
-                self._print_event(event)
-            unsubscribe = self.ctx.events.subscribe(self._print_event)
+            unsubscribe = self.output.follow_events()
         try:
             try:
                 await self._reader
@@ -133,28 +112,8 @@ class BatchRunner:
                 unsubscribe()
             printer.cancel()
             self._discard()
-            self._flush()
-        return int(self.status)
-
-    def _print_event(self, event: Event) -> None:
-        """``--events``: an event that passes the filter, as it arrives.
-
-        It is flushed once the reader has handed over what it holds (a
-        flood makes one write per batch, not per event): an event that
-        comes while qmpsh waits for input must not wait for the next reply.
-        """
-        flt = self._filter_in_force(
-            self.ctx.session.event_filter, self.settings.event_filter
-        )
-        if flt.matches(event.message):
-            self._print(render_json(event.message, self.settings.pretty))
-            if not self._flush_due:
-                self._flush_due = True
-                asyncio.get_running_loop().call_soon(self._flush_events)
-
-    def _flush_events(self) -> None:
-        self._flush_due = False
-        self._flush()
+            self.output.flush()
+        return int(self.output.status)
 
     # -- the reader ----------------------------------------------------------
 
@@ -196,7 +155,7 @@ class BatchRunner:
                 if found is not None:
                     await self._barrier()
                     if prepared.bind is not None:
-                        self._report(
+                        self.output.report(
                             Exit.PARSE_ERROR,
                             f"{line.where}: {prepared.bind} = takes a QMP command; "
                             f"{found[0].name} is a built-in, which returns no value",
@@ -286,7 +245,7 @@ class BatchRunner:
     async def _refuse(self, message: str) -> None:
         """A line that cannot be sent: report it after the replies before it."""
         await self._barrier()
-        self._report(Exit.PARSE_ERROR, message)
+        self.output.report(Exit.PARSE_ERROR, message)
 
     async def _barrier(self) -> None:
         """Wait until every reply so far is printed; stop if told to."""
@@ -318,7 +277,7 @@ class BatchRunner:
         or a variable made it from the one typed (what its errors may quote
         of a secret is scrubbed as either)."""
         if not builtin.batch:
-            self._report(
+            self.output.report(
                 Exit.PARSE_ERROR,
                 f"{line.where}: {builtin.name} only works interactively",
             )
@@ -328,33 +287,37 @@ class BatchRunner:
         except QmpshError as err:
             fatal = not isinstance(err, CommandTimeout | BuiltinError | Refused)
             said = _scrub(_scrub(err.message, expanded), line.text)
-            self._report(err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal)
+            self.output.report(
+                err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal
+            )
             return
         except ValueError as err:  # bad arguments, e.g. an open quote
             said = _scrub(_scrub(str(err), expanded), line.text)
-            self._report(Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}")
+            self.output.report(
+                Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}"
+            )
             return
         except OutputError as err:  # writing its output (stdout)
-            self._output_failed(err)
+            self.output.output_failed(err)
             return
         except OSError as err:  # its own, e.g. a file it opens
-            self._report(
+            self.output.report(
                 Exit.COMMAND_ERROR, f"{line.where}: {builtin.name}: {os_text(err)}"
             )
             return
         if builtin.name == "output":  # -o and --query, changed
-            self.shape = shaping(self.ctx, self.out)
-        if not self._flush():
+            self.output.reshape()
+        if not self.output.flush():
             return
         if code != Exit.OK:
-            self._report(Exit(code), f"{line.where}: {builtin.name} failed")
+            self.output.report(Exit(code), f"{line.where}: {builtin.name} failed")
 
     # -- the printer ---------------------------------------------------------
 
     async def _print_replies(self) -> None:
         while True:
             while not self.pending:
-                self._flush()
+                self.output.flush()
                 self._idle.set()
                 if self.eof or self.stopping:
                     return
@@ -378,7 +341,7 @@ class BatchRunner:
                     self.ctx.session.variables.fail(
                         sent.bind, f"{sent.line.where} got no reply"
                     )
-                self._report(err.exit_code, f"{where}: {err.message}", fatal)
+                self.output.report(err.exit_code, f"{where}: {err.message}", fatal)
                 continue
             if self.stopping:  # meanwhile (the output failed); `sent` was discarded
                 return
@@ -392,122 +355,21 @@ class BatchRunner:
     def _echo(self, sent: _Sent) -> None:
         """``-v``: the request, once the replies before it are printed and
         before its own outcome (a reply, a timeout, a lost connection), so
-        that one that never gets an answer is shown too.  Flushed when its
-        reply is still to come."""
-        from qmpsh.lang.redact import shown
-
-        message = shown(sent.request.message, self.settings.redact)
-        self._print(render_json(message, self.settings.pretty))
+        that one that never gets an answer is shown too."""
         warning = self.deprecations(sent.request) if self.deprecations else None
-        if warning is not None:
-            self._flush()
-            emit(self.err, f"qmpsh: {sent.line.where}: {warning}", "\n")
-            self.err.flush()
-        if not sent.reply.done():
-            self._flush()
+        waiting = not sent.reply.done()
+        self.output.echo(sent.line.where, sent.request, warning, waiting)
 
     def _show(
         self, sent: _Sent, reply: dict[str, Any], hint: str | None = None
     ) -> None:
-        s = self.settings
-        failed = is_error(reply)
+        """A reply, in input order: bound to its variable (``NAME =``),
+        then written; the requests still pending are those an error reply
+        discards."""
         bindings.record(self.ctx, sent.bind, sent.line.where, reply)
-        if not s.raw_agent and sent.request.command.startswith("guest-"):
-            from qmpsh.schema.agent_data import with_text
-
-            reply = with_text(reply, sent.request.command)
-        if not failed:
-            self._print_reply(sent, reply)
-        elif not s.return_value and self.shape.json:
-            self._print(render_reply(reply, pretty=self.shape.fmt == "pretty"))
-        if failed:
-            said = error_line(reply)
-            if hint is not None and "did you mean" in hint:
-                said += "; " + hint[hint.index("did you mean") :]
-            text = f"{sent.line.where}: {sent.request.command or 'request'}: {said}"
-            if self.ctx.conn.guest_agent:
-                from qmpsh.schema.agent import explain
-
-                better = explain(reply, sent.request.command)
-                if better is not None:
-                    text = f"{sent.line.where}: {sent.request.command}: {better}"
-            if not s.keep_going and self.pending:
-                n = len(self.pending)
-                text += f" (stopped; {n} request{'s' if n > 1 else ''} already sent after it discarded)"
-            self._report(Exit.COMMAND_ERROR, text)
-
-    def _print_reply(self, sent: _Sent, reply: dict[str, Any]) -> None:
-        """A successful reply, shaped (-o, --query); a query that cannot be
-        applied to it is said instead (exit code 1)."""
-        if type(reply) is Large and self.shape.json and self.shape.query is None:
-            # a reply of megabytes as JSON: never held as text
-            s = self.settings
-            value = reply["return"] if s.return_value and "return" in reply else reply
-            self._print_large(value)
-            return
-        try:
-            text = self.shape.text(reply, self.settings.return_value)
-        except QueryError as err:
-            command = sent.request.command or "request"
-            self._report(
-                Exit.COMMAND_ERROR, f"{sent.line.where}: {command}: --query: {err}"
-            )
-            return
-        if text or self.shape.json:
-            self._print(text, highlight=self.shape.json)
-
-    def _print(self, text: str, highlight: bool = True) -> None:
-        # (pygments would take minutes on a text of megabytes)
-        if self.color and highlight and len(text) <= PIECE:
-            text = highlight_json(text, self.settings.style)
-        try:
-            emit(self.out, text, "\n")
-        except OSError as err:
-            self._output_failed(err)
-
-    def _print_large(self, value: Any) -> None:
-        """`_print` for the value of a `Large` reply, piece by piece (and
-        without colour: pygments would take minutes on it)."""
-        try:
-            emit_json(self.out, value, self.shape.fmt == "pretty")
-        except OSError as err:
-            self._output_failed(err)
-
-    def _flush(self) -> bool:
-        """Flush stdout; False when it cannot be written."""
-        if self.output_lost:
-            return False
-        try:
-            self.out.flush()
-        except OSError as err:
-            self._output_failed(err)
-            return False
-        return True
-
-    def _output_failed(self, err: OSError) -> None:
-        """Stdout cannot be written: stop.  A reader that went away ends the
-        run quietly, with the status so far; anything else is said."""
-        if self.output_lost:
-            return
-        self.output_lost = True
-        discard_output(self.out)
-        message = failure(err)
-        if message is None:
-            self._halt()
-        else:
-            self._report(Exit.COMMAND_ERROR, message, fatal=True)
+        self.output.reply(sent.line.where, sent.request, reply, hint, self.pending)
 
     # -- stopping ------------------------------------------------------------
-
-    def _report(self, code: Exit, message: str, fatal: bool = False) -> None:
-        """Say what failed; unless --keep-going (and not *fatal*), stop."""
-        self._flush()
-        emit(self.err, f"qmpsh: {message}", "\n")
-        self.err.flush()
-        if self.status == Exit.OK:
-            self.status = code
-        if fatal or not self.settings.keep_going:
-            self._halt()
 
     def _halt(self) -> None:
         """Stop reading and printing.  The reader is cancelled, unless this

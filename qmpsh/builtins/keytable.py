@@ -3,8 +3,9 @@
 
 Pure data and text: nothing here imports prompt_toolkit, so ``help keys``
 works in batch mode too.  A key with ``sequences`` and an ``action`` is
-bound to that `qmpsh.shell.state.Shell` method; one without is listed for
-the user only (prompt_toolkit's own editing keys).
+bound to that action of `qmpsh.shell.bindings` (a `qmpsh.shell.state.Shell`
+method, or its `qmpsh.shell.display.Display`'s for a toggle); one without
+is listed for the user only (prompt_toolkit's own editing keys).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Key:
     description: str
     #: prompt_toolkit key sequences bound to the action (none: documentation only)
     sequences: tuple[tuple[str, ...], ...] = ()
-    #: the Shell method to call
+    #: the action to call (see the module's docstring)
     action: str = ""
     #: "emacs" to bind only in emacs mode
     only: str = ""

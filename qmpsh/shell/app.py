@@ -197,7 +197,7 @@ class Repl:
                 yield
             return
         ctx = shell.ctx
-        unsubscribe = ctx.events.subscribe(shell.on_event)
+        unsubscribe = ctx.events.subscribe(shell.display.on_event)
         forget_state = ctx.conn.on_state(shell.link.on_state)
         try:
             with ctx.fronted(shell.frontend()):
@@ -326,7 +326,7 @@ def build_repl(
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         editing_mode=EditingMode.VI if shell.toggles.vi else EditingMode.EMACS,
         erase_when_done=True,
-        # background changes already redraw at most every 50 ms (Shell.
+        # background changes already redraw at most every 50 ms (Display.
         # redraw_soon); a keystroke should not wait for a busy loop to idle
         max_render_postpone_time=0,
         input=input,
@@ -334,7 +334,7 @@ def build_repl(
     )
     shell.app = app
     if hooks.connect_redraw is not None:
-        hooks.connect_redraw(shell.redraw_soon)
+        hooks.connect_redraw(shell.display.redraw_soon)
 
     # qemu.qmp logs dropped late replies as warnings; never print them over the UI
     logging.getLogger("qemu.qmp").addHandler(logging.NullHandler())

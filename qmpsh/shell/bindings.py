@@ -84,10 +84,10 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
         "interrupt": lambda e: shell.interrupt(),
         "quit": lambda e: shell.answer(False) if shell.question else shell.quit(),
         "show_keys": lambda e: shell.show_keys(),
-        "toggle_pretty": lambda e: shell.toggle_pretty(),
-        "toggle_verbose": lambda e: shell.toggle_verbose(),
-        "cycle_events": lambda e: shell.cycle_events(),
-        "toggle_vi": lambda e: shell.toggle_vi(),
+        "toggle_pretty": lambda e: shell.display.toggle_pretty(),
+        "toggle_verbose": lambda e: shell.display.toggle_verbose(),
+        "cycle_events": lambda e: shell.display.cycle_events(),
+        "toggle_vi": lambda e: shell.display.toggle_vi(),
         "reconnect_now": lambda e: shell.reconnect_now(),
         "close_menu": lambda e: shell.buffer.cancel_completion(),
         # prompt_toolkit puts the terminal back first, and takes it and
@@ -127,7 +127,7 @@ def make_key_bindings(shell: Shell) -> KeyBindings:
 
 def _resize(shell: Shell, delta: int) -> Callable[[KeyPressEvent], None]:
     def handler(event: KeyPressEvent) -> None:
-        shell.resize_pane(delta)
+        shell.display.resize_pane(delta)
         event.app.invalidate()
 
     return handler

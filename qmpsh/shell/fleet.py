@@ -120,7 +120,7 @@ class Fleet:
                 self._back_for(m),
                 label=m.name,
             )
-        shell.events = self.events
+        shell.display.events = self.events
         shell.at_prefixes = True
         self._act(self.current)
 
@@ -175,7 +175,7 @@ class Fleet:
         def arrived(event: Event) -> None:
             merged = self.events.append({**event.message, TARGET: member.name})
             if self.shell is not None:
-                self.shell.on_event(merged)
+                self.shell.display.on_event(merged)
 
         return arrived
 

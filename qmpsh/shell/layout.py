@@ -322,18 +322,20 @@ def event_pane(shell: Shell, others: Sequence[Container]) -> ConditionalContaine
             taken = sum(
                 c.preferred_height(size.columns, size.rows).preferred for c in others
             )
-            shell.pane_room = pane_room(size.rows, taken)
-            counted, rows = key, min(shell.toggles.pane_height, shell.pane_room)
+            shell.display.pane_room = pane_room(size.rows, taken)
+            counted, rows = key, min(shell.toggles.pane_height, shell.display.pane_room)
         return rows
 
     def head() -> StyleAndTextTuples:
-        count, shown = shell.event_counts()
+        count, shown = shell.display.event_counts()
         return [("class:events.title", pane_title(count, pane_rows(), shown))]
 
     def body() -> StyleAndTextTuples:
         height = pane_rows()
-        count, shown = shell.event_counts()
-        events = newest(shell.events, shell.shown, height) if shown else []
+        count, shown = shell.display.event_counts()
+        events = (
+            newest(shell.display.events, shell.display.shown, height) if shown else []
+        )
         return pane_lines(events, height, count - shown)
 
     title = VSplit(

@@ -5,9 +5,11 @@ input buffer, the run-time toggles, the message under the input, the live
 area, the events shown, the connection's state.  It is what a running job
 works through (`qmpsh.builtins.linemode.ShellApi`: sending with the checks
 before, showing replies, printing) and, while the shell runs, the session's
-front end (`frontend`).  Two parts have modules of their own: what Enter
-does, the queue and the running job (`qmpsh.shell.submit.Submitter`), and
-the question asked on the prompt line (`qmpsh.shell.question.Question`).
+front end (`frontend`).  Three parts have modules of their own: what Enter
+does, the queue and the running job (`qmpsh.shell.submit.Submitter`), the
+question asked on the prompt line (`qmpsh.shell.question.Question`), and
+the events shown, the redraws for background changes and the toggles' keys
+(`qmpsh.shell.display.Display`).
 Layout, keys and toolbar are built from it by factories in their own
 modules; `qmpsh.shell.app` puts them together.
 """
@@ -21,7 +23,6 @@ from typing import Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.enums import EditingMode
 
 from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context, Frontend
@@ -36,7 +37,7 @@ from qmpsh.core.render import (
 )
 from qmpsh.core.sanitize import Inert, visible
 from qmpsh.shell.danger import confirmation, is_quit, quit_refused
-from qmpsh.shell.eventpane import ShownCount, marked_line
+from qmpsh.shell.display import Display
 from qmpsh.shell.modes_api import Hooks
 from qmpsh.shell.printer import Printer
 from qmpsh.shell.prompt import fit_prompt
@@ -44,12 +45,8 @@ from qmpsh.shell.question import Question
 from qmpsh.shell.status import Link
 from qmpsh.shell.submit import Submitter
 from qmpsh.shell.toggles import Toggles
-from qmpsh.wire.eventlog import Event, EventLog
 from qmpsh.wire.late_replies import stopped_waiting
 from qmpsh.wire.reconnect import Reopen
-
-#: seconds between two redraws for background changes (events, job progress)
-BACKGROUND_REDRAW = 0.05
 
 
 class Shell:
@@ -90,14 +87,8 @@ class Shell:
         self.asking = Question(lambda: self.app, self.invalidate)
         #: what Enter does; the running job and the lines queued behind it
         self.submitter = Submitter(self)
-        self._redraw_due = False
-        self._shown = ShownCount()
-        #: the most event lines the screen has room for (see
-        #: `qmpsh.shell.eventpane.pane_room`), as of the last redraw; None before
-        self.pane_room: int | None = None
-        #: the events the pane shows and counts: the connection's; in a
-        #: shell open on several targets, their merged copy (`qmpsh.shell.fleet`)
-        self.events: EventLog = ctx.events
+        #: the events shown, background redraws, the toggles' keys
+        self.display = Display(self)
         #: who a confirmation names as the request's recipient instead of
         #: the server, while a line runs on several targets
         self.addressee: str | None = None
@@ -267,23 +258,6 @@ class Shell:
         self.live_text = text
         self.invalidate()
 
-    def shown(self, event: Event) -> bool:
-        """Whether the pane (or inline display) shows *event*."""
-        keep = self.hooks.event_filter
-        return keep is None or keep(event)
-
-    def event_counts(self) -> tuple[int, int]:
-        """(events held, how many of them `shown` lets through), for the
-        pane's title; counted over the history only when the filter in
-        force has changed."""
-        events = self.events
-        return len(events), self._shown.count(events, self.shown, self._filter())
-
-    def _filter(self) -> object:
-        """Names the event filter `shown` applies."""
-        key = self.hooks.event_filter_key
-        return None if key is None else key()
-
     async def confirm(self, question: str) -> bool:
         """Ask *question* on the prompt line; True for yes."""
         return await self.asking.ask(question)
@@ -379,37 +353,7 @@ class Shell:
     def _text_changed(self, _: Buffer) -> None:
         self.message = None
 
-    # -- toggles -----------------------------------------------------------
-
-    def toggle_pretty(self) -> None:
-        self.toggles.pretty = not self.toggles.pretty
-
-    def toggle_verbose(self) -> None:
-        self.toggles.verbose = not self.toggles.verbose
-
-    def cycle_events(self) -> None:
-        self.toggles.cycle_events()
-
-    def resize_pane(self, delta: int) -> None:
-        if self.toggles.events != "pane":
-            self.toggles.events = "pane"
-        elif delta > 0 and self._pane_full():
-            self.say("note", "no room for a taller event pane on this screen")
-        else:
-            self.toggles.resize(delta, self.pane_room)
-
-    def _pane_full(self) -> bool:
-        """Whether the pane shows all the lines the screen has room for."""
-        return self.pane_room is not None and (
-            self.toggles.pane_height >= self.pane_room
-        )
-
-    def toggle_vi(self) -> None:
-        self.toggles.vi = not self.toggles.vi
-        if self.app is not None:
-            self.app.editing_mode = (
-                EditingMode.VI if self.toggles.vi else EditingMode.EMACS
-            )
+    # -- keys besides the toggles' (`display`) ------------------------------
 
     def show_keys(self) -> None:
         from qmpsh.builtins.keytable import keys_text
@@ -421,29 +365,7 @@ class Shell:
         if why_not is not None:
             self.say("note", why_not)
 
-    # -- events and the connection -----------------------------------------
-
-    def on_event(self, event: Event) -> None:
-        shown = self.shown(event)
-        self._shown.arrived(event, shown, self._filter())
-        if not shown:
-            return
-        if self.toggles.events == "inline":
-            self.printer.block(marked_line(event))
-        elif self.toggles.events == "pane":
-            self.redraw_soon()
-
-    def redraw_soon(self) -> None:
-        """Redraw for something that happened in the background (events, job
-        progress): at most once per BACKGROUND_REDRAW seconds, so that a flood
-        cannot keep the screen busy; keystrokes still redraw at once."""
-        if not self._redraw_due:
-            self._redraw_due = True
-            asyncio.get_running_loop().call_later(BACKGROUND_REDRAW, self._redraw)
-
-    def _redraw(self) -> None:
-        self._redraw_due = False
-        self.invalidate()
+    # -- the connection ------------------------------------------------------
 
     def _connection_back(self) -> None:
         self.message = None  # e.g. "not connected"

@@ -6,9 +6,10 @@ and who is told of it, requests, losing and closing.  ``qemu.qmp`` does the
 wire protocol (greeting, negotiation with ``oob`` when offered, ids, routing
 replies, fd passing) in `qmpsh.wire.adapter`'s client, the one user of its
 private interface; `qmpsh.wire.request` sends one request,
-`qmpsh.wire.detect_agent` tells a guest agent from QEMU and
-`qmpsh.wire.agent` keeps one in step.  Errors come out as
-`qmpsh.core.errors.QmpshError` subclasses carrying one line of text.
+`qmpsh.wire.agent_connect` is a guest agent's side of connecting (is one
+expected, is it one, the first sync) and `qmpsh.wire.agent` keeps one in
+step.  Errors come out as `qmpsh.core.errors.QmpshError` subclasses
+carrying one line of text.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from qmpsh.core.errors import (
 from qmpsh.core.listeners import Listeners
 from qmpsh.core.settings import DEFAULTS
 from qmpsh.core.text import os_text
+from qmpsh.wire import agent_connect
 from qmpsh.wire.adapter import Adapter
 from qmpsh.wire.customids import CustomIds
 from qmpsh.wire.eventlog import EventLog
@@ -192,17 +194,20 @@ class Connection:
             return max(deadline - loop.time(), 0.001)
 
         try:
-            expected = was_agent or not self.negotiate
-            if not expected and transport.may_be_agent:
-                from qmpsh.wire.answered import expects_agent
-
-                expected = expects_agent(transport)
-            sock = await transport.open(
-                self._open_timeout(transport, timeout, expected), agent=expected
+            sock, agent = await agent_connect.opened(
+                transport,
+                timeout,
+                left,
+                self.negotiate,
+                was_agent,
+                self.reply_timeout,
+                self.wirelog,
+                self._session_error,
             )
-            if self.negotiate and transport.may_be_agent:
-                # no greeting may mean a guest agent (qmpsh.wire.agent)
-                sock = await self._detect(sock, left(), timeout, was_agent)
+            if agent is not None:  # no greeting to wait for, nothing to negotiate
+                self._use_agent(agent)
+                self._client.await_greeting = False
+                self._client.negotiate = False
             await self._start_session(sock, left(), total=timeout)
             if self.agent is not None and self.agent.needed:
                 await self._first_sync(timeout)
@@ -211,77 +216,26 @@ class Connection:
                 self._set_state(ConnState.IDLE)
             raise await transport.failed(err) from None
 
-    def _open_timeout(
-        self, transport: Transport, timeout: float | None, agent: bool
-    ) -> float | None:
-        """How long opening may take: the connect *timeout*, or for a guest
-        agent (*agent*) on a local socket ``--timeout`` when shorter (a
-        busy agent's queue of waiting clients can be full)."""
-        if not agent or self.reply_timeout is None:
-            return timeout
-        from qmpsh.wire.answered import local
-
-        if not local(transport):
-            return timeout
-        return min(math.inf if timeout is None else timeout, self.reply_timeout)
-
     @property
     def guest_agent(self) -> bool:
         """Whether the server is a guest agent (-N, or detected)."""
         return self.agent is not None
 
-    async def _detect(
-        self,
-        sock: socket.socket,
-        timeout: float,
-        total: float | None,
-        was_agent: bool,
-    ) -> socket.socket:
-        """The socket to start the session on, as QMP or as a guest agent."""
-        from qmpsh.wire.detect_agent import detect
-
-        assert self.transport is not None
-        log = self.wirelog
-        sock, agent = await detect(
-            sock,
-            self.transport,
-            timeout,
-            math.inf if total is None else total,
-            (lambda d, data: log.write(d, data, valid=False)) if log else None,
-            self._session_error,
-            was_agent,
-            self.reply_timeout,
-        )
-        if agent:  # in step already: the probe was a sync round
-            from qmpsh.wire.agent import AgentSync
-
-            in_step = AgentSync()
-            in_step.needed = False
-            self._use_agent(in_step)
-            self._client.await_greeting = False
-            self._client.negotiate = False
-        return sock
-
     async def _first_sync(self, timeout: float | None) -> None:
-        """The first guest-sync-delimited round (-N), waiting up to the
-        connect *timeout*, or ``--timeout`` when that is shorter;
-        a guest agent that answers is remembered (`qmpsh.wire.answered`)."""
-        from qmpsh.wire.agent import sync_wait
-        from qmpsh.wire.answered import place, remember
-        from qmpsh.wire.detect_agent import not_in_step
-
+        """`agent_connect.first_sync`; the connection is closed when it fails."""
         assert self.agent is not None and self.transport is not None
-        limit = timeout
-        if self.reply_timeout is not None:
-            limit = min(limit or math.inf, self.reply_timeout)
-        wait = sync_wait(limit)
         try:
-            await self.agent.resync(self.send_raw, self._execute_now, wait)
-        except QmpshError as err:
+            await agent_connect.first_sync(
+                self.agent,
+                self.transport,
+                self.send_raw,
+                self._execute_now,
+                timeout,
+                self.reply_timeout,
+            )
+        except ConnectFailed:
             await self.close()
-            raise ConnectFailed(not_in_step(str(self.address), err, wait)) from None
-        if self.transport.may_be_agent:
-            remember(place(self.transport), "agent")
+            raise
 
     async def _start_session(
         self, sock: socket.socket, timeout: float, total: float | None = None

@@ -698,7 +698,7 @@ def test_event_filter_hook_hides_events_from_the_pane_only(qemu: Qemu) -> None:
             events = d.repl.shell.ctx.events
             await d.until(lambda: len(events) == 2, "both events")
             pane = "".join(
-                f[1] for f in pane_lines(filter(d.repl.shell.shown, events), 5)
+                f[1] for f in pane_lines(filter(d.repl.shell.display.shown, events), 5)
             )
             assert pane.endswith(" RESUME") and "STOP" not in pane
             d.type("events", "enter")  # the history keeps everything

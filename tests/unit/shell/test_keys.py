@@ -145,7 +145,7 @@ def test_builtins_run_offline_and_history_is_written_per_command() -> None:
             d.type("events", "enter")
             # compact, as the compact/pretty toggle is (F-key "t")
             await d.printed('{"event": "STOP", "data": {}}')
-            d.repl.shell.toggle_pretty()
+            d.repl.shell.display.toggle_pretty()
             d.type("events", "enter")
             await d.printed('{\n  "event": "STOP"')
             path = history_path()
