@@ -204,7 +204,8 @@ class BatchRunner:
                         f"{line.source}:{first}: {_scrub(refusal, whole)}"
                     )
                     continue
-                await self._send(line, result, prepared.bind)
+                # a multi-line command's reply is said at its first line
+                await self._send(line._replace(number=first), result, prepared.bind)
         try:
             acc.finish()
         except ParseError as err:

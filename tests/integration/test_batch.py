@@ -111,7 +111,14 @@ def test_transaction_over_lines_from_a_file(qemu: Qemu, tmp_path: Path) -> None:
     # the abort action makes the whole transaction fail, as QEMU documents
     assert done.returncode == Exit.COMMAND_ERROR
     assert "Transaction aborted" in done.stdout
+    # said at the transaction's first line, not at its closing one
+    assert f"{script}:1: transaction: GenericError" in done.stderr
+    # the same after other lines, and with -v's echo
+    script.write_text("query-status\n\ntransaction(\n  abort\n)\n")
+    done = qmpsh("-v", "-f", str(script), str(qemu.sock))
+    assert done.returncode == Exit.COMMAND_ERROR
     assert f"{script}:3: transaction: GenericError" in done.stderr
+    assert f"{script}:5" not in done.stderr
 
 
 def test_not_utf8_and_nul(qemu: Qemu) -> None:
