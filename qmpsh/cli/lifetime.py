@@ -52,17 +52,19 @@ def settle() -> None:
 
 def end(code: int) -> NoReturn:
     """Flush stdout (a reader that went away, or a failure, as
-    `qmpsh.core.output.output_failed` says), flush stderr, run the
-    ``atexit`` handlers, and exit with *code* without the teardown."""
+    `qmpsh.core.output.output_failed` says) and stderr; then, unless a
+    thread the interpreter would wait for still runs (then: the ordinary
+    exit, which waits for it before the ``atexit`` handlers, as always),
+    run the ``atexit`` handlers and exit with *code* without the teardown."""
     try:
         sys.stdout.flush()
     except OSError as err:
         code = output_failed(err, code)
     with contextlib.suppress(OSError):
         sys.stderr.flush()
-    atexit._run_exitfuncs()
     if _waited_for():
         sys.exit(code)
+    atexit._run_exitfuncs()
     os._exit(code)
 
 
