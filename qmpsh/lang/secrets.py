@@ -166,15 +166,20 @@ def text_spans(text: str) -> list[Span]:
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
 
 
-def scrub(message: str, text: str, hmp: bool = False) -> str:
-    """*message* (an error about the typed line *text*) with what it quotes
-    of a secret in *text* replaced: a parse error quotes the token it
-    stopped at, which may be (part of) a password.  *hmp*: *text* is an
-    HMP command line."""
-    spans = hmp_spans(text) if hmp else text_spans(text)
-    if not spans:
+def scrub(message: str, *texts: str, hmp: bool = False) -> str:
+    """*message* (an error about a typed line) with what it quotes of a
+    secret in *texts* replaced: a parse error quotes the token it stopped
+    at, which may be (part of) a password.  *texts*: every text the line
+    has been (as typed, its alias expanded, its variables replaced), since
+    the message may quote any of them.  *hmp*: they are HMP command lines."""
+    found: set[str] = set()
+    for text in texts:
+        spans = hmp_spans(text) if hmp else text_spans(text)
+        found.update(text[a:b] for a, b in spans)
+    if not found:
         return message
-    secrets = [text[a:b] for a, b in spans]
+    # the longest first: a secret holding another is hidden whole
+    secrets = sorted(found, key=len, reverse=True)
     for value in secrets:
         if len(value) >= 4:
             message = message.replace(value, REDACTED)

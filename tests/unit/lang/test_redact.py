@@ -471,7 +471,7 @@ def test_more_history_lines(line: str, hmp: bool, written: str) -> None:
     ],
 )
 def test_scrub(message: str, text: str, hmp: bool) -> None:
-    out = scrub(message, text, hmp)
+    out = scrub(message, text, hmp=hmp)
     assert "hunter2" not in out
     assert R in out
 
@@ -480,6 +480,24 @@ def test_scrub_keeps_what_is_not_secret() -> None:
     message = "'password' is set twice"
     assert scrub(message, "set_password password=a password=b") == message
     assert scrub("got 'x'", "query-status x") == "got 'x'"
+
+
+def test_scrub_takes_every_text_the_line_has_been() -> None:
+    typed = "vncpw hunter2"
+    expanded = "change-vnc-password password=[hunter2]"
+    message = "bad JSON value: 'hunter2' is not a value"
+    assert scrub(message, typed) == message  # no secret's name in it
+    once = scrub(message, typed, expanded)
+    assert once == f"bad JSON value: {R} is not a value"
+    assert once == scrub(scrub(message, expanded), typed)  # as stacked calls did
+    assert scrub(message) == message
+    # the longest first: a secret that holds another is hidden whole
+    both = scrub("got hunter2xyz", "password=hunter2", "password=hunter2xyz")
+    assert both == f"got {R}"
+    hmp = scrub(
+        "set_password vnc hunter2: failed", "x", "set_password vnc hunter2", hmp=True
+    )
+    assert hmp == f"set_password vnc {R}: failed"
 
 
 def test_shown_echoes_secrets_only_when_asked() -> None:
