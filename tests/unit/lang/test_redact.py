@@ -419,6 +419,29 @@ def test_more_hmp(line: str, written: str | None) -> None:
             False,
             f"qom-set path=/objects/s0 property=data value={R}",
         ),
+        # an HMP command line in a request that does not parse
+        (
+            'human-monitor-command command-line="set_password vnc pw" junk',
+            False,
+            f'human-monitor-command command-line="set_password vnc {R}" junk',
+        ),
+        (
+            "human-monitor-command command-line='change vnc password pw",
+            False,
+            f"human-monitor-command command-line='change vnc password {R}",
+        ),
+        (
+            '{"execute": "human-monitor-command", "arguments": '
+            '{"command-line": "set_password vnc pw"}',
+            False,
+            '{"execute": "human-monitor-command", "arguments": '
+            f'{{"command-line": "set_password vnc {R}"}}',
+        ),
+        (
+            'human-monitor-command command-line="info status" junk',
+            False,
+            'human-monitor-command command-line="info status" junk',
+        ),
         # -H: every line is an HMP command line
         ("set_password vnc pw", True, f"set_password vnc {R}"),
         ("change vnc password pw", True, f"change vnc password {R}"),
