@@ -185,7 +185,7 @@ class BatchRunner:
                     continue
                 err = retyped(err, prepared, typed, whole)
                 where = f"{line.source}:{first + err.line - 1}:{err.column}"
-                said = _scrub(_scrub(err.message, whole), typed) + sink_hint(typed)
+                said = _scrub(err.message, whole, typed) + sink_hint(typed)
                 await self._refuse(f"{where}: {said}")
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
@@ -287,13 +287,13 @@ class BatchRunner:
             code = await builtin.run(self.ctx, rest)
         except QmpshError as err:
             fatal = not isinstance(err, CommandTimeout | BuiltinError | Refused)
-            said = _scrub(_scrub(err.message, expanded), line.text)
+            said = _scrub(err.message, expanded, line.text)
             self.output.report(
                 err.exit_code, f"{line.where}: {builtin.name}: {said}", fatal
             )
             return
         except ValueError as err:  # bad arguments, e.g. an open quote
-            said = _scrub(_scrub(str(err), expanded), line.text)
+            said = _scrub(str(err), expanded, line.text)
             self.output.report(
                 Exit.PARSE_ERROR, f"{line.where}: {builtin.name}: {said}"
             )
@@ -396,12 +396,13 @@ class BatchRunner:
             self.pending.popleft().reply.add_done_callback(_ignore)
 
 
-def _scrub(message: str, text: str) -> str:
-    """*message* about the typed *text* without what it quotes of a secret
-    (`qmpsh.lang.redact.scrub`, imported only when a line fails)."""
+def _scrub(message: str, *texts: str) -> str:
+    """*message* about a line without what it quotes of a secret in
+    *texts*, every text the line has been (`qmpsh.lang.redact.scrub`,
+    imported only when a line fails)."""
     from qmpsh.lang.redact import scrub
 
-    return scrub(message, text)
+    return scrub(message, *texts)
 
 
 def _ignore(future: asyncio.Future[Any]) -> None:

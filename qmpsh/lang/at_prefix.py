@@ -4,7 +4,8 @@
 there once; ``@* CMD`` runs it on every open target, ``@GROUP CMD`` on the
 open members of a ``[groups]`` entry.  `split_at` cuts the prefix off a
 line, `pick` says which targets its word names (or, in one line, why none),
-`short_names` gives each target the name the prompt and ``@`` use.
+`short_names` gives each target the name the prompt and ``@`` use.  (Where
+the prefix is in a line with the rest of its parts: `qmpsh.lang.anatomy`.)
 """
 
 from __future__ import annotations
@@ -48,16 +49,6 @@ def split_at(text: str) -> At | None:
     while offset < len(text) and text[offset].isspace():
         offset += 1
     return At(text[start:end], text[offset:], offset)
-
-
-def cut_prefix(text: str) -> tuple[str, str]:
-    """(the ``@WORD`` prefix with the blanks after it, the rest) of *text*,
-    for highlighting the rest as a command; ("", *text*) without a prefix
-    on the first line."""
-    at = split_at(text)
-    if at is None or "\n" in text[: at.offset]:
-        return "", text
-    return text[: at.offset], at.rest
 
 
 @dataclass(frozen=True)

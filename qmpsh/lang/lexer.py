@@ -16,8 +16,12 @@ as it goes.  Tokens:
   ``false``, ``null`` (and Python's spellings in brackets)
   ``Keyword.Constant``; inside ``{}``/``[]`` (and on a raw JSON line) object
   keys are ``Name.Tag`` and ``{}[]:,`` are ``Punctuation``;
-- ``NAME = COMMAND ...`` (a variable bound to a reply): ``Name.Variable``,
-  ``Operator``, then the command name as above;
+- what surrounds the command (`qmpsh.lang.anatomy`): a leading ``!``:
+  ``Operator``; ``NAME = COMMAND ...`` (a variable bound to a reply):
+  ``Name.Variable``, ``Operator``; ``alias NAME = COMMAND ...``: the
+  built-in, ``Name.Function``, ``Operator``; a sink's ``|``, ``>`` or
+  ``>>``: ``Operator``, and its shell command or file name ``Text``
+  (``@TARGET`` is the caller's: see `qmpsh.shell.state.Shell.at_prefix`);
 - ``# comments``: ``Comment.Single``; a word that is not ``key=value`` where
   one is expected, or what the parser refuses outright: ``Text``.
 """
@@ -43,8 +47,10 @@ from pygments.token import (
     _TokenType,
 )
 
+from qmpsh.lang.anatomy import Anatomy, anatomy
 from qmpsh.lang.literal import parse_number
-from qmpsh.lang.tokens import QUOTES, WHITESPACE, Kind, Token, quote_end, tokenize
+from qmpsh.lang.sink import Sink
+from qmpsh.lang.tokens import QUOTES, WHITESPACE, Kind, quote_end, tokenize
 
 Item = tuple[int, _TokenType, str]
 
@@ -107,48 +113,73 @@ _PLAIN: dict[Kind, _TokenType] = {
 
 
 def _items(lexer: ShorthandLexer, text: str) -> Iterator[Item]:
+    """The line's parts (`qmpsh.lang.anatomy`) in turn: what surrounds the
+    command, then the command's own tokens."""
+    parts = anatomy(text, targets=False)
+    at = 0
+    for start, token, piece in _surrounding(lexer, parts):
+        if start > at:
+            yield at, Whitespace, text[at:start]
+        yield start, token, piece
+        at = start + len(piece)
+    start, end = parts.command
+    if start > at:
+        yield at, Whitespace, text[at:start]
+    yield from _command(lexer, text[start:end], start)
+    if parts.sink is not None:
+        yield from _sink(text, end, parts.sink)
+
+
+def _surrounding(lexer: ShorthandLexer, parts: Anatomy) -> Iterator[Item]:
+    """The ``!``, then ``alias NAME =`` or ``NAME =`` (what comes before
+    the command)."""
+    text = parts.text
+    if parts.force is not None:
+        yield parts.force.start, Operator, text[slice(*parts.force)]
+    if parts.alias is not None:
+        keyword = text[parts.alias.start : parts.alias.name.start].rstrip()
+        yield parts.alias.start, lexer.command_token(keyword), keyword
+        yield parts.alias.name.start, Name.Function, text[slice(*parts.alias.name)]
+        yield parts.alias.equals, Operator, "="
+    elif parts.assign is not None:
+        yield parts.assign.name.start, Name.Variable, text[slice(*parts.assign.name)]
+        yield parts.assign.equals, Operator, "="
+
+
+def _sink(text: str, end: int, sink: Sink) -> Iterator[Item]:
+    """What follows the command (*end*: where it ends): blanks, and the
+    sink's operator and target."""
+    if sink.offset > end:
+        yield end, Whitespace, text[end : sink.offset]
+    yield sink.offset, Operator, sink.kind
+    at = sink.offset + len(sink.kind)
+    lead = len(text) - len(text[at:].lstrip())
+    if lead > at:
+        yield at, Whitespace, text[at:lead]
+    if lead < len(text):
+        yield lead, Text, text[lead:]
+
+
+def _command(lexer: ShorthandLexer, text: str, offset: int) -> Iterator[Item]:
+    """The command *text*, found at *offset* of the line."""
     tokens = tokenize(text)
     last = len(tokens) - 1
-    assigned = _assignment(tokens)
     for i, tok in enumerate(tokens):
         kind = tok.kind
-        if i < assigned:
-            if kind is _NAME:
-                yield tok.start, Name.Variable, tok.text
-            elif kind is Kind.ERROR:
-                yield tok.start, Operator, tok.text
-            elif kind is Kind.WORD:
-                yield tok.start, lexer.command_token(tok.text), tok.text
-            else:
-                yield tok.start, _PLAIN[kind], tok.text
-        elif kind is _BARE:
+        start = offset + tok.start
+        if kind is _BARE:
             whole = tokens[i - 1].kind is _EQUALS and (
                 i == last or tokens[i + 1].word != tok.word
             )
-            yield tok.start, _bare_token(tok.text) if whole else String.Other, tok.text
+            yield start, _bare_token(tok.text) if whole else String.Other, tok.text
         elif kind is _NAME:
-            yield tok.start, lexer.command_token(tok.text), tok.text
+            yield start, lexer.command_token(tok.text), tok.text
         elif kind is _QUOTED:
-            yield tok.start, _string_token(tok.text), tok.text
+            yield start, _string_token(tok.text), tok.text
         elif kind is _BRACKETED or kind is _JSON:
-            yield from _literal(tok.start, tok.text)
+            yield from _literal(start, tok.text)
         else:
-            yield tok.start, _PLAIN[kind], tok.text
-
-
-def _assignment(tokens: list[Token]) -> int:
-    """For ``NAME = COMMAND ...`` (`qmpsh.lang.variables`): the index of the
-    token after the command's name; else 0."""
-    words = [i for i, t in enumerate(tokens) if t.word >= 0][:3]
-    if len(words) < 2:
-        return 0
-    name, equals = tokens[words[0]], tokens[words[1]]
-    if name.kind is not _NAME or equals.kind is not Kind.ERROR or equals.text != "=":
-        return 0
-    if len(words) < 3:
-        return words[1] + 1
-    command = tokens[words[2]]
-    return words[2] + 1 if command.kind is Kind.WORD else words[2]
+            yield start, _PLAIN[kind], tok.text
 
 
 def _string_token(text: str) -> _TokenType:

@@ -13,8 +13,10 @@ module applies it, the same way for every sink:
   line), for the history file; `redacting` makes a history hook of it;
 - `redact_hmp(line)`: an HMP command line, for the lines qmpsh prints
   about one (an HMP failure, a late reply);
-- `scrub(message, text)` (from `qmpsh.lang.secrets`): an error about a
-  typed line, without what it quotes of a secret (a parse error).
+- `scrub(message, *texts)` (from `qmpsh.lang.secrets`): an error about a
+  typed line, without what it quotes of a secret (a parse error), in any
+  of the texts the line has been (typed, alias expanded, variables
+  replaced).
 
 The other way round, `placeholder_refusal(message)` finds secrets that are
 the placeholder itself (a line recalled from the history), so that the
@@ -23,7 +25,6 @@ shell and batch mode refuse to send them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -253,69 +254,28 @@ def redact_line(text: str, hmp: bool = False) -> str:
     What a line may hold around its command is kept as typed and the
     command alone judged: a ``!``, an ``@TARGET`` prefix, a ``NAME =``
     assignment, an ``alias NAME =`` definition's body, a ``| cmd`` or
-    ``> FILE`` sink.  (An alias's arguments are not: which of them fill a
+    ``> FILE`` sink (the parts `qmpsh.lang.anatomy` finds).  (An alias's arguments are not: which of them fill a
     secret depends on its body; see the README.)
     """
-    head, core, tail = _around(text)
+    from qmpsh.lang.anatomy import anatomy
+
+    head, core, tail = anatomy(text).around()
     if not core.strip():
         return text
     redacted = _redact_command(core, hmp)
     return text if redacted == core else head + redacted + tail
 
 
-_ALIAS_HEAD = re.compile(r"\s*alias\s+[^\s=]+\s*=\s*")
-
-
-def _around(text: str) -> tuple[str, str, str]:
-    """(what comes before the command, the command, what comes after it)
-    in *text*: see `redact_line`.  Never raises."""
-    from qmpsh.lang.at_prefix import cut_prefix
-    from qmpsh.lang.sink import SinkError, split_sink
-    from qmpsh.lang.variables import blank_assignment
-
-    head, text = _bang(text)
-    prefix, rest = cut_prefix(text)
-    bang, text = _bang(rest)  # @vm2 !cmd
-    head += prefix + bang
-    alias = _ALIAS_HEAD.match(text)
-    if alias is not None:
-        head, text = head + text[: alias.end()], text[alias.end() :]
-    blanked = blank_assignment(text)
-    if blanked != text:
-        start = len(blanked) - len(blanked.lstrip(" "))
-        head, text = head + text[:start], text[start:]
-    try:
-        _, sink = split_sink(text)
-    except SinkError:
-        sink = None
-    if sink is None:
-        return head, text, ""
-    command = text[: sink.offset].rstrip()
-    return head, command, text[len(command) :]
-
-
-def _bang(text: str) -> tuple[str, str]:
-    """(a leading ``!`` with the blanks around it, the rest) of *text*."""
-    stripped = text.lstrip()
-    if not stripped.startswith("!"):
-        return "", text
-    rest = stripped[1:].lstrip()
-    at = len(text) - len(rest)
-    return text[:at], text[at:]
-
-
 def _redact_command(text: str, hmp: bool) -> str:
     if hmp:
         return redact_hmp(text)
-    from qmpsh.lang.force_prefix import split_force
     from qmpsh.lang.parser import ParseError, Request, parse
 
-    forced, body = split_force(text)
-    first = body.split(None, 1)[:1]
+    first = text.split(None, 1)[:1]
     if first in (["hmp"], ["qom"]):  # built-ins: their words, in place
         return replace_spans(text, text_spans(text))
     try:
-        result = parse(body)
+        result = parse(text)
     except ParseError:
         result = None
     if isinstance(result, Request):
@@ -330,7 +290,7 @@ def _redact_command(text: str, hmp: bool) -> str:
             from qmpsh.lang.unparse import to_shorthand
 
             out = to_shorthand(hidden)
-        return f"! {out}" if forced else out
+        return out
     return replace_spans(text, text_spans(text))
 
 
@@ -366,9 +326,10 @@ def _alias_call(text: str, table: Mapping[str, Any]) -> str:
     if not table:
         return text
     from qmpsh.lang.aliases import expand
+    from qmpsh.lang.anatomy import anatomy
     from qmpsh.lang.words import ParseError
 
-    head, core, tail = _around(text)
+    head, core, tail = anatomy(text).around()
     try:
         expanded = expand(core, table)
     except ParseError:

@@ -142,6 +142,13 @@ _TEXT_SECRET = re.compile(
     r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[\[{].*|[^\s,}\]]+)""",
     re.DOTALL,
 )
+#: ``command-line=VALUE`` or ``"command-line": VALUE`` (the HMP command line
+#: of ``human-monitor-command``) in text that does not parse
+_HMP_ARGUMENT = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))command-line['"]?\s*[=:]\s*"""
+    r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[^\s,}\]]+)""",
+    re.DOTALL,
+)
 #: the ``qom set PATH.PROPERTY VALUE`` built-in
 _QOM_BUILTIN = re.compile(r"^\s*qom\s+set\s+\S*?\.(?P<p>[^\s.]+)\s+(?P<s>\S.*?)\s*$")
 #: the ``hmp LINE`` built-in
@@ -150,9 +157,15 @@ _HMP_BUILTIN = re.compile(r"^\s*hmp\s+")
 
 def text_spans(text: str) -> list[Span]:
     """Where secrets are in a typed line that may not parse: ``name=VALUE``
-    words with secret names, and the built-ins ``hmp LINE`` and ``qom set
-    PATH.PROPERTY VALUE``.  Last first."""
+    words with secret names, the password words of a ``command-line``
+    value, and the built-ins ``hmp LINE`` and ``qom set PATH.PROPERTY
+    VALUE``.  Last first."""
     spans = [_inside(text, m.span("s")) for m in _TEXT_SECRET.finditer(text)]
+    for match in _HMP_ARGUMENT.finditer(text):
+        start, end = _inside(text, match.span("s"))
+        if text[start : start + 1] in ("'", '"'):  # a quote never closed
+            start += 1
+        spans += [(start + a, start + b) for a, b in hmp_spans(text[start:end])]
     builtin = _HMP_BUILTIN.match(text)
     if builtin is not None:
         at = builtin.end()
@@ -166,15 +179,20 @@ def text_spans(text: str) -> list[Span]:
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
 
 
-def scrub(message: str, text: str, hmp: bool = False) -> str:
-    """*message* (an error about the typed line *text*) with what it quotes
-    of a secret in *text* replaced: a parse error quotes the token it
-    stopped at, which may be (part of) a password.  *hmp*: *text* is an
-    HMP command line."""
-    spans = hmp_spans(text) if hmp else text_spans(text)
-    if not spans:
+def scrub(message: str, *texts: str, hmp: bool = False) -> str:
+    """*message* (an error about a typed line) with what it quotes of a
+    secret in *texts* replaced: a parse error quotes the token it stopped
+    at, which may be (part of) a password.  *texts*: every text the line
+    has been (as typed, its alias expanded, its variables replaced), since
+    the message may quote any of them.  *hmp*: they are HMP command lines."""
+    found: set[str] = set()
+    for text in texts:
+        spans = hmp_spans(text) if hmp else text_spans(text)
+        found.update(text[a:b] for a, b in spans)
+    if not found:
         return message
-    secrets = [text[a:b] for a, b in spans]
+    # the longest first: a secret holding another is hidden whole
+    secrets = sorted(found, key=len, reverse=True)
     for value in secrets:
         if len(value) >= 4:
             message = message.replace(value, REDACTED)

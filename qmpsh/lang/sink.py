@@ -16,7 +16,6 @@ shell when it holds blanks.  Mistakes are a
 
 from __future__ import annotations
 
-import shlex
 from typing import NamedTuple
 
 from qmpsh.lang.tokens import Kind, tokenize
@@ -126,6 +125,8 @@ def file_name(body: str, offset: int, kind: str) -> str:
             f"{kind}{body[0]} is not understood: give a file name after {kind}",
             offset,
         )
+    import shlex  # only for a file name: not on every line's way
+
     try:
         words = shlex.split(body, comments=False, posix=True)
     except ValueError as err:  # an open quote

@@ -4,7 +4,8 @@ Pure functions over the values (`qmpsh.lang.varstate.Variables`, which
 the batch runner and the shell fill from replies); they read lines:
 
 - `split_assignment`: ``NAME = COMMAND ...`` (spaces around ``=``), the
-  name and the command with ``NAME =`` blanked out (columns stay right);
+  name and the command with ``NAME =`` blanked out (columns stay right;
+  where it is: `qmpsh.lang.anatomy`);
 - `find_references`: every ``$NAME``, ``${NAME}``, ``${NAME.path[0].x}``,
   ``${NAME | jmespath}`` where a value stands outside quotes (a bare value,
   a ``{...}``/``[...]`` literal outside its strings, a raw JSON line
@@ -31,6 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from qmpsh.lang.anatomy import assignment_at
 from qmpsh.lang.splice import Splice
 from qmpsh.lang.tokens import WHITESPACE, Kind, Token, tokenize
 from qmpsh.lang.varstate import LAST, Variables
@@ -74,44 +76,34 @@ class Assignment(NamedTuple):
 
 def split_assignment(text: str) -> Assignment | None:
     """``NAME = COMMAND ...``: the name and the command; None when *text*
-    is no assignment.  Raises `ParseError` for a name that is none, or
-    nothing after ``=``."""
-    if _MAYBE.match(text) is None:  # the common case: no tokenizing
+    is no assignment (`qmpsh.lang.anatomy.assignment_at` finds one).
+    Raises `ParseError` for a name that is none, or nothing after ``=``."""
+    found = assignment_at(text)
+    if found is None:
         return None
-    words = [t for t in tokenize(text, blanks=False) if t.word >= 0][:3]
-    if len(words) < 2 or words[1].kind is not Kind.ERROR or words[1].text != "=":
-        return None
-    first = words[0]
-    if first.kind is not Kind.NAME or first.word != first.start:
-        return None
-    if not NAME_RE.fullmatch(first.text):
+    name = text[found.name.start : found.name.end]
+    if not NAME_RE.fullmatch(name):
         raise ParseError(
-            f"a variable's name is letters, digits and _, not {first.text[:40]!r}",
-            first.start,
+            f"a variable's name is letters, digits and _, not {name[:40]!r}",
+            found.name.start,
             text,
         )
-    if len(words) < 3:
+    end = found.equals + 1
+    if not any(t.word >= 0 for t in tokenize(text[end:], blanks=False)):
         raise ParseError(
-            f"nothing to bind to {first.text}: write {first.text} = COMMAND ...",
-            words[1].end,
-            text,
+            f"nothing to bind to {name}: write {name} = COMMAND ...", end, text
         )
-    end = words[1].end
-    return Assignment(first.text, first.start, " " * end + text[end:])
-
-
-#: what an assignment starts with, at least (a word, then a lone "=")
-_MAYBE = re.compile(r"[ \t]*[^\s=\"'{]+[ \t]+=(?:[ \t\r\n]|$)")
-_PREFIX = re.compile(r"[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]+=(?=[ \t]|$)")
+    return Assignment(name, found.name.start, " " * end + text[end:])
 
 
 def blank_assignment(text: str) -> str:
     """*text* with a ``NAME =`` it starts with blanked out (for completion:
     ``h = gu`` completes a command's name); never raises."""
-    match = _PREFIX.match(text)
-    if match is None:
+    found = assignment_at(text)
+    if found is None:
         return text
-    return " " * match.end() + text[match.end() :]
+    end = found.equals + 1
+    return " " * end + text[end:]
 
 
 def _close(text: str, start: int) -> int:

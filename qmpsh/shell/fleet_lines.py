@@ -1,6 +1,6 @@
 """The line mode of a shell open on several targets: routing ``@`` prefixes.
 
-`FleetLines.check` cuts the ``@`` prefix off the line (`qmpsh.lang.at_prefix`)
+`FleetLines.check` cuts the ``@`` prefix off the line (`qmpsh.lang.anatomy`)
 and asks the line mode of the target(s) it names what the rest is, as if
 typed there; without a prefix, the current target's line mode says:
 
@@ -13,8 +13,8 @@ typed there; without a prefix, the current target's line mode says:
   when not all do), and Enter again sends it anyway, as for one target.
   A target that is down is skipped (its header says so), unless all are;
 - ``@nosuch``: one line naming the open targets; nothing is sent;
-- ``!@vm2 CMD`` is ``@vm2 !CMD``: sent without the checks, as a leading
-  ``!`` does for one target.
+- ``!@vm2 CMD`` (or ``! @vm2 CMD``) is ``@vm2 !CMD``: sent without the
+  checks, as a leading ``!`` does for one target.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from qmpsh.builtins.linemode import Check, Job, Problem, Run, ShellApi
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
-from qmpsh.lang.at_prefix import At, split_at
+from qmpsh.lang.anatomy import anatomy
+from qmpsh.lang.at_prefix import At
+from qmpsh.lang.force_prefix import FORCE
 from qmpsh.lang.parser import Incomplete
 from qmpsh.shell.fleet import Fleet, Member
 
@@ -60,8 +62,7 @@ class FleetLines:
         return f"{m.name} {own}"
 
     def check(self, text: str) -> Check:
-        text = _bang_inside(text)
-        at = split_at(text)
+        at = _routed(text)
         if at is None:
             return self.fleet.current.line_mode.check(text)
         found = self.fleet.pick(at.word)
@@ -171,18 +172,24 @@ class FleetLines:
         return job
 
 
-def _bang_inside(text: str) -> str:
-    """``!@vm2 CMD`` (send it anyway, as a leading ``!`` does) as
-    ``@vm2 !CMD``: the ``!`` goes to the command, whose checks it skips
-    there (the text keeps its length: positions stay)."""
-    stripped = text.lstrip()
-    if not stripped.startswith("!@"):
-        return text
-    lead = text[: len(text) - len(stripped)]
-    at = split_at(stripped[1:])
-    if at is None or not at.rest.strip():
-        return text
-    return f"{lead}{stripped[1 : 1 + at.offset]}!{at.rest}"
+def _routed(text: str) -> At | None:
+    """The ``@`` prefix of *text* (`qmpsh.lang.anatomy`), what follows it
+    being the rest.  A ``!`` before the target goes to the command
+    (``!@vm2 CMD`` is ``@vm2 !CMD``, positions kept), whose checks it skips
+    there.  None without a target, and for ``!@vm2`` alone (nothing to
+    send: as typed)."""
+    parts = anatomy(text)
+    if parts.target is None:
+        return None
+    force = parts.force
+    if force is None:
+        return At(parts.word, text[parts.body :], parts.body)
+    if force.start > parts.target.start:  # @vm2 !CMD: the command's already
+        return At(parts.word, text[force.start :], force.start)
+    rest = text[parts.body :]
+    if not rest.strip():
+        return None
+    return At(parts.word, FORCE + rest, parts.body - len(FORCE))
 
 
 def _shifted(problem: Problem, at: At, prefix: str, force: Run | None) -> Problem:

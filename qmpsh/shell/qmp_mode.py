@@ -29,10 +29,10 @@ from qmpsh.builtins.linemode import (
 from qmpsh.builtins.registry import Builtin
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
+from qmpsh.lang.anatomy import anatomy
 from qmpsh.lang.bound import parse_bound, prepare, retyped
-from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Incomplete, ParseError, Request
-from qmpsh.lang.variables import LAST, find_references, split_assignment
+from qmpsh.lang.variables import LAST, find_references
 from qmpsh.shell.modes_api import Hooks
 
 
@@ -64,7 +64,9 @@ class QmpLines:
         *later*: variables that lines before it (pasted with it) bind: a
         line using one is checked when its turn comes."""
         entered = text
-        forced, typed = split_force(text)
+        parts = anatomy(text, targets=False)
+        forced = parts.force is not None
+        typed = parts.unforced()
         try:
             prepared = prepare(typed, alias_table(self.ctx))
         except ParseError as err:
@@ -81,7 +83,7 @@ class QmpLines:
                     "a built-in, which returns no value"
                 )
             down = None if found[0].offline else not_connected(self.ctx.conn)
-            return down or Run(_builtin_job(self.ctx, *found), found[0].name)
+            return down or Run(_builtin_job(self.ctx, *found, typed), found[0].name)
         if prepared.aliases:
             names = self.hooks.command_names() if self.hooks.command_names else None
             if names is not None and prepared.aliases[0] in names:
@@ -99,7 +101,7 @@ class QmpLines:
             if unknown is not None:
                 return unknown
             err = retyped(err, prepared, typed, text)
-            said = _scrub(err.message, typed)
+            said = _scrub(err.message, typed, text)
             return Problem(f"{err.line}:{err.column}: {said}", err.offset)
         if result is None:
             return Run(None)
@@ -113,7 +115,7 @@ class QmpLines:
         if self.hooks.validator is not None and not forced:
             problem = self.hooks.validator(text, result)
             if problem is not None:
-                said = _scrub(problem.message, text)
+                said = _scrub(problem.message, typed, text)
                 return Problem(said, problem.offset, force=run)
         return run
 
@@ -217,32 +219,34 @@ class QmpLines:
 def _binds(text: str) -> set[str]:
     """The variables a command binds when it succeeds: its ``NAME =``, and
     ``$_``."""
-    try:
-        found = split_assignment(split_force(text)[1])
-    except ParseError:
-        found = None
-    return {LAST} if found is None else {LAST, found.name}
+    found = anatomy(text, targets=False).assign
+    return {LAST} if found is None else {LAST, text[slice(*found.name)]}
 
 
-def _builtin_job(ctx: Context, builtin: Builtin, rest: str) -> Job:
+def _builtin_job(ctx: Context, builtin: Builtin, rest: str, typed: str) -> Job:
+    """*builtin* run with *rest*; *typed*: the line as typed (an alias
+    expanded to it), which its errors are scrubbed against too."""
+    run = f"{builtin.name} {rest}"
+
     async def job(api: ShellApi) -> int:
         try:
             return await builtin.run(ctx, rest)
         except QmpshError as err:
-            api.err(f"{builtin.name}: {_scrub(err.message, f'{builtin.name} {rest}')}")
+            api.err(f"{builtin.name}: {_scrub(err.message, run, typed)}")
             return int(err.exit_code)
         except ValueError as err:
-            api.err(f"{builtin.name}: {_scrub(str(err), f'{builtin.name} {rest}')}")
+            api.err(f"{builtin.name}: {_scrub(str(err), run, typed)}")
             return int(Exit.PARSE_ERROR)
 
     return job
 
 
-def _scrub(message: str, text: str) -> str:
-    """*message* about the typed *text* without what it quotes of a secret."""
+def _scrub(message: str, *texts: str) -> str:
+    """*message* about a line without what it quotes of a secret in
+    *texts* (every text the line has been: see `qmpsh.lang.redact.scrub`)."""
     from qmpsh.lang.redact import scrub
 
-    return scrub(message, text)
+    return scrub(message, *texts)
 
 
 def _shifted(problem: Problem, text: str, start: int) -> Problem:

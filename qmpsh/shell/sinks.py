@@ -2,7 +2,7 @@
 and how it shapes a reply (``-o``, ``--query``).
 
 `Sinking` wraps the shell's line mode (QMP shorthand or HMP alike): on
-Enter it cuts the sink off the text (`qmpsh.lang.sink.split_sink`), lets
+Enter it cuts the sink off the text (`qmpsh.lang.anatomy`), lets
 the line mode check the command, and wraps the command's job so that what
 it prints (a reply, a built-in's output, HMP text) is gathered instead of
 shown (`Capture`); errors still show above the prompt.  Then:
@@ -38,7 +38,8 @@ from qmpsh.builtins.linemode import Check, Job, Problem, Run, ShellApi
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.sanitize import shown
 from qmpsh.core.shape import VALUE_FORMATS, shape_reply
-from qmpsh.lang.sink import PIPE, Sink, SinkError, split_sink, where
+from qmpsh.lang.anatomy import anatomy
+from qmpsh.lang.sink import PIPE, Sink, where
 
 if TYPE_CHECKING:
     from qmpsh.builtins.context import Context
@@ -99,12 +100,14 @@ class Sinking:
         return self.inner.prompt()
 
     def check(self, text: str) -> Check:
-        try:
-            command, sink = split_sink(text)
-        except SinkError as err:
+        parts = anatomy(text)
+        err = parts.sink_error
+        if err is not None:
             return Problem(f"{where(text, err.offset)}: {err.message}", err.offset)
+        sink = parts.sink
         if sink is None:
             return self.inner.check(text)
+        command = text[: sink.offset]
         if sink.kind != PIPE:
             wrong = file_problem(sink.target)
             if wrong is not None:

@@ -307,13 +307,18 @@ class Shell:
         )
 
     def at_prefix(self, text: str) -> tuple[str, str]:
-        """`qmpsh.lang.at_prefix.cut_prefix` of *text* in a shell open on
-        several targets (`at_prefixes`); ("", *text*) otherwise."""
+        """(the ``@TARGET`` prefix with the ``!`` and the blanks around it,
+        the rest) of *text* (`qmpsh.lang.anatomy`), to highlight the rest
+        as a command; ("", *text*) without one, or in a shell open on one
+        target (see `at_prefixes`), or when the prefix is a line of its own."""
         if not self.at_prefixes:
             return "", text
-        from qmpsh.lang.at_prefix import cut_prefix
+        from qmpsh.lang.anatomy import anatomy
 
-        return cut_prefix(text)
+        parts = anatomy(text)
+        if parts.target is None or "\n" in text[: parts.body]:
+            return "", text  # the echo puts the prefix on the first line
+        return text[: parts.body], text[parts.body :]
 
     def interrupt(self) -> None:
         """Ctrl-C: answer no or cancel the running job (and drop the queued

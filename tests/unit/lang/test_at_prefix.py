@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qmpsh.lang.at_prefix import At, Picked, cut_prefix, pick, short_names, split_at
+from qmpsh.lang.at_prefix import At, Picked, pick, short_names, split_at
 
 
 @pytest.mark.parametrize(
@@ -25,13 +25,6 @@ from qmpsh.lang.at_prefix import At, Picked, cut_prefix, pick, short_names, spli
 )
 def test_split_at(text: str, expected: At | None) -> None:
     assert split_at(text) == expected
-
-
-def test_cut_prefix() -> None:
-    assert cut_prefix("@vm2  query-status a=1") == ("@vm2  ", "query-status a=1")
-    assert cut_prefix("query-status") == ("", "query-status")
-    assert cut_prefix("@vm2\nquery-status") == ("", "@vm2\nquery-status")
-    assert cut_prefix("@*") == ("@*", "")
 
 
 NAMES = ["vm1", "vm2", "qsd"]

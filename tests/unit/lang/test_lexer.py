@@ -203,3 +203,50 @@ def test_corpus_requests_lex_without_stray_words() -> None:
 def test_pygments_get_tokens_works_with_the_lexer_options() -> None:
     lexer = ShorthandLexer(commands=["a"], ensurenl=False)
     assert list(lexer.get_tokens("a")) == [(Name.Function, "a")]
+
+
+def test_what_surrounds_the_command() -> None:
+    """The parts `qmpsh.lang.anatomy` finds: ``!``, ``NAME =``, ``alias
+    NAME =`` and a sink; the command between them lexes as alone."""
+    assert lex("!query-status", KNOWN) == [
+        (Operator, "!"),
+        (Name.Function, "query-status"),
+    ]
+    assert lex("! h = query-status", KNOWN) == [
+        (Operator, "!"),
+        W,
+        (Name.Variable, "h"),
+        W,
+        (Operator, "="),
+        W,
+        (Name.Function, "query-status"),
+    ]
+    assert lex("alias st = query-status $@", KNOWN, {"alias"}) == [
+        (Name.Builtin, "alias"),
+        W,
+        (Name.Function, "st"),
+        W,
+        (Operator, "="),
+        W,
+        (Name.Function, "query-status"),
+        W,
+        (Text, "$@"),
+    ]
+    assert lex('qom-get path="a | b" | grep  x', KNOWN) == [
+        (Name.Function, "qom-get"),
+        W,
+        (Name.Attribute, "path"),
+        (Operator, "="),
+        (String.Double, '"a | b"'),
+        W,
+        (Operator, "|"),
+        W,
+        (Text, "grep  x"),
+    ]
+    assert lex("query-status >> out.json\n", KNOWN)[-3:] == [
+        (Operator, ">>"),
+        W,
+        (Text, "out.json\n"),
+    ]
+    # a sink that cannot be stays in the command (said on Enter)
+    assert lex("query-status |", KNOWN)[-1] == (Text, "|")

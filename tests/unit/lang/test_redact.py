@@ -419,6 +419,29 @@ def test_more_hmp(line: str, written: str | None) -> None:
             False,
             f"qom-set path=/objects/s0 property=data value={R}",
         ),
+        # an HMP command line in a request that does not parse
+        (
+            'human-monitor-command command-line="set_password vnc pw" junk',
+            False,
+            f'human-monitor-command command-line="set_password vnc {R}" junk',
+        ),
+        (
+            "human-monitor-command command-line='change vnc password pw",
+            False,
+            f"human-monitor-command command-line='change vnc password {R}",
+        ),
+        (
+            '{"execute": "human-monitor-command", "arguments": '
+            '{"command-line": "set_password vnc pw"}',
+            False,
+            '{"execute": "human-monitor-command", "arguments": '
+            f'{{"command-line": "set_password vnc {R}"}}',
+        ),
+        (
+            'human-monitor-command command-line="info status" junk',
+            False,
+            'human-monitor-command command-line="info status" junk',
+        ),
         # -H: every line is an HMP command line
         ("set_password vnc pw", True, f"set_password vnc {R}"),
         ("change vnc password pw", True, f"change vnc password {R}"),
@@ -471,7 +494,7 @@ def test_more_history_lines(line: str, hmp: bool, written: str) -> None:
     ],
 )
 def test_scrub(message: str, text: str, hmp: bool) -> None:
-    out = scrub(message, text, hmp)
+    out = scrub(message, text, hmp=hmp)
     assert "hunter2" not in out
     assert R in out
 
@@ -480,6 +503,24 @@ def test_scrub_keeps_what_is_not_secret() -> None:
     message = "'password' is set twice"
     assert scrub(message, "set_password password=a password=b") == message
     assert scrub("got 'x'", "query-status x") == "got 'x'"
+
+
+def test_scrub_takes_every_text_the_line_has_been() -> None:
+    typed = "vncpw hunter2"
+    expanded = "change-vnc-password password=[hunter2]"
+    message = "bad JSON value: 'hunter2' is not a value"
+    assert scrub(message, typed) == message  # no secret's name in it
+    once = scrub(message, typed, expanded)
+    assert once == f"bad JSON value: {R} is not a value"
+    assert once == scrub(scrub(message, expanded), typed)  # as stacked calls did
+    assert scrub(message) == message
+    # the longest first: a secret that holds another is hidden whole
+    both = scrub("got hunter2xyz", "password=hunter2", "password=hunter2xyz")
+    assert both == f"got {R}"
+    hmp = scrub(
+        "set_password vnc hunter2: failed", "x", "set_password vnc hunter2", hmp=True
+    )
+    assert hmp == f"set_password vnc {R}: failed"
 
 
 def test_shown_echoes_secrets_only_when_asked() -> None:

@@ -133,6 +133,8 @@ def test_a_leading_bang_goes_to_the_command() -> None:
     assert isinstance(check, Run) and check.label == "@* !query-name"
     check = three().check("  !@qsd query-name")
     assert isinstance(check, Run) and check.label == "qsd: !query-name"
+    check = three().check("! @qsd query-name")  # blanks between: the same
+    assert isinstance(check, Run) and check.label == "qsd: !query-name"
     check = three().check("!@qsd")  # nothing to send: as typed
     assert isinstance(check, Run) and check.label == "!@qsd"
 

@@ -317,6 +317,22 @@ def test_lines_that_need_the_connection_stay_while_it_is_down() -> None:
     assert hmp.check("  \n") == Run(None)
 
 
+def test_an_error_is_scrubbed_of_what_the_alias_made_secret() -> None:
+    """The parse error quotes the expanded line, where the typed argument
+    became a password: it is scrubbed against both texts."""
+    from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.redact import scrub
+
+    ctx = offline()
+    body = "change-vnc-password password=[$1]"
+    ctx.session.aliases = {"vncpw": Alias("vncpw", body)}
+    check = QmpLines(ctx, Hooks()).check("vncpw hunter2")
+    assert isinstance(check, Problem)
+    assert "hunter2" not in check.message and "<redacted>" in check.message
+    # the typed line alone names no secret
+    assert scrub("got 'hunter2'", "vncpw hunter2") == "got 'hunter2'"
+
+
 def hmp_candidates(text_before_cursor: str) -> list[str]:
     return ["info", "quit"] if not text_before_cursor.strip() else ["status"]
 

@@ -75,6 +75,19 @@ def test_problems() -> None:
     assert inner.seen[-1] == "x # a comment | wc"
 
 
+def test_the_sink_follows_the_prefixes() -> None:
+    """Where the sink is, and that a command is before it, the line's
+    anatomy says: after ``!`` and ``NAME =``."""
+    mode, inner = sinking()
+    check = mode.check("! h = query-block flat=true | wc -l")
+    assert isinstance(check, Run) and inner.seen[-1] == "! h = query-block flat=true "
+    for text in ("h = | wc", "! | wc", "alias m = | wc"):
+        check = mode.check(text)
+        assert isinstance(check, Problem), text
+        assert "no command before |" in check.message, text
+        assert check.offset == text.index("|"), text
+
+
 def test_a_file_in_a_missing_directory_is_refused_before_sending(
     tmp_path: Path,
 ) -> None:
