@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from qmpsh.builtins.context import Context
+from qmpsh.builtins.context import Context, RelayConsole
 from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
@@ -151,7 +151,8 @@ async def _follow(ctx: Context, pid: int, timeout: float | None) -> Mapping[str,
 def _print_output(ctx: Context, status: Mapping[str, Any]) -> None:
     """The program's stdout and stderr as text (a last line without a
     newline gets one): the shell's output and error lines, or stdout and
-    stderr in batch mode."""
+    stderr in batch mode (with several targets, each stderr line after
+    its target's name)."""
     out = decode(status.get("out-data"))
     err = decode(status.get("err-data"))
     if out:
@@ -160,6 +161,9 @@ def _print_output(ctx: Context, status: Mapping[str, Any]) -> None:
         return
     if ctx.interactive:
         ctx.console.err(_lines(err))
+        return
+    if isinstance(ctx.console, RelayConsole):  # fan-out: each line tagged
+        ctx.console.relay_err(_lines(err))
         return
     from qmpsh.core.output import emit, settle
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from qmpsh.core.exitcodes import Exit
-from tests.procs import GuestAgent, Qemu, qmpsh
+from tests.procs import GuestAgent, Qemu, agent_with_exec, qmpsh
 
 
 def _open(qga: GuestAgent, path: Path) -> int:
@@ -175,3 +175,33 @@ def test_guest_run_on_a_qemu_monitor_says_what_it_needs(qemu: Qemu) -> None:
         "is a QEMU monitor: give the agent's socket (qemu-ga's -p PATH, or the "
         "chardev of QEMU's virtio-serial port)\n"
     )
+
+
+def test_guest_run_text_on_several_agents_tags_every_stderr_line(
+    tmp_path: Path,
+) -> None:
+    """Fan-out: the program's stderr lines, each after its target's name
+    (``LABEL: ``, not ``qmpsh:``: they are the program's words), as
+    qmpsh's own lines are after ``qmpsh: LABEL: ``."""
+    agents = [agent_with_exec(tmp_path / f"ga{i}") for i in range(2)]
+    try:
+        line = (
+            "guest-run --text /bin/sh -c "
+            "'echo out; echo e1 >&2; echo \"qmpsh: e2\" >&2; exit 3'"
+        )
+        socks = [str(agent.sock) for agent in agents]
+        done = qmpsh("-N", "-c", line, *socks)
+        assert done.returncode == Exit.COMMAND_ERROR, done.stderr
+        for sock in socks:
+            mine = [s for s in done.stderr.splitlines() if sock in s]
+            assert mine == [
+                f"{sock}: e1",
+                f"{sock}: qmpsh: e2",
+                f"qmpsh: {sock}: -c:1: guest-run: /bin/sh exited with code 3",
+            ]
+        assert len(done.stderr.splitlines()) == 6  # nothing untagged
+        for out in done.stdout.splitlines():
+            assert json.loads(out)["text"] == "out"
+    finally:
+        for agent in agents:
+            agent.kill()
