@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from qmpsh.wire.eventlog import Event
 
 
+#: see `ReplyWriter.values`: (format, where, value); may raise `OSError`
+ValueSink = Callable[[str, str, Any], None]
+
+
 class ReplyWriter:
     """A batch run's output, and the exit status of what it said failed.
 
@@ -61,6 +65,11 @@ class ReplyWriter:
         self._flush_due = False
         #: how replies are written (-o, --query): see `qmpsh.core.shape`
         self.shape = shaping(ctx, out)
+        #: fan-out (`qmpsh.cli.fanout`): where the values of replies go in
+        #: ``-o table``, ``yaml`` and ``csv`` (the format, the line's place,
+        #: the value, --query applied), to be laid out with the other
+        #: targets' rather than written here; None: written here
+        self.values: ValueSink | None = None
 
     def reshape(self) -> None:
         """The ``output`` built-in changed -o or --query: follow it."""
@@ -163,14 +172,35 @@ class ReplyWriter:
             value = reply["return"] if s.return_value and "return" in reply else reply
             self._print_large(value)
             return
+        if self.values is not None and not self.shape.json:
+            self._hand_on(where, request, reply, self.values)
+            return
         try:
             text = self.shape.text(reply, self.settings.return_value)
         except QueryError as err:
-            command = request.command or "request"
-            self.report(Exit.COMMAND_ERROR, f"{where}: {command}: --query: {err}")
+            self._query_failed(where, request, err)
             return
         if text or self.shape.json:
             self._print(text, highlight=self.shape.json)
+
+    def _hand_on(
+        self, where: str, request: Request, reply: dict[str, Any], values: ValueSink
+    ) -> None:
+        """Fan-out's table, YAML or CSV: the value to *values* (see
+        `values`), not written here."""
+        try:
+            value = self.shape.value(reply)
+        except QueryError as err:
+            self._query_failed(where, request, err)
+            return
+        try:
+            values(self.shape.fmt, where, value)
+        except OSError as err:
+            self.output_failed(err)
+
+    def _query_failed(self, where: str, request: Request, err: QueryError) -> None:
+        command = request.command or "request"
+        self.report(Exit.COMMAND_ERROR, f"{where}: {command}: --query: {err}")
 
     def _print(self, text: str, highlight: bool = True) -> None:
         # (pygments would take minutes on a text of megabytes)

@@ -50,6 +50,13 @@ class Shaping(NamedTuple):
             width=self.width,
         )
 
+    def value(self, reply: dict[str, Any]) -> Any:
+        """What ``-o table``, ``yaml`` and ``csv`` show of a successful
+        *reply*: its ``return``, the query applied (`QueryError` when it
+        cannot be); fan-out lays it out (`qmpsh.cli.fanout_shaping`)."""
+        value = reply.get("return", reply)
+        return value if self.query is None else self.query.apply(value)
+
 
 def shaping(ctx: Context, out: TextIO) -> Shaping:
     """-o and --query, or what the ``output`` built-in set since."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from qmpsh.lang.varstate import Variables
 
@@ -46,6 +46,16 @@ class Console(Protocol):
 
     def err(self, text: str) -> None:
         """A diagnostic line (stderr, or in the error colour)."""
+
+
+@runtime_checkable
+class RelayConsole(Protocol):
+    """A `Console` that writes another program's stderr its own way (fan-out,
+    `qmpsh.cli.tagged.TaggedConsole`: each line after its target's name);
+    elsewhere batch mode writes it to stderr as it is."""
+
+    def relay_err(self, text: str) -> None:
+        """Lines a guest program wrote on its stderr (``guest-run --text``)."""
 
 
 #: how the shell sends a request the user asked for: see `Context.send`

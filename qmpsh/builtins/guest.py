@@ -14,8 +14,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from qmpsh.builtins.context import Context
+from qmpsh.builtins.context import Context, RelayConsole
 from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
+from qmpsh.core.errors import Refused
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import error_line, is_error, render_json
 from qmpsh.schema.agent_data import as_text, decode
@@ -74,9 +75,11 @@ async def guest_run(ctx: Context, text: str) -> int:
         timeout = above_zero(
             options["timeout"], "--timeout", what="a number of seconds"
         )
+    request = exec_request(run)
+    _check_policy(ctx, request)
     # not cancelled with the built-in (Ctrl-C): the program starts anyway,
     # and its pid is what the user needs to find it again
-    sending = asyncio.ensure_future(ctx.send(exec_request(run)))
+    sending = asyncio.ensure_future(ctx.send(request))
     try:
         reply = await asyncio.shield(sending)
     except asyncio.CancelledError:
@@ -109,6 +112,26 @@ async def guest_run(ctx: Context, text: str) -> int:
     return Exit.OK
 
 
+def _status_request(pid: int) -> dict[str, Any]:
+    return {"execute": "guest-exec-status", "arguments": {"pid": pid}}
+
+
+def _check_policy(ctx: Context, request: dict[str, Any]) -> None:
+    """Refuse (`Refused`, before anything is sent) what the policy
+    (--read-only, --allow, --deny) would refuse: ``guest-exec``, and the
+    polls that follow it (``--allow guest-exec`` allows them, see
+    `qmpsh.policy.rules.IMPLIED`; ``--deny guest-exec-status`` does not):
+    a program started that cannot be followed helps nobody."""
+    ctx.conn.check(request)
+    try:
+        ctx.conn.check(_status_request(0))
+    except Refused as err:
+        raise Refused(
+            f"{err.message}: guest-run follows the program with it, so "
+            "guest-exec was not sent either"
+        ) from None
+
+
 def _left_running(ctx: Context, value: object) -> None:
     """Stopped waiting (Ctrl-C) for the program that ``guest-exec``
     started with the return *value*: say how to find it again."""
@@ -125,9 +148,8 @@ async def _follow(ctx: Context, pid: int, timeout: float | None) -> Mapping[str,
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     pause = FIRST_POLL
-    request = {"execute": "guest-exec-status", "arguments": {"pid": pid}}
     while True:
-        reply = await ctx.conn.execute(dict(request), ctx.settings.timeout)
+        reply = await ctx.conn.execute(_status_request(pid), ctx.settings.timeout)
         if is_error(reply):
             raise BuiltinError(f"guest-exec-status pid={pid}: {error_line(reply)}")
         status = reply.get("return")
@@ -151,7 +173,8 @@ async def _follow(ctx: Context, pid: int, timeout: float | None) -> Mapping[str,
 def _print_output(ctx: Context, status: Mapping[str, Any]) -> None:
     """The program's stdout and stderr as text (a last line without a
     newline gets one): the shell's output and error lines, or stdout and
-    stderr in batch mode."""
+    stderr in batch mode (with several targets, each stderr line after
+    its target's name)."""
     out = decode(status.get("out-data"))
     err = decode(status.get("err-data"))
     if out:
@@ -160,6 +183,9 @@ def _print_output(ctx: Context, status: Mapping[str, Any]) -> None:
         return
     if ctx.interactive:
         ctx.console.err(_lines(err))
+        return
+    if isinstance(ctx.console, RelayConsole):  # fan-out: each line tagged
+        ctx.console.relay_err(_lines(err))
         return
     from qmpsh.core.output import emit, settle
 

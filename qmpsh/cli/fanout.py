@@ -9,7 +9,10 @@ the lines on each as single-target batch mode does: one
 settings, its `BatchRunner` writing through `qmpsh.cli.tagged` (a
 ``"target"`` member on every JSON line, the target's name after
 ``qmpsh:`` on stderr).  A target's replies stay in order; targets'
-lines interleave, whole lines at a time.
+lines interleave, whole lines at a time.  ``-o table``, ``yaml`` and
+``csv`` hand the values over instead (`qmpsh.cli.fanout_shaping`): a
+YAML document per reply, tagged, as it comes; tables and CSV with a
+``TARGET`` column, written once every target is done.
 
 A target that cannot be reached is one line on stderr; the others go on.
 The exit code is the worst of the targets' (`qmpsh.core.exitcodes.worst`).
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -33,11 +37,13 @@ from qmpsh.cli.session import StreamConsole, batch_input, run_lines, run_session
 from qmpsh.cli.stopsignals import STOP_SIGNALS, StopOnSignal
 from qmpsh.cli.tagged import TaggedConsole, tagged_err, tagged_out
 from qmpsh.core.exitcodes import Exit, worst
+from qmpsh.core.output import OutputError, flush, output_failed, write
 from qmpsh.core.sanitize import shown
 
 if TYPE_CHECKING:
     from qmpsh.batch.input import Line
     from qmpsh.builtins.context import Context
+    from qmpsh.cli.fanout_shaping import Layout
     from qmpsh.cli.targets import Many
     from qmpsh.core.settings import Settings
 
@@ -78,11 +84,6 @@ def prepare(found: Sequence[Many], settings_for: SettingsFor) -> list[Target]:
 def run_fleet(found: Sequence[Many], settings_for: SettingsFor, inputs: Inputs) -> int:
     """Run *inputs* on every target of *found*; the worst exit code."""
     conf = settings_for(None)
-    if conf.output not in ("json", "pretty"):
-        raise UsageError(
-            f"-o {conf.output} writes one server's replies: with several targets, "
-            'use -o json or -o pretty (each reply tagged with "target")'
-        )
     targets = prepare(found, settings_for)
     fleet = Fleet(targets, inputs, conf.parallel, conf.fail_fast, conf.line_limit)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4096))  # as session.run
@@ -116,6 +117,9 @@ class Fleet:
         self.output_lost = False
         #: --fail-fast: a target failed, no other starts
         self.stopping = False
+        #: -o table and csv: the rows kept until every target is done
+        #: (made when a reply comes in such a format)
+        self.layout: Layout | None = None
 
     async def main(self) -> int:
         run = asyncio.ensure_future(self._run())
@@ -126,8 +130,9 @@ class Fleet:
                 if stop.signum is None:
                     raise
         if stop.signum is None:
-            return code
+            return self._write_layout(code)
         code, said = STOP_SIGNALS[stop.signum]
+        self._write_layout(code)  # what came before the signal, as JSON would be
         with contextlib.suppress(OSError):
             StreamConsole().err(said)
         return int(code)
@@ -221,8 +226,11 @@ class Fleet:
         out = tagged_out(target.label, lambda: self._output_failed(target.label))
         err = tagged_err(target.label)
 
+        def values(fmt: str, where: str, value: Any) -> None:
+            self._value(target.label, fmt, where, value)
+
         async def batch(ctx: Context) -> int:
-            return await run_lines(ctx, self._replay(), out, err)
+            return await run_lines(ctx, self._replay(), out, err, values)
 
         inputs = Inputs((), False, startup=self.inputs.startup)
         transport.prestart()
@@ -237,6 +245,43 @@ class Fleet:
             )
         finally:
             await transport.close()
+
+    def _value(self, label: str, fmt: str, where: str, value: Any) -> None:
+        """A reply's value in -o table, yaml or csv (`qmpsh.cli.fanout_shaping`):
+        a YAML document written now, a table's or CSV's rows kept until
+        every target is done.  An `OSError` when stdout cannot be written."""
+        from qmpsh.cli import fanout_shaping
+
+        if fmt == "yaml":
+            try:
+                write(fanout_shaping.yaml_document(label, value), "\n")
+            except OSError:
+                self._output_failed(label)
+                raise
+            return
+        if self.layout is None:
+            self.layout = fanout_shaping.Layout(
+                [t.label for t in self.targets], [line.where for line in self.lines]
+            )
+        self.layout.add(label, fmt, where, value)
+
+    def _write_layout(self, code: int) -> int:
+        """Write the tables and CSV kept (`_value`); the exit code, *code*
+        or worse when stdout could not be written."""
+        layout, self.layout = self.layout, None
+        if layout is None or self.output_lost:
+            return code
+        width = None
+        if sys.stdout.isatty():
+            with contextlib.suppress(OSError, ValueError):
+                width = os.get_terminal_size(sys.stdout.fileno()).columns
+        try:
+            for text in layout.texts(width):
+                write(text, "\n")
+            flush()
+        except OutputError as err:
+            return worst([code, output_failed(err, code)])
+        return code
 
     async def _replay(self) -> AsyncIterator[Line]:
         for line in self.lines:

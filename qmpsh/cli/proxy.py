@@ -20,6 +20,7 @@ from qmpsh.core.settings import SETTING
 #: the settings whose options (as ``qmpsh`` has them) it takes
 SETTINGS_TAKEN = (
     "verbose",
+    "logfile",
     "redact",
     "read_only",
     "allow",
@@ -40,8 +41,11 @@ SETTINGS_TAKEN = (
 HELP = {
     "verbose": "Say on stderr which client sent what, and each refusal, "
     "connection and hang-up (secrets redacted).",
-    "log_secrets": "Echo passwords and secret data with -v as clients sent "
-    "them (by default they are replaced with <redacted>).",
+    "logfile": "Append each client's conversation to FILE as JSON lines, "
+    "every line naming its client: what it sent (out) and was sent (in), "
+    "secrets redacted; mode 0600.",
+    "log_secrets": "Show passwords and secret data as clients sent them, in "
+    "-v's lines and the -l log (by default they are replaced with <redacted>).",
     "read_only": "Let through, on every socket, only commands that change "
     "nothing (query-*, qom-get, HMP info...); a client gets an error reply "
     "for the others.",
@@ -96,12 +100,13 @@ def proxy_command(ctx: click.Context, /, address: str | None, **opts: Any) -> in
     command a socket's policy refuses gets an error reply and is not sent.
     When QEMU goes away the clients are hung up on and the proxy
     reconnects (--retries, --retry-delay).  -v says on stderr which client
-    sent what.
+    sent what; -l FILE logs each client's conversation.
 
     \b
     Exit codes: 2 usage (or a --listen path that exists and is not a stale
-    socket), 4 cannot connect, 5 connection lost and not back after
-    --retries attempts, 129 SIGHUP, 130 interrupted, 143 SIGTERM.
+    socket, or a -l FILE that cannot be opened), 4 cannot connect, 5
+    connection lost and not back after --retries attempts, 129 SIGHUP,
+    130 interrupted, 143 SIGTERM.
     """
     from qmpsh.cli.targets import resolve_for_click
     from qmpsh.core.output import say
@@ -141,5 +146,21 @@ def proxy_command(ctx: click.Context, /, address: str | None, **opts: Any) -> in
         verbose=settings.verbose,
         redact=settings.redact,
     )
-    proxy = Proxy(found.transport, specs, options, say)
-    return asyncio.run(proxy.run())
+    log = None
+    if settings.logfile:
+        from qmpsh.core.exitcodes import Exit
+        from qmpsh.wire.wirelog import WireLog
+
+        try:
+            log = WireLog(
+                settings.logfile, settings.redact, lambda text: say(f"warning: {text}")
+            )
+        except OSError as err:
+            say(f"cannot open the log {settings.logfile}: {err.strerror}")
+            return int(Exit.USAGE)
+    proxy = Proxy(found.transport, specs, options, say, log)
+    try:
+        return asyncio.run(proxy.run())
+    finally:
+        if log is not None:
+            log.close()

@@ -31,6 +31,7 @@ from qmpsh.wire.transport import Transport
 
 if TYPE_CHECKING:
     from qmpsh.batch.input import Line
+    from qmpsh.batch.replies import ValueSink
     from qmpsh.builtins.hmp import HmpShell
     from qmpsh.wire.wirelog import WireLog
 
@@ -289,9 +290,12 @@ async def run_lines(
     lines: AsyncIterator[Line],
     out: TextIO | None = None,
     err: TextIO | None = None,
+    values: ValueSink | None = None,
 ) -> int:
     """Run batch *lines* on *ctx*: HMP mode's runner, or `BatchRunner`
-    (replies to *out*, its lines to *err*: stdout and stderr by default)."""
+    (replies to *out*, its lines to *err*: stdout and stderr by default;
+    the values of table, YAML and CSV replies to *values* when given:
+    fan-out's, `qmpsh.batch.replies.ReplyWriter.values`)."""
     from qmpsh.batch.runner import BatchRunner
 
     if ctx.settings.hmp:
@@ -299,6 +303,7 @@ async def run_lines(
 
         return await run_batch(ctx, lines)
     runner = BatchRunner(ctx, out or sys.stdout, err or sys.stderr)
+    runner.output.values = values
     if ctx.settings.validating(interactive=False):
         from qmpsh.batch.checks import BatchChecks
 

@@ -3,7 +3,8 @@
 Fan-out (`qmpsh.cli.fanout`) and ``qmpsh events`` over several targets
 write one JSON line per reply or event, with a ``"target"`` member naming
 where it came from, and prefix their stderr lines with the target:
-``qmpsh: web1: -c:2: stop: ...``.  The tagging is pure (`tag_json`,
+``qmpsh: web1: -c:2: stop: ...``, and ``web1: LINE`` for what is not
+qmpsh's (a guest program's stderr, ``guest-run --text``).  The tagging is pure (`tag_json`,
 `tag_text`); the streams and the console here hand whole lines to the
 output gate (`qmpsh.core.output`), so lines of different targets never mix
 within a line: each is written by one call, between two turns of the
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO, cast
 
-from qmpsh.core.output import emit, say, write
+from qmpsh.core.output import emit, settle, write
 from qmpsh.core.sanitize import shown
 
 
@@ -76,11 +77,24 @@ def tag_text(label: str, text: str) -> str:
 
 
 def tag_error(label: str, text: str) -> str:
-    """A stderr line ``qmpsh: MESSAGE`` as ``qmpsh: LABEL: MESSAGE``."""
+    """Each line of *text*, for stderr: ``qmpsh: MESSAGE`` as ``qmpsh:
+    LABEL: MESSAGE`` (`about`), any other (the rest of a message of
+    several lines) as ``LABEL: LINE``: no line on stderr leaves the
+    target unsaid."""
     head = "qmpsh: "
-    if text.startswith(head):
-        return head + about(label, text[len(head) :])
-    return about(label, text)
+    return "\n".join(
+        head + about(label, line[len(head) :])
+        if line.startswith(head)
+        else f"{shown(label)}: {line}"
+        for line in text.split("\n")
+    )
+
+
+def tag_lines(label: str, text: str) -> str:
+    """Each line of *text* (another program's, whatever it says, ``qmpsh:``
+    too) after ``LABEL: ``."""
+    who = f"{shown(label)}: "
+    return "\n".join(who + line for line in text.split("\n"))
 
 
 def about(label: str, text: str) -> str:
@@ -173,4 +187,14 @@ class TaggedConsole:
         if self.silenced:
             return
         sys.stdout.flush()
-        say(about(self.label, text))
+        emit(sys.stderr, tag_error(self.label, f"qmpsh: {text}"), "\n")
+        sys.stderr.flush()
+
+    def relay_err(self, text: str) -> None:
+        """Another program's stderr (``guest-run --text``): each line after
+        ``LABEL: `` (`tag_lines`; no ``qmpsh:``: the words are not qmpsh's)."""
+        if self.silenced:
+            return
+        settle()
+        emit(sys.stderr, tag_lines(self.label, text), "\n")
+        sys.stderr.flush()

@@ -18,6 +18,14 @@ denied
 other
     something answered, but not QMP.
 
+A socket that may be either is asked at once whether it is a guest agent
+when qemu-ga listens there (its process) or an agent answered there
+before (`qmpsh.wire.answered`, the memory connections keep), instead of
+first waiting for a greeting that an agent never sends; when that is
+wrong, QEMU's greeting comes at once and the probe connects again for
+it.  An agent that answers is remembered (a later ``qmpsh ADDRESS`` asks
+it at once), and so is QEMU where memory said an agent.
+
 Every probe is bounded by the one *timeout* and they run concurrently
 (at most `PARALLEL` at once), so listing many sockets takes about one
 timeout.  A row is probed through the transport its address reads into
@@ -40,6 +48,7 @@ from qmpsh.discover.procs import UnixTable
 from qmpsh.discover.rows import Row
 from qmpsh.wire.address import AddressError
 from qmpsh.wire.agent import readable
+from qmpsh.wire.answered import Guess, Place
 from qmpsh.wire.transport import Transport
 
 #: probes at once, at most (each holds a socket)
@@ -138,25 +147,65 @@ async def _connect(transport: Transport, expect: str, timeout: float) -> Outcome
     try:
         if expect == "qmp" or (expect == "" and not transport.may_be_agent):
             return await _greeting(sock, left)
-        greet_wait = 0.0 if expect == "agent" else min(0.2, timeout / 2)
+        where, guess = _guess(sock, transport, expect)
+        greet_wait = 0.0 if guess.kind == "agent" else min(0.2, timeout / 2)
         kind = await probe(sock, greet_wait, max(left(), greet_wait))
+        _learn(where, guess, kind)
+        if kind == "late-qmp":  # the greeting came after the probe: afresh
+            sock.close()
+            sock = await transport.open(max(left(), 0.001))
         if kind in ("qmp", "late-qmp"):
             return await _greeting(sock, left)
         if kind == "agent":
             return Outcome("agent")
         if kind == "closed":
             return Outcome("down", "it closed the connection without a word")
-        if expect == "agent":
+        if guess.kind == "agent" and guess.sure:
             return Outcome(
                 "busy", "no answer: another client holds it, or no agent runs"
             )
         return Outcome(
             "busy", "connected, but nothing answered: another client holds it?"
         )
+    except QmpshError as err:  # opening again (late-qmp)
+        return Outcome("down", err.message)
     except OSError as err:
         return Outcome("down", err.strerror or str(err))
     finally:
         sock.close()
+
+
+def _guess(
+    sock: socket.socket, transport: Transport, expect: str
+) -> tuple[Place, Guess]:
+    """Where memory keys *transport*, and what is expected to answer on
+    *sock*: an agent when the row says so (`Row.expect`), else as a
+    connection guesses (`qmpsh.wire.detect_agent.expect`): qemu-ga
+    listening (its process), or what answered there before
+    (`qmpsh.wire.answered`).  A guest agent is asked at once, without
+    waiting for a greeting; a guess that is wrong shows at once too
+    (QEMU's greeting comes: ``late-qmp``)."""
+    from qmpsh.wire.answered import place
+    from qmpsh.wire.detect_agent import expect as expected
+
+    where = place(transport)
+    if expect == "agent":
+        return where, Guess("agent", True)
+    return where, expected(sock, where, False)
+
+
+def _learn(where: Place, guess: Guess, kind: str) -> None:
+    """Memory after a probe: a guest agent that answered is remembered
+    (the next connection there asks at once, `qmpsh.wire.answered`), and
+    so is QEMU where memory said an agent (put right).  A QEMU monitor
+    memory knew nothing of stays out of it: its greeting costs no wait,
+    and a listing of many sockets would push out what was used."""
+    from qmpsh.wire.answered import remember
+
+    if kind == "agent":
+        remember(where, "agent")
+    elif kind in ("qmp", "late-qmp") and guess.kind == "agent":
+        remember(where, "qmp")
 
 
 async def outcome_of(

@@ -149,8 +149,9 @@ _HMP_ARGUMENT = re.compile(
     r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[^\s,}\]]+)""",
     re.DOTALL,
 )
-#: the ``qom set PATH.PROPERTY VALUE`` built-in
-_QOM_BUILTIN = re.compile(r"^\s*qom\s+set\s+\S*?\.(?P<p>[^\s.]+)\s+(?P<s>\S.*?)\s*$")
+#: the ``qom set`` built-in, up to its first word
+_QOM_SET = re.compile(r"^\s*qom\s+set\s+")
+_QOM_WORD = re.compile(r"\S+")
 #: the ``hmp LINE`` built-in
 _HMP_BUILTIN = re.compile(r"^\s*hmp\s+")
 
@@ -159,7 +160,7 @@ def text_spans(text: str) -> list[Span]:
     """Where secrets are in a typed line that may not parse: ``name=VALUE``
     words with secret names, the password words of a ``command-line``
     value, and the built-ins ``hmp LINE`` and ``qom set PATH.PROPERTY
-    VALUE``.  Last first."""
+    VALUE`` (`_qom_set_spans`).  Last first."""
     spans = [_inside(text, m.span("s")) for m in _TEXT_SECRET.finditer(text)]
     for match in _HMP_ARGUMENT.finditer(text):
         start, end = _inside(text, match.span("s"))
@@ -170,10 +171,29 @@ def text_spans(text: str) -> list[Span]:
     if builtin is not None:
         at = builtin.end()
         spans += [(at + a, at + b) for a, b in hmp_spans(text[at:])]
-    qom = _QOM_BUILTIN.match(text)
-    if qom is not None and is_secret_property(qom.group("p")):
-        spans.append(qom.span("s"))
+    spans += _qom_set_spans(text)
     return _disjoint(spans)
+
+
+def _qom_set_spans(text: str) -> list[Span]:
+    """The value of the ``qom set PATH.PROPERTY VALUE`` built-in when
+    PROPERTY is a secret's: the rest of the line.  Erring on the side of
+    hiding, any word (its quotes aside) whose last ``.``-part names a
+    secret property hides the rest of the line after it: ``qom set PATH
+    PROPERTY VALUE``, a form the built-in refuses, still reaches the
+    history as typed, and so may a value quoted or spread over words."""
+    qom = _QOM_SET.match(text)
+    if qom is None:
+        return []
+    for word in _QOM_WORD.finditer(text, qom.end()):
+        name = word.group().strip("'\"").rpartition(".")[2]
+        if not is_secret_property(name):
+            continue
+        value = _QOM_WORD.search(text, word.end())
+        if value is None:
+            return []
+        return [(value.start(), len(text.rstrip()))]
+    return []
 
 
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")

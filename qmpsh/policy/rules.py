@@ -9,7 +9,11 @@ command line (``human-monitor-command``) is one unit that answers to both
 - ``--deny PATTERN``: a unit any of whose names matches is refused.  Deny
   wins over everything.
 - ``--allow PATTERN`` (when given): every unit needs a name that matches;
-  a ``transaction`` itself needs none (its actions are judged).
+  a ``transaction`` itself needs none (its actions are judged).  A command
+  that only follows what another started is allowed with it (`IMPLIED`):
+  ``guest-exec-status`` with ``guest-exec``, without which ``guest-run``
+  could start a program and never learn how it ended.  ``--deny`` and
+  ``--read-only`` still judge it by its own name.
 - ``--read-only``: every unit must change nothing (`changes_nothing`); a
   ``transaction`` never passes, and of HMP only ``info`` and ``help``.
 
@@ -28,6 +32,14 @@ from qmpsh.policy.readonly import HMP_READ_ONLY, changes_nothing
 
 HMP = "human-monitor-command"
 
+#: commands an ``--allow`` pattern matching another lets through too:
+#: ``guest-exec-status`` reads (and reaps) how a ``guest-exec`` program
+#: ended, so allowing programs to run allows learning their end.  It is
+#: no read-only command (the reaping: once it has said a program exited,
+#: the agent forgets it, and another client asking later gets an error),
+#: hence this rule rather than a place in `qmpsh.policy.readonly`.
+IMPLIED: Mapping[str, tuple[str, ...]] = {"guest-exec-status": ("guest-exec",)}
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -42,6 +54,9 @@ class Unit:
     read_only: bool
     #: a container (``transaction``) that --allow does not judge itself
     container: bool = False
+    #: names an --allow pattern lets it through by too (`IMPLIED`); --deny
+    #: looks at `names` only
+    allowed_with: tuple[str, ...] = ()
 
 
 def units(message: Mapping[str, Any]) -> list[Unit]:
@@ -55,7 +70,15 @@ def units(message: Mapping[str, Any]) -> list[Unit]:
         line = args.get("command-line")
         word = line.split()[0] if isinstance(line, str) and line.split() else ""
         return [Unit(word or HMP, (HMP, f"hmp {word}"), word in HMP_READ_ONLY)]
-    out = [Unit(name, (name,), changes_nothing(name), container=name == "transaction")]
+    out = [
+        Unit(
+            name,
+            (name,),
+            changes_nothing(name),
+            container=name == "transaction",
+            allowed_with=IMPLIED.get(name, ()),
+        )
+    ]
     if name == "transaction":
         actions = args.get("actions")
         for action in actions if isinstance(actions, list) else []:
@@ -100,7 +123,7 @@ class Policy:
         if (
             self.allow
             and not unit.container
-            and _matching(unit.names, self.allow) is None
+            and _matching(unit.names + unit.allowed_with, self.allow) is None
         ):
             return "refused: no --allow pattern matches it (not sent)"
         return None

@@ -31,6 +31,7 @@ from qmpsh.proxy import answers
 from qmpsh.proxy.framing import UNPARSED, Chunk, Splitter, TooLong
 
 if TYPE_CHECKING:
+    from qmpsh.proxy.clientlog import ClientLog
     from qmpsh.proxy.spec import ListenSpec
     from qmpsh.proxy.upstream import Upstream
 
@@ -64,8 +65,11 @@ class Client:
         verbose: bool,
         redact: bool,
         say: Callable[[str], None],
+        log: ClientLog | None = None,
     ) -> None:
         self.label = label
+        #: its lines in the wire log (-l), or None
+        self.log = log
         self.reader = reader
         self.writer = writer
         self.spec = spec
@@ -85,10 +89,19 @@ class Client:
         self._write_limit = WRITE_LIMIT_FACTOR * read_limit
         self._out: list[bytes] = []
 
-    def note(self, text: str) -> None:
-        """A -v line about this client."""
+    def note(self, text: str, echo: bool = False) -> None:
+        """A -v line about this client, and a note in the wire log (not
+        for *echo*, the request itself, which the log has as it came)."""
         if self.verbose:
             self.say(f"{self.label}: {text}")
+        if self.log is not None and not echo:
+            self.log.note(text)
+
+    def _dropped(self, why: str) -> None:
+        """The client is dropped for *why*: said whatever -v, and logged."""
+        self.say(f"{self.label}: {why}: dropped")
+        if self.log is not None:
+            self.log.note(f"{why}: dropped")
 
     async def serve(self, upstream: Upstream) -> None:
         """Greet, then read requests until the client goes (or is dropped)."""
@@ -111,7 +124,7 @@ class Client:
                     self._answer(
                         answers.error("GenericError", f"JSON parse error, {err}", None)
                     )
-                    self.say(f"{self.label}: sent {err}: dropped")
+                    self._dropped(f"sent {err}")
                     await self._hang_up()
                     break
                 for chunk in chunks:
@@ -143,6 +156,8 @@ class Client:
                 message = json.loads(chunk.data)
             except (ValueError, RecursionError):
                 garbage = True
+        if self.log is not None:
+            self.log.sent(chunk.data, None if garbage else message)
         if garbage:
             self.note(f"sent input that is not JSON ({len(chunk.data)} characters)")
             self._answer(answers.parse_error(chunk.garbage))
@@ -153,9 +168,9 @@ class Client:
             return
         if self.verbose:
             try:
-                self.note(json.dumps(shown(message, self.redact)))
+                self.note(json.dumps(shown(message, self.redact)), echo=True)
             except (ValueError, RecursionError):
-                self.note("sent a request nested too deeply to show")
+                self.note("sent a request nested too deeply to show", echo=True)
         verdict = answers.judge(message, self.negotiated, self.spec.policy)
         if isinstance(verdict, answers.Local):
             if verdict.negotiated:
@@ -226,6 +241,8 @@ class Client:
         what else comes for this client meanwhile: one write)."""
         if self.closed:
             return
+        if self.log is not None:
+            self.log.got(data)
         if not self._out:
             asyncio.get_running_loop().call_soon(self._flush)
         self._out.append(data)
@@ -241,10 +258,7 @@ class Client:
             return
         self.writer.write(b"".join(out))
         if transport.get_write_buffer_size() > self._write_limit:
-            self.say(
-                f"{self.label}: more than {self._write_limit} bytes wait to be read "
-                "by it: dropped"
-            )
+            self._dropped(f"more than {self._write_limit} bytes wait to be read by it")
             self._gone()
             transport.abort()
 

@@ -41,6 +41,7 @@ from qmpsh.wire.reconnect import backoff
 if TYPE_CHECKING:
     from qmpsh.proxy.spec import ListenSpec
     from qmpsh.wire.transport import Transport
+    from qmpsh.wire.wirelog import WireLog
 
 #: clients served at once; one more is hung up on at once
 MAX_CLIENTS = 100
@@ -71,10 +72,13 @@ class Proxy:
         specs: list[ListenSpec],
         options: Options,
         say: Callable[[str], None],
+        log: WireLog | None = None,
     ) -> None:
         self.specs = specs
         self.options = options
         self.say = say
+        #: the wire log (-l): each client's conversation (`qmpsh.proxy.clientlog`)
+        self.log = log
         self.upstream = Upstream(
             transport,
             read_limit=options.read_limit,
@@ -95,6 +99,12 @@ class Proxy:
     def _note(self, text: str) -> None:
         if self.options.verbose:
             self.say(text)
+
+    def _said(self, text: str) -> None:
+        """Say *text* on stderr, and note it in the wire log."""
+        self.say(text)
+        if self.log is not None:
+            self.log.note(text)
 
     async def run(self) -> int:
         """Serve until stopped; the exit code."""
@@ -140,7 +150,7 @@ class Proxy:
             )
             self._servers.append(server)
         where = ", ".join(spec.describe() for spec in self.specs)
-        self.say(f"serving {self.upstream.name} on {where}")
+        self._said(f"serving {self.upstream.name} on {where}")
         return await self._done
 
     def _bind(self, spec: ListenSpec) -> socket.socket:
@@ -157,7 +167,7 @@ class Proxy:
 
     def _stop(self, code: int, line: str) -> None:
         if self._done is not None and not self._done.done():
-            self.say(line)
+            self._said(line)
             self._done.set_result(code)
 
     # -- clients -------------------------------------------------------------
@@ -174,6 +184,11 @@ class Proxy:
                 self.say(f"{label}: {MAX_CLIENTS} clients already: hung up on")
                 writer.close()
                 return
+            log = None
+            if self.log is not None:
+                from qmpsh.proxy.clientlog import ClientLog
+
+                log = ClientLog(self.log, label)
             client = Client(
                 label,
                 reader,
@@ -183,6 +198,7 @@ class Proxy:
                 verbose=self.options.verbose,
                 redact=self.options.redact,
                 say=self.say,
+                log=log,
             )
             task = asyncio.current_task()
             assert task is not None
@@ -217,7 +233,7 @@ class Proxy:
             else "no --retries: stopping"
         )
         clients = f"{count} client{'' if count == 1 else 's'} hung up on"
-        self.say(f"{reason}: {clients}; {then}")
+        self._said(f"{reason}: {clients}; {then}")
         for task in list(self.clients.values()):
             task.cancel()
         self._reconnecting = asyncio.ensure_future(self._reconnect())
@@ -233,11 +249,11 @@ class Proxy:
                 last = err.message
                 self._note(f"attempt {attempt} of {options.retries}: {last}")
                 continue
-            self.say(f"reconnected to {self.upstream.name} (attempt {attempt})")
+            self._said(f"reconnected to {self.upstream.name} (attempt {attempt})")
             self._ready.set()
             return
         if options.retries:
-            self.say(
+            self._said(
                 f"gave up: {self.upstream.name} did not come back in "
                 f"{_attempts(options.retries)} ({last})"
             )

@@ -2,10 +2,12 @@
 
 Each line is ``{"time": ISO-8601, "dir": "in"|"out", "msg": MESSAGE}``; bytes
 that are not a JSON object are kept as a string under ``"raw"`` instead of
-``"msg"``.  The file is opened for appending with mode 0600 (an existing
-file others could read is tightened, with a warning) and every line is
-written with one ``write(2)``, so nothing is held in a buffer if the process
-dies.  Secrets in outgoing requests (`qmpsh.lang.redact`) are replaced unless
+``"msg"``.  ``qmpsh proxy -l`` logs its clients' conversations in the same
+format, each line naming its client (``"client": LABEL`` after ``"dir"``:
+`qmpsh.proxy.clientlog`).  The file is opened for appending with mode 0600
+(an existing file others could read is tightened, with a warning) and every
+line is written with one ``write(2)``, so nothing is held in a buffer if the
+process dies.  Secrets in outgoing requests (`qmpsh.lang.redact`) are replaced unless
 *redact* is off.  A write that fails (a full disk) is a warning, not a crash;
 when writing works again a ``note`` line says how many lines are missing.
 """
@@ -32,10 +34,12 @@ class WireLog:
         data: bytes,
         valid: bool = True,
         message: Mapping[str, Any] | None = None,
+        client: str | None = None,
     ) -> None:
         """Log one message: *data* as it went over the wire.
 
-        *message* is the object behind outgoing *data*, to look for secrets in.
+        *message* is the object behind outgoing *data*, to look for secrets in;
+        *client*: the proxy's client it belongs to.
         """
         if self._file.closed:
             return
@@ -46,6 +50,8 @@ class WireLog:
             if hidden is not None:
                 data = json.dumps(hidden, separators=(",", ":")).encode()
         head = f'{{"time": "{_now()}", "dir": "{direction}", '
+        if client is not None:
+            head += f'"client": {json.dumps(client)}, '
         if valid:
             body = b'"msg": ' + data.strip() + b"}\n"
         else:
@@ -53,11 +59,12 @@ class WireLog:
             body = b'"raw": ' + json.dumps(text).encode() + b"}\n"
         self._file.append(head.encode() + body)
 
-    def note(self, text: str) -> None:
-        """A line about the connection itself (connected, lost...)."""
+    def note(self, text: str, client: str | None = None) -> None:
+        """A line about the connection itself (connected, lost...);
+        *client*: the proxy's client it is about."""
         if self._file.closed:
             return
-        self._file.append(_note_line(text))
+        self._file.append(_note_line(text, client))
 
     def _gap(self, count: int) -> bytes:
         return _note_line(
@@ -73,8 +80,11 @@ class WireLog:
         self._file.close()
 
 
-def _note_line(text: str) -> bytes:
-    line = {"time": _now(), "dir": "note", "note": text}
+def _note_line(text: str, client: str | None = None) -> bytes:
+    line = {"time": _now(), "dir": "note"}
+    if client is not None:
+        line["client"] = client
+    line["note"] = text
     return (json.dumps(line) + "\n").encode()
 
 

@@ -288,12 +288,78 @@ def test_mistakes_are_one_line(fleet: list[Qemu], tmp_path: Path) -> None:
             assert done.returncode == 2, (words, command, done.stderr)
             assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
             assert done.stdout == ""
-    done = qmpsh("-o", "table", "-c", "query-status", "web1", str(fleet[1].sock))
+    done = qmpsh("--query", "[", "-c", "query-status", "web1", str(fleet[1].sock))
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert "use -o json or -o pretty" in done.stderr
+    assert "--query: column 2" in done.stderr
     done = qmpsh("--listen", str(tmp_path / "l.sock"), "web1", str(fleet[1].sock))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "give ADDRESS to connect to, or --listen ADDRESS" in done.stderr
+
+
+def test_table_and_csv_have_a_target_column(fleet: list[Qemu], tmp_path: Path) -> None:
+    """-o table|csv: one table per line, every target's rows in it (in the
+    order of the targets), TARGET first; --query applied on each target."""
+    web1, web2 = (str(vm.sock) for vm in fleet[:2])
+    raw_qmp(fleet[1].sockets[1], [{"execute": "stop"}])  # vm1 paused, vm0 runs
+    lines = ["query-status", "qom-list path=/machine/unattached", "query-name"]
+    script = [w for line in lines for w in ("-c", line)]
+    done = qmpsh("-o", "csv", *script, web2, web1)  # the order given
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = done.stdout.splitlines()
+    assert out[:3] == [
+        "TARGET,status,singlestep,running",
+        f"{web2},paused,false,false",
+        f"{web1},running,false,true",
+    ]
+    assert out[3] == "TARGET,name,type"
+    qom = out[4 : out.index("TARGET")]
+    owners = [row.split(",")[0] for row in qom]
+    n = owners.count(web2)
+    assert n and owners == [web2] * n + [web1] * (len(owners) - n)
+    assert f"{web1},type,string" in qom
+    assert out[out.index("TARGET") :] == ["TARGET", web2, web1]  # query-name: {}
+
+    # --query on each target's reply; a table lined up across targets
+    done = qmpsh("-o", "table", "--query", "status", "-c", "query-status", web1, web2)
+    assert done.returncode == 0, done.stderr
+    width = len(web1) + 2
+    assert done.stdout.splitlines() == [
+        "TARGET".ljust(width) + "VALUE",
+        web1.ljust(width) + "running",
+        web2.ljust(width) + "paused",
+    ]
+    # a target not reached is said on stderr, the others' rows are written
+    refused = str(dead_socket(tmp_path / "refused.sock"))
+    done = qmpsh("-o", "table", "-c", "query-status", web1, refused)
+    assert done.returncode == 4
+    assert done.stderr.startswith(f"qmpsh: {refused}: ")
+    assert done.stdout.splitlines()[1].startswith(f"{web1}  running")
+
+
+def test_yaml_is_a_document_per_reply_tagged(fleet: list[Qemu]) -> None:
+    socks = [str(vm.sock) for vm in fleet[:2]]
+    done = qmpsh("-o", "yaml", "-c", "query-status", "-c", "query-name", *socks)
+    assert done.returncode == 0, done.stderr
+    documents = done.stdout.split("---\n")
+    assert documents[0] == ""
+    got = sorted(documents[1:])
+    assert got == sorted(
+        [
+            f"target: {sock}\nvalue:\n  status: running\n  singlestep: false\n"
+            "  running: true\n"
+            for sock in socks
+        ]
+        + [f"target: {sock}\nvalue: {{}}\n" for sock in socks]
+    )
+    # a target's documents in order
+    first = [d for d in documents if socks[0] in d]
+    assert "status" in first[0] and "{}" in first[1]
+    # --query on each reply
+    done = qmpsh("-o", "yaml", "--query", "running", "-c", "query-status", *socks)
+    assert sorted(done.stdout.split("---\n")[1:]) == [
+        f"target: {sock}\nvalue: true\n" for sock in sorted(socks)
+    ]
 
 
 def test_input_longer_than_the_limit_is_refused_before_connecting(

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from qmpsh.core.exitcodes import Exit
-from tests.procs import GuestAgent, Qemu, qmpsh
+from tests.procs import GuestAgent, Qemu, agent_with_exec, qmpsh
 
 
 def _open(qga: GuestAgent, path: Path) -> int:
@@ -167,6 +167,39 @@ def test_guest_run_is_refused_by_read_only(qga_exec: GuestAgent) -> None:
     assert "guest-exec" in done.stderr
 
 
+def test_guest_run_works_under_allow_guest_exec(qga_exec: GuestAgent) -> None:
+    """--allow guest-exec allows the polls that follow its program
+    (guest-exec-status); --deny guest-exec-status refuses guest-run before
+    anything is sent."""
+    sock = str(qga_exec.sock)
+    done = qmpsh("-N", sock, "--allow", "guest-exec", "-c", "guest-run /bin/echo hi")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["out-text"] == "hi\n"
+    # typed by hand too: following a program is part of running one
+    pid = json.loads(done.stdout)["pid"]
+    done = qmpsh(
+        "-N", sock, "--allow", "guest-exec", "-c", f"guest-exec-status pid={pid}"
+    )
+    assert done.returncode == 1 and "GenericError" in done.stderr  # reaped already
+    # what else the agent does is still refused
+    done = qmpsh("-N", sock, "--allow", "guest-exec", "-c", "guest-ping")
+    assert done.returncode == Exit.PARSE_ERROR
+    assert "guest-ping: refused: no --allow pattern matches it" in done.stderr
+
+    flag = qga_exec.dir / "ran"
+    line = f"guest-run /bin/touch {flag}"
+    for words in (["--deny", "guest-exec-status"], ["--allow", "guest-exec-status"]):
+        done = qmpsh("-N", sock, *words, "-c", line)
+        assert done.returncode == Exit.PARSE_ERROR, done.stderr
+        assert done.stdout == ""
+        assert done.stderr.count("\n") == 1 and "(not sent)" in done.stderr
+        assert not flag.exists()  # the program never started
+    assert (
+        "guest-exec-status: refused by --deny guest-exec-status"
+        in qmpsh("-N", sock, "--deny", "guest-exec-status", "-c", line).stderr
+    )
+
+
 def test_guest_run_on_a_qemu_monitor_says_what_it_needs(qemu: Qemu) -> None:
     done = qmpsh(str(qemu.sock), "-c", "guest-run /bin/true")
     assert done.returncode == Exit.COMMAND_ERROR
@@ -175,3 +208,33 @@ def test_guest_run_on_a_qemu_monitor_says_what_it_needs(qemu: Qemu) -> None:
         "is a QEMU monitor: give the agent's socket (qemu-ga's -p PATH, or the "
         "chardev of QEMU's virtio-serial port)\n"
     )
+
+
+def test_guest_run_text_on_several_agents_tags_every_stderr_line(
+    tmp_path: Path,
+) -> None:
+    """Fan-out: the program's stderr lines, each after its target's name
+    (``LABEL: ``, not ``qmpsh:``: they are the program's words), as
+    qmpsh's own lines are after ``qmpsh: LABEL: ``."""
+    agents = [agent_with_exec(tmp_path / f"ga{i}") for i in range(2)]
+    try:
+        line = (
+            "guest-run --text /bin/sh -c "
+            "'echo out; echo e1 >&2; echo \"qmpsh: e2\" >&2; exit 3'"
+        )
+        socks = [str(agent.sock) for agent in agents]
+        done = qmpsh("-N", "-c", line, *socks)
+        assert done.returncode == Exit.COMMAND_ERROR, done.stderr
+        for sock in socks:
+            mine = [s for s in done.stderr.splitlines() if sock in s]
+            assert mine == [
+                f"{sock}: e1",
+                f"{sock}: qmpsh: e2",
+                f"qmpsh: {sock}: -c:1: guest-run: /bin/sh exited with code 3",
+            ]
+        assert len(done.stderr.splitlines()) == 6  # nothing untagged
+        for out in done.stdout.splitlines():
+            assert json.loads(out)["text"] == "out"
+    finally:
+        for agent in agents:
+            agent.kill()

@@ -303,3 +303,57 @@ def test_output_that_cannot_be_written(tmp_path: Path) -> None:
     )
     done = qmpsh_unwritable("gone", "ls", "--json")
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def _memory(home: Path) -> dict[str, list[object]]:
+    path = home / "state" / "qmpsh" / "answered"
+    if not path.exists():
+        return {}
+    data: dict[str, list[object]] = json.loads(path.read_text())
+    return data
+
+
+def test_the_agent_memory(
+    qga: GuestAgent, qemu: Qemu, private_dirs: Path, tmp_path: Path
+) -> None:
+    """An agent found behind another process (QEMU's chardev for a
+    virtio-serial port, here a relay) is remembered, as a connection
+    remembers it; a QEMU monitor that memory takes for an agent is asked
+    as one at once, its greeting comes, and the row is right all the same
+    (QEMU's version) and memory put right.  (Sockets that QEMU's command
+    line names are not guessed at: it says what they are.)"""
+    from tests.relay import Relay
+
+    agent = Relay(tmp_path / "agent.sock", qga.sock)
+    monitor = Relay(tmp_path / "monitor.sock", qemu.sock)
+    try:
+        write_config(f'[targets]\nga = "{agent.path}"\nvm = "{monitor.path}"\n')
+        rows = {r["name"]: r for r in ls_json() if r["kind"] == "target"}
+        assert rows["ga"]["state"] == "agent"
+        assert rows["vm"]["state"] == "free"
+        st = os.stat(agent.path)
+        memory = _memory(private_dirs)
+        assert memory == {
+            f"unix:{agent.path}": ["agent", [st.st_dev, st.st_ino, st.st_ctime_ns]]
+        }  # a QEMU monitor costs no wait to tell: not kept
+        # the next connection there uses it: asked at once
+        done = qmpsh(str(agent.path), "-c", "guest-ping")
+        assert (done.returncode, done.stdout) == (0, '{"return": {}}\n')
+
+        # memory wrong about the monitor
+        key = f"unix:{monitor.path}"
+        mst = os.stat(monitor.path)
+        stamp = [mst.st_dev, mst.st_ino, mst.st_ctime_ns]
+        memory[key] = ["agent", stamp]
+        (private_dirs / "state" / "qmpsh" / "answered").write_text(json.dumps(memory))
+        rows = {r["name"]: r for r in ls_json() if r["kind"] == "target"}
+        assert rows["vm"]["state"] == "free", rows["vm"]
+        assert rows["vm"]["version"] and rows["vm"]["version"].count(".") == 2
+        assert rows["ga"]["state"] == "agent"
+        assert _memory(private_dirs)[key] == ["qmp", stamp]
+        # QEMU is none the worse for the probe it was sent
+        done = qmpsh(str(monitor.path), "-c", "query-status")
+        assert done.returncode == 0, done.stderr
+    finally:
+        agent.close()
+        monitor.close()

@@ -535,3 +535,73 @@ def test_a_client_that_ends_its_input_still_gets_its_replies(
     assert [client.reply()["id"] for _ in range(3)] == [0, 1, 2]
     assert client.stream.readline() == b""
     client.close()
+
+
+def test_the_wire_log_has_each_clients_conversation(
+    vm: Qemu, sockets: Path, tmp_path: Path
+) -> None:
+    """-l FILE: every line names its client; out is what it sent (its own
+    ids, secrets redacted, input that is no JSON scrubbed), in what it was
+    sent (greeting, replies, refusals, events); notes for the proxy."""
+    log = tmp_path / "proxy.jsonl"
+    p = Proxy(
+        sockets, str(vm.sock), "-l", str(log),
+        "--listen", str(sockets / "rw.sock"), "--listen-read-only", str(sockets / "ro.sock"),
+    )  # fmt: skip
+    try:
+        a = Raw(sockets / "rw.sock")
+        b = Raw(sockets / "ro.sock")
+        secret = {"qom-type": "secret", "id": "s0", "data": "hunter2"}
+        assert a.ask({"execute": "object-add", "arguments": secret, "id": 7}) == {
+            "return": {},
+            "id": 7,
+        }
+        assert "refused by --read-only" in b.ask({"execute": "stop"})["error"]["desc"]
+        b.send(b"hello password=sekrit")
+        assert b.reply()["error"]["desc"].startswith("JSON parse error")
+        a.ask({"execute": "stop", "id": "s"})
+        b.event("STOP")
+        a.close()
+        b.close()
+        wait_for(lambda: log.read_text().count('"disconnected"') == 2, what="the notes")
+    finally:
+        assert p.stop() == 143
+    assert log.stat().st_mode & 0o777 == 0o600
+    text = log.read_text()
+    assert "hunter2" not in text and "sekrit" not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    notes = [line["note"] for line in lines if "client" not in line]
+    assert notes[0].startswith(f"serving {vm.sock} on ")
+    assert notes[-1] == "terminated (SIGTERM)"
+    clients = sorted({line["client"] for line in lines if "client" in line})
+    assert len(clients) == 2
+    first, second = (
+        [(line["dir"], line.get("msg", line.get("raw", line.get("note")))) for line in lines if line.get("client") == who]
+        for who in sorted(clients, key=lambda c: "rw.sock" not in c)
+    )  # fmt: skip
+    assert first[0] == ("note", "connected")
+    assert first[1][0] == "in" and first[1][1]["QMP"]["capabilities"] == []
+    assert first[2:4] == [
+        ("out", {"execute": "qmp_capabilities"}),
+        ("in", {"return": {}}),
+    ]
+    assert first[4] == (
+        "out",
+        {
+            "execute": "object-add",
+            "arguments": {**secret, "data": "<redacted>"},
+            "id": 7,
+        },
+    )
+    assert first[5] == ("in", {"return": {}, "id": 7})
+    assert ("out", {"execute": "stop", "id": "s"}) in first
+    assert ("in", {"return": {}, "id": "s"}) in first
+    assert first[-1] == ("note", "disconnected")
+    said = dict.fromkeys(d for d, _ in second)
+    assert list(said) == ["note", "in", "out"]
+    assert ("out", {"execute": "stop"}) in second
+    refusal = next(m for d, m in second if d == "in" and "error" in m)
+    assert "refused by --read-only" in refusal["error"]["desc"]
+    assert ("out", "hello password=<redacted>") in second
+    assert any(d == "in" and m.get("event") == "STOP" for d, m in second)
+    assert any(d == "in" and m.get("event") == "STOP" for d, m in first)

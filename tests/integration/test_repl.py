@@ -824,3 +824,24 @@ def test_history_hides_secrets_unless_asked(qemu: Qemu) -> None:
     ]
     asyncio.run(scenario(PLAIN.replace(redact=False), "s1"))  # --log-secrets
     assert parse_entries(path.read_text())[-1].endswith("id=s1 data=hunter2")
+
+
+def test_history_hides_a_qom_set_secret_in_the_form_it_refuses(qemu: Qemu) -> None:
+    """``qom set PATH PROPERTY VALUE`` (the built-in wants PATH.PROPERTY)
+    is refused, and still stored, its value hidden all the same."""
+    path = history_path()
+
+    async def scenario() -> None:
+        async with shell(await connected(qemu.sock), PLAIN) as d:
+            d.type("qom set /objects/s0 data hunter2", "enter")
+            await d.printed("expected get PATH.PROPERTY")
+            d.type("qom set /objects/s0.data 'hunter 3'", "enter")
+            await d.printed("DeviceNotFound")  # no such object
+
+    asyncio.run(scenario())
+    text = path.read_text()
+    assert "hunter" not in text
+    assert parse_entries(text) == [
+        "qom set /objects/s0 data <redacted>",
+        "qom set /objects/s0.data <redacted>",
+    ]

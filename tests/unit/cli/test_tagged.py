@@ -59,6 +59,15 @@ def test_tag_error_names_the_target_once() -> None:
     assert about("web1", "cannot connect") == "web1: cannot connect"
 
 
+def test_every_stderr_line_names_the_target() -> None:
+    from qmpsh.cli.tagged import tag_lines
+
+    assert tag_error("w", "qmpsh: a\nb") == "qmpsh: w: a\nw: b"
+    # another program's lines: each tagged, whatever it says
+    assert tag_lines("w", "x\nqmpsh: y\n") == "w: x\nw: qmpsh: y\nw: "
+    assert "\x1b" not in tag_lines("a\x1bb", "x")
+
+
 def test_worst() -> None:
     assert worst([]) == 0
     assert worst([0, 1, 0]) == 1

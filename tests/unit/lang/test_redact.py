@@ -409,6 +409,20 @@ def test_more_hmp(line: str, written: str | None) -> None:
         ("hmp info status", False, "hmp info status"),
         ("qom set /objects/s0.data pw", False, f"qom set /objects/s0.data {R}"),
         ("qom set /machine.type x", False, "qom set /machine.type x"),
+        # the form the built-in refuses (PATH PROPERTY VALUE) is still hidden
+        ("qom set /objects/s0 data pw", False, f"qom set /objects/s0 data {R}"),
+        (
+            "qom set /objects/s0 key-password 'a b' ",
+            False,
+            f"qom set /objects/s0 key-password {R} ",
+        ),
+        ("qom set /objects/s0.data pw x", False, f"qom set /objects/s0.data {R}"),
+        ("qom set '/objects/s0.data' 'pw'", False, f"qom set '/objects/s0.data' {R}"),
+        ('qom set /o "secret" pw', False, f'qom set /o "secret" {R}'),
+        ("qom set secret pw", False, f"qom set secret {R}"),
+        ("qom set /objects/s0 data", False, "qom set /objects/s0 data"),
+        ("qom set /machine type x", False, "qom set /machine type x"),
+        ("qom get /objects/s0.data", False, "qom get /objects/s0.data"),
         (
             "! set_password protocol=vnc password=pw",
             False,

@@ -74,6 +74,14 @@ READ_ONLY = Policy(read_only=True)
         (Policy(allow=("human-monitor-command",)), hmp("stop"), None),
         (Policy(allow=("query-*",)), msg("query-status"), None),
         (Policy(allow=("query-*",)), msg("stop"), "stop: refused: no --allow"),
+        # allowing guest-exec allows following its programs (guest-run's polls)
+        (Policy(allow=("guest-exec",)), msg("guest-exec-status", pid=1), None),
+        (Policy(allow=("guest-exec*",)), msg("guest-exec-status", pid=1), None),
+        (Policy(allow=("guest-exec-status",)), msg("guest-exec", path="/bin/true"), "guest-exec: refused: no --allow"),
+        (Policy(allow=("guest-ping",)), msg("guest-exec-status", pid=1), "guest-exec-status: refused: no --allow"),
+        (Policy(allow=("guest-exec",), deny=("guest-exec-status",)), msg("guest-exec-status", pid=1), "guest-exec-status: refused by --deny"),
+        (Policy(deny=("guest-exec",)), msg("guest-exec-status", pid=1), None),
+        (READ_ONLY, msg("guest-exec-status", pid=1), "guest-exec-status: refused by --read-only"),
         # deny wins over allow, and read-only over allow
         (Policy(allow=("query-*",), deny=("query-status",)), msg("query-status"), "query-status: refused by --deny"),
         (Policy(read_only=True, allow=("stop",)), msg("stop"), "stop: refused by --read-only"),

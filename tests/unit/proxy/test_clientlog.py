@@ -1,0 +1,76 @@
+"""The proxy's wire log (qmpsh.proxy.clientlog): one client's lines, in the
+session's format with a "client", secrets hidden whatever the client sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qmpsh.proxy.clientlog import ClientLog
+from qmpsh.wire.wirelog import WireLog
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_what_a_client_sent_and_got(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    log = ClientLog(wire, 'client 1 on /a"b')
+    log.note("connected")
+    message = {"execute": "set_password", "arguments": {"password": "pw"}}
+    log.sent(
+        '{\n  "execute": "set_password",\n  "arguments": {"password": "pw"}\n}', message
+    )
+    log.got(b'{"return": {}}\r\n{"event": "STOP", "data": {}}\r\n')
+    log.sent("hello password=pw", None)  # no JSON: kept as text, scrubbed
+    log.sent('["x", {"secret": "pw"}]', ["x", {"secret": "pw"}])  # no object
+    log.sent('{"execute": "x\udcff"}', {"execute": "x\udcff"})  # bytes not UTF-8
+    wire.close()
+    assert "pw" not in path.read_text().replace("password", "")
+    lines = _lines(path)
+    assert [(line["dir"], line["client"]) for line in lines] == [
+        ("note", 'client 1 on /a"b'),
+        ("out", 'client 1 on /a"b'),
+        ("in", 'client 1 on /a"b'),
+        ("in", 'client 1 on /a"b'),
+        ("out", 'client 1 on /a"b'),
+        ("out", 'client 1 on /a"b'),
+        ("out", 'client 1 on /a"b'),
+    ]
+    assert lines[0]["note"] == "connected"
+    assert lines[1]["msg"] == {
+        "execute": "set_password",
+        "arguments": {"password": "<redacted>"},
+    }
+    assert lines[3]["msg"]["event"] == "STOP"
+    assert lines[4]["raw"] == "hello password=<redacted>"
+    assert lines[5]["raw"] == '["x", {"secret": "<redacted>"}]'
+    assert lines[6]["msg"] == {"execute": "x\udcff"}
+
+
+def test_log_secrets_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    wire = WireLog(str(path), redact=False)
+    log = ClientLog(wire, "c")
+    log.sent('{"secret": "pw"}', {"secret": "pw"})
+    log.sent("password=pw", None)
+    wire.close()
+    lines = _lines(path)
+    assert lines[0]["msg"] == {"secret": "pw"}
+    assert lines[1]["raw"] == "password=pw"
+
+
+def test_a_message_nested_too_deeply_is_kept_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    deep: Any = {"password": "pw"}
+    for _ in range(100000):
+        deep = {"a": deep}
+    text = '{"a": ' * 100000 + '{"password": "pw"}' + "}" * 100000
+    ClientLog(wire, "c").sent(text, deep)
+    wire.close()
+    (line,) = _lines(path)
+    assert line["raw"].endswith('{"password": "<redacted>"}' + "}" * 100000)
