@@ -88,6 +88,7 @@ class Listener:
         # what the connection warns about (a listener that failed, a dropped
         # reply...) is said, as in the shell and batch mode
         conn.on_warning(self._warn)
+        address.on_note(self._say)  # the transport's (libvirt taints the domain)
         loop = asyncio.get_running_loop()
         #: set with None when done printing, or with why the connection ended
         done: asyncio.Future[str | None] = loop.create_future()

@@ -131,6 +131,12 @@ async def run_session(
         # to the session's console: the shell's, above its prompt, while it runs
         (ctx.console if ctx is not None else console).err(f"warning: {text}")
 
+    def note(text: str) -> None:
+        # the transport's (libvirt taints the domain): as a warning is
+        (ctx.console if ctx is not None else console).err(text)
+
+    transport.on_note(note)
+
     wirelog = None
     if settings.logfile:
         from qmpsh.wire.wirelog import WireLog

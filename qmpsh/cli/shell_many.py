@@ -93,13 +93,18 @@ async def _session(
 
     console = StreamConsole()
     ctxs: list[Context] = []
-    for name, _, conf, _ in legs:
+    for name, _, conf, transport in legs:
         made: list[Context] = []
 
         def warn(text: str, name: str = name, made: list[Context] = made) -> None:
             # to the session's console: the shell's, above its prompt, while it runs
             (made[0].console if made else console).err(f"warning: {name}: {text}")
 
+        def note(text: str, name: str = name, made: list[Context] = made) -> None:
+            # the transport's (libvirt taints the domain): as a warning is
+            (made[0].console if made else console).err(f"{name}: {text}")
+
+        transport.on_note(note)
         made.append(Context(new_connection(conf, warn), conf, console, True))
         ctxs.append(made[0])
     tries = await asyncio.gather(

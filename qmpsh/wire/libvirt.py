@@ -18,8 +18,10 @@ libvirt-python is an optional dependency (``pip install
 and its absence is one line saying what to install.
 
 libvirt marks a domain "tainted" once commands go through its monitor
-passthrough; the transport says so once per session on stderr, and
-`LibvirtDomain.notes` holds libvirt's taint for the shell's toolbar.
+passthrough; the transport says so once per session (`Transport.note`: to
+the session's console, which puts it on stderr, tagged with the target in
+fan-out), and `LibvirtDomain.notes` holds libvirt's taint for the shell's
+toolbar.
 """
 
 from __future__ import annotations
@@ -240,9 +242,7 @@ class LibvirtDomain(Transport):
         if self._noted:
             return
         self._noted = True
-        from qmpsh.core.output import say
-
-        say(
+        self.note(
             f'note: libvirt marks a domain as tainted ("custom monitor '
             f'control commands issued") once commands are sent through its '
             f"QEMU monitor passthrough, as qmpsh sends them: {self.name} now "

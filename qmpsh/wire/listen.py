@@ -25,7 +25,6 @@ import socket
 import stat
 
 from qmpsh.core.errors import ConnectFailed, QmpshError
-from qmpsh.core.output import say
 from qmpsh.core.text import os_text
 from qmpsh.wire.address import Address, TcpAddress, UnixAddress
 from qmpsh.wire.transport import NoGreeting, Transport
@@ -71,7 +70,7 @@ class Listen(Transport):
 
     def __init__(self, address: Address, announce: bool = True) -> None:
         self.address = address
-        #: say on stderr what we wait for
+        #: tell (`note`) what we wait for
         self.announce = announce
         self.fd_passing = isinstance(address, UnixAddress)
         self.kind = "a unix socket" if self.fd_passing else "TCP"
@@ -88,7 +87,7 @@ class Listen(Transport):
         await self.start()
         if self.announce:
             scheme = "unix" if isinstance(self.address, UnixAddress) else "tcp"
-            say(
+            self.note(
                 f"waiting for QEMU to connect to {self.address} "
                 f"(start it with -qmp {scheme}:{self.address})"
             )

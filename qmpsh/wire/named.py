@@ -22,6 +22,7 @@ from qmpsh.wire.transport import SCHEMES, Transport, transport_for
 
 if TYPE_CHECKING:
     import socket
+    from collections.abc import Callable
 
     from qmpsh.core.settings import Settings
 
@@ -48,6 +49,9 @@ class Named(Transport):
 
     def lost(self, reason: str) -> str:
         return self.inner.lost(reason)
+
+    def on_note(self, listener: Callable[[str], None] | None) -> None:
+        self.inner.on_note(listener)  # the inner transport is the one that notes
 
     @property
     def name(self) -> str:

@@ -36,6 +36,10 @@ Adding a transport (``libvirt:``...)
    settings (``ssh_command``, the ``tls_*`` files, ``--libvirt-uri``),
    `prestart` when its helper may start before the event loop, `notes`
    when the shell's toolbar should show something of it (libvirt's taint).
+   A line it has to tell the user (libvirt taints the domain; ``--listen``
+   waits for QEMU) goes through `note`, never straight to stderr: the
+   session shows it where its own lines go (``qmpsh: LABEL: ...`` in
+   fan-out, above the prompt in the shell).
    A transport with no socket of its own to hand over makes one with
    ``socket.socketpair()``: `open` returns one end, and a subprocess's
    stdin/stdout (``ssh HOST socat - UNIX-CONNECT:PATH``) or an asyncio task (a TLS pump, a bridge that
@@ -95,6 +99,8 @@ class Transport(abc.ABC):
     #: probing; -N syncs with it.  False: the peer is QEMU, which connected
     #: to us, and -N only means no greeting
     may_be_agent: bool = True
+    #: who is told the transport's notes (`on_note`); None: stderr
+    _note_listener: Callable[[str], None] | None = None
 
     @property
     @abc.abstractmethod
@@ -154,6 +160,23 @@ class Transport(abc.ABC):
         """What the shell's toolbar shows of the server besides its name
         (libvirt's taint of the domain); none by default."""
         return ()
+
+    def on_note(self, listener: Callable[[str], None] | None) -> None:
+        """Hand the transport's notes (`note`) to *listener* from now on:
+        whoever runs the session, which says them where its lines go (its
+        console); None: on stderr again."""
+        self._note_listener = listener
+
+    def note(self, text: str) -> None:
+        """Tell the user *text*, one line about reaching the server (without
+        the ``qmpsh:``): to the listener of `on_note`, else on stderr through
+        the output gate (`qmpsh.core.output.say`)."""
+        if self._note_listener is not None:
+            self._note_listener(text)
+            return
+        from qmpsh.core.output import say
+
+        say(text)
 
 
 class NoGreeting(ConnectFailed):

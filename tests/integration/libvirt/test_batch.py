@@ -318,12 +318,43 @@ def test_libvirt_taints_the_domain_and_qmpsh_says_so_once(
     )
     assert done.returncode == 0, done.stderr
     (note,) = done.stderr.splitlines()
-    assert note == (
-        f'{NOTE} ("custom monitor control commands issued") once commands are '
-        "sent through its QEMU monitor passthrough, as qmpsh sends them: "
-        f"libvirt:{domain.name} now is, until it stops (virsh dominfo lists its taint)"
-    )
+    assert note == taint_note(f"libvirt:{domain.name}")
     assert "tainted: custom monitor control commands issued" in domain.taint()
+
+
+def taint_note(target: str, label: str = "") -> str:
+    """The taint note on *target*, after ``LABEL: `` when given (fan-out)."""
+    head = NOTE.replace("qmpsh: ", f"qmpsh: {label}: ") if label else NOTE
+    return (
+        f'{head} ("custom monitor control commands issued") once commands are '
+        "sent through its QEMU monitor passthrough, as qmpsh sends them: "
+        f"{target} now is, until it stops (virsh dominfo lists its taint)"
+    )
+
+
+def test_fanout_tags_each_domains_taint_note(
+    libvirtd: LibvirtDaemon, domain: Domain
+) -> None:
+    """Over several domains, each note says which target it is of, as every
+    other line on stderr does: ``qmpsh: LABEL: note: ...``, whole lines."""
+    other = Domain(libvirtd)
+    try:
+        targets = [f"libvirt:{domain.name}", f"libvirt:{other.name}"]
+        done = run(libvirtd, "-c", "query-name", "-c", "query-status", *targets)
+        assert done.returncode == 0, done.stderr
+        replies = lines(done.stdout)
+        assert sorted(r["target"] for r in replies) == sorted(targets * 2)
+        assert sorted(done.stderr.splitlines()) == sorted(
+            taint_note(target, target) for target in targets
+        )
+        # qmpsh events over both: the notes tagged the same way
+        done = run(libvirtd, "events", "-t", "1", *targets)
+        assert done.returncode == Exit.TIMEOUT, done.stderr
+        notes = [line for line in done.stderr.splitlines() if "tainted" in line]
+        assert sorted(notes) == sorted(taint_note(t, t) for t in targets)
+        assert "tainted: custom monitor control commands issued" in other.taint()
+    finally:
+        other.close()
 
 
 def test_the_option_wins_over_the_environment(

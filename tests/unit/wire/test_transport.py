@@ -19,6 +19,7 @@ from qmpsh.wire.connection import Connection
 from qmpsh.wire.launch import Qemu
 from qmpsh.wire.libvirt import LibvirtDomain
 from qmpsh.wire.listen import Listen
+from qmpsh.wire.named import Named
 from qmpsh.wire.reconnect import reopener
 from qmpsh.wire.ssh import SshTunnel
 from qmpsh.wire.state import ConnState
@@ -290,3 +291,23 @@ def test_a_transport_words_its_own_failures() -> None:
             await conn.close()
 
     assert asyncio.run(session()) == "the bridge to mem://quiet said nothing"
+
+
+def test_a_transport_hands_its_notes_to_whoever_runs_the_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`Transport.note`: to the listener of `on_note` (the session's
+    console), through a named target's wrapper too; with none, one
+    ``qmpsh:`` line on stderr, through the output gate."""
+    transport = Bridge("mem://vm1")
+    transport.note("nobody listens\x1b[2J")
+    assert capsys.readouterr().err == "qmpsh: nobody listens^[[2J\n"
+    heard: list[str] = []
+    named = Named(transport, "vm1")
+    named.on_note(heard.append)
+    transport.note("the domain is tainted")
+    assert heard == ["the domain is tainted"]
+    named.on_note(None)
+    transport.note("stderr again")
+    assert heard == ["the domain is tainted"]
+    assert capsys.readouterr().err == "qmpsh: stderr again\n"
