@@ -31,7 +31,10 @@ class Relay:
             except OSError:
                 return
             with client, socket.socket(socket.AF_UNIX) as up:
-                up.connect(str(self.upstream))
+                try:
+                    up.connect(str(self.upstream))
+                except OSError:  # the agent is gone: the client is dropped
+                    continue
                 pump = threading.Thread(target=_copy, args=(up, client), daemon=True)
                 pump.start()
                 _copy(client, up)
