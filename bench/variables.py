@@ -4,7 +4,8 @@
 
 For each of a few lines: `qmpsh.lang.parser.parse` alone (the baseline,
 measured in the same run), then what batch mode does with a line since
-variables and aliases exist (`qmpsh.lang.bound.prepare` with an alias
+variables and aliases exist (the line's parts found by
+`qmpsh.lang.anatomy.anatomy`, `qmpsh.lang.bound.prepare` with an alias
 table, then `qmpsh.lang.bound.parse_bound` with bound variables).  A line
 without ``$``, ``NAME =`` or an alias should cost about what it did (ratio
 near 1); one with references pays for tokenizing once more and the
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qmpsh.lang.aliases import Alias  # noqa: E402
+from qmpsh.lang.anatomy import anatomy  # noqa: E402
 from qmpsh.lang.bound import parse_bound, prepare  # noqa: E402
 from qmpsh.lang.parser import parse  # noqa: E402
 from qmpsh.lang.variables import Variables  # noqa: E402
@@ -66,7 +68,7 @@ def main() -> None:
     for line, plain in LINES:
 
         def bound(line: str = line) -> object:
-            prepared = prepare(line, ALIASES)
+            prepared = prepare(anatomy(line, targets=False), ALIASES)
             return parse_bound(prepared.text, None, variables)
 
         base = best(lambda plain=plain: parse(plain), args.lines, args.runs)  # type: ignore[misc]

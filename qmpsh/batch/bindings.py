@@ -1,7 +1,8 @@
 """Batch mode's side of variables and aliases (`qmpsh.lang.bound` does the
-reading): a command's first line prepared (``NAME =`` split off, its alias
-expanded, an alias named like a server's command refused) and a reply's
-return value recorded (``$_``, and the variable its line binds).
+reading, as for the shell): a command's first line prepared (``NAME =``
+split off, its alias expanded, an alias named like a server's command
+refused) and a reply's return value recorded (``$_``, and the variable its
+line binds).
 
 The runner (`qmpsh.batch.runner`) makes a line that holds a ``$`` wait for
 the replies before it, so that what is recorded here is what the lines
@@ -10,7 +11,7 @@ above bound.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.builtins.aliases import table as alias_table
@@ -18,18 +19,21 @@ from qmpsh.builtins.context import Context
 from qmpsh.lang.bound import Prepared, prepare
 from qmpsh.lang.parser import ParseError
 
+if TYPE_CHECKING:
+    from qmpsh.lang.anatomy import Anatomy
+
 
 async def prepared(
-    ctx: Context, checks: BatchChecks | None, where: str, text: str
+    ctx: Context, checks: BatchChecks | None, where: str, parts: Anatomy
 ) -> Prepared | str:
-    """*text* (a command's first line, at *where*) prepared; or why it is
-    refused (one line, with the column when there is one)."""
+    """A command's first line (its *parts*, at *where*) prepared; or why
+    it is refused (one line, with the column when there is one)."""
     try:
-        found = prepare(text, alias_table(ctx))
+        found = prepare(parts, alias_table(ctx))
     except ParseError as err:
         from qmpsh.lang.redact import scrub  # on the error path only
 
-        return f"{where}:{err.column}: {scrub(err.message, text)}"
+        return f"{where}:{err.column}: {scrub(err.message, parts.text)}"
     if found.aliases and checks is not None:
         await checks.load()
         if checks.knows(found.aliases[0]):

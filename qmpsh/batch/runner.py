@@ -25,7 +25,7 @@ from qmpsh.batch import bindings
 from qmpsh.batch.checks import BatchChecks
 from qmpsh.batch.input import Line
 from qmpsh.batch.replies import ReplyWriter
-from qmpsh.batch.shaping import sink_hint
+from qmpsh.batch.shaping import NO_SINKS, sink_at, sink_hint
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import Builtin, BuiltinError, lookup
 from qmpsh.core.errors import CommandTimeout, QmpshError, Refused
@@ -33,8 +33,8 @@ from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import OutputError
 from qmpsh.core.render import is_error
 from qmpsh.core.text import os_text
+from qmpsh.lang.anatomy import anatomy
 from qmpsh.lang.bound import Prepared, parse_bound, retyped
-from qmpsh.lang.force_prefix import split_force
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, Typer
 from qmpsh.policy.readonly import changes_nothing
 
@@ -142,16 +142,20 @@ class BatchRunner:
                 continue
             text = line.text
             if not acc.pending:
-                forced, text = split_force(text)
+                # its parts, as the shell reads them (one target: no @)
+                parts = anatomy(text, targets=False)
+                forced = parts.force is not None
                 marked = False
-                typed = text
-                ready = await bindings.prepared(self.ctx, checks, line.where, text)
+                typed = parts.unforced()
+                ready = await bindings.prepared(self.ctx, checks, line.where, parts)
                 if isinstance(ready, str):
                     await self._refuse(ready)
                     continue
                 prepared = ready
                 text = prepared.text
-                found = lookup(text)
+                found = None
+                if not forced or prepared.aliases:  # !getfd: the server's, as typed
+                    found = lookup(text)
                 if found is not None:
                     await self._barrier()
                     if prepared.bind is not None:
@@ -159,6 +163,12 @@ class BatchRunner:
                             Exit.PARSE_ERROR,
                             f"{line.where}: {prepared.bind} = takes a QMP command; "
                             f"{found[0].name} is a built-in, which returns no value",
+                        )
+                        continue
+                    sink = sink_at(parts)
+                    if sink is not None:  # the shell's: never a built-in's words
+                        await self._refuse(
+                            f"{line.where}:{sink + 1}: {found[0].name}: {NO_SINKS}"
                         )
                         continue
                     await self._builtin(line, *found, expanded=text)

@@ -1,6 +1,7 @@
 """How batch mode writes a reply: ``-o``, ``--query`` and the ``output``
 built-in (`Shaping`), and the word for a script line that holds the
-shell's ``| cmd`` or ``> FILE`` (`sink_hint`)."""
+shell's ``| cmd`` or ``> FILE`` (`sink_at`, `sink_hint`): batch mode has
+no sinks, its own output is the script's to pipe or redirect."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 #: others)
 JSON_FORMATS = ("json", "pretty")
 
+#: why a script's line with the shell's ``| cmd`` or ``> FILE`` is refused
+NO_SINKS = (
+    "| and > are the shell's; in a script, pipe or redirect qmpsh's own "
+    "output: qmpsh -c CMD ADDRESS | ..."
+)
+
 if TYPE_CHECKING:
     from qmpsh.builtins.context import Context
     from qmpsh.core.query import Query
+    from qmpsh.lang.anatomy import Anatomy
 
 
 class Shaping(NamedTuple):
@@ -80,14 +88,22 @@ def shaping(ctx: Context, out: TextIO) -> Shaping:
     return Shaping(fmt, query, width)
 
 
-def sink_hint(text: str) -> str:
-    """For a line that does not parse: when it holds the shell's ``| cmd``
-    or ``> FILE``, a word on what to do in a script instead."""
-    from qmpsh.lang.sink import find_sink
+def sink_at(parts: Anatomy) -> int | None:
+    """Where the shell would find a sink in a line (its *parts*), or a
+    mistake in one; None when the line has none."""
+    if parts.sink is not None:
+        return parts.sink.offset
+    if parts.sink_error is not None:
+        return parts.sink_error.offset
+    return None
 
-    if find_sink(text) < 0:
+
+def sink_hint(text: str) -> str:
+    """For a command that does not parse (*text*, its lines as typed): when
+    it holds the shell's ``| cmd`` or ``> FILE``, as the shell reads a line
+    (`qmpsh.lang.anatomy`), a word on what to do in a script instead."""
+    from qmpsh.lang.anatomy import anatomy  # loaded already: the runner's
+
+    if sink_at(anatomy(text, targets=False)) is None:
         return ""
-    return (
-        " (| and > are the shell's; in a script, pipe or redirect qmpsh's "
-        "own output: qmpsh -c CMD ADDRESS | ...)"
-    )
+    return f" ({NO_SINKS})"

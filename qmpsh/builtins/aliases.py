@@ -17,6 +17,7 @@ from qmpsh.builtins.context import Context
 from qmpsh.builtins.registry import MODULES, BuiltinError, builtin
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import render_json
+from qmpsh.lang.anatomy import ALIAS, anatomy
 
 if TYPE_CHECKING:
     from qmpsh.lang.aliases import Alias
@@ -143,7 +144,7 @@ async def vars_cmd(ctx: Context, text: str) -> int:
     return Exit.OK
 
 
-@builtin("alias", "define or list aliases", "[NAME [= COMMAND $1 $2 ... $@]]")
+@builtin(ALIAS, "define or list aliases", "[NAME [= COMMAND $1 $2 ... $@]]")
 async def alias_cmd(ctx: Context, text: str) -> int:
     """Define an alias for this session: ``alias mirror = drive-mirror
     device=$1 target=$2 sync=full``, then ``mirror drive0 /tmp/x.qcow2``
@@ -156,9 +157,22 @@ async def alias_cmd(ctx: Context, text: str) -> int:
     from qmpsh.lang.aliases import Alias, problem, usage
 
     aliases = table(ctx)
-    name, eq, body = text.partition("=")
-    name, body = name.strip(), body.strip()
-    if not eq:
+    name, body = text.strip(), None
+    # alias NAME = BODY, NAME one word, as the one reading of a line finds
+    # it (`qmpsh.lang.anatomy`: the highlighting, the history's redaction,
+    # completion); anything else with an = is no definition
+    line = f"{ALIAS} {text}"
+    found = anatomy(line, targets=False).alias
+    if found is not None:
+        name = line[found.name.start : found.name.end]
+        body = line[found.equals + 1 :].strip()
+    elif "=" in name or len(name.split()) > 1:
+        raise BuiltinError(
+            "no definition nor a name: alias NAME = COMMAND ... defines one, "
+            "alias NAME shows it",
+            Exit.PARSE_ERROR,
+        )
+    if body is None:
         if name and name not in aliases:
             raise BuiltinError(f"no alias {name}", Exit.PARSE_ERROR)
         chosen = [aliases[name]] if name else list(aliases.values())

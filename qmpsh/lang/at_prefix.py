@@ -2,10 +2,10 @@
 
 ``@vm2`` alone switches the shell to the target vm2; ``@vm2 CMD`` runs CMD
 there once; ``@* CMD`` runs it on every open target, ``@GROUP CMD`` on the
-open members of a ``[groups]`` entry.  `split_at` cuts the prefix off a
-line, `pick` says which targets its word names (or, in one line, why none),
-`short_names` gives each target the name the prompt and ``@`` use.  (Where
-the prefix is in a line with the rest of its parts: `qmpsh.lang.anatomy`.)
+open members of a ``[groups]`` entry.  `pick` says which targets its word
+names (or, in one line, why none), `short_names` gives each target the name
+the prompt and ``@`` use.  (Where the prefix is in a line, with the rest of
+its parts: `qmpsh.lang.anatomy`; `At` is a line cut there.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ _SOCKET_SUFFIXES = (".sock", ".socket", ".qmp")
 
 @dataclass(frozen=True)
 class At:
-    """A line that starts with ``@WORD``."""
+    """A line that starts with ``@WORD``, cut after it (the shell's routing:
+    `qmpsh.shell.fleet_lines`)."""
 
     #: what follows ``@``, up to the first blank: a name, ``*``, a group
     word: str
@@ -33,22 +34,6 @@ class At:
     rest: str
     #: where *rest* starts in the line
     offset: int
-
-
-def split_at(text: str) -> At | None:
-    """The ``@`` prefix of *text* (leading blanks allowed), or None when
-    the line has none."""
-    stripped = text.lstrip()
-    if not stripped.startswith("@"):
-        return None
-    start = len(text) - len(stripped) + 1
-    end = start
-    while end < len(text) and not text[end].isspace():
-        end += 1
-    offset = end
-    while offset < len(text) and text[offset].isspace():
-        offset += 1
-    return At(text[start:end], text[offset:], offset)
 
 
 @dataclass(frozen=True)

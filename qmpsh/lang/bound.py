@@ -3,7 +3,9 @@
 What batch mode and the shell do with a line before the parser sees it,
 in this order (pure; the state comes in as arguments):
 
-1. `prepare`: ``NAME = COMMAND`` is split off (`qmpsh.lang.variables`),
+1. `prepare`: the line's parts are what `qmpsh.lang.anatomy` finds (the
+   one reading of a line, the shell's and a script's): its ``!`` is
+   blanked, its ``NAME =`` split off (`qmpsh.lang.variables.assignment`),
    and an alias the command starts with is expanded (`qmpsh.lang.aliases`);
 2. a built-in is looked up on what that gives (the caller's business);
 3. `parse_bound`: the references are replaced by the variables' values
@@ -22,10 +24,11 @@ from qmpsh.lang.words import ParseError
 
 if TYPE_CHECKING:
     from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.anatomy import Anatomy
     from qmpsh.lang.varstate import Variables
 
-# `qmpsh.lang.variables` is imported only for a line that may need it (an
-# ``=``, a ``$``): a one-shot ``-c query-status`` does not pay for it
+# `qmpsh.lang.variables` is imported only for a line that may need it (a
+# ``NAME =``, a ``$``): a one-shot ``-c query-status`` does not pay for it
 
 _new = tuple.__new__
 
@@ -45,16 +48,18 @@ class Prepared(NamedTuple):
     aliases: tuple[str, ...] = ()
 
 
-def prepare(line: str, aliases: Mapping[str, Alias]) -> Prepared:
-    """*line* (a command's first line, ``!`` already blanked) with its
-    assignment split off and its alias expanded.  Raises `ParseError`."""
-    assignment = None
-    if "=" in line:
-        from qmpsh.lang.variables import split_assignment
+def prepare(parts: Anatomy, aliases: Mapping[str, Alias]) -> Prepared:
+    """A command's first line (its *parts*, read without targets) with its
+    ``!`` blanked, its assignment split off and its alias expanded (the
+    caller judges the ``!``, and a sink).  Raises `ParseError`."""
+    line = parts.unforced()
+    text = line
+    bind = None
+    if parts.assign is not None:
+        from qmpsh.lang.variables import assignment
 
-        assignment = split_assignment(line)
-    text = line if assignment is None else assignment.command
-    bind = None if assignment is None else assignment.name
+        found = assignment(line, parts.assign)
+        text, bind = found.command, found.name
     expanded = None
     if aliases:
         from qmpsh.lang.aliases import expand

@@ -4,8 +4,10 @@
 transaction included) and says what kind of thing is being typed there: a
 command name, a transaction action, an argument name below some dotted path,
 a value at a path, an argument of a built-in, or nothing completable (inside
-a raw JSON line, a ``{...}`` value or a comment).  It never raises: the text
-is usually half typed.  It reads the words of `qmpsh.lang.tokens.tokenize`,
+a raw JSON line, a ``{...}`` value or a comment, a sink).  It never raises:
+the text is usually half typed.  What surrounds the command (``!``,
+``NAME =``, ``alias NAME =``, a sink) is what `qmpsh.lang.anatomy` finds,
+as for the shell's Enter.  It reads the words of `qmpsh.lang.tokens.tokenize`,
 as the parser does: the word at the cursor is whatever the last token is
 part of, when nothing separates it from the cursor.
 
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qmpsh.lang.force_prefix import split_force
+from qmpsh.lang.anatomy import anatomy
 from qmpsh.lang.literal import LiteralError, parse_literal, scan_string
 from qmpsh.lang.parser import PathT
 from qmpsh.lang.tokens import (
@@ -170,7 +172,13 @@ def locate(text: str, builtins: Iterable[str] = ()) -> Where:
 
     *builtins* are names of shell built-ins, whose arguments are not QMP's.
     """
-    stripped = split_force(text)[1].lstrip()  # "!" sends without validating
+    # what surrounds the command is not completed here: a leading "!", a
+    # "NAME =" or "alias NAME =" (the body is a command), and the shell
+    # command or file of a sink after the cursor's "|" or ">"
+    parts = anatomy(text, targets=False)
+    if parts.sink is not None or parts.sink_error is not None:
+        return Nowhere()
+    stripped = text[parts.command.start :]
     tokens = tokenize(stripped, blanks=False)
     # after the last token come blanks and comments: a comment there is open
     tail = stripped[tokens[-1].end :] if tokens else stripped

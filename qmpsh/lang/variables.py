@@ -3,9 +3,9 @@
 Pure functions over the values (`qmpsh.lang.varstate.Variables`, which
 the batch runner and the shell fill from replies); they read lines:
 
-- `split_assignment`: ``NAME = COMMAND ...`` (spaces around ``=``), the
-  name and the command with ``NAME =`` blanked out (columns stay right;
-  where it is: `qmpsh.lang.anatomy`);
+- `assignment`: ``NAME = COMMAND ...`` (spaces around ``=``, found by
+  `qmpsh.lang.anatomy`), the name judged and the command with ``NAME =``
+  blanked out (columns stay right);
 - `find_references`: every ``$NAME``, ``${NAME}``, ``${NAME.path[0].x}``,
   ``${NAME | jmespath}`` where a value stands outside quotes (a bare value,
   a ``{...}``/``[...]`` literal outside its strings, a raw JSON line
@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from qmpsh.lang.anatomy import assignment_at
+from qmpsh.lang.anatomy import Binding
 from qmpsh.lang.splice import Splice
 from qmpsh.lang.tokens import WHITESPACE, Kind, Token, tokenize
 from qmpsh.lang.varstate import LAST, Variables
@@ -42,8 +42,8 @@ __all__ = [
     "LAST",
     "Reference",
     "Variables",
+    "assignment",
     "find_references",
-    "split_assignment",
     "substitute",
 ]
 
@@ -74,13 +74,10 @@ class Assignment(NamedTuple):
     command: str
 
 
-def split_assignment(text: str) -> Assignment | None:
-    """``NAME = COMMAND ...``: the name and the command; None when *text*
-    is no assignment (`qmpsh.lang.anatomy.assignment_at` finds one).
-    Raises `ParseError` for a name that is none, or nothing after ``=``."""
-    found = assignment_at(text)
-    if found is None:
-        return None
+def assignment(text: str, found: Binding) -> Assignment:
+    """The ``NAME = COMMAND ...`` that `qmpsh.lang.anatomy` *found* in
+    *text*: the name, and the command with ``NAME =`` blanked out.  Raises
+    `ParseError` for a name that is none, or nothing after ``=``."""
     name = text[found.name.start : found.name.end]
     if not NAME_RE.fullmatch(name):
         raise ParseError(
@@ -94,16 +91,6 @@ def split_assignment(text: str) -> Assignment | None:
             f"nothing to bind to {name}: write {name} = COMMAND ...", end, text
         )
     return Assignment(name, found.name.start, " " * end + text[end:])
-
-
-def blank_assignment(text: str) -> str:
-    """*text* with a ``NAME =`` it starts with blanked out (for completion:
-    ``h = gu`` completes a command's name); never raises."""
-    found = assignment_at(text)
-    if found is None:
-        return text
-    end = found.equals + 1
-    return " " * end + text[end:]
 
 
 def _close(text: str, start: int) -> int:

@@ -20,7 +20,6 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from qmpsh.lang.force_prefix import FORCE, split_force
 from qmpsh.schema.model import (
     Alternate,
     Array,
@@ -33,10 +32,8 @@ from qmpsh.schema.model import (
 )
 
 __all__ = [
-    "FORCE",
     "Problem",
     "check_request",
-    "split_force",
     "suggest",
     "unknown_first_word",
     "validate",

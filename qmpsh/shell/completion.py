@@ -16,7 +16,6 @@ from prompt_toolkit.document import Document
 
 from qmpsh.builtins.registry import Builtin
 from qmpsh.lang.cursor import ArgKey, ArgValue, BuiltinArg, Where, locate
-from qmpsh.lang.variables import blank_assignment
 from qmpsh.schema.manual.view import Manual
 from qmpsh.schema.model import Schema
 from qmpsh.shell.candidates import (
@@ -68,7 +67,7 @@ class QmpCompleter(Completer):
     def locate(self, document: Document) -> Where:
         before = document.text_before_cursor
         earlier = self.pending()
-        text = f"{earlier}\n{before}" if earlier else blank_assignment(before)
+        text = f"{earlier}\n{before}" if earlier else before
         return locate(text, self.builtins)
 
     def _candidates(self, where: Where, live: LiveLookup) -> list[Candidate]:

@@ -4,7 +4,8 @@ Each member has the hooks `qmpsh.shell.modes.hooks_for` made for its
 session (its schema's completion, checks and signature line, its event
 filter, its block jobs).  `fleet_hooks` gives the shell one set that
 follows the current member, or the one an ``@NAME`` prefix names while the
-cursor is after it (``@vm2 query-`` completes from vm2's schema):
+cursor is after it (``@vm2 query-`` completes from vm2's schema; the
+prefix as `qmpsh.lang.anatomy` finds it, ``!@vm2 query-`` too):
 
 - the completer: the members' names after ``@``, then the named (or
   current) member's completer on the rest of the line;
@@ -22,7 +23,8 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import AnyFormattedText
 
-from qmpsh.lang.at_prefix import ALL, At, split_at
+from qmpsh.lang.anatomy import anatomy
+from qmpsh.lang.at_prefix import ALL
 from qmpsh.shell.fleet import Fleet, Member
 from qmpsh.shell.fleet_lines import FleetLines
 from qmpsh.shell.modes_api import Hooks, Segment
@@ -92,19 +94,21 @@ def _segment(fleet: Fleet, index: int) -> Segment:
 
 def _addressed(fleet: Fleet, before: str) -> tuple[Member, str | None]:
     """The member the text before the cursor is typed for, and that text
-    without its ``@`` prefix (None while the cursor is in the prefix)."""
-    at = split_at(before)
-    if at is None:
+    without its ``@`` prefix (None while the cursor is in the prefix).  The
+    prefix is where `qmpsh.lang.anatomy` finds it, as on Enter: a ``!``
+    may come before it (``!@vm2 CMD`` is ``@vm2 !CMD``)."""
+    parts = anatomy(before)
+    if parts.target is None:
         return fleet.current, before
-    if at.offset == len(before) and not before[-1:].isspace():
+    if parts.target.end == len(before):
         return fleet.current, None  # still typing the name
-    return _named(fleet, at), at.rest
+    return _named(fleet, parts.word), before[parts.body :]
 
 
-def _named(fleet: Fleet, at: At) -> Member:
+def _named(fleet: Fleet, word: str) -> Member:
     """The member whose schema completes after ``@WORD``: the one it names,
     the first of a set, else the current one."""
-    found = fleet.pick(at.word)
+    found = fleet.pick(word)
     if isinstance(found, str) or not found[0]:
         return fleet.current
     return found[0][0]
@@ -144,11 +148,12 @@ class FleetCompleter(Completer):
         return completer, Document(document.text[cut:], document.cursor_position - cut)
 
     def _at_word(self, document: Document) -> str | None:
+        """The ``@`` word the cursor ends (None: the cursor is not in one)."""
         before = document.text_before_cursor
-        at = split_at(before)
-        if at is None or at.offset != len(before) or before[-1:].isspace():
+        parts = anatomy(before)
+        if parts.target is None or parts.target.end != len(before):
             return None
-        return at.word
+        return parts.word
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent

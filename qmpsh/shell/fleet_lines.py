@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from qmpsh.builtins.linemode import Check, Job, Problem, Run, ShellApi
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.exitcodes import Exit
-from qmpsh.lang.anatomy import anatomy
+from qmpsh.lang.anatomy import FORCE, anatomy
 from qmpsh.lang.at_prefix import At
-from qmpsh.lang.force_prefix import FORCE
 from qmpsh.lang.parser import Incomplete
 from qmpsh.shell.fleet import Fleet, Member
 

@@ -3,10 +3,11 @@
 `QmpLines.check` decides, on Enter, what the text in the input is: more to
 type (an open ``transaction(``, quote or bracket), a problem to show (the
 text stays in the input), or a job to run: it is the shell's default
-`qmpsh.builtins.linemode.LineMode`.  A line
-starting with ``!`` skips the validator hook (see `qmpsh.lang.force_prefix`).  While the
-connection is down, a request, or a built-in that needs the connection, is
-such a problem: the line stays for later.
+`qmpsh.builtins.linemode.LineMode`.  A line starting with ``!`` (its parts:
+`qmpsh.lang.anatomy`) skips the validator hook, and the built-ins: ``!getfd
+fdname=x`` is the server's ``getfd`` (batch mode reads it the same way).
+While the connection is down, a request, or a built-in that needs the
+connection, is such a problem: the line stays for later.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class QmpLines:
         forced = parts.force is not None
         typed = parts.unforced()
         try:
-            prepared = prepare(typed, alias_table(self.ctx))
+            prepared = prepare(parts, alias_table(self.ctx))
         except ParseError as err:
             said = _scrub(err.message, typed)
             return Problem(f"{err.line}:{err.column}: {said}", err.offset)

@@ -214,6 +214,9 @@ def test_batch_mode_imports_no_prompt_toolkit_nor_pygments(qemu: Qemu) -> None:
     assert "qmpsh.batch.runner" in modules  # the probe sees our own imports
     assert not {m for m in modules if m.startswith(("prompt_toolkit", "pygments"))}
     assert not {m for m in modules if m == "click" or m.startswith("click.")}
+    # the line's parts (qmpsh.lang.anatomy) are found without the sink's
+    # module or the variables'
+    assert not modules & {"qmpsh.lang.sink", "qmpsh.lang.variables"}
 
 
 def test_output_that_cannot_be_written_ends_the_run(qemu: Qemu) -> None:

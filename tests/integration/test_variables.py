@@ -270,3 +270,40 @@ def test_help_lists_and_shows_aliases(qemu: Qemu) -> None:
     assert done.stdout.rstrip().endswith(
         "aliases:\n  mtype  qom-get path=$1 property=type"
     )
+
+
+def test_a_script_reads_a_line_as_the_shell_does(qemu: Qemu) -> None:
+    """Its parts are where `qmpsh.lang.anatomy` finds them: ``alias NAME =``
+    is a definition only when the name is one word before the ``=``, a
+    built-in's line with the shell's sink is refused (its words never get
+    the ``|``), and ``!`` before a built-in's name is the server's command
+    of that name (``!getfd``), as the shell sends it."""
+    done = qmpsh(
+        str(qemu.sock),
+        "-k",
+        "-c",
+        "alias m x=1",
+        "-c",
+        "alias m = query-name | wc -l",
+        "-c",
+        "vars > vars.json",
+        "-c",
+        "!getfd fdname=x",
+        "-c",
+        "alias",
+    )
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr.splitlines() == [
+        "qmpsh: -c:1: alias: no definition nor a name: alias NAME = COMMAND ... "
+        "defines one, alias NAME shows it",
+        "qmpsh: -c:2:22: alias: | and > are the shell's; in a script, pipe or "
+        "redirect qmpsh's own output: qmpsh -c CMD ADDRESS | ...",
+        "qmpsh: -c:3:6: vars: | and > are the shell's; in a script, pipe or "
+        "redirect qmpsh's own output: qmpsh -c CMD ADDRESS | ...",
+        "qmpsh: -c:4: getfd: GenericError: No file descriptor supplied via SCM_RIGHTS",
+    ]
+    error = {
+        "class": "GenericError",
+        "desc": "No file descriptor supplied via SCM_RIGHTS",
+    }
+    assert replies(done.stdout) == [{"error": error}, {}]  # QEMU's getfd; no alias

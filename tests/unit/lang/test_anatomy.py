@@ -9,7 +9,7 @@ import pytest
 
 from qmpsh.lang.anatomy import Anatomy, Binding, Span, anatomy, assignment_at
 from qmpsh.lang.redact import redact_line
-from qmpsh.lang.sink import APPEND, PIPE, WRITE, Sink
+from qmpsh.lang.sink import APPEND, PIPE, STARTS, WRITE, Sink
 
 
 def pieces(parts: Anatomy) -> dict[str, str | None]:
@@ -178,6 +178,22 @@ def test_unforced_blanks_the_bang_in_place() -> None:
     assert anatomy("  !cmd a=1").unforced() == "   cmd a=1"
     assert anatomy("@vm2 !cmd").unforced() == "@vm2  cmd"
     assert anatomy("cmd").unforced() == "cmd"
+    assert anatomy("  !  quit").unforced() == "     quit"
+    assert anatomy("x a=!b").unforced() == "x a=!b"  # only before the command
+
+
+def test_a_line_with_no_part_is_its_command() -> None:
+    """The common case, found without looking further: the same parts."""
+    assert anatomy("  query-status\n") == Anatomy(
+        "  query-status\n", None, None, 2, None, None, Span(2, 15), None, None
+    )
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_every_sink_start_is_seen(start: str) -> None:
+    """Each character that starts a sink (`qmpsh.lang.sink.STARTS`) is one
+    the anatomy looks further for (it does not import that module to know)."""
+    assert anatomy(f"c {start}x").sink is not None
 
 
 def test_without_targets_an_at_is_the_command() -> None:
@@ -187,6 +203,26 @@ def test_without_targets_an_at_is_the_command() -> None:
         "sink": "| x",
     }
     assert pieces(anatomy("!h = c", targets=False))["assign"] == "h"
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "rest"),
+    [
+        ("query-status @x", None, "query-status @x"),
+        ("@vm2", "vm2", ""),
+        ("@vm2   ", "vm2", ""),
+        ("  @vm2\tquery-status", "vm2", "query-status"),
+        ("@* query-name", "*", "query-name"),
+        ("@", "", ""),
+        ("@web query-block\nquery-name", "web", "query-block\nquery-name"),
+        ("@vm2\nquery-status", "vm2", "query-status"),
+        ("!@vm2 query-status", "vm2", "query-status"),
+    ],
+)
+def test_targets(text: str, word: str | None, rest: str) -> None:
+    """The ``@`` word, and what follows it (and the blanks after it)."""
+    parts = anatomy(text)
+    assert (parts.word if parts.target else None, text[parts.body :]) == (word, rest)
 
 
 def test_sink_kinds() -> None:

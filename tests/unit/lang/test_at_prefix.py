@@ -1,31 +1,11 @@
-"""The ``@`` prefix of a shell open on several targets: cutting it off,
-what its word names, the targets' short names."""
+"""The ``@`` prefix of a shell open on several targets: what its word
+names, the targets' short names (where it is: `qmpsh.lang.anatomy`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qmpsh.lang.at_prefix import At, Picked, pick, short_names, split_at
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("query-status", None),
-        ("  query-status @x", None),
-        ("@vm2", At("vm2", "", 4)),
-        ("@vm2   ", At("vm2", "", 7)),
-        ("@vm2 query-status", At("vm2", "query-status", 5)),
-        ("  @vm2\tquery-status", At("vm2", "query-status", 7)),
-        ("@* query-name", At("*", "query-name", 3)),
-        ("@", At("", "", 1)),
-        ("@web query-block\nquery-name", At("web", "query-block\nquery-name", 5)),
-        ("@vm2\nquery-status", At("vm2", "query-status", 5)),
-    ],
-)
-def test_split_at(text: str, expected: At | None) -> None:
-    assert split_at(text) == expected
-
+from qmpsh.lang.at_prefix import Picked, pick, short_names
 
 NAMES = ["vm1", "vm2", "qsd"]
 GROUPS = {"web": ["vm2", "vm9"], "gone": ["vm9"], "paths": ["/run/x/vm1.sock"]}

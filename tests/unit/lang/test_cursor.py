@@ -17,7 +17,7 @@ from qmpsh.lang.cursor import (
 from qmpsh.lang.unparse import to_shorthand
 from tests import corpus
 
-BUILTINS = ("help", "events")
+BUILTINS = ("help", "events", "alias")
 
 ROWS: list[tuple[str, Where]] = [
     ("", CommandName("")),
@@ -104,6 +104,17 @@ ROWS: list[tuple[str, Where]] = [
     ),
     ("transaction(\n  abort\n)\nx", Nowhere()),
     ("query-status\nx", Nowhere()),
+    # what surrounds the command, as `qmpsh.lang.anatomy` finds it
+    ("  !  query-st", CommandName("query-st")),
+    ("h = ", CommandName("")),
+    ("h = query-st", CommandName("query-st")),
+    ("!h = device_del i", ArgKey("device_del", (), "i")),
+    ("alias m = drive-mi", CommandName("drive-mi")),
+    ("alias m", BuiltinArg("alias", "m", ())),
+    ("h = transaction(\n  ab", ActionName("ab")),
+    ("query-block | gr", Nowhere()),
+    ("query-block > ", Nowhere()),
+    ("query-block |", Nowhere()),
 ]
 
 

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from qmpsh.lang.aliases import Alias
+from qmpsh.lang.anatomy import anatomy
 from qmpsh.lang.bound import parse_bound, prepare, retyped
 from qmpsh.lang.parser import Request
 from qmpsh.lang.variables import (
+    Assignment,
     Variables,
-    blank_assignment,
+    assignment,
     find_references,
-    split_assignment,
     substitute,
 )
 from qmpsh.lang.words import ParseError
@@ -148,6 +149,13 @@ def test_no_reference_costs_nothing() -> None:
     assert [r.name for r in find_references("c a=$x b=${y.z} c=\\$w")] == ["x", "y", ""]
 
 
+def split_assignment(text: str) -> Assignment:
+    """The assignment the line *text* starts with (there must be one)."""
+    found = anatomy(text).assign
+    assert found is not None
+    return assignment(text, found)
+
+
 @pytest.mark.parametrize(
     ("text", "name", "command"),
     [
@@ -158,7 +166,7 @@ def test_no_reference_costs_nothing() -> None:
 )
 def test_assignments(text: str, name: str, command: str) -> None:
     found = split_assignment(text)
-    assert found is not None and (found.name, found.command) == (name, command)
+    assert (found.name, found.command) == (name, command)
     assert len(found.command) == len(text)  # columns stay right
 
 
@@ -166,7 +174,7 @@ def test_assignments(text: str, name: str, command: str) -> None:
     "text", ["query-status", "h=query-status", "c a = b", "c x=1", "transaction("]
 )
 def test_not_assignments(text: str) -> None:
-    assert split_assignment(text) is None
+    assert anatomy(text).assign is None
 
 
 @pytest.mark.parametrize(
@@ -182,25 +190,31 @@ def test_bad_assignments(text: str, column: int, said: str) -> None:
     assert err.value.column == column and err.value.message.startswith(said)
 
 
-def test_blank_assignment_for_completion() -> None:
-    assert blank_assignment("h = gu") == "    gu"
-    assert blank_assignment("h = ") == "   " + " "
-    assert blank_assignment("query-status a=b") == "query-status a=b"
-
-
 def test_prepare_splits_the_assignment_and_expands_the_alias() -> None:
     table = {"m": Alias("m", "drive-mirror device=$1 target=$2 sync=full")}
-    prepared = prepare("j = m d0 /x.qcow2", table)
+    prepared = prepare(anatomy("j = m d0 /x.qcow2"), table)
     assert prepared.bind == "j" and prepared.aliases == ("m",)
     assert prepared.text == "    drive-mirror device=d0 target=/x.qcow2 sync=full"
     # an error in the expansion maps back to the typed line
     typed = "j = m d0 /x.qcow2 foo"
     with pytest.raises(ParseError) as err:
-        prepare(typed, table)
+        prepare(anatomy(typed), table)
     assert err.value.column == 19
     typed = "j = m d0 [1]x"
-    prepared = prepare(typed, table)
+    prepared = prepare(anatomy(typed), table)
     with pytest.raises(ParseError) as perr:
         parse_bound(prepared.text, None, Variables())
     where = retyped(perr.value, prepared, typed, prepared.text)
     assert where.column == 13  # in the argument as typed
+
+
+def test_prepare_reads_the_line_as_the_shell_does() -> None:
+    """The ``!`` blanked, the ``NAME =`` after it split off; ``alias NAME
+    =`` is a definition, not an assignment."""
+    prepared = prepare(anatomy("!h = query-name", targets=False), {})
+    assert (prepared.text, prepared.bind) == ("     query-name", "h")
+    prepared = prepare(anatomy("alias m = query-name", targets=False), {})
+    assert (prepared.text, prepared.bind) == ("alias m = query-name", None)
+    with pytest.raises(ParseError) as err:
+        prepare(anatomy("! my-h = query-name", targets=False), {})
+    assert err.value.column == 3

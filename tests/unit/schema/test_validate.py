@@ -11,7 +11,6 @@ from qmpsh.builtins.registry import MODULES
 from qmpsh.schema.model import Schema
 from qmpsh.schema.validate import (
     check_request,
-    split_force,
     suggest,
     unknown_first_word,
     validate,
@@ -294,10 +293,3 @@ def test_the_unknown_first_word_of_a_line(
     schema: Schema, line: str, unknown: str | None
 ) -> None:
     assert unknown_first_word(line, schema.commands, MODULES) == unknown
-
-
-def test_split_force() -> None:
-    assert split_force("!device_del devce=x") == (True, " device_del devce=x")
-    assert split_force("  !  quit") == (True, "     quit")
-    assert split_force("quit") == (False, "quit")
-    assert split_force("x a=!b") == (False, "x a=!b")
