@@ -1,5 +1,5 @@
 """``python -m qmpsh``."""
 
-from qmpsh.cli.main import main
+from qmpsh.cli.main import program
 
-main()
+program()

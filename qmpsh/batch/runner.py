@@ -125,17 +125,21 @@ class BatchRunner:
         checks = self.checks
         typer = checks.typer if checks is not None else None
         acc = Accumulator(typer, self._parse)
-        last: Line | None = None
         forced = False
         #: the command being read: as prepared, and its lines as typed
         prepared = Prepared("")
-        typed = ""
+        typed = typed_so_far = ""
         #: the command being read holds the history's secret placeholder
         marked = False
-        #: where the command being read started (a multi-line one's first line)
-        first = 0
+        #: the lines of the command being read, as far as it holds them (its
+        #: first line is where it is said to be; a line of it that does not
+        #: parse is left out, and spoils it: see below)
+        held: list[Line] = []
+        #: a line of the command being read did not parse: with -k the rest
+        #: is read, to find its end, and the command is not sent (a
+        #: transaction is all or nothing)
+        spoiled = False
         async for line in self._until_stopped(lines):
-            last = line
             if line.bad is not None:
                 message, column = line.bad
                 await self._refuse(f"{line.where}:{column}: {message}")
@@ -173,9 +177,11 @@ class BatchRunner:
                         continue
                     await self._builtin(line, *found, expanded=text)
                     continue
-                first = line.number
+                held, spoiled = [line], False
             else:
+                typed_so_far = typed
                 typed = f"{typed}\n{text}"
+                held.append(line)
             if "$" in text:  # it may use a variable: wait for what binds it
                 await self._barrier()
             whole = f"{acc.buffer}\n{text}" if acc.pending else text
@@ -191,35 +197,43 @@ class BatchRunner:
                     await checks.load()
                     unknown = checks.unknown(whole)
                 if unknown is not None and not prepared.aliases:
-                    await self._refuse(f"{line.source}:{first}: {unknown}")
+                    await self._refuse(f"{held[0].where}: {unknown}")
                     continue
                 err = retyped(err, prepared, typed, whole)
-                where = f"{line.source}:{first + err.line - 1}:{err.column}"
+                at = held[min(err.line, len(held)) - 1]
                 said = _scrub(err.message, whole, typed) + sink_hint(typed)
-                await self._refuse(f"{where}: {said}")
+                await self._refuse(f"{at.where}:{err.column}: {said}")
+                if acc.pending:  # the line is dropped; what it belonged to spoilt
+                    typed = typed_so_far
+                    held.pop()
+                    spoiled = True
                 continue
             if isinstance(result, Incomplete) and len(acc.buffer) > self.line_limit:
                 acc = Accumulator(typer, self._parse)  # what it held is dropped
                 await self._refuse(
-                    f"{line.source}:{first}: the command is longer than "
+                    f"{held[0].where}: the command is longer than "
                     f"{self.line_limit} bytes (--line-limit)"
                 )
                 continue
             if result is not None and not isinstance(result, Incomplete):
+                if spoiled:
+                    await self._refuse(
+                        f"{held[0].where}: {result.command or 'the command'} not "
+                        "sent: a line of it was refused (all or nothing)"
+                    )
+                    continue
                 refusal = None if forced else self._refusal(result, marked)
                 if refusal is None:
                     refusal = self._denied(result)
                 if refusal is not None:
-                    await self._refuse(
-                        f"{line.source}:{first}: {_scrub(refusal, whole)}"
-                    )
+                    await self._refuse(f"{held[0].where}: {_scrub(refusal, whole)}")
                     continue
                 # a multi-line command's reply is said at its first line
-                await self._send(line._replace(number=first), result, prepared.bind)
+                await self._send(held[0], result, prepared.bind)
         try:
             acc.finish()
         except ParseError as err:
-            where = f"{last.source}:{first}" if last else "input"
+            where = held[0].where if held else "input"
             await self._refuse(f"{where}: {_scrub(err.message, acc.buffer)}")
 
     async def _until_stopped(self, lines: AsyncIterator[Line]) -> AsyncIterator[Line]:

@@ -3,7 +3,7 @@
 What a one-shot ``qmpsh -c query-status SOCK`` spends outside its own work
 is mostly the interpreter's: importing modules, and at the end freeing
 every module and object one by one.  Two steps keep that out of the way
-(bench/README.md, "What keeps a one-shot cheap"):
+(bench/README.md, "The process's start and end"):
 
 - `start`: no cyclic garbage collection while the session's modules load.
   Start-up makes objects that live as long as the process (modules,
@@ -11,15 +11,17 @@ every module and object one by one.  Two steps keep that out of the way
   several dozen times to free nothing.  `settle` brings it back once the
   session is connected and about to run its lines, after moving everything
   made so far out of its reach for good (`gc.freeze`), so that a long shell
-  or batch session also never walks the start-up's objects again.
+  or batch session also never walks the start-up's objects again.  (What
+  start-up made and dropped in a cycle, little, stays frozen with it.)
 - `end`: once the session has returned its exit status it has closed all
   it opened (the connection, the transport and its ssh or QEMU child, the
   wire log, the shell's history and sinks).  `end` does what the teardown
   would have done that can matter (flush stdout and stderr, run the
   ``atexit`` handlers, such as logging's) and leaves with `os._exit`.
 
-Both are for the program only (``qmpsh``, ``python -m qmpsh``), never for a
-caller that runs `qmpsh.cli.main.main` inside its own process; and when a
+Both are for the program only (``qmpsh``, ``python -m qmpsh``:
+`qmpsh.cli.main.program`), never for a caller that runs
+`qmpsh.cli.main.main` inside its own process; and when a
 thread the interpreter would wait for is still running, `end` leaves the
 ordinary way, so that nothing is cut short.
 """
@@ -35,17 +37,26 @@ from typing import NoReturn
 
 from qmpsh.core.output import output_failed
 
+#: `start` turned the collector off, and `settle` has not yet turned it on
+_started = False
+
 
 def start() -> None:
     """Load the session without the cyclic collector (until `settle`)."""
-    gc.disable()
+    global _started
+    if gc.isenabled():
+        gc.disable()
+        _started = True
 
 
 def settle() -> None:
     """The session is loaded: what exists now lives on, out of the
-    collector's reach (`gc.freeze`); collect from here on as usual.  Harmless
-    to call again, or without `start`."""
-    if not gc.isenabled():
+    collector's reach (`gc.freeze`); collect from here on as usual.  Only
+    after `start` (a caller that turned the collector off itself keeps it
+    so); harmless to call again."""
+    global _started
+    if _started:
+        _started = False
         gc.freeze()
         gc.enable()
 
@@ -65,6 +76,9 @@ def end(code: int) -> NoReturn:
     if _waited_for():
         sys.exit(code)
     atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):  # what the handlers wrote
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     os._exit(code)
 
 

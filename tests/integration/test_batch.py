@@ -121,6 +121,52 @@ def test_transaction_over_lines_from_a_file(qemu: Qemu, tmp_path: Path) -> None:
     assert f"{script}:5" not in done.stderr
 
 
+def test_a_command_over_two_sources_is_said_where_it_starts(
+    qemu: Qemu, tmp_path: Path
+) -> None:
+    tail = tmp_path / "tail.qmp"
+    tail.write_text("\n\n\n  abort\n)\n")
+    done = qmpsh(
+        "-c", "query-status", "-c", "transaction(", "-f", str(tail), str(qemu.sock)
+    )
+    assert done.returncode == Exit.COMMAND_ERROR
+    # the transaction( of the second -c, not a blank line of the file
+    assert done.stderr.startswith("qmpsh: -c:2: transaction: GenericError"), done.stderr
+    # a line of it that does not parse is said where it is, in its own source
+    tail.write_text("\n  abort\n  bogus (\n)\n")
+    done = qmpsh("-c", "transaction(", "-f", str(tail), str(qemu.sock))
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr.startswith(f"qmpsh: {tail}:3:"), done.stderr
+
+
+def bitmaps(qemu: Qemu) -> list[str]:
+    nodes = qemu.qmp({"execute": "query-named-block-nodes"})[0]["return"]
+    return sorted(b["name"] for n in nodes for b in n.get("dirty-bitmaps", []))
+
+
+def test_keep_going_never_sends_a_transaction_missing_a_line(qemu: Qemu) -> None:
+    script = (
+        "blockdev-add driver=null-co node-name=n0\n"
+        "transaction(\n"
+        "  block-dirty-bitmap-add node=n0 name=b1\n"
+        "  bogus ( line\n"
+        "  block-dirty-bitmap-add node=n0 name=b2\n"
+        ")\n"
+        "block-dirty-bitmap-add node=n0 name=b3\n"
+    )
+    done = qmpsh("-k", "-v", str(qemu.sock), input=script)
+    assert done.returncode == Exit.PARSE_ERROR
+    # all or nothing: without its third line, none of it went out
+    assert "transaction" not in done.stdout
+    assert bitmaps(qemu) == ["b3"]
+    said = done.stderr.splitlines()
+    assert said[0].startswith("qmpsh: stdin:4:")
+    assert said[1] == (
+        "qmpsh: stdin:2: transaction not sent: a line of it was refused "
+        "(all or nothing)"
+    )
+
+
 def test_not_utf8_and_nul(qemu: Qemu) -> None:
     done = qmpsh(str(qemu.sock), input=b"query-status\nquery-\xff\n")
     assert done.returncode == Exit.PARSE_ERROR

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.procs import ROOT, Qemu, qmpsh
 
-#: runs the qmpsh program (main() as the entry point calls it), saying on
+#: runs the qmpsh program (as its console script does), saying on
 #: stderr how the collector stands when the batch runner starts its lines
 DRIVER = textwrap.dedent(
     """
@@ -32,9 +32,9 @@ DRIVER = textwrap.dedent(
     runner.BatchRunner.run = run
     before = f"before main: collector on={gc.isenabled()}\\n"
     sys.stderr.write(before)
-    from qmpsh.cli.main import main
+    from qmpsh.cli.main import program
     sys.argv = ["qmpsh", *sys.argv[1:]]
-    main()
+    program()
     """
 )
 
@@ -77,3 +77,27 @@ def test_a_large_reply_is_all_written_before_the_quick_exit(qemu: Qemu) -> None:
     done = qmpsh("-c", "query-qmp-schema", str(qemu.sock))
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["return"]) > 1000
+
+
+def test_a_caller_of_main_gets_its_process_back(qemu: Qemu) -> None:
+    # main(), unlike the program, ends with SystemExit: the caller goes on
+    caller = textwrap.dedent(
+        """
+        import gc, sys
+        from qmpsh.cli.main import main
+        try:
+            main(["-c", "query-status", sys.argv[1]])
+        except SystemExit as done:
+            print(f"back with {done.code}, collector on={gc.isenabled()}")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", caller, str(qemu.sock)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "back with 0, collector on=True"
