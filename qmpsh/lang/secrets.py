@@ -21,9 +21,16 @@ In a QMP request (by the names in QEMU's schema):
 
 In an HMP command line (``-H``, the ``hmp`` built-in,
 ``human-monitor-command``): the password of ``set_password PROTO PW`` and
-``change vnc password PW``, ``block_passwd DEV PW``, ``qom-set PATH data
-VALUE``, ``data=`` of ``object_add`` of a ``secret`` (``key=value`` and
-JSON forms), and any ``password=``/``passwd=``/``secret=`` option.
+``change vnc password PW``, ``block_passwd DEV PW`` (a word, or a quoted
+string whole: ``"my pw"``), ``qom-set PATH data VALUE``, ``data=`` of
+``object_add`` of a ``secret`` (``key=value`` and JSON forms), and any
+``password=``/``passwd=``/``secret=`` option (in a quoted option string
+too, blanks and all).
+
+In text that does not parse (a typed line, a proxy client's input): any
+``name=VALUE`` or ``"name": VALUE`` with a secret's name, the HMP
+``command-line`` of such a request, and the ``value`` of a ``qom-set``
+whose ``property`` is secret (`_qom_set_command_spans`).
 
 Not secrets, and kept so that logs stay useful: ``expire_password`` (a
 time), and the ``*-secret`` arguments such as ``key-secret`` or
@@ -63,23 +70,48 @@ def is_secret_property(name: str) -> bool:
 
 # -- HMP command lines ------------------------------------------------------
 
-_WORD = r"(?P<s>\S+)"
+#: a word as QEMU's HMP reads a string argument (``get_str`` in its
+#: monitor/hmp.c): a double-quoted string with backslash escapes, or else
+#: up to the next blank.  A secret one is hidden whole, quotes and all; an
+#: unterminated string (which QEMU refuses, but which still reaches the
+#: logs) runs to the end, and so does one opened by ``\"`` (the quote
+#: escaped, as in a JSON ``command-line`` that does not parse); what sticks
+#: to the closing quote goes with it.  Erring on the side of hiding, single
+#: quotes count too: they are no quotes to HMP (``'a b'`` is the password
+#: ``'a`` and a stray ``b'``), but the user meant one password
+_WORD = (
+    r"""(?P<s>\\?"(?:[^"\\]|\\[\s\S])*(?:"\S*|\\?\Z)"""
+    r"""|'(?:[^'\\]|\\[\s\S])*(?:'\S*|\\?\Z)|\S+)"""
+)
+#: a word before the secret one (a device, a QOM path): quoted or not
+_ARG = r"""(?:"(?:[^"\\]|\\[\s\S])*"\S*|\S+)"""
 _OPTION_VALUE = r"(?P<s>(?:[^,\s]|,,)+)"
 _JSON_STRING = r"""(?P<s>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?)"""
 
 _HMP_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^\s*set_password\s+\S+\s+" + _WORD),
+    re.compile(r"^\s*set_password\s+" + _ARG + r"\s+" + _WORD),
     re.compile(r"^\s*change\s+vnc\s+passw(?:or)?d\s+" + _WORD),
-    re.compile(r"^\s*block_passwd\s+\S+\s+" + _WORD),
+    re.compile(r"^\s*block_passwd\s+" + _ARG + r"\s+" + _WORD),
     re.compile(r"(?:^|[\s,])(?:password|passwd|passphrase|secret)=" + _OPTION_VALUE),
 )
+#: a double-quoted word at its start (an ``O`` argument such as
+#: ``object_add "secret,id=s0,data=a b"`` is one: QEMU reads the string,
+#: then its options), and an option's value inside one: up to a ``,`` that
+#: is no ``,,`` or the closing quote, blanks included
+_HMP_QUOTED = re.compile(r"""(?:^|(?<=\s))"(?:[^"\\]|\\[\s\S])*(?:"|\\?\Z)""")
+_QUOTED_VALUE = r"""(?P<s>(?:[^,"\\]|,,|\\[\s\S])+)"""
+_QUOTED_OPTION = re.compile(
+    r"""(?:^|[,"])(?:password|passwd|passphrase|secret)=""" + _QUOTED_VALUE
+)
+_QUOTED_DATA = re.compile(r"""(?:^|[,"])data=""" + _QUOTED_VALUE)
 #: ``qom-set [-j] PATH PROPERTY VALUE`` (VALUE: the rest of the line)
 _HMP_QOM_SET = re.compile(
-    r"^\s*qom-set\s+(?:-j\s+)?\S+\s+(?P<p>\S+)\s+(?P<s>\S(?:.*\S)?)\s*$"
+    r"^\s*qom-set\s+(?:-j\s+)?" + _ARG + r"\s+(?P<p>" + _ARG + r")\s+"
+    r"(?P<s>\S(?:.*\S)?)\s*$"
 )
 _HMP_OBJECT_ADD = re.compile(r"^\s*object_add\s+(?P<rest>.*)$", re.DOTALL)
 _SECRET_TYPE = re.compile(
-    r"""^secret\b|(?:^|[\s,])qom-type=secret(?:,|\s|$)|"""
+    r"""^"?secret\b|(?:^|[\s,"])qom-type=secret(?:[,\s"]|$)|"""
     r"""["']qom-type["']\s*:\s*["']secret["']"""
 )
 _OBJECT_DATA = (
@@ -93,13 +125,18 @@ def hmp_spans(line: str) -> list[Span]:
     spans: list[Span] = []
     for rule in _HMP_RULES:
         spans += [m.span("s") for m in rule.finditer(line)]
+    quoted = list(_HMP_QUOTED.finditer(line))
+    for word in quoted:
+        spans += [m.span("s") for m in _QUOTED_OPTION.finditer(line, *word.span())]
     qom = _HMP_QOM_SET.match(line)
-    if qom is not None and is_secret_property(qom.group("p")):
+    if qom is not None and is_secret_property(qom.group("p").strip('"')):
         spans.append(qom.span("s"))
     obj = _HMP_OBJECT_ADD.match(line)
     if obj is not None and _SECRET_TYPE.search(obj.group("rest")):
         for rule in _OBJECT_DATA:
             spans += [_inside(line, m.span("s")) for m in rule.finditer(line)]
+        for word in quoted:
+            spans += [m.span("s") for m in _QUOTED_DATA.finditer(line, *word.span())]
     return _disjoint(spans)
 
 
@@ -136,11 +173,23 @@ def replace_spans(text: str, spans: list[Span]) -> str:
 #: ``name=VALUE`` or ``"name": VALUE`` with a secret's name, in text that
 #: does not parse (``data`` counts too: the command is not known); an
 #: unclosed quote or bracket runs to the end of the text
+_TEXT_VALUE = (
+    r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[\[{].*|[^\s,}\]]+)"""
+)
 _TEXT_SECRET = re.compile(
     r"""(?:^|(?<=[\s.,{'"]))(?:password|passwd|passphrase|secret|cookie|data|"""
-    r"""[\w-]+-(?:password|passwd|passphrase))['"]?\s*[=:]\s*"""
-    r"""(?P<s>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[\[{].*|[^\s,}\]]+)""",
+    r"""[\w-]+-(?:password|passwd|passphrase))['"]?\s*[=:]\s*""" + _TEXT_VALUE,
     re.DOTALL,
+)
+#: ``qom-set`` named anywhere (``"execute": "qom-set"`` too), its
+#: ``property`` argument and its ``value`` argument, in ``name=`` and JSON
+#: forms, in text that does not parse
+_QOM_SET_COMMAND = re.compile(r"(?<![\w-])qom-set(?![\w-])")
+_PROPERTY = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))property['"]?\s*[=:]\s*['"]?(?P<p>[^\s'",}\]]*)"""
+)
+_VALUE = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))value['"]?\s*[=:]\s*""" + _TEXT_VALUE, re.DOTALL
 )
 #: ``command-line=VALUE`` or ``"command-line": VALUE`` (the HMP command line
 #: of ``human-monitor-command``) in text that does not parse
@@ -172,6 +221,7 @@ def text_spans(text: str) -> list[Span]:
         at = builtin.end()
         spans += [(at + a, at + b) for a, b in hmp_spans(text[at:])]
     spans += _qom_set_spans(text)
+    spans += _qom_set_command_spans(text)
     return _disjoint(spans)
 
 
@@ -183,10 +233,16 @@ def _qom_set_spans(text: str) -> list[Span]:
     PROPERTY VALUE``, a form the built-in refuses, still reaches the
     history as typed, and so may a value quoted or spread over words."""
     qom = _QOM_SET.match(text)
-    if qom is None:
-        return []
-    for word in _QOM_WORD.finditer(text, qom.end()):
-        name = word.group().strip("'\"").rpartition(".")[2]
+    return [] if qom is None else _after_secret_word(text, qom.end())
+
+
+def _after_secret_word(text: str, start: int) -> list[Span]:
+    """The rest of *text* after the first word from *start* on (its quotes
+    aside, and what is before an ``=``) whose last ``.``-part names a
+    secret property, from the word after it; none without one."""
+    for word in _QOM_WORD.finditer(text, start):
+        name = word.group().strip("'\"").rpartition("=")[2]
+        name = name.strip("'\"").rpartition(".")[2]
         if not is_secret_property(name):
             continue
         value = _QOM_WORD.search(text, word.end())
@@ -194,6 +250,28 @@ def _qom_set_spans(text: str) -> list[Span]:
             return []
         return [(value.start(), len(text.rstrip()))]
     return []
+
+
+def _qom_set_command_spans(text: str) -> list[Span]:
+    """The value of a ``qom-set`` that does not parse, when its property is
+    a secret's: ``value=VALUE`` or ``"value": VALUE`` when ``property=NAME``
+    or ``"property": "NAME"`` names one.  Erring on the side of hiding:
+    without a value argument, the rest of the text after the property
+    argument, or (``qom-set PATH PROPERTY VALUE``, as an alias body may
+    hold it) after a word that names a secret property."""
+    command = _QOM_SET_COMMAND.search(text)
+    if command is None:
+        return []
+    values = [_inside(text, m.span("s")) for m in _VALUE.finditer(text)]
+    secret = [m for m in _PROPERTY.finditer(text) if is_secret_property(m.group("p"))]
+    if secret:
+        if values:
+            return values
+        rest = _QOM_WORD.search(text, secret[0].end())
+        return [] if rest is None else [(rest.start(), len(text.rstrip()))]
+    if values:
+        return []
+    return _after_secret_word(text, command.end())
 
 
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")

@@ -281,6 +281,18 @@ COMMANDS = [
     (f"hmp set_password vnc {SECRET}", False),
     (f'human-monitor-command command-line="set_password vnc {SECRET}"', False),
     (f"set_password vnc {SECRET}", True),
+    # a quoted HMP password, hidden whole
+    (f'set_password vnc "my {SECRET} pw"', True),
+    (f'hmp change vnc password "a {SECRET}"', False),
+    (f'human-monitor-command command-line="block_passwd d \\"a {SECRET}\\""', False),
+    # qom-set of a secret property in lines that do not parse
+    (f"qom-set path=/objects/s0 property=password value={SECRET} (", False),
+    (
+        '{"execute": "qom-set", "arguments": '
+        f'{{"property": "data", "value": "{SECRET}",}}}}',
+        False,
+    ),
+    (f"qom-set /objects/s0 password {SECRET}", False),
 ]
 
 

@@ -599,3 +599,133 @@ def test_an_alias_call_whose_expansion_holds_a_secret() -> None:
     assert hook("st") == "st"
     assert hook("query-name") == "query-name"
     assert hook("vncpw") == "vncpw"  # no argument: refused when run, nothing to hide
+
+
+# -- a quoted HMP password is hidden whole --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        ('set_password vnc "my secret pw"', f"set_password vnc {R}"),
+        ('set_password vnc "my secret pw" -d vnc0', f"set_password vnc {R} -d vnc0"),
+        ('change vnc password "a b"', f"change vnc password {R}"),
+        ('change vnc passwd "a b"', f"change vnc passwd {R}"),
+        ('block_passwd dev "a b"', f"block_passwd dev {R}"),
+        ('block_passwd "my dev" "a b"', f'block_passwd "my dev" {R}'),
+        # backslash escapes, as HMP reads them (\" does not close the string)
+        (r'set_password vnc "a \" b" keep', f"set_password vnc {R} keep"),
+        (r'set_password vnc "a \\" keep', f"set_password vnc {R} keep"),
+        # unterminated (QEMU refuses it, the logs still get it): to the end
+        ('set_password vnc "a b -d vnc0', f"set_password vnc {R}"),
+        ('set_password vnc "a b\\', f"set_password vnc {R}"),
+        # what sticks to the closing quote goes with it
+        ('set_password vnc "a b"c keep', f"set_password vnc {R} keep"),
+        # single quotes are no quotes to HMP; hidden whole all the same
+        ("set_password vnc 'a b' keep", f"set_password vnc {R} keep"),
+        # a quote inside a word is no quote to HMP either
+        ('set_password vnc a"b c"', f'set_password vnc {R} c"'),
+        ('qom-set "/objects/a b" "data" x y', f'qom-set "/objects/a b" "data" {R}'),
+        # an option string in quotes (object_add, drive_add): blanks included
+        (
+            'object_add "secret,id=s0,data=a b"',
+            f'object_add "secret,id=s0,data={R}"',
+        ),
+        (
+            'object_add "qom-type=secret,id=s0,data=a b,format=raw"',
+            f'object_add "qom-type=secret,id=s0,data={R},format=raw"',
+        ),
+        (
+            'drive_add 0 "file=x,password=a b,,c d,if=none"',
+            f'drive_add 0 "file=x,password={R},if=none"',
+        ),
+        ('object_add "memory-backend-ram,id=m,data=a b"', None),
+        ('set_password vnc "<redacted>"', f"set_password vnc {R}"),
+    ],
+)
+def test_quoted_hmp_passwords(line: str, written: str | None) -> None:
+    assert redact_hmp(line) == (line if written is None else written)
+
+
+def test_a_quoted_hmp_password_in_every_sink() -> None:
+    line = 'set_password vnc "my secret pw"'
+    request_ = msg("human-monitor-command", **{"command-line": line})
+    assert redact(request_) == msg(
+        "human-monitor-command", **{"command-line": f"set_password vnc {R}"}
+    )
+    assert redact_line(line, hmp=True) == f"set_password vnc {R}"
+    assert redact_line(f"hmp {line}") == f"hmp set_password vnc {R}"
+    # a JSON command-line that does not parse: the quotes are escaped there
+    raw = json.dumps(request_)[:-1]
+    assert "secret" not in redact_line(raw).replace('"set_password', "")
+    assert "pw" not in redact_line(raw)
+    message = 'set_password vnc "my secret pw": Error: VNC is not in use'
+    assert "secret pw" not in scrub(message, line, hmp=True)
+
+
+# -- qom-set in text that does not parse ------------------------------------
+
+_QOM_SET_JSON = (
+    '{"execute":"qom-set","arguments":{"path":"/objects/s0",'
+    '"property":"data","value":"hunter2",}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        (
+            "qom-set path=/objects/s0 property=password value=hunter2 (",
+            f"qom-set path=/objects/s0 property=password value={R} (",
+        ),
+        (
+            "qom-set path=/objects/s0 property=data value='hunter2 (",
+            f"qom-set path=/objects/s0 property=data value={R}",
+        ),
+        (
+            _QOM_SET_JSON[:-2],  # its closing braces missing
+            _QOM_SET_JSON[:-2].replace("hunter2", R),
+        ),
+        (
+            # arguments before the command, blanks around the colons
+            '{"arguments": {"value": "hunter2", "property": "key-password", '
+            '"path": "/o"}, "execute": "qom-set"',
+            f'{{"arguments": {{"value": "{R}", "property": "key-password", '
+            '"path": "/o"}, "execute": "qom-set"',
+        ),
+        (
+            "alias p = qom-set /objects/s0 password hunter2",
+            f"alias p = qom-set /objects/s0 password {R}",
+        ),
+        ("qom-set /objects/s0 data hunter2 x", f"qom-set /objects/s0 data {R}"),
+        (
+            "qom-set path=/objects/s0 property=data hunter2 (",
+            f"qom-set path=/objects/s0 property=data {R}",
+        ),
+        (
+            'qom-set path=/o property=data value={"a":hunter2}',
+            f"qom-set path=/o property=data value={R}",
+        ),
+        # not secret: kept
+        ("qom-set path=/machine property=type value=pc (", None),
+        ("qom-set /machine type pc (", None),
+        ("qom-set path=/o property=foo value=password (", None),
+    ],
+)
+def test_qom_set_lines_that_do_not_parse(line: str, written: str | None) -> None:
+    assert redact_line(line) == (line if written is None else written)
+
+
+def test_malformed_qom_set_json_as_raw_text() -> None:
+    from qmpsh.lang.secrets import replace_spans, text_spans
+
+    hidden = replace_spans(_QOM_SET_JSON, text_spans(_QOM_SET_JSON))
+    assert hidden == _QOM_SET_JSON.replace("hunter2", R)
+
+
+def test_scrub_a_qom_set_value() -> None:
+    text = 'qom-set path=/o property=data value={"a":hunter2}'
+    out = scrub("bad JSON value: 'hunter2' is not a value", text)
+    assert out == f"bad JSON value: {R} is not a value"
+    alias = "qom-set /objects/s0 password hunter2"
+    assert "hunter2" not in scrub("unexpected 'hunter2'", alias)

@@ -74,3 +74,23 @@ def test_a_message_nested_too_deeply_is_kept_as_text(tmp_path: Path) -> None:
     wire.close()
     (line,) = _lines(path)
     assert line["raw"].endswith('{"password": "<redacted>"}' + "}" * 100000)
+
+
+def test_malformed_qom_set_json_keeps_its_value_out(tmp_path: Path) -> None:
+    """No JSON (a trailing comma, a brace missing): kept as text, and the
+    value of a qom-set of a secret property hidden all the same."""
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    log = ClientLog(wire, "c")
+    text = (
+        '{"execute":"qom-set","arguments":{"path":"/objects/s0",'
+        '"property":"data","value":"hunter2",}}'
+    )
+    log.sent(text, None)
+    log.sent(text[:-1], None)
+    log.sent(text.replace('"data"', '"key-password"').replace(",}", "}")[:-2], None)
+    wire.close()
+    assert "hunter2" not in path.read_text()
+    lines = _lines(path)
+    assert lines[0]["raw"] == text.replace("hunter2", "<redacted>")
+    assert all("<redacted>" in line["raw"] for line in lines)
