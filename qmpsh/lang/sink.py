@@ -65,7 +65,10 @@ def where(text: str, offset: int) -> str:
 
 def find_sink(text: str) -> int:
     """The offset of the first ``|`` or ``>`` that starts a word outside
-    quotes, brackets, comments and an open transaction; -1 when none."""
+    quotes, brackets, comments, an open transaction and a variable's
+    ``${...}`` (``${j[?status=='running'] | [0].id}`` picks with a pipe of
+    JMESPath's); -1 when none."""
+    inside = _references(text)
     open_transaction = False
     for tok in tokenize(text):
         if tok.kind is Kind.OPEN:
@@ -77,9 +80,24 @@ def find_sink(text: str) -> int:
             and tok.text[:1] in STARTS
             and tok.kind is not Kind.BRACKETED
             and not open_transaction
+            and not any(start < tok.start < end for start, end in inside)
         ):
             return tok.start
     return -1
+
+
+def _references(text: str) -> list[tuple[int, int]]:
+    """Where *text*'s ``${...}`` references are (a ``${`` that does not
+    read hides nothing: the line's parse says what is wrong with it)."""
+    if "${" not in text:  # the common case: no import, no scan
+        return []
+    from qmpsh.lang.references import find_references
+    from qmpsh.lang.words import ParseError
+
+    try:
+        return [(r.start, r.end) for r in find_references(text) if r.name]
+    except ParseError:
+        return []
 
 
 def split_sink(text: str) -> tuple[str, Sink | None]:

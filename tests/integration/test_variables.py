@@ -106,6 +106,23 @@ def test_the_last_value_and_a_jmespath_pick(qemu: Qemu, tmp_path: Path) -> None:
     assert typed[0]["arguments"] == {"typename": "none-machine"}
 
 
+def test_a_pick_that_finds_nothing_is_one_line_without_a_pipe_hint(
+    qemu: Qemu,
+) -> None:
+    # the README's example: the | is JMESPath's, not a shell pipe
+    done = qmpsh(
+        str(qemu.sock),
+        "-c",
+        "j = query-jobs",
+        "-c",
+        "job-cancel id=${j[?status=='running'] | [0].id}",
+    )
+    assert done.returncode == Exit.PARSE_ERROR
+    assert done.stderr == (
+        "qmpsh: -c:2:15: ${j[?status=='running'] | [0].id} picks nothing from $j\n"
+    )
+
+
 def test_an_undefined_variable_is_refused_before_anything_is_sent(
     qemu: Qemu, tmp_path: Path
 ) -> None:

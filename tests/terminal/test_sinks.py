@@ -57,6 +57,13 @@ def test_pipes_to_wc_and_grep(screen: Screen, qemu: Qemu, private_dirs: Path) ->
     # the shell's own | inside a quoted value is no pipe
     _run(screen, "qom-get path=/machine property='a|b' | wc -c")
     screen.wait("Property 'none-machine.a|b' not found")
+    # nor JMESPath's inside a variable's ${...}; a pipe after it is one
+    _run(screen, "l = qom-list path=/machine")
+    _run(
+        screen,
+        "qom-get path=/machine property=${l[?name=='type'] | [0].name} | tr a-z A-Z",
+    )
+    screen.wait("NONE-MACHINE")
     screen.keys("C-d")
     assert screen.wait_exit() == 0
     assert "Traceback" not in screen.text()

@@ -338,3 +338,14 @@ def test_no_form_carries_a_secret_into_the_history() -> None:
         kept = redact_line(line, hmp)
         assert SECRET not in kept, line
         assert "<redacted>" in kept, line
+
+
+def test_a_variables_pick_is_no_sink_at_the_prompt() -> None:
+    # the README's example, as typed at the prompt (the shell splits the
+    # sink before the variables are replaced)
+    line = "job-cancel id=${j[?status=='running'] | [0].id}"
+    parts = anatomy(line)
+    assert parts.sink is None and parts.sink_error is None
+    assert parts.around() == ("", line, "")
+    piped = anatomy(line + " | wc -l")
+    assert piped.sink is not None and piped.sink.target == "wc -l"

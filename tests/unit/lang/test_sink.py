@@ -41,6 +41,12 @@ from tests import corpus
             Sink("|", "wc -l", 22),
         ),
         ("hmp info block | head -1", "hmp info block ", Sink("|", "head -1", 15)),
+        # after a variable's pick that holds a pipe and a > of its own
+        (
+            "x a=${j[?n >= `0`] | [0].id} | wc -l",
+            "x a=${j[?n >= `0`] | [0].id} ",
+            Sink("|", "wc -l", 29),
+        ),
     ],
 )
 def test_split(text: str, command: str, sink: Sink) -> None:
@@ -63,6 +69,10 @@ def test_split(text: str, command: str, sink: Sink) -> None:
         "transaction(\n | x\n",
         "x a=b|",
         "x a=1 b=>",
+        # JMESPath's | and > inside a variable's ${...}
+        "job-cancel id=${j[?status=='running'] | [0].id}",
+        "x a=${n[?depth >= `0`] | [0].node-name}",
+        'x {"a": ${j | [0]}}',
     ],
 )
 def test_left_alone(text: str) -> None:
