@@ -729,3 +729,85 @@ def test_scrub_a_qom_set_value() -> None:
     assert out == f"bad JSON value: {R} is not a value"
     alias = "qom-set /objects/s0 password hunter2"
     assert "hunter2" not in scrub("unexpected 'hunter2'", alias)
+
+
+# -- leaks the property tests (test_secret_fuzz.py) found ---------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "written"),
+    [
+        # the old change's password in a line that does not parse
+        (
+            "change device=vnc target=password arg='hunter2' (",
+            f"change device=vnc target=password arg='{R}' (",
+        ),
+        (
+            'change arg="hunter2 x" device=vnc target=password )',
+            f'change arg="{R}" device=vnc target=password )',
+        ),
+        (
+            '{"execute": "change", "arguments": {"device": "vnc", '
+            '"target": "password", "arg": "hunter2"}} x',
+            '{"execute": "change", "arguments": {"device": "vnc", '
+            f'"target": "password", "arg": "{R}"}}}} x',
+        ),
+        # an HMP command line quoted with escapes inside: read as HMP reads it
+        (
+            "human-monitor-command command-line='set_password vnc \\'hunter2 "
+            "x\\' keep' (",
+            f"human-monitor-command command-line='set_password vnc {R} keep' (",
+        ),
+        (
+            '{"execute": "human-monitor-command", "arguments": {"command-line": '
+            '"object_add {\\"qom-type\\": \\"secret\\", \\"id\\": \\"s\\", '
+            '\\"data\\": \\"hunter2\\"}"}} x',
+            '{"execute": "human-monitor-command", "arguments": {"command-line": '
+            '"object_add {\\"qom-type\\": \\"secret\\", \\"id\\": \\"s\\", '
+            f'\\"data\\": \\"{R}\\"}}"}}}} x',
+        ),
+        (
+            'human-monitor-command command-line="set_password vnc \\u0068unter2" (',
+            f'human-monitor-command command-line="set_password vnc {R}" (',
+        ),
+        # not the password target: kept
+        ("change device=ide1-cd0 target=/x.iso arg=raw (", None),
+    ],
+)
+def test_leaks_found_by_the_property_tests(line: str, written: str | None) -> None:
+    """Lines that do not parse: the history and the proxy's log of a
+    client's raw text (`text_spans`) hide the secret alike."""
+    from qmpsh.lang.secrets import replace_spans, text_spans
+
+    expected = line if written is None else written
+    assert redact_line(line) == expected
+    assert replace_spans(line, text_spans(line)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        # a bracket glued to a secret property's name (what made the text no
+        # JSON, or the line fail): still that property
+        (
+            "qom-set path=/objects/s value='hunter2 x' property=data[",
+            f"qom-set path=/objects/s value='{R}' property=data[",
+        ),
+        (
+            '{"execute": "qom-set", "arguments": {"path": "/objects/s", '
+            '"value": "hunter2", "property": "password)"}}',
+            '{"execute": "qom-set", "arguments": {"path": "/objects/s", '
+            f'"value": "{R}", "property": "password)"}}}}',
+        ),
+    ],
+)
+def test_a_secret_property_with_a_bracket_glued(text: str, written: str) -> None:
+    from qmpsh.lang.secrets import replace_spans, text_spans
+
+    assert replace_spans(text, text_spans(text)) == written
+
+
+def test_scrub_the_old_change_password() -> None:
+    line = "change device=vnc target=password arg=hunter2 ("
+    said = scrub("expected name=value, got 'hunter2'", line)
+    assert "hunter2" not in said
