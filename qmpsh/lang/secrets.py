@@ -34,6 +34,11 @@ quoted HMP word ``"a b"``), the ``value`` of a ``qom-set`` whose
 ``property`` is secret (`_qom_set_command_spans`), and the ``arg`` of a
 ``change`` whose ``target`` is ``password``.
 
+In what a server sends (`qmpsh.lang.redact.secret_reply`): the reply to
+``qom-get`` of a secret property (a ``secret`` object's ``data`` can be
+read back), to an HMP ``qom-get`` of one (`hmp_reads_secret`), and the
+secret properties ``qom-list-get`` lists.
+
 Not secrets, and kept so that logs stay useful: ``expire_password`` (a
 time), and the ``*-secret`` arguments such as ``key-secret`` or
 ``password-secret``, which name a ``secret`` object by its id (the point of
@@ -120,6 +125,17 @@ _OBJECT_DATA = (
     re.compile(r"(?:^|[\s,])data=" + _OPTION_VALUE),
     re.compile(r"""["']data["']\s*:\s*""" + _JSON_STRING),
 )
+
+
+#: ``qom-get PATH PROPERTY``: its output is the property's value
+_HMP_QOM_GET = re.compile(r"^\s*qom-get\s+" + _ARG + r"\s+(?P<p>" + _ARG + r")")
+
+
+def hmp_reads_secret(line: str) -> bool:
+    """Whether the output of the HMP command *line* is a secret: ``qom-get``
+    of a secret property (a ``secret`` object's ``data``)."""
+    qom = _HMP_QOM_GET.match(line)
+    return qom is not None and is_secret_property(qom.group("p").strip('"'))
 
 
 def hmp_spans(line: str) -> list[Span]:

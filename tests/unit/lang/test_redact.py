@@ -811,3 +811,26 @@ def test_scrub_the_old_change_password() -> None:
     line = "change device=vnc target=password arg=hunter2 ("
     said = scrub("expected name=value, got 'hunter2'", line)
     assert "hunter2" not in said
+
+
+@pytest.mark.parametrize(
+    ("request_", "secret"),
+    [
+        (msg("qom-get", path="/objects/s0", property="data"), True),
+        (msg("qom-get", path="/objects/s0", property="key-password"), True),
+        (msg("qom-get", path="/machine", property="type"), False),
+        (msg("qom-get", path="/objects/s0", property="key-secret"), False),
+        (msg("qom-list-get", paths=["/objects/s0"]), True),
+        (msg("human-monitor-command", **{"command-line": "qom-get /o data"}), True),
+        (msg("human-monitor-command", **{"command-line": "qom-get /o type"}), False),
+        (msg("human-monitor-command", **{"command-line": "info status"}), False),
+        (msg("query-status"), False),
+    ],
+)
+def test_replies_that_carry_a_secret(request_: dict[str, Any], secret: bool) -> None:
+    from qmpsh.lang.redact import redact_reply, secret_reply
+
+    assert secret_reply(request_) is secret
+    if secret and request_["execute"] != "qom-list-get":
+        assert redact_reply(request_, {"return": "pw"}) == {"return": R}
+        assert redact_reply(request_, {"error": {"desc": "x"}}) is None
