@@ -384,7 +384,8 @@ def redacting(
     session's alias table (`qmpsh.lang.aliases.Alias` by name), for a line
     that calls one: when its expansion holds a secret, the alias's
     arguments are stored as one ``<redacted>`` (which of them fills the
-    secret is the body's business).
+    secret is the body's business), and so are those of a call that does
+    not expand or parse when the body holds a secret.
     """
 
     def hook(text: str) -> str | None:
@@ -407,11 +408,49 @@ def _alias_call(text: str, table: Mapping[str, Any]) -> str:
     from qmpsh.lang.words import ParseError
 
     head, core, tail = anatomy(text).around()
+    from qmpsh.lang.parser import parse
+
+    name = core.split(None, 1)[0] if core.strip() else ""
+    hidden = f"{head}{name} {REDACTED}{tail}"
     try:
         expanded = expand(core, table)
     except ParseError:
         expanded = None
-    if expanded is None or redact_line(expanded.text) == expanded.text:
-        return text
-    name = core.split(None, 1)[0]
-    return f"{head}{name} {REDACTED}{tail}"
+        broken = name in table
+    else:
+        if expanded is None:
+            return text
+        if redact_line(expanded.text) != expanded.text:
+            return hidden
+        try:
+            parse(expanded.text)
+            broken = False
+        except ParseError:
+            broken = True
+    # a call that cannot expand (an argument too many, an open quote), or
+    # whose expansion does not parse, still reaches the history: erring on
+    # the side of hiding, its arguments go when the body holds a secret
+    # whatever they are
+    if (
+        broken
+        and len(core.split(None, 1)) > 1  # arguments to hide
+        and _body_holds_secret(table[name].body, table)
+    ):
+        return hidden
+    return text
+
+
+def _body_holds_secret(body: str, table: Mapping[str, Any]) -> bool:
+    """Whether an alias's *body*, its parameters given a word each (and
+    the alias it calls expanded), holds a secret."""
+    from qmpsh.lang.aliases import PARAM_RE, expand
+    from qmpsh.lang.words import ParseError
+
+    filled = PARAM_RE.sub("x", body)
+    try:
+        expanded = expand(filled, table)
+    except ParseError:
+        expanded = None
+    if expanded is not None:
+        filled = expanded.text
+    return redact_line(filled) != filled

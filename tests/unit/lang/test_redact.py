@@ -834,3 +834,30 @@ def test_replies_that_carry_a_secret(request_: dict[str, Any], secret: bool) -> 
     if secret and request_["execute"] != "qom-list-get":
         assert redact_reply(request_, {"return": "pw"}) == {"return": R}
         assert redact_reply(request_, {"error": {"desc": "x"}}) is None
+
+
+def test_an_alias_call_that_does_not_expand_still_hides_its_arguments() -> None:
+    """A call with an argument too many, or an open quote, cannot expand,
+    yet the history keeps it: its arguments go when the body holds a secret
+    (leaks test_secret_fuzz.py's alias exploration found)."""
+    from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.redact import redacting
+
+    table = {
+        "vncpw": Alias("vncpw", "change-vnc-password password=$1"),
+        "hm": Alias("hm", 'human-monitor-command command-line="set_password vnc $1"'),
+        "via": Alias("via", "vncpw $1"),
+        "st": Alias("st", "query-status"),
+        "get": Alias("get", "qom-get path=$1 property=type"),
+    }
+    hook = redacting(lambda text: text, aliases=lambda: table)
+    assert hook("vncpw hunter2 extra") == "vncpw <redacted>"
+    assert hook("@vm2 vncpw 'hunter2 | cat") == "@vm2 vncpw <redacted>"
+    assert hook("vncpw hunter2 (") == "vncpw <redacted>"
+    assert hook("via hunter2 extra") == "via <redacted>"
+    # the password in quotes inside the body's quotes: no parse, hidden
+    assert hook('hm "hunter2 x"') == "hm <redacted>"
+    # nothing secret in the body, or no argument: kept
+    assert hook("st extra") == "st extra"
+    assert hook("get /machine extra") == "get /machine extra"
+    assert hook("vncpw") == "vncpw"

@@ -30,6 +30,8 @@ SETTINGS = settings(
 )
 
 ALNUM = string.ascii_letters + string.digits
+#: what draws a value (a composite's ``draw``, or ``st.data()``'s)
+Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 
 class Secret:
@@ -65,7 +67,7 @@ def secrets(draw: st.DrawFn, seps: str = " ,=}]){[(") -> Secret:
     return Secret(first, sep, second)
 
 
-def _json_spelled(text: str, draw: st.DrawFn) -> str:
+def _json_spelled(text: str, draw: Draw) -> str:
     """A JSON string for *text*, some characters as ``\\uXXXX``."""
     out = []
     for ch in text:
@@ -76,7 +78,7 @@ def _json_spelled(text: str, draw: st.DrawFn) -> str:
     return '"' + "".join(out) + '"'
 
 
-def shorthand_value(draw: st.DrawFn, secret: Secret) -> str:
+def shorthand_value(draw: Draw, secret: Secret) -> str:
     """*secret* as a shorthand value: bare, '...', "..." or with escapes."""
     kinds = ["single", "double", "escaped"]
     if secret.plain:
@@ -91,7 +93,7 @@ def shorthand_value(draw: st.DrawFn, secret: Secret) -> str:
     return _json_spelled(secret.text, draw)
 
 
-def json_value(draw: st.DrawFn, secret: Secret) -> str:
+def json_value(draw: Draw, secret: Secret) -> str:
     """*secret* as a JSON (or Python-spelled) string."""
     kind = draw(st.sampled_from(["double", "escaped", "single"]))
     if kind == "single":
@@ -101,7 +103,7 @@ def json_value(draw: st.DrawFn, secret: Secret) -> str:
     return _json_spelled(secret.text, draw)
 
 
-def hmp_word(draw: st.DrawFn, secret: Secret) -> str:
+def hmp_word(draw: Draw, secret: Secret) -> str:
     """*secret* as an HMP word: bare, or in quotes (blanks and all)."""
     kinds = ["double", "single"]
     if secret.plain:
@@ -142,7 +144,7 @@ def hmp_lines(draw: st.DrawFn) -> tuple[str, Secret]:
     return options[index - len(forms)], option
 
 
-def _quote_shorthand(draw: st.DrawFn, text: str) -> str:
+def _quote_shorthand(draw: Draw, text: str) -> str:
     kind = draw(st.sampled_from(["single", "double"]))
     if kind == "single":
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -467,3 +469,54 @@ def test_hmp_lines_without_secrets_are_kept(line: str, data: st.DataObject) -> N
         line = line.replace("W", data.draw(NAMES), 1)
     assert redact_hmp(line) == line
     assert redact_line(line, hmp=True) == line
+
+
+# -- a call of an alias whose body puts an argument in a secret's place --------
+
+BODIES = [
+    "change-vnc-password password=$1",
+    "object-add qom-type=secret id=s data=$1",
+    "qom-set path=/objects/s property=data value=$1",
+    "qom-set /objects/s data $1",
+    "hmp set_password vnc $1",
+    "qom set /objects/s.data $1",
+    "set_password protocol=vnc password=$1 connected=keep",
+    "transaction( x password=$1 )",
+    'human-monitor-command command-line="set_password vnc $1"',
+    "blockdev-add driver=x file.password=$1 node-name=$2",
+    "vncpw $1",
+]
+
+
+@SETTINGS
+@given(
+    st.sampled_from(BODIES),
+    secrets(),
+    st.data(),
+    st.sampled_from(["", "", " x", " (", "(", " '", ",", " $1"]),
+    st.sampled_from(["", "! ", "@vm2 ", "h = "]),
+    st.sampled_from(["", " | grep x", " > f"]),
+)
+def test_alias_calls_hide_the_secret(
+    body: str, secret: Secret, data: st.DataObject, junk: str, head: str, tail: str
+) -> None:
+    from qmpsh.lang.aliases import Alias
+    from qmpsh.lang.bound import prepare
+    from qmpsh.lang.redact import redacting
+
+    table = {
+        "m": Alias("m", body),
+        "vncpw": Alias("vncpw", "change-vnc-password password=$1"),
+    }
+    spell = data.draw(st.sampled_from([shorthand_value, hmp_word]))
+    line = head + "m " + spell(data.draw, secret) + junk + tail
+    hook = redacting(lambda text: text, aliases=lambda: table)
+    _clean("alias history", hook(line) or "", secret)
+    parts = anatomy(line, targets=False)
+    typed = text = parts.unforced()
+    try:
+        text = prepare(parts, table).text
+        parse(text)
+    except ParseError as err:
+        _clean("alias scrub", scrub(err.message, typed), secret)
+        _clean("alias scrub", scrub(err.message, typed, text), secret)
