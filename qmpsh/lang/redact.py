@@ -13,6 +13,9 @@ module applies it, the same way for every sink:
   line), for the history file; `redacting` makes a history hook of it;
 - `redact_hmp(line)`: an HMP command line, for the lines qmpsh prints
   about one (an HMP failure, a late reply);
+- `secret_reply(message)`, `redact_reply(message, reply)`: the secrets a
+  server sends back (a ``secret`` object's ``data`` read with
+  ``qom-get``), for the wire log;
 - `scrub(message, *texts)` (from `qmpsh.lang.secrets`): an error about a
   typed line, without what it quotes of a secret (a parse error), in any
   of the texts the line has been (typed, alias expanded, variables
@@ -31,6 +34,7 @@ from typing import Any
 from qmpsh.lang.secrets import (
     REDACTED,
     SECRET_OBJECTS,
+    hmp_reads_secret,
     hmp_spans,
     is_secret_key,
     is_secret_property,
@@ -48,9 +52,11 @@ __all__ = [
     "redact",
     "redact_hmp",
     "redact_line",
+    "redact_reply",
     "redacting",
     "scrub",
     "secret_paths",
+    "secret_reply",
     "shown",
 ]
 
@@ -77,6 +83,77 @@ def redact(message: Mapping[str, Any]) -> dict[str, Any] | None:
     out = dict(message)
     out["arguments"] = new_args
     return out
+
+
+def secret_reply(message: Mapping[str, Any]) -> bool:
+    """Whether the reply to the request *message* may carry a secret the
+    server sends: ``qom-get`` of a secret property (a ``secret`` object's
+    ``data`` can be read back), ``qom-list-get`` (it lists properties with
+    their values), an HMP ``qom-get`` of one (`hmp_reads_secret`)."""
+    command, args = _command_args(message)
+    if args is None:
+        return False
+    if command == "qom-get":
+        prop = args.get("property")
+        return isinstance(prop, str) and is_secret_property(prop)
+    if command == "qom-list-get":
+        return True
+    if command == "human-monitor-command":
+        line = args.get("command-line")
+        return isinstance(line, str) and hmp_reads_secret(line)
+    return False
+
+
+def redact_reply(
+    message: Mapping[str, Any], reply: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A copy of *reply* (to *message*, which `secret_reply` says may get
+    a secret back) with the secret replaced, or None if it has none: the
+    whole return value, or for ``qom-list-get`` the value of each listed
+    property with a secret's name."""
+    if "return" not in reply:
+        return None
+    value = reply["return"]
+    command, _ = _command_args(message)
+    if command == "qom-list-get":
+        hidden = _listed(value)
+        if hidden is None:
+            return None
+        value = hidden
+    elif value == REDACTED:
+        return None
+    else:
+        value = REDACTED
+    out = dict(reply)
+    out["return"] = value
+    return out
+
+
+def _listed(objects: Any) -> list[Any] | None:
+    """``qom-list-get``'s return value (``[{"properties": [{"name": N,
+    "type": T, "value": V}...]}...]``) with the values of secret
+    properties replaced, or None when it has none."""
+    if not isinstance(objects, list):
+        return None
+    out: list[Any] = []
+    changed = False
+    for obj in objects:
+        props = obj.get("properties") if isinstance(obj, Mapping) else None
+        if isinstance(props, list):
+            new = []
+            for prop in props:
+                if (
+                    isinstance(prop, Mapping)
+                    and isinstance(prop.get("name"), str)
+                    and is_secret_property(prop["name"])
+                    and "value" in prop
+                ):
+                    prop = {**prop, "value": REDACTED}
+                    changed = True
+                new.append(prop)
+            obj = {**obj, "properties": new}
+        out.append(obj)
+    return out if changed else None
 
 
 def placeholders(message: Mapping[str, Any]) -> list[str]:
@@ -307,7 +384,8 @@ def redacting(
     session's alias table (`qmpsh.lang.aliases.Alias` by name), for a line
     that calls one: when its expansion holds a secret, the alias's
     arguments are stored as one ``<redacted>`` (which of them fills the
-    secret is the body's business).
+    secret is the body's business), and so are those of a call that does
+    not expand or parse when the body holds a secret.
     """
 
     def hook(text: str) -> str | None:
@@ -330,11 +408,49 @@ def _alias_call(text: str, table: Mapping[str, Any]) -> str:
     from qmpsh.lang.words import ParseError
 
     head, core, tail = anatomy(text).around()
+    from qmpsh.lang.parser import parse
+
+    name = core.split(None, 1)[0] if core.strip() else ""
+    hidden = f"{head}{name} {REDACTED}{tail}"
     try:
         expanded = expand(core, table)
     except ParseError:
         expanded = None
-    if expanded is None or redact_line(expanded.text) == expanded.text:
-        return text
-    name = core.split(None, 1)[0]
-    return f"{head}{name} {REDACTED}{tail}"
+        broken = name in table
+    else:
+        if expanded is None:
+            return text
+        if redact_line(expanded.text) != expanded.text:
+            return hidden
+        try:
+            parse(expanded.text)
+            broken = False
+        except ParseError:
+            broken = True
+    # a call that cannot expand (an argument too many, an open quote), or
+    # whose expansion does not parse, still reaches the history: erring on
+    # the side of hiding, its arguments go when the body holds a secret
+    # whatever they are
+    if (
+        broken
+        and len(core.split(None, 1)) > 1  # arguments to hide
+        and _body_holds_secret(table[name].body, table)
+    ):
+        return hidden
+    return text
+
+
+def _body_holds_secret(body: str, table: Mapping[str, Any]) -> bool:
+    """Whether an alias's *body*, its parameters given a word each (and
+    the alias it calls expanded), holds a secret."""
+    from qmpsh.lang.aliases import PARAM_RE, expand
+    from qmpsh.lang.words import ParseError
+
+    filled = PARAM_RE.sub("x", body)
+    try:
+        expanded = expand(filled, table)
+    except ParseError:
+        expanded = None
+    if expanded is not None:
+        filled = expanded.text
+    return redact_line(filled) != filled

@@ -29,8 +29,15 @@ too, blanks and all).
 
 In text that does not parse (a typed line, a proxy client's input): any
 ``name=VALUE`` or ``"name": VALUE`` with a secret's name, the HMP
-``command-line`` of such a request, and the ``value`` of a ``qom-set``
-whose ``property`` is secret (`_qom_set_command_spans`).
+``command-line`` of such a request (its escapes read: ``\\"a b\\"`` is the
+quoted HMP word ``"a b"``), the ``value`` of a ``qom-set`` whose
+``property`` is secret (`_qom_set_command_spans`), and the ``arg`` of a
+``change`` whose ``target`` is ``password``.
+
+In what a server sends (`qmpsh.lang.redact.secret_reply`): the reply to
+``qom-get`` of a secret property (a ``secret`` object's ``data`` can be
+read back), to an HMP ``qom-get`` of one (`hmp_reads_secret`), and the
+secret properties ``qom-list-get`` lists.
 
 Not secrets, and kept so that logs stay useful: ``expire_password`` (a
 time), and the ``*-secret`` arguments such as ``key-secret`` or
@@ -120,6 +127,17 @@ _OBJECT_DATA = (
 )
 
 
+#: ``qom-get PATH PROPERTY``: its output is the property's value
+_HMP_QOM_GET = re.compile(r"^\s*qom-get\s+" + _ARG + r"\s+(?P<p>" + _ARG + r")")
+
+
+def hmp_reads_secret(line: str) -> bool:
+    """Whether the output of the HMP command *line* is a secret: ``qom-get``
+    of a secret property (a ``secret`` object's ``data``)."""
+    qom = _HMP_QOM_GET.match(line)
+    return qom is not None and is_secret_property(qom.group("p").strip('"'))
+
+
 def hmp_spans(line: str) -> list[Span]:
     """Where the secret words of an HMP command line are, last first."""
     spans: list[Span] = []
@@ -186,7 +204,16 @@ _TEXT_SECRET = re.compile(
 #: forms, in text that does not parse
 _QOM_SET_COMMAND = re.compile(r"(?<![\w-])qom-set(?![\w-])")
 _PROPERTY = re.compile(
-    r"""(?:^|(?<=[\s.,{'"]))property['"]?\s*[=:]\s*['"]?(?P<p>[^\s'",}\]]*)"""
+    r"""(?:^|(?<=[\s.,{'"]))property['"]?\s*[=:]\s*['"]?(?P<p>[^\s'",{}()\[\]]*)"""
+)
+#: the old ``change device=vnc target=password arg=PW`` in text that does
+#: not parse
+_CHANGE_COMMAND = re.compile(r"(?<![\w-])change(?![\w-])")
+_CHANGE_TARGET = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))target['"]?\s*[=:]\s*['"]?password(?![\w-])"""
+)
+_CHANGE_ARG = re.compile(
+    r"""(?:^|(?<=[\s.,{'"]))arg['"]?\s*[=:]\s*""" + _TEXT_VALUE, re.DOTALL
 )
 _VALUE = re.compile(
     r"""(?:^|(?<=[\s.,{'"]))value['"]?\s*[=:]\s*""" + _TEXT_VALUE, re.DOTALL
@@ -213,16 +240,60 @@ def text_spans(text: str) -> list[Span]:
     spans = [_inside(text, m.span("s")) for m in _TEXT_SECRET.finditer(text)]
     for match in _HMP_ARGUMENT.finditer(text):
         start, end = _inside(text, match.span("s"))
+        quoted = start > match.start("s")
         if text[start : start + 1] in ("'", '"'):  # a quote never closed
-            start += 1
-        spans += [(start + a, start + b) for a, b in hmp_spans(text[start:end])]
+            start, quoted = start + 1, True
+        if quoted:  # the HMP line is the string's value, its escapes read
+            spans += _unescaped_hmp_spans(text, start, end)
+        else:
+            spans += [(start + a, start + b) for a, b in hmp_spans(text[start:end])]
     builtin = _HMP_BUILTIN.match(text)
     if builtin is not None:
         at = builtin.end()
         spans += [(at + a, at + b) for a, b in hmp_spans(text[at:])]
     spans += _qom_set_spans(text)
     spans += _qom_set_command_spans(text)
+    spans += _change_spans(text)
     return _disjoint(spans)
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[\s\S])")
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def _unescaped_hmp_spans(text: str, start: int, end: int) -> list[Span]:
+    """The secret words of the HMP line quoted in ``text[start:end]`` (a
+    quoted string's inside, JSON or shorthand escapes and all: the line
+    ``set_password vnc "a b"`` is spelled ``\\"a b\\"`` there), as spans
+    of *text*."""
+    line: list[str] = []
+    #: where each character of the line starts in *text*, and where it ends
+    starts: list[int] = []
+    at = start
+    for match in _ESCAPE.finditer(text, start, end):
+        for pos in range(at, match.start()):
+            line.append(text[pos])
+            starts.append(pos)
+        escape = match.group()[1:]
+        if len(escape) == 5:
+            line.append(chr(int(escape[1:], 16)))
+        else:
+            line.append(_ESCAPED.get(escape, escape))
+        starts.append(match.start())
+        at = match.end()
+    for pos in range(at, end):
+        line.append(text[pos])
+        starts.append(pos)
+    starts.append(end)
+    return [(starts[a], starts[b]) for a, b in hmp_spans("".join(line))]
+
+
+def _change_spans(text: str) -> list[Span]:
+    """The ``arg`` of the old ``change device=vnc target=password arg=PW``
+    in text that does not parse (``change`` named, ``target`` password)."""
+    if _CHANGE_COMMAND.search(text) is None or _CHANGE_TARGET.search(text) is None:
+        return []
+    return [_inside(text, m.span("s")) for m in _CHANGE_ARG.finditer(text)]
 
 
 def _qom_set_spans(text: str) -> list[Span]:

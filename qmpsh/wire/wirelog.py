@@ -8,7 +8,8 @@ format, each line naming its client (``"client": LABEL`` after ``"dir"``:
 (an existing file others could read is tightened, with a warning) and every
 line is written with one ``write(2)``, so nothing is held in a buffer if the
 process dies.  Secrets in outgoing requests (`qmpsh.lang.redact`) are replaced unless
-*redact* is off.  A write that fails (a full disk) is a warning, not a crash;
+*redact* is off, and so are those in the replies to requests that read one
+back (``qom-get`` of a ``secret`` object's ``data``: `_Awaited`).  A write that fails (a full disk) is a warning, not a crash;
 when writing works again a ``note`` line says how many lines are missing.
 """
 
@@ -27,6 +28,8 @@ class WireLog:
         self.path = path
         self.redact = redact
         self._file = AppendFile(path, warn, gap=self._gap)
+        #: the requests whose reply may carry a secret, by (client, id)
+        self._awaited: dict[tuple[str | None, str], Mapping[str, Any]] = {}
 
     def write(
         self,
@@ -44,11 +47,15 @@ class WireLog:
         if self._file.closed:
             return
         if message is not None and self.redact:
-            from qmpsh.lang.redact import redact
+            from qmpsh.lang.redact import redact, secret_reply
 
             hidden = redact(message)
             if hidden is not None:
                 data = json.dumps(hidden, separators=(",", ":")).encode()
+            if secret_reply(message):
+                self._await(message, client)
+        elif self._awaited and valid and direction == "in":
+            data = self._reply(data, client)
         head = f'{{"time": "{_now()}", "dir": "{direction}", '
         if client is not None:
             head += f'"client": {json.dumps(client)}, '
@@ -58,6 +65,37 @@ class WireLog:
             text = data.decode("utf-8", "backslashreplace")
             body = b'"raw": ' + json.dumps(text).encode() + b"}\n"
         self._file.append(head.encode() + body)
+
+    def _await(self, message: Mapping[str, Any], client: str | None) -> None:
+        """Remember *message*, whose reply may carry a secret (the oldest
+        forgotten past `AWAITED`: replies that never came)."""
+        awaited = self._awaited
+        if len(awaited) >= AWAITED:
+            del awaited[next(iter(awaited))]
+        awaited[client, _key(message.get("id"))] = message
+
+    def _reply(self, data: bytes, client: str | None) -> bytes:
+        """*data*, or the reply it is with its secret replaced when it
+        answers a request that `_await` remembers."""
+        if b'"return"' not in data:  # an event, an error: nothing to look up
+            return data
+        try:
+            reply = json.loads(data)
+        except (ValueError, RecursionError):
+            return data
+        if not isinstance(reply, dict) or (
+            "return" not in reply and "error" not in reply
+        ):
+            return data  # an event, or no message at all
+        message = self._awaited.pop((client, _key(reply.get("id"))), None)
+        if message is None:
+            return data
+        from qmpsh.lang.redact import redact_reply
+
+        hidden = redact_reply(message, reply)
+        if hidden is None:
+            return data
+        return json.dumps(hidden, separators=(",", ":")).encode()
 
     def note(self, text: str, client: str | None = None) -> None:
         """A line about the connection itself (connected, lost...);
@@ -78,6 +116,18 @@ class WireLog:
 
     def close(self) -> None:
         self._file.close()
+
+
+#: requests awaiting a reply that may carry a secret, at most
+AWAITED = 256
+
+
+def _key(msg_id: Any) -> str:
+    """A request's id as a key (any JSON value; none is null)."""
+    try:
+        return json.dumps(msg_id, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        return repr(msg_id)
 
 
 def _note_line(text: str, client: str | None = None) -> bytes:

@@ -311,3 +311,36 @@ def test_qom_set_under_read_only_is_refused_before_sending(
     done = qmpsh("qom", "set", "-s", "vm", "/machine.phandle-start", "0x300")
     assert done.returncode == Exit.PARSE_ERROR, done.stderr
     assert "refused by --read-only" in done.stderr
+
+
+def test_a_secret_read_back_stays_out_of_the_wire_log(
+    q35: Qemu, tmp_path: Path
+) -> None:
+    """QEMU gives a secret object's data back to qom-get: printed, as asked,
+    but <redacted> in the wire log, whether asked in QMP or HMP."""
+    log = tmp_path / "wire.jsonl"
+    done = qmpsh(
+        str(q35.sock),
+        "-l",
+        str(log),
+        "-c",
+        "object-add qom-type=secret id=fuzz-s0 data=hunter2",
+        "-c",
+        "qom-get path=/objects/fuzz-s0 property=data",
+        "-c",
+        "hmp qom-get /objects/fuzz-s0 data",
+        "-c",
+        "qom-get path=/objects/fuzz-s0 property=format",
+        "-c",
+        "object-del id=fuzz-s0",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("hunter2") == 2
+    text = log.read_text()
+    assert "hunter2" not in text
+    returns = [
+        json.loads(line)["msg"].get("return")
+        for line in text.splitlines()
+        if json.loads(line)["dir"] == "in"
+    ]
+    assert returns[-4:] == ["<redacted>", "<redacted>", "raw", {}]

@@ -94,3 +94,61 @@ def test_malformed_qom_set_json_keeps_its_value_out(tmp_path: Path) -> None:
     lines = _lines(path)
     assert lines[0]["raw"] == text.replace("hunter2", "<redacted>")
     assert all("<redacted>" in line["raw"] for line in lines)
+
+
+def test_a_secret_the_server_sends_back_is_hidden(tmp_path: Path) -> None:
+    """QEMU reads a secret object's data back (qom-get): the reply's value
+    is hidden in the log, per client and id; other replies are kept."""
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    one, two = ClientLog(wire, "client 1"), ClientLog(wire, "client 2")
+    get = {
+        "execute": "qom-get",
+        "arguments": {"path": "/objects/s0", "property": "data"},
+        "id": "a",
+    }
+    one.sent(json.dumps(get), get)
+    two.got(b'{"return": "not-it", "id": "a"}')  # another client's "a"
+    one.got(b'{"event": "STOP", "data": {}}')
+    one.got(b'{"return": "hunter2", "id": "a"}')
+    one.got(b'{"return": "later", "id": "a"}')  # answered already
+    hmp = {
+        "execute": "human-monitor-command",
+        "arguments": {"command-line": "qom-get /objects/s0 data"},
+    }
+    two.sent(json.dumps(hmp), hmp)
+    two.got(b'{"return": "\\"hunter3\\"\\r\\n"}')
+    wire.close()
+    text = path.read_text()
+    assert "hunter" not in text
+    returns = [
+        line["msg"].get("return") for line in _lines(path) if line["dir"] == "in"
+    ]
+    assert returns == ["not-it", None, "<redacted>", "later", "<redacted>"]
+
+
+def test_qom_list_get_hides_the_secret_properties_only(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    request = {"execute": "qom-list-get", "arguments": {"paths": ["/objects/s0"]}}
+    wire.write("out", json.dumps(request).encode(), message=request)
+    props = [
+        {"name": "type", "type": "string", "value": "secret"},
+        {"name": "data", "type": "string", "value": "hunter2"},
+        {"name": "format", "type": "string", "value": "raw"},
+    ]
+    wire.write("in", json.dumps({"return": [{"properties": props}]}).encode())
+    wire.close()
+    (reply,) = [line["msg"] for line in _lines(path) if line["dir"] == "in"]
+    values = [prop["value"] for prop in reply["return"][0]["properties"]]
+    assert values == ["secret", "<redacted>", "raw"]
+
+
+def test_log_secrets_keeps_what_the_server_sends(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    wire = WireLog(str(path), redact=False)
+    get = {"execute": "qom-get", "arguments": {"path": "/o", "property": "data"}}
+    wire.write("out", json.dumps(get).encode(), message=get)
+    wire.write("in", b'{"return": "hunter2"}')
+    wire.close()
+    assert "hunter2" in path.read_text()
