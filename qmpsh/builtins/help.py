@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from qmpsh.builtins import helpbuiltin, helpdocs, helptext
 from qmpsh.builtins.aliases import table as alias_table
 from qmpsh.builtins.context import Context
 from qmpsh.builtins.keytable import keys_text
-from qmpsh.builtins.registry import builtin, load_all
+from qmpsh.builtins.registry import BuiltinError, builtin, load_all
 from qmpsh.core.exitcodes import Exit
 from qmpsh.lang.aliases import usage
 from qmpsh.lang.parser import ParseError, Request, parse
@@ -86,14 +86,12 @@ async def help_cmd(ctx: Context, text: str) -> int:
         ctx.console.out("\n".join(lines))
         return Exit.OK
     if schema is None:
-        ctx.console.err(f"help: no schema to describe {name!r} ({service.error})")
-        return Exit.COMMAND_ERROR
+        raise BuiltinError(f"no schema to describe {name!r} ({service.error})")
     name = name.rstrip("(")
     try:
         values = _values(text.rstrip("(") if len(words) == 1 else text)
     except ParseError as err:
-        ctx.console.err(f"help: {err.message}")
-        return Exit.PARSE_ERROR
+        raise BuiltinError(err.message, Exit.PARSE_ERROR) from None
     manual, note = await _manual(ctx, server_kind(schema.commands, False))
     if name in schema.commands:
         lines = helptext.command_help(schema, name, values, width, manual, as_json)
@@ -102,9 +100,9 @@ async def help_cmd(ctx: Context, text: str) -> int:
     else:
         found = _from_manual(manual, name, width, as_json)
         if found is None:
-            what = f"help: no command, event or built-in named {name!r}"
+            what = f"no command, event or built-in named {name!r}"
             names = [*schema.names(), *builtins]
-            return _unknown(ctx, what, name, names, manual)
+            _unknown(what, name, names, manual)
         lines = found
     _say(ctx, lines, note)
     return Exit.OK
@@ -177,17 +175,15 @@ async def _agent_help(
     else:
         found = _from_manual(manual, name, width, as_json)
         if found is None:
-            what = f"help: this guest agent has no command {name!r}"
-            return _unknown(ctx, what, name, [*commands, *builtins], manual)
+            what = f"this guest agent has no command {name!r}"
+            _unknown(what, name, [*commands, *builtins], manual)
         lines = found
     _say(ctx, lines, note)
     return Exit.OK
 
 
-def _unknown(
-    ctx: Context, what: str, name: str, names: list[str], manual: Manual | None
-) -> int:
-    """Say that *name* is not known (*what*), with the names probably meant
+def _unknown(what: str, name: str, names: list[str], manual: Manual | None) -> NoReturn:
+    """Raise `BuiltinError`: *name* is not known (*what*), with the names probably meant
     (the manual's types too); that the manual describes it when it does
     (this server is of another version, or another kind)."""
     entry = manual.find(name) if manual is not None else None
@@ -195,16 +191,14 @@ def _unknown(
         what += (
             f" (the manual describes a {entry.kind} {entry.name}: not this server's)"
         )
-        ctx.console.err(what)
-        return Exit.PARSE_ERROR
+        raise BuiltinError(what, Exit.PARSE_ERROR)
     types = (
         [n for n in manual.names() if manual.kind_of(n) not in ("command", "event")]
         if manual
         else []
     )
     found = suggest(name, [*names, "keys", *types])
-    ctx.console.err(str(Problem(what, suggestions=found)))
-    return Exit.PARSE_ERROR
+    raise BuiltinError(str(Problem(what, suggestions=found)), Exit.PARSE_ERROR)
 
 
 def _values(text: str) -> dict[str, Any]:

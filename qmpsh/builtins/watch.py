@@ -53,10 +53,14 @@ def _split(text: str) -> tuple[list[str], str]:
     return options, text[words[i].start() :] if i < len(words) else ""
 
 
+#: the arguments, as help and the README give them
+_USAGE = "[--interval SECONDS] [--count N] COMMAND ..."
+
+
 @builtin(
     "watch",
     "re-run a command every few seconds and redraw its result",
-    "[--interval SECONDS] [--count N] COMMAND ...",
+    _USAGE,
     options=("--interval", "--count"),
 )
 async def watch_cmd(ctx: Context, text: str) -> int:
@@ -75,9 +79,7 @@ async def watch_cmd(ctx: Context, text: str) -> int:
         head, {"--interval": True, "-n": True, "--count": True, "-c": True}
     )
     if extra or not command:
-        raise ValueError(
-            "give a command to watch (usage: watch [--interval S] COMMAND ...)"
-        )
+        raise ValueError(f"give a command to watch (usage: watch {_USAGE})")
     interval = above_zero(found.get("--interval", found.get("-n", "2")), "--interval")
     count_text = found.get("--count", found.get("-c"))
     count = int(above_zero(count_text, "--count", int)) if count_text else None

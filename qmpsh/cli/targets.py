@@ -95,6 +95,9 @@ def _resolve(text: str) -> Resolved:
     exists = os.path.lexists(text)
     if target is not None:
         return _target_transport(targets, target, exists)
+    broken = targets.broken_groups.get(text)
+    if broken and not exists:  # what `qmpsh ls` says of it
+        raise TargetError(f"{targets.path}: {broken}")
     if exists or (not targets.targets and not targets.unreadable):
         return Resolved(transport_for(text))
     if targets.unreadable:

@@ -174,6 +174,9 @@ class Targets(NamedTuple):
     problems: tuple[str, ...] = ()
     #: why the file could not be read at all ("" when it was, or is missing)
     unreadable: str = ""
+    #: each ``[groups]`` entry that is not used, by name: its line of
+    #: *problems* (``[groups] web: no target is called "web4"``)
+    broken_groups: Mapping[str, str] = {}
 
     def suggest(self, word: str) -> str:
         """`` (did you mean web3?)`` when a target's name is close to *word*,
@@ -303,14 +306,16 @@ def read(
         )
         found = {}
     partial = Targets(path, targets)
+    broken: dict[str, str] = {}
     for name, members in found.items():
         wrong = _group_problem(name, members, partial, reserved)
         if wrong:
             shown = name if _NAME_RE.fullmatch(name) else show(visible(name))
-            problems.append(f"[groups] {shown}: {wrong}")
+            broken[name] = f"[groups] {shown}: {wrong}"
+            problems.append(broken[name])
         else:
             groups[name] = tuple(members)
-    return Targets(path, targets, groups, tuple(problems))
+    return Targets(path, targets, groups, tuple(problems), broken_groups=broken)
 
 
 def _group_problem(

@@ -82,7 +82,8 @@ def problem(
     built-ins', the server's commands)."""
     if not NAME_RE.fullmatch(name):
         return (
-            f"an alias's name is a command's name (letters, digits, -, _), not {name!r}"
+            "an alias's name is a command's name (a letter or _, then letters, "
+            f"digits, -, _), not {name!r}"
         )
     if name in reserved:
         return (
@@ -91,6 +92,8 @@ def problem(
     if "\n" in body or "\r" in body:
         return f"alias {name}: the body is one line"
     head = first_word(body)
+    if head is None and not body.strip():
+        return f"alias {name} = needs a command after ="
     if head is None:
         return f"alias {name}: the body starts with a command's name, not {body[:40]!r}"
     rest = [t for t in tokenize(body, blanks=False) if t.word >= 0]

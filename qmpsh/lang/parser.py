@@ -54,6 +54,8 @@ PathT = tuple[str | int, ...]
 
 #: QMP names, downstream extensions (``__com.vendor_x-y``) included
 _COMMAND_RE = re.compile(r"[A-Za-z_][\w.+:-]*")
+#: a variable's name (`qmpsh.lang.variables.NAME_RE`)
+_VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 _BOOLS = {"true": True, "false": False}
 _JSON, _OPEN, _CLOSE = Kind.JSON, Kind.OPEN, Kind.CLOSE
@@ -215,7 +217,8 @@ def parse(text: str, typer: Typer | None = None) -> Request | Incomplete | None:
     name = first[0]
     if name.key is not None or not _COMMAND_RE.fullmatch(name.raw):
         raise ParseError(
-            f"a line starts with a command name, not {clip(name.raw)}",
+            f"a line starts with a command name, not {clip(name.raw)}"
+            f"{_not_a_command_hint(name.raw)}",
             name.start,
             text,
         )
@@ -303,6 +306,20 @@ def _lone_cr(text: str, pos: int) -> str:
     break (only LF and CR LF are), so two commands became one."""
     if "\r" in text[text.rfind("\n", 0, pos) + 1 : pos]:
         return " (a carriage return \\r alone does not end a line)"
+    return ""
+
+
+def _not_a_command_hint(word: str) -> str:
+    """What was probably meant by a line starting with *word* that is no
+    command name: ``x=query-status`` a binding, ``@web1`` a target."""
+    if word.startswith("@"):
+        return (
+            ": @TARGET works in a shell on several targets; in a script, give "
+            "the target as ADDRESS (several for fan-out)"
+        )
+    name, equals, command = word.partition("=")
+    if equals and _VARIABLE_RE.fullmatch(name) and _COMMAND_RE.fullmatch(command):
+        return f" (to bind a reply, write {name} = {command})"
     return ""
 
 

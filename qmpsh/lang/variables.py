@@ -63,7 +63,8 @@ def assignment(text: str, found: Binding) -> Assignment:
     name = text[found.name.start : found.name.end]
     if not NAME_RE.fullmatch(name):
         raise ParseError(
-            f"a variable's name is letters, digits and _, not {name[:40]!r}",
+            f"a variable's name starts with a letter or _, then letters, digits "
+            f"and _, not {name[:40]!r}",
             found.name.start,
             text,
         )

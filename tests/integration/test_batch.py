@@ -67,6 +67,17 @@ def test_keep_going(qemu: Qemu) -> None:
     assert len(out) == 3 and out[2]["return"]["status"] == "paused"
 
 
+def test_keep_going_exits_with_the_first_failure(qemu: Qemu) -> None:
+    """As the README says: the first failure's code, not the worst one's."""
+    error_then_refused = "qom-get path=/nope property=x\nquery-status\nx=1\n"
+    done = qmpsh("-k", str(qemu.sock), input=error_then_refused)
+    assert done.returncode == Exit.COMMAND_ERROR, done.stderr
+    assert done.stderr.count("\n") == 2 and "stdin:3:1:" in done.stderr
+    refused_then_error = "x=1\nqom-get path=/nope property=x\n"
+    done = qmpsh("-k", str(qemu.sock), input=refused_then_error)
+    assert done.returncode == Exit.PARSE_ERROR, done.stderr
+
+
 def test_many_pipelined_replies_keep_order(qemu: Qemu) -> None:
     names = ["query-status", "query-name", "query-version", "query-kvm", "query-uuid"]
     script = "\n".join(names * 200) + "\n"

@@ -279,10 +279,14 @@ def test_help_for_a_builtin_is_plain_wrapped_text(qemu: Qemu) -> None:
 def test_help_errors(qemu: Qemu) -> None:
     done = qmpsh("-c", "help query-stauts", str(qemu.sock))
     assert done.returncode == Exit.PARSE_ERROR
-    assert done.stderr == (
-        "qmpsh: help: no command, event or built-in named 'query-stauts'; "
+    assert done.stderr == (  # one line, where and what
+        "qmpsh: -c:1: help: no command, event or built-in named 'query-stauts'; "
         "did you mean 'query-status' or 'query-stats'?\n"
-        "qmpsh: -c:1: help failed\n"
+    )
+    done = qmpsh("-k", "-c", "help nosuch", "-c", "query-status", str(qemu.sock))
+    assert done.returncode == Exit.PARSE_ERROR and done.stdout.startswith('{"return"')
+    assert done.stderr == (
+        "qmpsh: -c:1: help: no command, event or built-in named 'nosuch'\n"
     )
     keys = qmpsh("-c", "help keys", str(qemu.sock))
     assert keys.returncode == 0
@@ -307,8 +311,10 @@ def test_help_without_schema_on_a_guest_agent(qga: object) -> None:
     done = qmpsh("-N", "-c", "help query-status", sock)
     assert done.returncode == 3
     assert done.stderr.startswith(
-        "qmpsh: help: this guest agent has no command 'query-status'; did you mean"
+        "qmpsh: -c:1: help: this guest agent has no command 'query-status'; "
+        "did you mean"
     )
+    assert done.stderr.count("\n") == 1
 
 
 # -- the interactive shell, in a real terminal ----------------------------------

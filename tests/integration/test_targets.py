@@ -216,6 +216,22 @@ def test_an_unknown_name_says_the_names_there_are(qemu: Qemu, tmp_path: Path) ->
     assert qmpsh("web3", "-c", "query-status", cwd=tmp_path).returncode == 0
 
 
+def test_a_broken_group_says_what_is_wrong_with_it(qemu: Qemu, tmp_path: Path) -> None:
+    """Naming a ``[groups]`` entry that names a missing target says so, as
+    ``qmpsh ls`` does, not that there is no target of the group's name."""
+    path = write_config(
+        f'[targets]\nweb3 = "{qemu.sock}"\n[groups]\nweb = ["web3", "web4"]\n'
+    )
+    line = f'qmpsh: {path}: [groups] web: no target is called "web4" (did you mean web3?)\n'
+    for args in (("web", "-c", "query-status"), ("events", "web", "-t", "1")):
+        done = qmpsh(*args, cwd=tmp_path)
+        assert done.returncode == 2, args
+        assert one_line(done.stderr) == line, args
+    done = qmpsh("web3", "web", "-c", "query-status", cwd=tmp_path)  # fan-out
+    assert done.returncode == 2 and one_line(done.stderr) == line
+    assert line.removeprefix("qmpsh: ") in qmpsh("ls", cwd=tmp_path).stderr
+
+
 def test_a_config_file_that_does_not_read(tmp_path: Path) -> None:
     path = write_config("[targets\n")
     done = qmpsh("web3", "-c", "query-status", cwd=tmp_path)

@@ -260,6 +260,28 @@ def test_the_alias_builtin_refuses_a_cycle_and_a_command_name(qemu: Qemu) -> Non
     assert out[1] == {"a": "b x=1", "st": "query-status"}
 
 
+def test_a_mistaken_name_says_what_would_be_right(qemu: Qemu) -> None:
+    """Each mistake is one line: where, what was wrong, what would do."""
+    lines = ["1x = query-status", "x=query-status", "@web1 query-status"]
+    lines += ["alias 1bad = query-status", "alias x =", "query-status"]
+    args = [a for line in lines for a in ("-c", line)]
+    done = qmpsh(str(qemu.sock), "-k", *args)
+    assert done.returncode == Exit.PARSE_ERROR
+    assert replies(done.stdout)[0]["return"]["status"] == "running"
+    assert done.stderr.splitlines() == [
+        "qmpsh: -c:1:1: a variable's name starts with a letter or _, then "
+        "letters, digits and _, not '1x'",
+        "qmpsh: -c:2:1: a line starts with a command name, not 'x=query-status' "
+        "(to bind a reply, write x = query-status)",
+        "qmpsh: -c:3:1: a line starts with a command name, not '@web1': @TARGET "
+        "works in a shell on several targets; in a script, give the target as "
+        "ADDRESS (several for fan-out)",
+        "qmpsh: -c:4: alias: an alias's name is a command's name (a letter or _, "
+        "then letters, digits, -, _), not '1bad'",
+        "qmpsh: -c:5: alias: alias x = needs a command after =",
+    ]
+
+
 def test_a_config_alias_with_a_command_s_name_is_refused_at_use(qemu: Qemu) -> None:
     write_config('[aliases]\nquery-name = "query-status"\n')
     done = qmpsh(str(qemu.sock), "-c", "query-name")

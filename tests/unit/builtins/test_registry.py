@@ -41,3 +41,11 @@ def test_the_builtins_that_run_without_the_connection() -> None:
     # closed the connection (e.g. SHUTDOWN); the variables and forgetting an
     # alias (defining one checks the server's command names)
     assert offline == {"events", "filter", "wait", "help", "vars", "unalias"}
+
+
+def test_the_readme_gives_watch_the_usage_help_gives() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    watch = builtins.load_all()["watch"]
+    assert f"`watch {watch.usage}`" in readme

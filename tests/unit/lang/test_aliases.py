@@ -104,6 +104,9 @@ def test_a_cycle_is_refused_at_use_and_at_definition() -> None:
     [
         ("help", "query-status", "help is a built-in or a command of the server"),
         ("bad name", "query-status", "an alias's name is a command's name"),
+        ("1bad", "query-status", "an alias's name is a command's name (a letter or _,"),
+        ("x", "", "alias x = needs a command after ="),
+        ("x", "  ", "alias x = needs a command after ="),
         ("x", "a\nb", "alias x: the body is one line"),
         ("x", "{'execute': 'y'}", "alias x: the body starts with a command's name"),
         ("x", "h = query-status", "alias x: the body is a command, not an assignment"),

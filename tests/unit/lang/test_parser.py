@@ -209,7 +209,9 @@ ERRORS: list[tuple[str, int, int, str]] = [
     ("0={;:0\n}", 1, 4, "(quote the value to send it as a string)"),
     ('x o={"a": 1, "a": 2}', 1, 5, "appears twice"),
     ('x s="bad \\q escape"', 1, 10, "unknown escape"),
-    ("a=1 x", 1, 1, "starts with a command name"),
+    ("a=1 x", 1, 1, "starts with a command name, not 'a=1'"),
+    ("x=query-status", 1, 1, "(to bind a reply, write x = query-status)"),
+    ("@web1 stop", 1, 1, "not '@web1': @TARGET works in a shell on several targets"),
     ("[1, 2]", 1, 1, "starts with a command name"),
     (") x=1", 1, 1, "starts with a command name"),
     ('{"execute": "x"} extra', 1, 18, "after the JSON object"),
@@ -239,6 +241,8 @@ def test_errors(text: str, line: int, column: int, phrase: str) -> None:
         parse(text)
     assert (info.value.line, info.value.column) == (line, column), info.value
     assert phrase in info.value.message
+    if text.startswith("a=1"):  # no binding hint: 1 is no command
+        assert "bind" not in info.value.message
 
 
 @pytest.mark.parametrize(

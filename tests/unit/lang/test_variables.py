@@ -180,7 +180,8 @@ def test_not_assignments(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "column", "said"),
     [
-        ("my-var = query-status", 1, "a variable's name is letters, digits and _"),
+        ("my-var = query-status", 1, "a variable's name starts with a letter or _,"),
+        ("1x = query-status", 1, "a variable's name starts with a letter or _, then"),
         ("h = ", 4, "nothing to bind to h: write h = COMMAND ..."),
     ],
 )
