@@ -28,6 +28,7 @@ shell and batch mode refuse to send them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -65,12 +66,18 @@ __all__ = [
 Path = tuple[str | int, ...]
 
 
-def redact(message: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A copy of *message* with secrets replaced, or None if it has none."""
+def redact(
+    message: Mapping[str, Any], keep: Callable[[Any], bool] | None = None
+) -> dict[str, Any] | None:
+    """A copy of *message* with secrets replaced, or None if it has none;
+    *keep*: a secret's value that is kept as it is (the history's
+    `reference`, which names a value rather than holding it)."""
     command, args = _command_args(message)
     if args is None:
         return None
     paths = secret_paths(command, args)
+    if keep is not None:
+        paths = [path for path in paths if not keep(_value_at(args, path))]
     new_args = _replaced(args, paths) if paths else None
     line = args.get("command-line")
     if command == "human-monitor-command" and isinstance(line, str):
@@ -356,7 +363,7 @@ def _redact_command(text: str, hmp: bool) -> str:
     except ParseError:
         result = None
     if isinstance(result, Request):
-        hidden = redact(result.message)
+        hidden = redact(result.message, keep=lambda value: _bare(text, value))
         if hidden is None:
             return text
         if result.raw:
@@ -368,7 +375,29 @@ def _redact_command(text: str, hmp: bool) -> str:
 
             out = to_shorthand(hidden)
         return out
-    return replace_spans(text, text_spans(text))
+    spans = [
+        (start, end)
+        for start, end in text_spans(text)
+        if (start > 0 and text[start - 1] in "\"'") or not _bare(text, text[start:end])
+    ]
+    return replace_spans(text, spans)
+
+
+#: a whole bare value that names a value instead of holding one: a
+#: variable (``$p``, ``${p}``, ``${s.data}``) or an alias's parameter
+#: (``$1``, ``$@``)
+_REFERENCE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[^\s{}]*\}|[1-9][0-9]*|@)")
+
+
+def _bare(text: str, value: Any) -> bool:
+    """Whether a secret's *value* is a `_REFERENCE` standing bare in *text*
+    (``password=$p``, ``"password": $p``): the history keeps it, so that
+    the line recalled works (the secret it names was never typed there).
+    Quoted (``password='$p'``) it is the characters themselves: hidden."""
+    if not isinstance(value, str) or _REFERENCE.fullmatch(value) is None:
+        return False
+    bare = r"(?:=|:[ \t]*)" + re.escape(value) + r"(?=[\s,}\]]|$)"
+    return re.search(bare, text) is not None
 
 
 def redacting(

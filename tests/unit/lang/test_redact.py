@@ -861,3 +861,45 @@ def test_an_alias_call_that_does_not_expand_still_hides_its_arguments() -> None:
     assert hook("st extra") == "st extra"
     assert hook("get /machine extra") == "get /machine extra"
     assert hook("vncpw") == "vncpw"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "change-vnc-password password=$p",
+        "change-vnc-password password=${p}",
+        "change-vnc-password password=${s.pw}",
+        "object-add qom-type=secret id=s0 data=$d",
+        '{"execute": "change-vnc-password", "arguments": {"password": $p}}',
+        "alias sp = change-vnc-password password=$1",
+        "h = change-vnc-password password=$p",
+        "change-vnc-password password=$p (",  # a line that does not parse
+    ],
+)
+def test_a_secret_given_by_reference_is_kept(line: str) -> None:
+    # the line names the secret, it does not hold it: recalled, it works
+    assert redact_line(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "stored"),
+    [
+        # quoted, $p is the characters themselves
+        (
+            "change-vnc-password password='$p'",
+            "change-vnc-password password=<redacted>",
+        ),
+        (
+            "change-vnc-password password='$p' (",
+            "change-vnc-password password='<redacted>' (",
+        ),
+        # part of a longer value, or not a reference at all
+        ("change-vnc-password password=a$p", "change-vnc-password password=<redacted>"),
+        ("change-vnc-password password=$", "change-vnc-password password=<redacted>"),
+        ("change-vnc-password password=$-x", "change-vnc-password password=<redacted>"),
+    ],
+)
+def test_a_secret_that_only_looks_like_a_reference_is_hidden(
+    line: str, stored: str
+) -> None:
+    assert redact_line(line) == stored
