@@ -4,7 +4,6 @@ event pane shows) and ``wait`` (for the next one that matches)."""
 from __future__ import annotations
 
 import difflib
-import re
 import time
 from collections.abc import Collection
 
@@ -13,7 +12,13 @@ from qmpsh.builtins.event_wait import missed, wait_for_event
 from qmpsh.builtins.registry import BuiltinError, above_zero, builtin, split_args
 from qmpsh.core.errors import QmpshError
 from qmpsh.core.eventfail import Failures, event_label
-from qmpsh.core.eventfilter import FILTER_WORDS, EventFilter, current, parse_words
+from qmpsh.core.eventfilter import (
+    FILTER_WORDS,
+    EventFilter,
+    case_problem,
+    current,
+    parse_words,
+)
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.render import event_line, render_json
 from qmpsh.wire.eventlog import Event
@@ -299,10 +304,6 @@ def wanted(flt: EventFilter) -> str:
     return text
 
 
-#: ``__com.redhat_`` in ``__com.redhat_SOME_EVENT`` (a downstream extension)
-_DOWNSTREAM = re.compile(r"__[\w.-]+?_")
-
-
 def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str | None:
     """Why ``wait`` would wait for nothing that can come (one line), or None.
 
@@ -317,7 +318,7 @@ def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str |
     for name in flt.include:
         if set("*?[") & set(name):
             continue
-        upper = _upper_case_problem(name)
+        upper = case_problem(name)
         if upper is not None:
             return upper
         if known is not None:
@@ -327,18 +328,6 @@ def event_name_problem(flt: EventFilter, known: Collection[str] | None) -> str |
             hint = f" (did you mean {close[0]}?)" if close else ""
             return f"the server has no event {name!r}{hint}"
     return None
-
-
-def _upper_case_problem(name: str) -> str | None:
-    found = _DOWNSTREAM.match(name)
-    bare = name[found.end() :] if found else name
-    if bare == bare.upper():
-        return None
-    upper = name[: len(name) - len(bare)] + bare.upper()
-    return (
-        f"{name!r} is not an event name: QMP event names are upper case "
-        f"(did you mean {upper}?)"
-    )
 
 
 def _plain(flt: EventFilter) -> bool:

@@ -188,7 +188,14 @@ def build(
     no_case: bool = False,
     matches: Sequence[str] = (),
 ) -> EventFilter:
-    """A filter from option values (as the command line gives them)."""
+    """A filter from option values (as the command line gives them).  A
+    plain name that is not upper case (``stop``) is a `FilterError`: it
+    could match no event (`case_problem`)."""
+    if not (regex or no_case):
+        for name in (*include, *exclude):
+            problem = case_problem(name)
+            if problem is not None:
+                raise FilterError(problem)
     return EventFilter(
         tuple(include),
         tuple(exclude),
@@ -273,6 +280,27 @@ def parse_words(
             include.append(word)
     flt = build(include, exclude, flags["regex"], flags["no_case"], fields)
     return flt, found
+
+
+#: ``__com.redhat_`` in ``__com.redhat_SOME_EVENT`` (a downstream extension)
+_DOWNSTREAM = re.compile(r"__[\w.-]+?_")
+
+
+def case_problem(name: str) -> str | None:
+    """Why the plain event name *name* (no glob) can match nothing: QMP's
+    event names are upper case (past a downstream ``__vendor_`` prefix);
+    None for a glob or an upper-case name."""
+    if set("*?[") & set(name):
+        return None
+    found = _DOWNSTREAM.match(name)
+    bare = name[found.end() :] if found else name
+    if bare == bare.upper():
+        return None
+    upper = name[: len(name) - len(bare)] + bare.upper()
+    return (
+        f"{name!r} is not an event name: QMP event names are upper case "
+        f"(did you mean {upper}?)"
+    )
 
 
 def current(chosen: EventFilter | None, default: EventFilter | None) -> EventFilter:

@@ -101,6 +101,20 @@ def test_wait_timeout_then_keep_going(qemu: Qemu) -> None:
     assert lines(done.stdout) == [{"return": {}}]
 
 
+def test_an_event_name_in_lower_case_is_refused_everywhere(qemu: Qemu) -> None:
+    said = "'stop' is not an event name: QMP event names are upper case"
+    for line in ("wait stop", "filter stop", "events stop", "filter -x stop"):
+        done = qmpsh("-c", line, str(qemu.sock))
+        assert done.returncode == Exit.PARSE_ERROR, line
+        assert done.stderr.startswith(f"qmpsh: -c:1: {line.split()[0]}: {said}")
+    done = qmpsh("events", str(qemu.sock), "-e", "stop", "-t", "1")
+    assert done.returncode == Exit.USAGE
+    assert said in done.stderr and "(did you mean STOP?)" in done.stderr
+    # --no-case makes it a name in any case
+    done = qmpsh("events", str(qemu.sock), "-i", "-e", "stop", "-t", "1")
+    assert done.returncode == Exit.TIMEOUT, done.stderr
+
+
 def test_wait_bad_arguments(qemu: Qemu) -> None:
     done = qmpsh("-c", "wait STOP --timeout soon", str(qemu.sock))
     assert done.returncode == Exit.PARSE_ERROR
