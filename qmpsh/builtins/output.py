@@ -18,7 +18,8 @@ FORMATS: tuple[str, ...] = SETTING["output"].choices
     options=(*FORMATS, "--query", "--no-query"),
 )
 async def output_cmd(ctx: Context, text: str) -> int:
-    """Without arguments, say the format and the query in force.  FORMAT
+    """Without arguments, say the format and the query in force (in batch
+    mode as one JSON object: ``{"output": "json", "query": null}``).  FORMAT
     writes the replies that follow as ``-o FORMAT`` does: ``json``,
     ``pretty``, ``table``, ``yaml`` or ``csv``.  ``--query EXPR`` applies
     the JMESPath expression EXPR to each reply's "return" from now on, as
@@ -30,7 +31,13 @@ async def output_cmd(ctx: Context, text: str) -> int:
     args = split_args(text)
     session = ctx.session
     if not args:
-        ctx.console.out(describe(ctx))
+        if ctx.interactive:
+            ctx.console.out(describe(ctx))
+        else:  # one JSON value per line on stdout, as vars and filter say it
+            from qmpsh.core.render import render_json
+
+            shown = {"output": in_force(ctx), "query": query_in_force(ctx) or None}
+            ctx.console.out(render_json(shown, ctx.pretty()))
         return Exit.OK
     fmt: str | None = None
     query: str | None = None

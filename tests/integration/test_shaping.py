@@ -176,7 +176,7 @@ def test_the_output_builtin_in_a_script(drives: Qemu) -> None:
     assert done.stdout == (
         "- d: d0\n  ro: false\n- d: d1\n  ro: true\n"
         '{"return": {}}\n'
-        "output: json; no query\n"
+        '{"output": "json", "query": null}\n'
     )
     assert done.stderr == (
         "qmpsh: stdin:6: output: 'xml' is not understood: give one of json | "
