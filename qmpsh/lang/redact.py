@@ -67,17 +67,18 @@ Path = tuple[str | int, ...]
 
 
 def redact(
-    message: Mapping[str, Any], keep: Callable[[Any], bool] | None = None
+    message: Mapping[str, Any], keep: Callable[[Path, Any], bool] | None = None
 ) -> dict[str, Any] | None:
     """A copy of *message* with secrets replaced, or None if it has none;
-    *keep*: a secret's value that is kept as it is (the history's
-    `reference`, which names a value rather than holding it)."""
+    *keep*: whether a secret (its path in the arguments, its value) is kept
+    as it is (the history's references, which name a value rather than
+    hold it: `_bare`)."""
     command, args = _command_args(message)
     if args is None:
         return None
     paths = secret_paths(command, args)
     if keep is not None:
-        paths = [path for path in paths if not keep(_value_at(args, path))]
+        paths = [path for path in paths if not keep(path, _value_at(args, path))]
     new_args = _replaced(args, paths) if paths else None
     line = args.get("command-line")
     if command == "human-monitor-command" and isinstance(line, str):
@@ -343,14 +344,17 @@ def redact_line(text: str, hmp: bool = False) -> str:
     """
     from qmpsh.lang.anatomy import anatomy
 
-    head, core, tail = anatomy(text).around()
+    parts = anatomy(text)
+    head, core, tail = parts.around()
     if not core.strip():
         return text
-    redacted = _redact_command(core, hmp)
+    redacted = _redact_command(core, hmp, params=parts.alias is not None)
     return text if redacted == core else head + redacted + tail
 
 
-def _redact_command(text: str, hmp: bool) -> str:
+def _redact_command(text: str, hmp: bool, params: bool = False) -> str:
+    """*text*, a command, with its secrets hidden; *params*: it is an
+    alias's body (``$1`` and ``$@`` are its parameters there)."""
     if hmp:
         return redact_hmp(text)
     from qmpsh.lang.parser import ParseError, Request, parse
@@ -363,7 +367,10 @@ def _redact_command(text: str, hmp: bool) -> str:
     except ParseError:
         result = None
     if isinstance(result, Request):
-        hidden = redact(result.message, keep=lambda value: _bare(text, value))
+        hidden = redact(
+            result.message,
+            keep=lambda path, value: _bare(text, path[-1], value, params),
+        )
         if hidden is None:
             return text
         if result.raw:
@@ -378,26 +385,49 @@ def _redact_command(text: str, hmp: bool) -> str:
     spans = [
         (start, end)
         for start, end in text_spans(text)
-        if (start > 0 and text[start - 1] in "\"'") or not _bare(text, text[start:end])
+        # kept: a reference right after its KEY= or "KEY": (never quoted)
+        if not (
+            start > 0
+            and text[start - 1] in "=: \t"
+            and _reference(text[start:end], params)
+        )
     ]
     return replace_spans(text, spans)
 
 
-#: a whole bare value that names a value instead of holding one: a
-#: variable (``$p``, ``${p}``, ``${s.data}``) or an alias's parameter
-#: (``$1``, ``$@``)
-_REFERENCE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[^\s{}]*\}|[1-9][0-9]*|@)")
+#: a whole value that names a variable's value instead of holding one
+#: (``$p``, ``${p}``, ``${s.data}``)
+_VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[^\s{}]*\})")
+#: an alias's parameter (``$1``, ``$@``): one only in an alias's body
+_PARAMETER = re.compile(r"\$(?:[1-9][0-9]*|@)")
 
 
-def _bare(text: str, value: Any) -> bool:
-    """Whether a secret's *value* is a `_REFERENCE` standing bare in *text*
-    (``password=$p``, ``"password": $p``): the history keeps it, so that
-    the line recalled works (the secret it names was never typed there).
-    Quoted (``password='$p'``) it is the characters themselves: hidden."""
-    if not isinstance(value, str) or _REFERENCE.fullmatch(value) is None:
+def _reference(value: Any, params: bool) -> bool:
+    """Whether *value* is a whole `_VARIABLE` (or, in an alias's body,
+    *params*, a `_PARAMETER`)."""
+    if not isinstance(value, str):
         return False
-    bare = r"(?:=|:[ \t]*)" + re.escape(value) + r"(?=[\s,}\]]|$)"
-    return re.search(bare, text) is not None
+    if _VARIABLE.fullmatch(value):
+        return True
+    return params and _PARAMETER.fullmatch(value) is not None
+
+
+def _bare(text: str, key: str | int, value: Any, params: bool) -> bool:
+    """Whether the secret *key* = *value* of *text* is a `_reference`
+    standing bare at that key (``password=$p``, ``"password": $p``): the
+    history keeps it, so that the line recalled works (the secret it names
+    was never typed there).  Quoted (``password='$p'``) it is the
+    characters themselves: hidden, whatever else the line holds."""
+    if not isinstance(key, str) or not _reference(value, params):
+        return False
+    at_key = (
+        r"(?<![\w-])\"?"
+        + re.escape(key)
+        + r"\"?[ \t]*[=:][ \t]*"
+        + re.escape(value)
+        + r"(?=[\s,}\]]|$)"
+    )
+    return re.search(at_key, text) is not None
 
 
 def redacting(
@@ -475,11 +505,16 @@ def _body_holds_secret(body: str, table: Mapping[str, Any]) -> bool:
     from qmpsh.lang.aliases import PARAM_RE, expand
     from qmpsh.lang.words import ParseError
 
-    filled = PARAM_RE.sub("x", body)
-    try:
-        expanded = expand(filled, table)
-    except ParseError:
-        expanded = None
-    if expanded is not None:
-        filled = expanded.text
-    return redact_line(filled) != filled
+    # a parameter may stand for a word, or for an HMP command line that
+    # sets a password (``command-line=$1``, ``hmp $@``)
+    for word in ("x", '"set_password vnc x"', "set_password vnc x"):
+        filled = PARAM_RE.sub(word, body)  # (no backslash in them)
+        try:
+            expanded = expand(filled, table)
+        except ParseError:
+            expanded = None
+        if expanded is not None:
+            filled = expanded.text
+        if redact_line(filled) != filled:
+            return True
+    return False

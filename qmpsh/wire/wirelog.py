@@ -28,8 +28,10 @@ class WireLog:
         self.path = path
         self.redact = redact
         self._file = AppendFile(path, warn, gap=self._gap)
-        #: the requests whose reply may carry a secret, by (client, id)
-        self._awaited: dict[tuple[str | None, str], Mapping[str, Any]] = {}
+        #: the requests whose reply may carry a secret, by (client, id),
+        #: oldest first (a client may send several with one id, or none)
+        self._awaited: dict[tuple[str | None, str], list[Mapping[str, Any]]] = {}
+        self._waiting = 0
 
     def write(
         self,
@@ -70,15 +72,20 @@ class WireLog:
         """Remember *message*, whose reply may carry a secret (the oldest
         forgotten past `AWAITED`: replies that never came)."""
         awaited = self._awaited
-        if len(awaited) >= AWAITED:
-            del awaited[next(iter(awaited))]
-        awaited[client, _key(message.get("id"))] = message
+        if self._waiting >= AWAITED:
+            oldest = next(iter(awaited))
+            awaited[oldest].pop(0)
+            self._waiting -= 1
+            if not awaited[oldest]:
+                del awaited[oldest]
+        awaited.setdefault((client, _key(message.get("id"))), []).append(message)
+        self._waiting += 1
 
     def _reply(self, data: bytes, client: str | None) -> bytes:
         """*data*, or the reply it is with its secret replaced when it
         answers a request that `_await` remembers."""
-        if b'"return"' not in data:  # an event, an error: nothing to look up
-            return data
+        if b'"return"' not in data and b'"error"' not in data:
+            return data  # an event: nothing to look up
         try:
             reply = json.loads(data)
         except (ValueError, RecursionError):
@@ -87,8 +94,15 @@ class WireLog:
             "return" not in reply and "error" not in reply
         ):
             return data  # an event, or no message at all
-        message = self._awaited.pop((client, _key(reply.get("id"))), None)
-        if message is None:
+        key = (client, _key(reply.get("id")))
+        waiting = self._awaited.get(key)
+        if not waiting:
+            return data
+        message = waiting.pop(0)  # replies come in order, per client and id
+        self._waiting -= 1
+        if not waiting:
+            del self._awaited[key]
+        if "return" not in reply:  # an error: it answered, nothing to hide
             return data
         from qmpsh.lang.redact import redact_reply
 

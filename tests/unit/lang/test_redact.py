@@ -857,6 +857,11 @@ def test_an_alias_call_that_does_not_expand_still_hides_its_arguments() -> None:
     assert hook("via hunter2 extra") == "via <redacted>"
     # the password in quotes inside the body's quotes: no parse, hidden
     assert hook('hm "hunter2 x"') == "hm <redacted>"
+    # a parameter that stands for a whole HMP command line
+    table["h"] = Alias("h", "human-monitor-command command-line=$1")
+    table["hh"] = Alias("hh", "hmp $@")
+    assert hook('h "set_password vnc hunter2" x') == "h <redacted>"
+    assert hook("hh set_password vnc hunter2 (") == "hh <redacted>"
     # nothing secret in the body, or no argument: kept
     assert hook("st extra") == "st extra"
     assert hook("get /machine extra") == "get /machine extra"
@@ -879,6 +884,26 @@ def test_an_alias_call_that_does_not_expand_still_hides_its_arguments() -> None:
 def test_a_secret_given_by_reference_is_kept(line: str) -> None:
     # the line names the secret, it does not hold it: recalled, it works
     assert redact_line(line) == line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the same reference bare elsewhere on the line keeps nothing here
+        "set_password protocol=vnc password='$p' other=$p",
+        'change-vnc-password password="$p" x=$p',
+        "change-vnc-password password='${p}' x=${p}",
+        "change-vnc-password password='$p' # =$p",
+        # $1 and $@ are parameters only in an alias's body: typed at the
+        # prompt they are the characters
+        "change-vnc-password password=$1",
+        "change-vnc-password password=$@",
+    ],
+)
+def test_only_a_reference_at_its_own_key_is_kept(line: str) -> None:
+    stored = redact_line(line)
+    assert "<redacted>" in stored
+    assert stored.split("password=", 1)[1].startswith("<redacted>")
 
 
 @pytest.mark.parametrize(

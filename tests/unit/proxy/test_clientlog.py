@@ -152,3 +152,32 @@ def test_log_secrets_keeps_what_the_server_sends(tmp_path: Path) -> None:
     wire.write("in", b'{"return": "hunter2"}')
     wire.close()
     assert "hunter2" in path.read_text()
+
+
+def test_each_reply_of_several_with_one_id_is_matched_in_turn(tmp_path: Path) -> None:
+    """Two qom-get of a secret without an id (QMP allows it), then their
+    replies: both hidden; an error reply answers its request too, so a
+    later request with the same id is not taken for it."""
+    path = tmp_path / "log"
+    wire = WireLog(str(path))
+    one = ClientLog(wire, "client 1")
+    get = {
+        "execute": "qom-get",
+        "arguments": {"path": "/objects/s0", "property": "data"},
+    }
+    one.sent(json.dumps(get), get)
+    one.sent(json.dumps(get), get)
+    one.got(b'{"return": "hunter1"}')
+    one.got(b'{"return": "hunter2"}')
+    failing = {**get, "id": 7}
+    one.sent(json.dumps(failing), failing)
+    one.got(b'{"error": {"class": "GenericError", "desc": "no"}, "id": 7}')
+    status = {"execute": "query-status", "id": 7}
+    one.sent(json.dumps(status), status)
+    one.got(b'{"return": {"status": "running"}, "id": 7}')
+    wire.close()
+    assert "hunter" not in path.read_text()
+    returns = [
+        line["msg"].get("return") for line in _lines(path) if line["dir"] == "in"
+    ]
+    assert returns == ["<redacted>", "<redacted>", None, {"status": "running"}]
