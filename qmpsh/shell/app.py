@@ -41,7 +41,7 @@ from prompt_toolkit.styles import (
 from qmpsh.builtins.context import Context
 from qmpsh.core.exitcodes import Exit
 from qmpsh.core.output import say
-from qmpsh.lang.redact import redacting
+from qmpsh.lang.history_redact import redacting
 from qmpsh.shell.bindings import make_key_bindings
 from qmpsh.shell.fleet import Fleet, Member
 from qmpsh.shell.history import HistoryFile, ShellHistory, history_path, keep_typed

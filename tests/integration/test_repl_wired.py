@@ -11,7 +11,7 @@ from prompt_toolkit.document import Document
 
 from qmpsh.builtins.hmp import shell_for
 from qmpsh.core.settings import Settings
-from qmpsh.lang.redact import redacting
+from qmpsh.lang.history_redact import redacting
 from qmpsh.shell.history import HistoryFile, history_path, keep_typed
 from qmpsh.shell.layout import InputLexer
 from qmpsh.wire.reconnect import reopener

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from qmpsh.lang.anatomy import Anatomy, Binding, Span, anatomy, assignment_at
-from qmpsh.lang.redact import redact_line
+from qmpsh.lang.history_redact import redact_line
 from qmpsh.lang.sink import APPEND, PIPE, STARTS, WRITE, Sink
 
 

@@ -24,8 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qmpsh.batch.input import _decode
+from qmpsh.lang.history_redact import redact_line
 from qmpsh.lang.parser import Accumulator, Incomplete, ParseError, Request, parse
-from qmpsh.lang.redact import REDACTED, is_secret_key, redact, redact_line
+from qmpsh.lang.redact import REDACTED, is_secret_key, redact
 
 #: keep CI time modest: a few hundred examples per property, no deadline
 EXAMPLES = 300

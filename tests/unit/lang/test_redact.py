@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from qmpsh.lang.history_redact import redact_line, redacting
 from qmpsh.lang.redact import (
     REDACTED,
     is_secret_key,
@@ -14,8 +15,6 @@ from qmpsh.lang.redact import (
     placeholders,
     redact,
     redact_hmp,
-    redact_line,
-    redacting,
     scrub,
     shown,
 )
@@ -587,7 +586,7 @@ def test_around_the_command(line: str, hmp: bool, kept: str) -> None:
 
 def test_an_alias_call_whose_expansion_holds_a_secret() -> None:
     from qmpsh.lang.aliases import Alias
-    from qmpsh.lang.redact import redacting
+    from qmpsh.lang.history_redact import redacting
 
     table = {
         "vncpw": Alias("vncpw", "change-vnc-password password=$1"),
@@ -841,7 +840,7 @@ def test_an_alias_call_that_does_not_expand_still_hides_its_arguments() -> None:
     yet the history keeps it: its arguments go when the body holds a secret
     (leaks test_secret_fuzz.py's alias exploration found)."""
     from qmpsh.lang.aliases import Alias
-    from qmpsh.lang.redact import redacting
+    from qmpsh.lang.history_redact import redacting
 
     table = {
         "vncpw": Alias("vncpw", "change-vnc-password password=$1"),

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qmpsh.lang.anatomy import anatomy
+from qmpsh.lang.history_redact import redact_line
 from qmpsh.lang.parser import Request, parse
-from qmpsh.lang.redact import redact, redact_hmp, redact_line, scrub
+from qmpsh.lang.redact import redact, redact_hmp, scrub
 from qmpsh.lang.words import ParseError
 from qmpsh.proxy.clientlog import ClientLog
 from qmpsh.wire.wirelog import WireLog
@@ -502,7 +503,7 @@ def test_alias_calls_hide_the_secret(
 ) -> None:
     from qmpsh.lang.aliases import Alias
     from qmpsh.lang.bound import prepare
-    from qmpsh.lang.redact import redacting
+    from qmpsh.lang.history_redact import redacting
 
     table = {
         "m": Alias("m", body),

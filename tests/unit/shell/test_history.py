@@ -180,7 +180,7 @@ def test_shell_history_adapter_reports_a_failed_write_once(tmp_path: Path) -> No
 def test_the_shells_history_api_stores_secrets_hidden(tmp_path: Path) -> None:
     """What the shell hands its history (prompt_toolkit's store_string),
     with the keep hook the shell builds: QMP lines, and HMP lines in -H."""
-    from qmpsh.lang.redact import redacting
+    from qmpsh.lang.history_redact import redacting
     from qmpsh.shell.history import ShellHistory, keep_typed
 
     for hmp, lines in (
