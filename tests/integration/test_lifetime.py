@@ -39,17 +39,22 @@ DRIVER = textwrap.dedent(
 )
 
 
-def test_lines_run_with_the_collector_on_and_the_start_up_frozen(
-    qemu: Qemu,
-) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, "-c", "query-status", str(qemu.sock)],
+def python(program: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run *program* (``python -c``) with *args*, importing this checkout."""
+    return subprocess.run(
+        [sys.executable, "-c", program, *args],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=60,
         check=False,
     )
+
+
+def test_lines_run_with_the_collector_on_and_the_start_up_frozen(
+    qemu: Qemu,
+) -> None:
+    done = python(DRIVER, "-c", "query-status", str(qemu.sock))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["return"]["status"] == "running"
     said = done.stderr.splitlines()
@@ -91,13 +96,6 @@ def test_a_caller_of_main_gets_its_process_back(qemu: Qemu) -> None:
             print(f"back with {done.code}, collector on={gc.isenabled()}")
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", caller, str(qemu.sock)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=False,
-    )
+    done = python(caller, str(qemu.sock))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "back with 0, collector on=True"
